@@ -1,0 +1,64 @@
+# madoguchi — build, run and test entry points.
+#
+# The README's quick start is `make demo` and `make test`. Both first run `deps`,
+# which installs the Debian packages the build and the tests need when they are
+# missing (as root, with apt-get) or says precisely which are missing.
+
+SHELL := /bin/bash
+GO    ?= go
+export CGO_ENABLED := 1
+
+# Debian packages, one group per reason. Keep this list the only place that names them.
+PKGS_BUILD   := gcc pkg-config libpcsclite-dev
+PKGS_READER  := pcscd vsmartcard-vpcd opensc opensc-pkcs11 openssl iproute2 util-linux
+PKGS_UI      := tmux
+PKGS_PRINTER := cups-ipp-utils fonts-ipaexfont-gothic fonts-ipaexfont-mincho
+PKGS_ALL     := $(PKGS_BUILD) $(PKGS_READER) $(PKGS_UI) $(PKGS_PRINTER)
+
+GO_MIN := 1.25
+
+.PHONY: all deps build test test-short demo diag fuzz bench clean check-go
+
+all: build
+
+check-go:
+	@command -v $(GO) >/dev/null || { echo "missing: Go $(GO_MIN) or newer (https://go.dev/dl); Debian 12's golang package is too old" >&2; exit 1; }
+	@v=$$($(GO) env GOVERSION | sed 's/^go//'); \
+	  if [ "$$(printf '%s\n%s\n' "$(GO_MIN)" "$$v" | sort -V | head -1)" != "$(GO_MIN)" ]; then \
+	    echo "missing: Go $(GO_MIN) or newer (found $$v)" >&2; exit 1; fi
+
+deps: check-go
+	@missing=""; for p in $(PKGS_ALL); do \
+	    dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || missing="$$missing $$p"; \
+	  done; \
+	  if [ -n "$$missing" ]; then \
+	    if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	      echo "installing:$$missing"; \
+	      export DEBIAN_FRONTEND=noninteractive; \
+	      apt-get update -qq || echo "warning: apt-get update reported errors; trying the install anyway" >&2; \
+	      apt-get install -y -qq --no-install-recommends $$missing >/dev/null || { echo "apt-get install failed for:$$missing" >&2; exit 1; }; \
+	    else \
+	      echo "missing Debian packages:$$missing" >&2; \
+	      echo "install them with: sudo apt-get install$$missing" >&2; exit 1; \
+	    fi; \
+	  fi
+
+build: deps
+	$(GO) build -o bin/ ./cmd/...
+
+# The whole test suite, as CI runs it (.ci/run calls exactly this target).
+test: deps
+	$(GO) vet ./...
+	$(GO) test -count=1 -timeout 20m ./...
+
+demo: build
+	./bin/kiosk demo
+
+diag: build
+	./bin/kiosk diag
+
+bench: deps
+	$(GO) test -run '^$$' -bench . -benchtime 1x ./...
+
+clean:
+	rm -rf bin

@@ -1,0 +1,32 @@
+// Package reader speaks to the My Number Card (マイナンバーカード): APDU encoding, the card's
+// status words, and the card's applications as a typed, allow-listed API.
+//
+// # Concepts
+//
+//   - Command and Response are ISO/IEC 7816-4 APDUs, short and extended. ParseCommand and
+//     ParseResponse never panic on any input (they are fuzzed).
+//   - A Transport carries one APDU to a card: the PC/SC connection (package reader/pcsc, the
+//     only place that imports ebfe/scard) or the virtual card of reader/readertest.
+//   - Card is a session with one card. Its methods are the JPKI AP (公的個人認証AP) operations
+//     a kiosk needs — Identify, AuthCertificate, Tries, Verify, Sign, … — and the four facts
+//     of the 券面事項入力補助AP (ReadFourFacts), verified against the card's own signature.
+//
+// # Invariants
+//
+//   - There is no exported way to send an arbitrary APDU: New wraps every Transport in the
+//     allow-list (allowlist.go), which tracks the selected application and file and refuses,
+//     before a byte reaches the card, anything that could read the My Number (EF 0001 of the
+//     券面事項入力補助AP), verify 照合番号A, use short-EF addressing, or select any other
+//     application. Refusals are ErrForbidden.
+//   - Tries reads a PIN's remaining tries with an empty VERIFY, which never spends one.
+//     Verify is called once per resident's OK and is never retried; a malformed PIN is
+//     refused (ErrPINFormat) before it reaches the card. APDU buffers holding a PIN are
+//     zeroed after use; the caller zeroes its own copy.
+//   - Files are sized from their own DER/BER header; lengths from the card are bounded, so
+//     garbage, truncation or a card pulled mid-read ends in a typed error (ErrBadCard,
+//     ErrCardRemoved), never a panic or a hang.
+//   - The card is identified by SELECT of the JPKI AID and its token file (EF 0006), never
+//     by its ATR, which differs between chip vendors and readers.
+//
+// Facts about the card, with their sources, are in ../shared/reference/jpki-protocol.md.
+package reader

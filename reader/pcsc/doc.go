@@ -1,0 +1,21 @@
+// Package pcsc connects the reader package to real card readers through the PC/SC service
+// (pcscd) with github.com/ebfe/scard. It is the only package that imports scard.
+//
+// # Concepts
+//
+//   - Context is a connection to pcscd; Readers and States list readers and what is in them.
+//   - Watch reports card insertion and removal and readers coming and going. It blocks in
+//     SCardGetStatusChange (with the PnP pseudo reader, so reader hot-plug wakes it too) and
+//     never polls; cancelling its context cancels the blocked call. When pcscd itself goes
+//     away, Watch reports ServiceLost and reconnects once a second until it is back.
+//   - Connect powers a card up and returns a Card: the reader package's allow-listed session
+//     plus the ATR and protocol. No raw Transmit is exported.
+//
+// # Invariants
+//
+//   - PC/SC errors are mapped to reader.ErrCardRemoved and reader.ErrReaderGone (the original
+//     error stays wrapped), so callers branch with errors.Is whatever the stack said.
+//   - T=0 and T=1 both work: over T=0 a case-4 command goes without Le, 61xx answers are
+//     collected with GET RESPONSE, and 6Cxx is repeated once with the exact Le.
+//   - Close powers the card down (SCARD_UNPOWER_CARD), which drops every verified PIN.
+package pcsc
