@@ -192,13 +192,14 @@ func (c *Card) readElement(ctx context.Context, a app, fid uint16) ([]byte, erro
 // Card, ErrNotJPKI for any card without the JPKI AP (or with a smartphone token) and
 // ErrJukiCard for an old 住基カード.
 func (c *Card) Identify(ctx context.Context) error {
-	if err := c.selectApp(ctx, appJPKI); err != nil {
-		return err
-	}
 	tok, err := c.Token(ctx)
 	if err != nil {
 		return err
 	}
+	return checkToken(tok)
+}
+
+func checkToken(tok string) error {
 	switch tok {
 	case TokenMyNumberCard:
 		return nil

@@ -6,6 +6,7 @@ import "fmt"
 type TLV struct {
 	Tag   uint32 // the tag bytes big-endian, e.g. 0x30, 0xDF22, 0x7F21
 	Value []byte // aliases the parsed buffer
+	Raw   []byte // header and value, aliasing the parsed buffer
 	Len   int    // header + value length
 }
 
@@ -79,7 +80,7 @@ func ParseTLV(b []byte) (TLV, []byte, error) {
 	if hdr+n > len(b) {
 		return TLV{}, nil, fmt.Errorf("%w: tlv %X value of %d bytes truncated to %d", ErrBadCard, tag, n, len(b)-hdr)
 	}
-	return TLV{Tag: tag, Value: b[hdr : hdr+n : hdr+n], Len: hdr + n}, b[hdr+n:], nil
+	return TLV{Tag: tag, Value: b[hdr : hdr+n : hdr+n], Raw: b[: hdr+n : hdr+n], Len: hdr + n}, b[hdr+n:], nil
 }
 
 // ParseTLVs reads a sequence of elements filling b exactly.
