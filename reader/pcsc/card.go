@@ -3,6 +3,7 @@ package pcsc
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/ebfe/scard"
 
@@ -131,10 +132,33 @@ func (c *conn) Transmit(ctx context.Context, cmd []byte) ([]byte, error) {
 	return nil, fmt.Errorf("pcsc: endless 61xx chain: %w", reader.ErrBadCard)
 }
 
+// How long a transmit that got no status word waits for the service to notice a removal:
+// pcscd polls a reader about every 0.4 s.
+const (
+	removalChecks     = 12
+	removalCheckEvery = 100 * time.Millisecond
+)
+
 func (c *conn) transmit(b []byte) ([]byte, error) {
 	out, err := c.sc.Transmit(b)
 	if err != nil {
 		return nil, fmt.Errorf("pcsc: transmit: %w", classify(err))
+	}
+	if len(out) < 2 {
+		// No status word: some reader drivers (vpcd among them) answer an empty response
+		// when the card went away mid-command, before the service has noticed. Ask the
+		// reader, for a bounded time, whether the card is still there.
+		for range removalChecks {
+			st, serr := c.sc.Status()
+			if serr != nil {
+				return nil, fmt.Errorf("pcsc: transmit: %w", classify(serr))
+			}
+			if st.State&scard.Present == 0 {
+				return nil, fmt.Errorf("pcsc: transmit: %w", reader.ErrCardRemoved)
+			}
+			time.Sleep(removalCheckEvery)
+		}
+		return nil, fmt.Errorf("pcsc: transmit: %w: %d-byte response", reader.ErrBadCard, len(out))
 	}
 	return out, nil
 }

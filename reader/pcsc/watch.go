@@ -83,7 +83,20 @@ func Watch(ctx context.Context, pattern *regexp.Regexp, emit func(Event)) error 
 }
 
 func (x *Context) watch(ctx context.Context, pattern *regexp.Regexp, emit func(Event)) error {
-	stop := context.AfterFunc(ctx, func() { _ = x.sc.Cancel() })
+	// Cancel the blocked SCardGetStatusChange when ctx ends. A cancel that lands between
+	// two calls would be lost, so it is repeated until watch has returned.
+	returned := make(chan struct{})
+	defer close(returned)
+	stop := context.AfterFunc(ctx, func() {
+		for {
+			_ = x.sc.Cancel()
+			select {
+			case <-returned:
+				return
+			case <-time.After(50 * time.Millisecond):
+			}
+		}
+	})
 	defer stop()
 
 	known := map[string]scard.StateFlag{} // reader → last event state
