@@ -186,6 +186,9 @@ type events struct {
 }
 
 func (e *events) emit(ev pcsc.Event) {
+	if os.Getenv("PCSC_TEST_DEBUG") != "" {
+		println(time.Now().Format("15:04:05.000"), ev.Kind.String(), ev.Reader)
+	}
 	e.mu.Lock()
 	e.got = append(e.got, ev)
 	e.mu.Unlock()
@@ -252,8 +255,9 @@ func TestWatch(t *testing.T) {
 }
 
 // TestReaderGone stops pcscd under a connected card and a running Watch: the card reports
-// ErrReaderGone (or ErrCardRemoved), Watch reports the loss, nothing hangs. It runs in a
-// child process with its own pcscd, since libpcsclite fixes its socket once per process.
+// ErrReaderGone (or ErrCardRemoved), Watch reports the loss, nothing hangs; when a pcscd is
+// back, Watch reports the reader and the card again. It runs in a child process with its
+// own pcscd, since libpcsclite fixes its socket once per process.
 func TestReaderGone(t *testing.T) {
 	if os.Getenv("PCSC_TEST_CHILD") == "" {
 		cmd := exec.Command(os.Args[0], "-test.run=^TestReaderGone$", "-test.v")
@@ -304,4 +308,16 @@ func TestReaderGone(t *testing.T) {
 	if _, err := pcsc.Open(); !errors.Is(err, reader.ErrReaderGone) {
 		t.Fatalf("Open without pcscd: %v", err)
 	}
+
+	// "Replug": the service comes back; Watch finds the readers and the card again.
+	h2, err := pcschost.New(pcschost.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h2.Close()
+	if err := h2.Insert(vc); err != nil {
+		t.Fatal(err)
+	}
+	ev.waitFor(t, pcsc.ReaderAdded, h2.ReaderName(0))
+	ev.waitFor(t, pcsc.CardInserted, h2.ReaderName(0))
 }

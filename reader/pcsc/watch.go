@@ -115,7 +115,7 @@ func (x *Context) watch(ctx context.Context, pattern *regexp.Regexp, emit func(E
 	for {
 		names, err := x.Readers(pattern)
 		if err != nil {
-			return lost(err)
+			return lost(fmt.Errorf("%w (%w)", reader.ErrReaderGone, err))
 		}
 		// Readers that vanished.
 		still := map[string]bool{}
@@ -151,7 +151,9 @@ func (x *Context) watch(ctx context.Context, pattern *regexp.Regexp, emit func(E
 			if errors.Is(err, scard.ErrUnknownReader) {
 				continue // a reader left between listing and waiting: list again
 			}
-			return lost(fmt.Errorf("pcsc: wait for status change: %w", classify(err)))
+			// Whatever the code (pcsc-lite says "RPC transport error" when pcscd dies),
+			// a failed wait means the service is gone for this context.
+			return lost(fmt.Errorf("pcsc: wait for status change: %w (%w)", reader.ErrReaderGone, err))
 		}
 		for _, s := range states[:len(states)-1] {
 			known[s.Reader] = s.EventState
