@@ -1,0 +1,258 @@
+// Command vcard attaches a virtual My Number Card (package reader/readertest) to a running
+// pcscd through vsmartcard's vpcd driver: it dials the vpcd slot, answers its frames, and
+// redials 200 ms after pcscd drops the connection. Test use only: never install
+// vsmartcard-vpcd on a kiosk image.
+//
+//	vcard -addr 127.0.0.1:35963 -pki /tmp/pki -state /tmp/card.json -log
+//
+// With -pki DIR the card's certificates are issued by DIR/auth-ca.{crt,key} and
+// DIR/sign-ca.{crt,key} (readertest.CA.WritePEM format; created there if missing, so a test
+// center can trust them). SIGUSR1 removes the card from the reader, SIGUSR2 inserts it
+// again; SIGINT/SIGTERM end the program. With -state FILE the card's keys, certificates, PINs and counters
+// survive restarts (the file is rewritten whenever a counter or PIN changes).
+package main
+
+import (
+	"context"
+	"encoding/hex"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"madoguchi/reader"
+	"madoguchi/reader/readertest"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "vcard:", err)
+		stop()
+		os.Exit(1)
+	}
+}
+
+type config struct {
+	addr, atr, token                        string
+	authPIN, signPIN, textPIN               string
+	name, address, birth, sex, myNumber     string
+	pkiDir, authCAName, signCAName, state   string
+	delay, signDelay                        time.Duration
+	blocked6984, noQuickAck, logAPDU, quiet bool
+}
+
+func parseFlags(args []string, stderr io.Writer) (*config, error) {
+	fs := flag.NewFlagSet("vcard", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	c := &config{}
+	fs.StringVar(&c.addr, "addr", "127.0.0.1:35963", "vpcd slot to dial (slot n of a reader.conf entry listens on its port + n)")
+	fs.StringVar(&c.atr, "atr", "mynumber", `ATR: "mynumber" (3BDA13FF…), "juki" (3BE000FF8131FE4514) or hex`)
+	fs.StringVar(&c.token, "token", reader.TokenMyNumberCard, "JPKI token (EF 0006), e.g. JPKIAPICCTOKEN for a 住基カード")
+	fs.StringVar(&c.authPIN, "auth-pin", "1234", "user-authentication PIN (4 digits)")
+	fs.StringVar(&c.signPIN, "sign-pin", "ABC123", "signature password (6–16 of A–Z 0–9)")
+	fs.StringVar(&c.textPIN, "text-pin", "", "券面事項入力補助 PIN (default: the auth PIN)")
+	fs.StringVar(&c.name, "name", readertest.DefaultHolder.Name, "holder name")
+	fs.StringVar(&c.address, "address", readertest.DefaultHolder.Address, "holder address")
+	fs.StringVar(&c.birth, "birth", readertest.DefaultHolder.BirthDate, "holder birth date YYYYMMDD (Gregorian)")
+	fs.StringVar(&c.sex, "sex", readertest.DefaultHolder.Sex, "holder sex: 1, 2 or 9")
+	fs.StringVar(&c.myNumber, "my-number", "", "12-digit My Number stored in the text AP (default a test number)")
+	fs.StringVar(&c.pkiDir, "pki", "", "folder of the test CAs (PEM); created there if missing; empty: an in-memory PKI")
+	fs.StringVar(&c.authCAName, "auth-ca", "auth-ca", "base name of the auth CA files in -pki")
+	fs.StringVar(&c.signCAName, "sign-ca", "sign-ca", "base name of the sign CA files in -pki")
+	fs.StringVar(&c.state, "state", "", "card state file (keys, certificates, PINs, counters); created if missing")
+	fs.DurationVar(&c.delay, "delay", 0, "delay added to every APDU")
+	fs.DurationVar(&c.signDelay, "sign-delay", 0, "delay added to every signature")
+	fs.BoolVar(&c.blocked6984, "blocked-6984", false, "answer 6984 (not 63C0) to an empty VERIFY on a blocked PIN")
+	fs.BoolVar(&c.noQuickAck, "no-quickack", false, "do not set TCP_QUICKACK (reproduces 44 ms per APDU with vpcd 0.8)")
+	fs.BoolVar(&c.logAPDU, "log", false, "print every APDU (PINs masked)")
+	fs.BoolVar(&c.quiet, "quiet", false, "print nothing but errors")
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if fs.NArg() > 0 {
+		return nil, fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	return c, nil
+}
+
+func parseATR(s string) ([]byte, error) {
+	switch strings.ToLower(s) {
+	case "mynumber", "":
+		return readertest.ATRMyNumber, nil
+	case "juki":
+		return readertest.ATRJuki, nil
+	}
+	b, err := hex.DecodeString(strings.NewReplacer(":", "", " ", "").Replace(s))
+	if err != nil || len(b) < 2 || len(b) > 33 || b[0] != 0x3B && b[0] != 0x3F {
+		return nil, fmt.Errorf("bad -atr %q: want mynumber, juki or 2..33 hex bytes starting 3B/3F", s)
+	}
+	return b, nil
+}
+
+// loadOrCreatePKI loads the two CAs from dir, creating (and writing) any that is missing.
+func loadOrCreatePKI(c *config, stderr io.Writer) (*readertest.PKI, error) {
+	if c.pkiDir == "" {
+		return readertest.DefaultPKI()
+	}
+	get := func(name string, mk func(time.Time) (*readertest.CA, error)) (*readertest.CA, error) {
+		ca, err := readertest.LoadCA(c.pkiDir, name)
+		if err == nil {
+			return ca, nil
+		}
+		if _, statErr := os.Stat(c.pkiDir + "/" + name + ".crt"); statErr == nil {
+			return nil, err // present but unusable: do not overwrite
+		}
+		if ca, err = mk(time.Now()); err != nil {
+			return nil, err
+		}
+		if err := ca.WritePEM(c.pkiDir, name); err != nil {
+			return nil, err
+		}
+		if !c.quiet {
+			fmt.Fprintf(stderr, "vcard: created test CA %s/%s.crt\n", c.pkiDir, name)
+		}
+		return ca, nil
+	}
+	auth, err := get(c.authCAName, readertest.NewAuthCA)
+	if err != nil {
+		return nil, err
+	}
+	sign, err := get(c.signCAName, readertest.NewSignCA)
+	if err != nil {
+		return nil, err
+	}
+	return &readertest.PKI{Auth: auth, Sign: sign}, nil
+}
+
+func buildCard(c *config, stderr io.Writer) (*readertest.Card, error) {
+	atr, err := parseATR(c.atr)
+	if err != nil {
+		return nil, err
+	}
+	pki, err := loadOrCreatePKI(c, stderr)
+	if err != nil {
+		return nil, err
+	}
+	opts := readertest.Options{
+		ATR: atr, Token: c.token, AuthPIN: c.authPIN, SignPIN: c.signPIN, TextPIN: c.textPIN,
+		Holder:   readertest.Holder{Name: c.name, Address: c.address, BirthDate: c.birth, Sex: c.sex},
+		MyNumber: c.myNumber, PKI: pki, Delay: c.delay, SignDelay: c.signDelay, MaxLog: 10000,
+	}
+	if c.blocked6984 {
+		opts.BlockedEmptyVerifySW = reader.SWPINBlocked
+	}
+	var st *readertest.CardState
+	if c.state != "" {
+		if s, err := readertest.LoadCardState(c.state); err == nil {
+			if err := s.Apply(&opts); err != nil {
+				return nil, err
+			}
+			st = &s
+		} else if !errors.Is(err, os.ErrNotExist) {
+			return nil, err
+		}
+	}
+	card, err := readertest.NewCard(opts)
+	if err != nil {
+		return nil, err
+	}
+	if st != nil {
+		card.RestoreCounters(*st)
+	}
+	if err := saveState(c, card); err != nil {
+		return nil, err
+	}
+	return card, nil
+}
+
+func saveState(c *config, card *readertest.Card) error {
+	if c.state == "" {
+		return nil
+	}
+	st, err := card.State()
+	if err != nil {
+		return err
+	}
+	return readertest.SaveCardState(c.state, st)
+}
+
+// counters summarises what the state file must follow.
+func counters(card *readertest.Card) string {
+	var b strings.Builder
+	for _, p := range []readertest.PINRef{readertest.PINAuth, readertest.PINSign, readertest.PINText, readertest.PINTextA, readertest.PINTextB} {
+		fmt.Fprintf(&b, "%d:%d:%s;", p, card.TriesLeft(p), card.PIN(p))
+	}
+	return b.String()
+}
+
+// run serves until ctx ends (SIGINT/SIGTERM in main).
+func run(ctx context.Context, args []string, stderr io.Writer) error {
+	c, err := parseFlags(args, stderr)
+	if err != nil {
+		return err
+	}
+	card, err := buildCard(c, stderr)
+	if err != nil {
+		return err
+	}
+	last := counters(card)
+	var saveErr error
+	v := &readertest.VPCD{Addr: c.addr, Card: card, NoQuickAck: c.noQuickAck}
+	v.OnEvent = func(e readertest.VPCDEvent) {
+		switch e {
+		case readertest.EventAPDU:
+			if c.logAPDU {
+				if le, ok := card.LastLog(); ok {
+					fmt.Fprintln(stderr, "vcard:", le)
+				}
+			}
+			if now := counters(card); now != last {
+				last = now
+				if err := saveState(c, card); err != nil && saveErr == nil {
+					saveErr = err
+					fmt.Fprintln(stderr, "vcard: saving state:", err)
+				}
+			}
+		case readertest.EventConnected, readertest.EventDisconnected:
+			if !c.quiet {
+				fmt.Fprintf(stderr, "vcard: %s %s\n", e, c.addr)
+			}
+		}
+	}
+	if !c.quiet {
+		fmt.Fprintf(stderr, "vcard: serving ATR %X on %s (auth cert CN=%s)\n", card.ATR(), c.addr, card.AuthCert().Subject.CommonName)
+	}
+	// SIGUSR1 takes the card out of the reader (closes the vpcd socket), SIGUSR2 puts it back.
+	sigs := make(chan os.Signal, 4)
+	signal.Notify(sigs, syscall.SIGUSR1, syscall.SIGUSR2)
+	defer signal.Stop(sigs)
+	go func() {
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case s := <-sigs:
+				if s == syscall.SIGUSR1 {
+					card.Remove()
+				} else {
+					card.Insert()
+				}
+			}
+		}
+	}()
+	err = v.Serve(ctx)
+	if errors.Is(err, context.Canceled) {
+		err = nil
+	}
+	if err == nil {
+		err = saveErr
+	}
+	return err
+}

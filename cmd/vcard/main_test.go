@@ -1,0 +1,196 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/x509"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/ebfe/scard"
+
+	"madoguchi/reader"
+	"madoguchi/reader/readertest"
+	"madoguchi/reader/readertest/pcschost"
+)
+
+func TestMain(m *testing.M) { os.Exit(pcschost.Main(m)) }
+
+type syncBuf struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuf) Write(p []byte) (int, error) { s.mu.Lock(); defer s.mu.Unlock(); return s.b.Write(p) }
+func (s *syncBuf) String() string              { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
+
+func TestFlags(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		args []string
+		ok   bool
+	}{
+		{"defaults", nil, true},
+		{"juki atr", []string{"-atr", "juki"}, true},
+		{"hex atr", []string{"-atr", "3B:88:80:01:00:00:05:E0:B3:81:A1:00:7F"}, true},
+		{"bad atr", []string{"-atr", "zz"}, false},
+		{"atr not starting 3B", []string{"-atr", "0102"}, false},
+		{"stray argument", []string{"extra"}, false},
+		{"unknown flag", []string{"-nope"}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var out bytes.Buffer
+			c, err := parseFlags(tc.args, &out)
+			if err == nil {
+				_, err = parseATR(c.atr)
+			}
+			if (err == nil) != tc.ok {
+				t.Fatalf("err = %v, want ok=%v", err, tc.ok)
+			}
+		})
+	}
+	var out bytes.Buffer
+	if _, err := buildCard(&config{atr: "mynumber", birth: "19900102", sex: "7", name: "x", authPIN: "1234"}, &out); err == nil {
+		t.Fatal("bad sex accepted")
+	}
+}
+
+// TestVcardAgainstPcscd runs the command's serving loop against a private pcscd: presence,
+// OpenSC recognition, the PKI folder and the state file across a restart.
+func TestVcardAgainstPcscd(t *testing.T) {
+	h := pcschost.Start(t)
+	dir := t.TempDir()
+	pkiDir, state := filepath.Join(dir, "pki"), filepath.Join(dir, "card.json")
+	args := []string{"-addr", "127.0.0.1:" + strconv.Itoa(h.Port), "-pki", pkiDir, "-state", state,
+		"-auth-pin", "2468", "-log"}
+
+	start := func() (stop func(), out *syncBuf) {
+		out = &syncBuf{}
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		go func() { done <- run(ctx, args, out) }()
+		if err := h.WaitPresence(0, true, 10*time.Second); err != nil {
+			cancel()
+			t.Fatalf("%v\nvcard output:\n%s", err, out)
+		}
+		return func() {
+			cancel()
+			if err := <-done; err != nil {
+				t.Errorf("run: %v", err)
+			}
+			if err := h.WaitPresence(0, false, 10*time.Second); err != nil {
+				t.Error(err)
+			}
+		}, out
+	}
+
+	stop, out := start()
+	// SIGUSR1 / SIGUSR2 take the card out and put it back (run has installed its handler
+	// before the card could be reported present).
+	for _, step := range []struct {
+		sig     syscall.Signal
+		present bool
+	}{{syscall.SIGUSR1, false}, {syscall.SIGUSR2, true}} {
+		if err := syscall.Kill(os.Getpid(), step.sig); err != nil {
+			t.Fatal(err)
+		}
+		if err := h.WaitPresence(0, step.present, 10*time.Second); err != nil {
+			t.Fatalf("after %v: %v", step.sig, err)
+		}
+	}
+	cmdOut, err := h.Command(context.Background(), "opensc-tool", "-r", "0", "-n").CombinedOutput()
+	if err != nil || strings.TrimSpace(string(cmdOut)) != "jpki" {
+		t.Fatalf("opensc-tool -n: %v %q", err, cmdOut)
+	}
+	// Spend one auth PIN try through PC/SC.
+	ctx, err := scard.EstablishContext()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ctx.Release()
+	card, err := ctx.Connect(h.ReaderName(0), scard.ShareShared, scard.ProtocolAny)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, apdu := range [][]byte{
+		append([]byte{0x00, 0xA4, 0x04, 0x0C, 0x0A}, reader.AIDJPKI...),
+		{0x00, 0xA4, 0x02, 0x0C, 0x02, 0x00, 0x18},
+		{0x00, 0x20, 0x00, 0x80, 0x04, '0', '0', '0', '0'},
+	} {
+		if _, err := card.Transmit(apdu); err != nil {
+			t.Fatal(err)
+		}
+	}
+	card.Disconnect(scard.LeaveCard)
+	stop()
+	if strings.Contains(out.String(), "30303030") {
+		t.Errorf("PIN printed in the log:\n%s", out)
+	}
+	if !strings.Contains(out.String(), "(pin masked)") {
+		t.Errorf("-log printed no VERIFY line:\n%s", out)
+	}
+
+	st, err := readertest.LoadCardState(state)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.TriesLeft[readertest.PINAuth.String()] != 2 {
+		t.Fatalf("state file tries = %v", st.TriesLeft)
+	}
+	ca, err := readertest.LoadCA(pkiDir, "auth-ca")
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// Restart: same certificate, counter still 2, chains to the CA in the folder.
+	stop, _ = start()
+	defer stop()
+	card, err = ctx.Connect(h.ReaderName(0), scard.ShareShared, scard.ProtocolAny)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer card.Disconnect(scard.LeaveCard)
+	var resp []byte
+	for _, apdu := range [][]byte{
+		append([]byte{0x00, 0xA4, 0x04, 0x0C, 0x0A}, reader.AIDJPKI...),
+		{0x00, 0xA4, 0x02, 0x0C, 0x02, 0x00, 0x18},
+		{0x00, 0x20, 0x00, 0x80},
+	} {
+		if resp, err = card.Transmit(apdu); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if !bytes.Equal(resp, []byte{0x63, 0xC2}) {
+		t.Fatalf("tries after restart: %X, want 63C2", resp)
+	}
+	var certDER []byte
+	card.Transmit([]byte{0x00, 0xA4, 0x02, 0x0C, 0x02, 0x00, 0x0A})
+	for off := 0; ; off += 256 {
+		r, err := card.Transmit([]byte{0x00, 0xB0, byte(off >> 8), byte(off), 0x00})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.HasSuffix(r, []byte{0x90, 0x00}) {
+			break
+		}
+		certDER = append(certDER, r[:len(r)-2]...)
+	}
+	if !bytes.Equal(certDER, st.AuthCert) {
+		t.Fatal("certificate changed across restart")
+	}
+	cert, err := parseCert(certDER)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cert.CheckSignatureFrom(ca.Cert); err != nil {
+		t.Fatalf("auth cert not issued by %s/auth-ca: %v", pkiDir, err)
+	}
+}
+
+func parseCert(der []byte) (*x509.Certificate, error) { return x509.ParseCertificate(der) }
