@@ -1,0 +1,263 @@
+package config
+
+import (
+	_ "embed"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"regexp"
+	"time"
+
+	"madoguchi/center"
+)
+
+// CertType is the wire name of a certificate type, shared with the center protocol.
+type CertType = center.CertType
+
+// CertTypes lists every certificate type a kiosk can offer, in the order the choose screen
+// shows them.
+var CertTypes = []CertType{
+	center.ResidentRecord,
+	center.ResidentRecordItems,
+	center.SealRegistration,
+	center.FamilyRegister,
+	center.FamilyRegisterAnnex,
+	center.TaxIncome,
+}
+
+// Config is a whole, validated kiosk configuration. Paths in it are absolute: relative
+// paths in the file are resolved against the file's directory.
+type Config struct {
+	File           string // absolute path of the file it was loaded from; "" when built in code
+	Kiosk          Kiosk
+	Municipalities []Municipality
+	Reader         Reader
+	Printer        Printer
+	GPIO           GPIO
+	Center         Center
+	Timeouts       Timeouts
+	Queue          Queue
+	Status         Status
+
+	name  string         // File as given to Load or Parse, for messages
+	lines map[string]int // key path → line in File, for messages
+}
+
+// Kiosk is the [kiosk] section: who and where this terminal is.
+type Kiosk struct {
+	ID        string     // required: sent to the center with every request
+	Location  string     // required: free text for technicians and the center
+	Language  string     // "ja" (default) or "en": the language the idle screen returns to
+	LogLevel  slog.Level // default slog.LevelInfo ("info")
+	MaxCopies int        // copies per request, 1–10; default 10
+}
+
+// Municipality is one [[municipality]] table: a local government whose certificates the
+// kiosk issues.
+type Municipality struct {
+	Code         string        // 6-digit 全国地方公共団体コード with its check digit
+	Name         string        // shown to residents, e.g. 見本市
+	Hours        Hours         // default DefaultHours (06:30-23:00)
+	Closed       []Closure     // default DefaultClosures (12-29..01-03)
+	Certificates []Certificate // at least one
+}
+
+// Certificate is one [[municipality.certificate]] table.
+type Certificate struct {
+	Type         CertType
+	FeeYen       int   // fee per copy in yen, 0–10000
+	Hours        Hours // zero: the municipality's hours
+	WeekdaysOnly bool  // closed on Saturdays and Sundays (many municipalities restrict 戸籍)
+}
+
+// Reader is the [reader] section.
+type Reader struct {
+	// NamePattern selects the PC/SC reader by name; nil means the first reader found.
+	NamePattern *regexp.Regexp
+}
+
+// Printer back ends.
+const (
+	BackendESCPOS = "escpos" // thermal printer on a device file
+	BackendIPP    = "ipp"    // A4 printer over IPP
+	BackendFile   = "file"   // documents written to a directory (demo, tests)
+)
+
+// Paper sizes.
+const (
+	PaperA4   = "a4"
+	Paper80mm = "80mm"
+)
+
+// Printer is the [printer] section.
+type Printer struct {
+	Backend string // BackendESCPOS, BackendIPP or BackendFile; required
+	Device  string // escpos: device file, default "/dev/usb/lp0"
+	IPPURL  string // ipp: printer URI, required for ipp
+	Dir     string // file: output directory, required for file
+	Paper   string // PaperA4 or Paper80mm; default 80mm for escpos, a4 otherwise
+	Font    string // TrueType/OpenType font for rendered text; "" lets the printer package choose
+}
+
+// GPIO is the [gpio] section: names of the pins sensors and outputs are wired to, as
+// periph.io's gpioreg.ByName knows them ("GPIO17"). An empty name means "not wired".
+type GPIO struct {
+	PaperLow string // input: paper near end
+	Door     string // input: cabinet door open
+	CardLED  string // output: lights the card slot
+	Buzzer   string // output: audible "take your card"
+}
+
+// Center is the [center] section: the issuance center and the kiosk's TLS identity.
+type Center struct {
+	URL            string        // https:// base URL; required
+	CAFile         string        // PEM CA bundle for the center's certificate; "" = system roots
+	ClientCert     string        // PEM kiosk certificate; required
+	ClientKey      string        // PEM private key of ClientCert; required, mode 0600 or stricter
+	ConnectTimeout time.Duration // default 10s
+	RequestTimeout time.Duration // default 30s
+}
+
+// Timeouts is the [timeouts] section: how long each screen waits for the resident (or the
+// center, or the printer) before the session is voided and the kiosk returns to idle.
+type Timeouts struct {
+	Idle   time.Duration // attract screen: return to the default language; default 30s
+	Choose time.Duration // choosing certificate and options; default 60s
+	Card   time.Duration // waiting for the card; default 30s
+	PIN    time.Duration // entering the PIN; default 30s
+	Center time.Duration // waiting for the center; default 60s, ≥ center.request_timeout
+	Fee    time.Duration // fee confirmation and payment; default 60s
+	Print  time.Duration // printing; default 5m (a certificate can take over 2 minutes)
+	Take   time.Duration // "take your card and certificate"; default 30s
+}
+
+// Queue is the [queue] section: the store-and-forward queue to the center. Caps never
+// drop a message: when one is reached the kiosk stops taking new requests (out of service)
+// until the queue drains.
+type Queue struct {
+	Path        string        // SQLite file; default "/var/lib/madoguchi/kiosk.db"
+	MaxMessages int           // undelivered messages before out of service; default 10000
+	MaxBytes    int64         // bytes of undelivered messages before out of service; default 64 MiB
+	MaxAge      time.Duration // oldest undelivered message before out of service; default 720h
+	Retention   time.Duration // delivered messages kept for audit; default 168h, 0 = delete at once
+	BatchSize   int           // messages per sync request; default 50
+	RetryMin    time.Duration // first retry delay; default 1s
+	RetryMax    time.Duration // longest retry delay; default 5m
+}
+
+// Status is the [status] section: the local health endpoint.
+type Status struct {
+	Listen      string // host:port; default "127.0.0.1:9180"; "" disables it
+	AllowRemote bool   // allow a non-loopback Listen address; default false
+}
+
+// Defaults for every optional setting.
+const (
+	DefaultLanguage       = "ja"
+	DefaultMaxCopies      = 10
+	DefaultDevice         = "/dev/usb/lp0"
+	DefaultConnectTimeout = 10 * time.Second
+	DefaultRequestTimeout = 30 * time.Second
+	DefaultQueuePath      = "/var/lib/madoguchi/kiosk.db"
+	DefaultMaxMessages    = 10000
+	DefaultMaxBytes       = 64 << 20
+	DefaultMaxAge         = 30 * 24 * time.Hour
+	DefaultRetention      = 7 * 24 * time.Hour
+	DefaultBatchSize      = 50
+	DefaultRetryMin       = time.Second
+	DefaultRetryMax       = 5 * time.Minute
+	DefaultStatusListen   = "127.0.0.1:9180"
+)
+
+// DefaultTimeouts are the per-screen timeouts used when [timeouts] leaves them out.
+var DefaultTimeouts = Timeouts{
+	Idle:   30 * time.Second,
+	Choose: 60 * time.Second,
+	Card:   30 * time.Second,
+	PIN:    30 * time.Second,
+	Center: 60 * time.Second,
+	Fee:    60 * time.Second,
+	Print:  5 * time.Minute,
+	Take:   30 * time.Second,
+}
+
+// Default returns a Config holding every default. It is not valid on its own: the kiosk
+// id and location, the municipalities, the printer back end and the center are required.
+func Default() *Config {
+	return &Config{
+		Kiosk:    Kiosk{Language: DefaultLanguage, LogLevel: slog.LevelInfo, MaxCopies: DefaultMaxCopies},
+		Timeouts: DefaultTimeouts,
+		Center:   Center{ConnectTimeout: DefaultConnectTimeout, RequestTimeout: DefaultRequestTimeout},
+		Queue: Queue{
+			Path: DefaultQueuePath, MaxMessages: DefaultMaxMessages, MaxBytes: DefaultMaxBytes,
+			MaxAge: DefaultMaxAge, Retention: DefaultRetention, BatchSize: DefaultBatchSize,
+			RetryMin: DefaultRetryMin, RetryMax: DefaultRetryMax,
+		},
+		Status: Status{Listen: DefaultStatusListen},
+	}
+}
+
+// DemoMunicipalityCode is the code of the demo's fictitious 見本市 (prefecture 13, number
+// 999, check digit 8). It is not assigned to a real municipality.
+const DemoMunicipalityCode = "139998"
+
+// Demo returns the configuration `kiosk demo` runs with. Everything it names lives under
+// dir: documents in dir/printed, the queue in dir/kiosk.db, and the TLS files
+// dir/center-ca.pem, dir/kiosk.crt and dir/kiosk.key, which the demo wiring writes (from
+// the in-process reference center's test CA) before it calls CheckFiles. The demo wiring
+// also replaces Center.URL with the reference center's loopback address. Demo(dir) passes
+// Validate as it is.
+func Demo(dir string) *Config {
+	c := Default()
+	c.Kiosk.ID = "demo-0001"
+	c.Kiosk.Location = "デモ端末 (demo)"
+	c.Kiosk.LogLevel = slog.LevelDebug
+	c.Municipalities = []Municipality{{
+		Code:   DemoMunicipalityCode,
+		Name:   "見本市",
+		Hours:  Hours{Open: 0, Close: 24 * 60}, // a demo should work at any hour
+		Closed: nil,
+		Certificates: []Certificate{
+			{Type: center.ResidentRecord, FeeYen: 200},
+			{Type: center.ResidentRecordItems, FeeYen: 200},
+			{Type: center.SealRegistration, FeeYen: 200},
+			{Type: center.FamilyRegister, FeeYen: 350},
+			{Type: center.FamilyRegisterAnnex, FeeYen: 200},
+			{Type: center.TaxIncome, FeeYen: 200},
+		},
+	}}
+	c.Printer = Printer{Backend: BackendFile, Dir: filepath.Join(dir, "printed"), Paper: PaperA4}
+	c.Center.URL = "https://127.0.0.1/"
+	c.Center.CAFile = filepath.Join(dir, "center-ca.pem")
+	c.Center.ClientCert = filepath.Join(dir, "kiosk.crt")
+	c.Center.ClientKey = filepath.Join(dir, "kiosk.key")
+	c.Queue.Path = filepath.Join(dir, "kiosk.db")
+	c.Status.Listen = ""
+	return c
+}
+
+// DemoDir is the default directory for Demo: a fixed folder under the system temp dir.
+func DemoDir() string { return filepath.Join(os.TempDir(), "madoguchi-demo") }
+
+//go:embed example.toml
+var example []byte
+
+// Example returns the example configuration shipped with the binary (`kiosk config
+// example`): every key, commented, with its default and what it allows.
+func Example() []byte { return append([]byte(nil), example...) }
+
+// Match reports whether the PC/SC reader called name is the one to use: any reader when
+// NamePattern is nil.
+func (r Reader) Match(name string) bool {
+	return r.NamePattern == nil || r.NamePattern.MatchString(name)
+}
+
+// Municipality returns the municipality with the given code.
+func (c *Config) Municipality(code string) (Municipality, bool) {
+	for _, m := range c.Municipalities {
+		if m.Code == code {
+			return m, true
+		}
+	}
+	return Municipality{}, false
+}

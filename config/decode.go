@@ -1,0 +1,478 @@
+package config
+
+import (
+	"fmt"
+	"log/slog"
+	"math"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+)
+
+// The decoder maps the generic tree BurntSushi/toml parsed (map[string]any) onto Config.
+// It does not use toml.Decode into structs because that stops at the first wrong type;
+// here every wrong type, malformed value and unknown key becomes one Problem and decoding
+// goes on. Range and cross-field checks are Validate's job (they apply to configs built in
+// code too); the decoder only reports what cannot be represented in a Config.
+
+type decoder struct {
+	file  string
+	dir   string // relative paths are resolved against it
+	lines map[string]int
+	probs Problems
+	bad   map[string]bool // key paths with a problem; Validate does not repeat them
+
+	schema map[string][]string // table path without indexes → its keys (for tests)
+}
+
+func (d *decoder) line(path string) int {
+	for p := path; ; p = parentPath(p) {
+		if l, ok := d.lines[p]; ok {
+			return l
+		}
+		if p == "" {
+			return 0
+		}
+	}
+}
+
+func (d *decoder) add(path, format string, args ...any) {
+	d.probs = append(d.probs, Problem{File: d.file, Line: d.line(path), Key: path, Msg: fmt.Sprintf(format, args...)})
+	d.bad[path] = true
+}
+
+type table struct {
+	d       *decoder
+	path    string
+	m       map[string]any // nil when the table is absent or not a table
+	used    map[string]bool
+	allowed []string
+}
+
+func (d *decoder) table(path string, m map[string]any) *table {
+	return &table{d: d, path: path, m: m, used: map[string]bool{}}
+}
+
+// take marks k as a known key of t and returns its value, if set.
+func (t *table) take(k string) (v any, path string, ok bool) {
+	t.allowed = append(t.allowed, k)
+	t.used[k] = true
+	v, ok = t.m[k]
+	return v, joinKey(t.path, k), ok
+}
+
+// describe names a TOML value for messages: `integer 42`, `string "x"`, `table`.
+func describe(v any) string {
+	switch v := v.(type) {
+	case string:
+		return fmt.Sprintf("string %q", v)
+	case int64:
+		return fmt.Sprintf("integer %d", v)
+	case float64:
+		return fmt.Sprintf("float %v", v)
+	case bool:
+		return fmt.Sprintf("boolean %v", v)
+	case time.Time:
+		return "datetime " + v.String()
+	case []map[string]any, []any:
+		return "array"
+	case map[string]any:
+		return "table"
+	}
+	return fmt.Sprintf("%T", v)
+}
+
+func (t *table) str(k string, dst *string) bool {
+	v, path, ok := t.take(k)
+	if !ok {
+		return false
+	}
+	s, ok := v.(string)
+	if !ok {
+		t.d.add(path, "must be a string, got %s", describe(v))
+		return false
+	}
+	*dst = s
+	return true
+}
+
+// file reads a file or directory name, resolved against the config file's directory.
+func (t *table) file(k string, dst *string) {
+	var s string
+	if t.str(k, &s) {
+		if s != "" && !filepath.IsAbs(s) {
+			s = filepath.Join(t.d.dir, s)
+		}
+		*dst = s
+	}
+}
+
+// integer reads an integer; values outside [lo, hi] are reported here because they may
+// not fit an int on a 32-bit kiosk.
+func (t *table) integer(k string, dst *int, lo, hi int) {
+	v, path, ok := t.take(k)
+	if !ok {
+		return
+	}
+	n, ok := v.(int64)
+	if !ok {
+		t.d.add(path, "must be an integer, got %s", describe(v))
+		return
+	}
+	if n < int64(lo) || n > int64(hi) {
+		t.d.add(path, "must be an integer from %d to %d, got %d", lo, hi, n)
+		return
+	}
+	*dst = int(n)
+}
+
+func (t *table) integer64(k string, dst *int64) {
+	v, path, ok := t.take(k)
+	if !ok {
+		return
+	}
+	n, ok := v.(int64)
+	if !ok {
+		t.d.add(path, "must be an integer, got %s", describe(v))
+		return
+	}
+	*dst = n
+}
+
+func (t *table) boolean(k string, dst *bool) {
+	v, path, ok := t.take(k)
+	if !ok {
+		return
+	}
+	b, ok := v.(bool)
+	if !ok {
+		t.d.add(path, "must be true or false, got %s", describe(v))
+		return
+	}
+	*dst = b
+}
+
+func (t *table) duration(k string, dst *time.Duration) {
+	v, path, ok := t.take(k)
+	if !ok {
+		return
+	}
+	s, ok := v.(string)
+	if !ok {
+		t.d.add(path, `must be a duration string such as "30s", "5m" or "1h30m", got %s`, describe(v))
+		return
+	}
+	dur, err := time.ParseDuration(s)
+	if err != nil {
+		t.d.add(path, `must be a duration such as "30s", "5m" or "1h30m", got %q`, s)
+		return
+	}
+	*dst = dur
+}
+
+// sub returns the table at k; an absent table comes back empty (so its defaults apply).
+func (t *table) sub(k string) *table {
+	v, path, ok := t.take(k)
+	st := t.d.table(path, nil)
+	if !ok {
+		return st
+	}
+	m, ok := v.(map[string]any)
+	if !ok {
+		t.d.add(path, "must be a table ([%s]), got %s", path, describe(v))
+		return st
+	}
+	st.m = m
+	return st
+}
+
+// tables returns the elements of the array of tables at k ([[k]] or k = [{...}, ...]);
+// present reports whether k was set at all.
+func (t *table) tables(k string) (elems []*table, present bool) {
+	v, path, ok := t.take(k)
+	if !ok {
+		return nil, false
+	}
+	switch v := v.(type) {
+	case []map[string]any:
+		for i, m := range v {
+			elems = append(elems, t.d.table(indexKey(path, i), m))
+		}
+	case []any:
+		for i, e := range v {
+			m, ok := e.(map[string]any)
+			if !ok {
+				t.d.add(indexKey(path, i), "must be a table, got %s", describe(e))
+				continue
+			}
+			elems = append(elems, t.d.table(indexKey(path, i), m))
+		}
+	default:
+		t.d.add(path, "must be an array of tables ([[%s]]), got %s", path, describe(v))
+	}
+	return elems, true
+}
+
+// strings reads an array of strings; it returns nil and false when k is absent.
+func (t *table) strings(k string) (vals, paths []string, present bool) {
+	v, path, ok := t.take(k)
+	if !ok {
+		return nil, nil, false
+	}
+	arr, ok := v.([]any)
+	if !ok {
+		t.d.add(path, "must be an array of strings, got %s", describe(v))
+		return nil, nil, true
+	}
+	vals, paths = []string{}, []string{}
+	for i, e := range arr {
+		p := indexKey(path, i)
+		s, ok := e.(string)
+		if !ok {
+			t.d.add(p, "must be a string, got %s", describe(e))
+			continue
+		}
+		vals = append(vals, s)
+		paths = append(paths, p)
+	}
+	return vals, paths, true
+}
+
+// done reports every key of t that no getter asked for.
+func (t *table) done() {
+	if t.d.schema != nil {
+		t.d.schema[indexRE.ReplaceAllString(t.path, "")] = t.allowed
+	}
+	var unknown []string
+	for k := range t.m {
+		if !t.used[k] {
+			unknown = append(unknown, k)
+		}
+	}
+	sort.Slice(unknown, func(i, j int) bool {
+		li, lj := t.d.line(joinKey(t.path, unknown[i])), t.d.line(joinKey(t.path, unknown[j]))
+		if li != lj {
+			return li < lj
+		}
+		return unknown[i] < unknown[j]
+	})
+	for _, k := range unknown {
+		path := joinKey(t.path, k)
+		if s := suggest(k, t.allowed); s != "" {
+			t.d.add(path, "unknown key; did you mean %q?", s)
+		} else {
+			t.d.add(path, "unknown key; allowed here: %s", strings.Join(t.allowed, ", "))
+		}
+	}
+}
+
+// suggest returns the allowed key closest to k when it is close enough to be a typo
+// (at most two edits) or a shortening ("fee" for "fee_yen").
+func suggest(k string, allowed []string) string {
+	best, bestDist := "", math.MaxInt
+	lk := strings.ToLower(k)
+	for _, a := range allowed {
+		d := editDistance(lk, a)
+		if len(lk) >= 3 && strings.HasPrefix(a, lk) {
+			d = min(d, 2)
+		}
+		if d < bestDist {
+			best, bestDist = a, d
+		}
+	}
+	if bestDist <= 2 && bestDist < len(k) {
+		return best
+	}
+	return ""
+}
+
+// editDistance is the Levenshtein distance between a and b, in bytes.
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}
+
+var indexRE = regexp.MustCompile(`\[[0-9]+\]`)
+
+var logLevels = map[string]slog.Level{
+	"debug": slog.LevelDebug, "info": slog.LevelInfo, "warn": slog.LevelWarn, "error": slog.LevelError,
+}
+
+// decode fills a Config from the parsed file, starting from Default().
+func (d *decoder) decode(root map[string]any) *Config {
+	c := Default()
+	r := d.table("", root)
+
+	k := r.sub("kiosk")
+	k.str("id", &c.Kiosk.ID)
+	k.str("location", &c.Kiosk.Location)
+	k.str("language", &c.Kiosk.Language)
+	var level string
+	if k.str("log_level", &level) {
+		if l, ok := logLevels[level]; ok {
+			c.Kiosk.LogLevel = l
+		} else {
+			d.add(joinKey(k.path, "log_level"), `must be "debug", "info", "warn" or "error", got %q`, level)
+		}
+	}
+	k.integer("max_copies", &c.Kiosk.MaxCopies, 1, maxCopies)
+	k.done()
+
+	ms, _ := r.tables("municipality")
+	for _, mt := range ms {
+		c.Municipalities = append(c.Municipalities, d.municipality(mt))
+	}
+
+	rd := r.sub("reader")
+	var pattern string
+	if rd.str("name_pattern", &pattern) && pattern != "" {
+		re, err := regexp.Compile(pattern)
+		if err != nil {
+			d.add(joinKey(rd.path, "name_pattern"), "must be a regular expression (Go RE2 syntax): %v", err)
+		} else {
+			c.Reader.NamePattern = re
+		}
+	}
+	rd.done()
+
+	p := r.sub("printer")
+	p.str("backend", &c.Printer.Backend)
+	p.str("device", &c.Printer.Device)
+	p.str("ipp_url", &c.Printer.IPPURL)
+	p.file("dir", &c.Printer.Dir)
+	p.str("paper", &c.Printer.Paper)
+	p.file("font", &c.Printer.Font)
+	p.done()
+	if _, set := p.m["device"]; !set && c.Printer.Backend == BackendESCPOS {
+		c.Printer.Device = DefaultDevice
+	}
+	if _, set := p.m["paper"]; !set {
+		c.Printer.Paper = defaultPaper(c.Printer.Backend)
+	}
+
+	g := r.sub("gpio")
+	g.str("paper_low", &c.GPIO.PaperLow)
+	g.str("door", &c.GPIO.Door)
+	g.str("card_led", &c.GPIO.CardLED)
+	g.str("buzzer", &c.GPIO.Buzzer)
+	g.done()
+
+	ce := r.sub("center")
+	ce.str("url", &c.Center.URL)
+	ce.file("ca_file", &c.Center.CAFile)
+	ce.file("client_cert", &c.Center.ClientCert)
+	ce.file("client_key", &c.Center.ClientKey)
+	ce.duration("connect_timeout", &c.Center.ConnectTimeout)
+	ce.duration("request_timeout", &c.Center.RequestTimeout)
+	ce.done()
+
+	to := r.sub("timeouts")
+	to.duration("idle", &c.Timeouts.Idle)
+	to.duration("choose", &c.Timeouts.Choose)
+	to.duration("card", &c.Timeouts.Card)
+	to.duration("pin", &c.Timeouts.PIN)
+	to.duration("center", &c.Timeouts.Center)
+	to.duration("fee", &c.Timeouts.Fee)
+	to.duration("print", &c.Timeouts.Print)
+	to.duration("take", &c.Timeouts.Take)
+	to.done()
+
+	q := r.sub("queue")
+	q.file("path", &c.Queue.Path)
+	q.integer("max_messages", &c.Queue.MaxMessages, minMessages, maxMessages)
+	q.integer64("max_bytes", &c.Queue.MaxBytes)
+	q.duration("max_age", &c.Queue.MaxAge)
+	q.duration("retention", &c.Queue.Retention)
+	q.integer("batch_size", &c.Queue.BatchSize, 1, maxBatch)
+	q.duration("retry_min", &c.Queue.RetryMin)
+	q.duration("retry_max", &c.Queue.RetryMax)
+	q.done()
+
+	s := r.sub("status")
+	s.str("listen", &c.Status.Listen)
+	s.boolean("allow_remote", &c.Status.AllowRemote)
+	s.done()
+
+	r.done()
+	return c
+}
+
+func defaultPaper(backend string) string {
+	if backend == BackendESCPOS {
+		return Paper80mm
+	}
+	return PaperA4
+}
+
+func (d *decoder) municipality(t *table) Municipality {
+	m := Municipality{Hours: DefaultHours, Closed: append([]Closure(nil), DefaultClosures...)}
+	if n, ok := t.m["code"].(int64); ok {
+		// A number loses leading zeros (011002 → 11002): say how to write it.
+		_, path, _ := t.take("code")
+		d.add(path, `must be a string, got integer %d (write it as a quoted string: code = "%06d")`, n, n)
+	} else {
+		t.str("code", &m.Code)
+	}
+	t.str("name", &m.Name)
+	var hours string
+	if t.str("hours", &hours) {
+		h, err := ParseHours(hours)
+		if err != nil {
+			d.add(joinKey(t.path, "hours"), `must be "HH:MM-HH:MM" such as "06:30-23:00", got %q (%v)`, hours, err)
+		} else {
+			m.Hours = h
+		}
+	}
+	if vals, paths, present := t.strings("closed"); present {
+		m.Closed = []Closure{}
+		for i, s := range vals {
+			c, err := ParseClosure(s)
+			if err != nil {
+				d.add(paths[i], `must be "MM-DD", "YYYY-MM-DD" or a range "FROM..TO" such as "12-29..01-03", got %q (%v)`, s, err)
+				continue
+			}
+			m.Closed = append(m.Closed, c)
+		}
+	}
+	cs, _ := t.tables("certificate")
+	for _, ct := range cs {
+		var c Certificate
+		var typ string
+		ct.str("type", &typ)
+		c.Type = CertType(typ)
+		ct.integer("fee_yen", &c.FeeYen, 0, maxFee)
+		if _, set := ct.m["fee_yen"]; !set && ct.m != nil {
+			d.add(joinKey(ct.path, "fee_yen"), "missing; must be the fee per copy in yen, an integer from 0 to %d", maxFee)
+		}
+		if ct.str("hours", &hours) {
+			h, err := ParseHours(hours)
+			if err != nil {
+				d.add(joinKey(ct.path, "hours"), `must be "HH:MM-HH:MM" such as "09:00-17:00", got %q (%v)`, hours, err)
+			} else {
+				c.Hours = h
+			}
+		}
+		ct.boolean("weekdays_only", &c.WeekdaysOnly)
+		ct.done()
+		m.Certificates = append(m.Certificates, c)
+	}
+	t.done()
+	return m
+}

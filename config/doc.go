@@ -1,0 +1,55 @@
+// Package config reads and checks the kiosk's one configuration file (TOML).
+//
+// # Concepts
+//
+// A field technician writes one file, usually /etc/madoguchi/kiosk.toml, starting from
+// the example shipped in the binary (Example, printed by `kiosk config example`), and
+// checks it with `kiosk check-config FILE` (Check) before restarting the kiosk. The file
+// has the sections [kiosk], [[municipality]] with [[municipality.certificate]], [reader],
+// [printer], [gpio], [center], [timeouts], [queue] and [status]; example.toml documents
+// every key, its default and what it allows.
+//
+// Load returns either a complete *Config or a Problems error listing every problem in the
+// file, not just the first, each as
+//
+//	FILE:LINE: KEY: MESSAGE
+//
+// e.g. `kiosk.toml:14: municipality[0].code: check digit is wrong: "131017" must end in 6`.
+// KEY is the dotted path of the setting, with a 0-based index for array elements. A
+// missing required key is reported at the line of its table.
+//
+// Loading runs in three stages, each reporting into the same list:
+//
+//  1. Syntax: github.com/BurntSushi/toml parses the text into a generic tree. A syntax
+//     error is the only problem that stops the checks (FILE:LINE:COL).
+//  2. Decoding (decode.go) maps the tree onto Config: wrong TOML types, malformed values
+//     (durations, hours, dates, regular expressions) and unknown keys are problems, with a
+//     "did you mean" for near misses. It does not decode into structs with the library,
+//     because that stops at the first wrong type. Line numbers come from locate.go: the
+//     library keeps key positions private, so a small scanner (run only on text the
+//     library accepted) records the line of every key and [[array]] element.
+//  3. Validation (Validate) checks ranges and relations between settings on the typed
+//     Config, so configs built in code (Default, Demo) are held to the same rules; then
+//     CheckFiles checks the files the config names.
+//
+// # Invariants
+//
+//   - Unknown keys are errors: a typo never falls back silently to a default.
+//   - Every optional setting has a documented default (Default, the Default… constants,
+//     example.toml); required settings (kiosk id and location, at least one municipality
+//     with at least one certificate and its fee, printer back end, center URL and TLS
+//     client files) have none.
+//   - Every problem names what is allowed, not only what is wrong.
+//   - A returned *Config is always valid; on any problem Load and Parse return nil.
+//   - Paths in a Config are absolute; relative paths in the file are resolved against the
+//     file's directory.
+//   - The private key file (center.client_key) must not be accessible by group or others
+//     (mode & 0o077 == 0); its bytes are zeroed after the check.
+//   - Service hours and closed days are in JST (a fixed zone, no tzdata needed). The
+//     default year-end closure is 12-29..01-03; setting `closed` replaces it.
+//   - Queue caps never drop messages: reaching one puts the kiosk out of service.
+//   - The status endpoint listens on loopback only unless allow_remote is set.
+//   - Nothing here reads the clock: OpenAt and CertificateOpenAt take the time.
+//
+// Load and Check touch the file system; Parse and Validate do not.
+package config

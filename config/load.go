@@ -1,0 +1,107 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"path/filepath"
+
+	"github.com/BurntSushi/toml"
+)
+
+// MaxFileSize is the largest config file Load reads.
+const MaxFileSize = 1 << 20
+
+// Load reads, decodes and validates the config file at path and checks the files it
+// names (CheckFiles). On any problem it returns nil and a Problems error listing every
+// problem found, each with file, line, key and what is allowed. Only a TOML syntax error
+// stops the checks early: nothing after it can be read reliably.
+func Load(path string) (*Config, error) { return load(osFS{}, path) }
+
+func load(fsys fileSystem, path string) (*Config, error) {
+	fail := func(msg string) (*Config, error) { return nil, Problems{{File: path, Msg: msg}} }
+	fi, err := fsys.Stat(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return fail("config file does not exist")
+	case err != nil:
+		return fail("cannot read config file: " + errText(err))
+	case fi.IsDir():
+		return fail("is a directory, not a config file")
+	case fi.Size() > MaxFileSize:
+		return fail(fmt.Sprintf("config file is %d bytes; the limit is %d", fi.Size(), MaxFileSize))
+	}
+	data, err := fsys.ReadFile(path)
+	if err != nil {
+		return fail("cannot read config file: " + errText(err))
+	}
+	c, probs, skip := parse(path, data)
+	if c != nil {
+		probs = append(probs, c.checkFiles(fsys, skip)...)
+	}
+	if len(probs) > 0 {
+		return nil, probs.sorted()
+	}
+	return c, nil
+}
+
+// Parse decodes and validates a config file's contents without touching the file system:
+// name is used in messages and to resolve relative paths (against its directory).
+// It returns nil and a Problems error listing every problem found.
+func Parse(name string, data []byte) (*Config, error) {
+	c, probs, _ := parse(name, data)
+	if len(probs) > 0 {
+		return nil, probs.sorted()
+	}
+	return c, nil
+}
+
+func parse(name string, data []byte) (*Config, Problems, map[string]bool) {
+	var root map[string]any
+	if _, err := toml.Decode(string(data), &root); err != nil {
+		var pe toml.ParseError
+		if errors.As(err, &pe) {
+			return nil, Problems{{File: name, Line: pe.Position.Line, Col: pe.Position.Col, Msg: "TOML syntax error: " + pe.Message}}, nil
+		}
+		return nil, Problems{{File: name, Msg: "TOML: " + err.Error()}}, nil
+	}
+	abs, err := filepath.Abs(name)
+	if err != nil {
+		abs = name
+	}
+	dir := filepath.Dir(abs)
+	if name == "" {
+		dir = abs // the current directory
+	}
+	d := &decoder{file: name, dir: dir, lines: locate(data), bad: map[string]bool{}}
+	c := d.decode(root)
+	c.File, c.name, c.lines = abs, name, d.lines
+	probs := append(d.probs, c.validate(d.bad)...)
+	return c, probs, d.bad
+}
+
+// Check loads the config file at path and writes either "PATH: ok" or every problem, one
+// per line, followed by a count. It reports whether the file is good; `kiosk check-config`
+// exits 0 exactly when it is.
+func Check(path string, w io.Writer) bool {
+	_, err := Load(path)
+	if err == nil {
+		fmt.Fprintf(w, "%s: ok\n", path)
+		return true
+	}
+	var ps Problems
+	if !errors.As(err, &ps) {
+		fmt.Fprintln(w, err)
+		return false
+	}
+	for _, p := range ps {
+		fmt.Fprintln(w, p)
+	}
+	if len(ps) == 1 {
+		fmt.Fprintf(w, "%s: 1 problem\n", path)
+	} else {
+		fmt.Fprintf(w, "%s: %d problems\n", path, len(ps))
+	}
+	return false
+}
