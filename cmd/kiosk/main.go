@@ -4,8 +4,10 @@ package main
 
 import (
 	"context"
+
 	"fmt"
 	"io"
+	"madoguchi/config"
 	"os"
 	"os/signal"
 	"syscall"
@@ -25,6 +27,8 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"diag", "check the reader, card and the rest of the kiosk (--json for machines)", runDiag},
+		{"check-config", "check a configuration file and list every problem", runCheckConfig},
+		{"config", "`config example` prints the documented example configuration", runConfig},
 		{"version", "print the version and commit", runVersion},
 	}
 }
@@ -60,6 +64,29 @@ func usage(w io.Writer) {
 	for _, c := range commands() {
 		fmt.Fprintf(w, "  %-14s %s\n", c.name, c.summary)
 	}
+}
+
+func runCheckConfig(_ context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) != 1 {
+		fmt.Fprintln(stderr, "usage: kiosk check-config FILE")
+		return 2
+	}
+	if !config.Check(args[0], stdout) {
+		return 1
+	}
+	return 0
+}
+
+func runConfig(_ context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) != 1 || args[0] != "example" {
+		fmt.Fprintln(stderr, "usage: kiosk config example")
+		return 2
+	}
+	if _, err := stdout.Write(config.Example()); err != nil {
+		fmt.Fprintf(stderr, "kiosk config example: %v\n", err)
+		return 1
+	}
+	return 0
 }
 
 func runVersion(_ context.Context, _ []string, stdout, _ io.Writer) int {
