@@ -1,0 +1,28 @@
+// Package server is the reference issuance center: the protocol of package center served
+// over HTTPS from a SQLite database (mattn/go-sqlite3, WAL, synchronous=FULL, asserted at
+// Open). It is good enough for demos, tests and municipal pilots, not a J-LIS center.
+//
+// # Concepts
+//
+//   - Residents are the municipality's records (never a My Number). A card's
+//     authentication certificate is bound to one resident by its SHA-256 fingerprint
+//     (BindCert) or, for imports, by its serial (BindSerial, CSV column card_serial).
+//   - Revocation is a table the center manages: Revoke takes effect for the next request
+//     (also when written by another process, e.g. `centerd revoke`).
+//   - Challenges live in memory, single use, per kiosk, with a TTL; a restart voids the
+//     outstanding ones.
+//   - Issuance is one BEGIN IMMEDIATE transaction: key lookup (replay or conflict),
+//     challenge, certificate, signature, revocation, resident, eligibility, rendering,
+//     Ed25519 signature, insert of key + stored answer. A refusal writes nothing.
+//   - Municipalities carry per-type fees and service hours in JST; rendering (render.go)
+//     produces center.Content for 住民票の写し, 住民票記載事項証明書, 印鑑登録証明書,
+//     戸籍証明書, 戸籍の附票の写し and 課税・所得証明書.
+//   - Messages are stored once per (kiosk, key) and move issuances to completed or voided;
+//     sequence gaps per kiosk are reported, not refused.
+//
+// # Invariants
+//
+//   - Every issued document is bound to (kiosk, key, card fingerprint, request) and signed.
+//   - A key issues at most one document; a voided key never issues.
+//   - Bad input gets a 4xx JSON error and changes nothing.
+package server

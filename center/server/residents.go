@@ -1,0 +1,354 @@
+package server
+
+import (
+	"context"
+	"crypto/x509"
+	"database/sql"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"math/big"
+	"strconv"
+	"strings"
+	"time"
+
+	"madoguchi/center"
+)
+
+// Resident statuses.
+const (
+	StatusActive   = "active"
+	StatusMovedOut = "moved_out" // 転出 (or 転出予定)
+	StatusDeceased = "deceased"
+)
+
+// Resident is one record of the municipality's resident registry as the center keeps it.
+// Code is the municipality's internal resident code — never a My Number.
+type Resident struct {
+	Code         string // unique, e.g. "R0001"
+	Municipality string // Municipality.Code
+	Household    string // 世帯 id; members of a household share it
+	Name         string // 氏名, e.g. 見本　花子
+	Kana         string // フリガナ
+	Birth        string // YYYY-MM-DD (Gregorian)
+	Sex          string // "1" 男, "2" 女, "9"
+	Address      string
+	Relationship string // 続柄: 世帯主, 妻, 子, ...
+	Since        string // YYYY-MM-DD: 住民となった日
+	Status       string // StatusActive (default), StatusMovedOut, StatusDeceased
+	Domicile     string // 本籍 when it is in this municipality; "" = 戸籍 not available here
+	FamilyHead   string // 筆頭者
+	SealNumber   string // 印鑑登録番号; "" = no seal registered
+	TaxYear      int    // 年度 of the tax data; 0 = none
+	Income       int    // 所得金額 (yen)
+	Tax          int    // 市民税・県民税 (yen)
+}
+
+// Validate checks the record's formats.
+func (r Resident) Validate() error {
+	if r.Code == "" || r.Municipality == "" || r.Household == "" || r.Name == "" || r.Address == "" {
+		return fmt.Errorf("resident %q: code, municipality, household, name and address are required", r.Code)
+	}
+	if _, err := time.Parse("2006-01-02", r.Birth); err != nil {
+		return fmt.Errorf("resident %s: birth %q is not YYYY-MM-DD", r.Code, r.Birth)
+	}
+	if r.Since != "" {
+		if _, err := time.Parse("2006-01-02", r.Since); err != nil {
+			return fmt.Errorf("resident %s: since %q is not YYYY-MM-DD", r.Code, r.Since)
+		}
+	}
+	switch r.Sex {
+	case "1", "2", "9":
+	default:
+		return fmt.Errorf("resident %s: sex %q is not 1, 2 or 9", r.Code, r.Sex)
+	}
+	switch r.Status {
+	case "", StatusActive, StatusMovedOut, StatusDeceased:
+	default:
+		return fmt.Errorf("resident %s: status %q", r.Code, r.Status)
+	}
+	if r.TaxYear < 0 || r.Income < 0 || r.Tax < 0 {
+		return fmt.Errorf("resident %s: negative tax data", r.Code)
+	}
+	return nil
+}
+
+// AddResident inserts or replaces (by Code) a resident record.
+func (s *Server) AddResident(ctx context.Context, r Resident) error {
+	if err := r.Validate(); err != nil {
+		return fmt.Errorf("center/server: add resident: %w", err)
+	}
+	if _, ok := s.munis[r.Municipality]; !ok {
+		return fmt.Errorf("center/server: add resident %s: unknown municipality %q", r.Code, r.Municipality)
+	}
+	if r.Status == "" {
+		r.Status = StatusActive
+	}
+	_, err := s.db.ExecContext(ctx, `INSERT INTO residents(code, municipality, household, name, kana, birth, sex, address,
+		relationship, since, status, domicile, family_head, seal_number, tax_year, income, tax)
+		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
+		ON CONFLICT(code) DO UPDATE SET municipality=excluded.municipality, household=excluded.household,
+		name=excluded.name, kana=excluded.kana, birth=excluded.birth, sex=excluded.sex, address=excluded.address,
+		relationship=excluded.relationship, since=excluded.since, status=excluded.status, domicile=excluded.domicile,
+		family_head=excluded.family_head, seal_number=excluded.seal_number, tax_year=excluded.tax_year,
+		income=excluded.income, tax=excluded.tax`,
+		r.Code, r.Municipality, r.Household, r.Name, r.Kana, r.Birth, r.Sex, r.Address, r.Relationship, r.Since,
+		r.Status, r.Domicile, r.FamilyHead, r.SealNumber, r.TaxYear, r.Income, r.Tax)
+	if err != nil {
+		return fmt.Errorf("center/server: add resident %s: %w", r.Code, err)
+	}
+	return nil
+}
+
+// BindCert binds a card's authentication certificate (by its SHA-256 fingerprint) to the
+// resident with the given code. A card is bound to one resident; binding again moves it.
+func (s *Server) BindCert(ctx context.Context, code string, cert *x509.Certificate) error {
+	return s.bind(ctx, code, "sha256:"+center.Fingerprint(cert.Raw))
+}
+
+// BindSerial binds a certificate serial (hex, colons allowed) to a resident, for imports
+// that know serials only.
+func (s *Server) BindSerial(ctx context.Context, code, serial string) error {
+	n, err := ParseSerial(serial)
+	if err != nil {
+		return fmt.Errorf("center/server: bind serial: %w", err)
+	}
+	return s.bind(ctx, code, "serial:"+n.Text(16))
+}
+
+func (s *Server) bind(ctx context.Context, code, binding string) error {
+	res, err := s.db.ExecContext(ctx, `INSERT INTO cards(binding, resident_id) SELECT ?, id FROM residents WHERE code = ?
+		ON CONFLICT(binding) DO UPDATE SET resident_id = excluded.resident_id`, binding, code)
+	if err != nil {
+		return fmt.Errorf("center/server: bind card to %s: %w", code, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("center/server: bind card: no resident %q", code)
+	}
+	return nil
+}
+
+// ParseSerial reads a certificate serial number in hex (colons and a 0x prefix allowed).
+func ParseSerial(s string) (*big.Int, error) {
+	h := strings.ToLower(strings.TrimPrefix(strings.ReplaceAll(strings.TrimSpace(s), ":", ""), "0x"))
+	n, ok := new(big.Int).SetString(h, 16)
+	if !ok || h == "" || n.Sign() < 0 {
+		return nil, fmt.Errorf("serial %q is not hexadecimal", s)
+	}
+	return n, nil
+}
+
+// Revoke suspends the certificate with this serial at once: every later issuance request
+// with it is refused (the 24-hour hotline's suspension). Revoking twice is not an error.
+func (s *Server) Revoke(ctx context.Context, serial *big.Int, reason string) error {
+	if serial == nil || serial.Sign() < 0 {
+		return errors.New("center/server: revoke: no serial")
+	}
+	_, err := s.db.ExecContext(ctx, `INSERT INTO revocations(serial, revoked_at, reason) VALUES (?, ?, ?) ON CONFLICT(serial) DO NOTHING`,
+		serial.Text(16), s.clock.Now().Unix(), reason)
+	if err != nil {
+		return fmt.Errorf("center/server: revoke %s: %w", serial.Text(16), err)
+	}
+	return nil
+}
+
+// Reinstate lifts a suspension (done at the municipal window, never by the hotline).
+func (s *Server) Reinstate(ctx context.Context, serial *big.Int) error {
+	if _, err := s.db.ExecContext(ctx, `DELETE FROM revocations WHERE serial = ?`, serial.Text(16)); err != nil {
+		return fmt.Errorf("center/server: reinstate %s: %w", serial.Text(16), err)
+	}
+	return nil
+}
+
+// CSVColumns are the columns of a residents CSV (header row required, any order; the
+// ones after code..address optional). card_fingerprint (hex SHA-256 of the card's
+// authentication certificate) or card_serial (hex) binds the card.
+var CSVColumns = []string{"code", "municipality", "household", "name", "kana", "birth", "sex", "address",
+	"relationship", "since", "status", "domicile", "family_head", "seal_number", "tax_year", "income", "tax",
+	"card_fingerprint", "card_serial"}
+
+// ImportCSV reads residents from CSV and stores them all in one transaction: either every
+// row is imported or none. Errors name the line.
+func (s *Server) ImportCSV(ctx context.Context, in io.Reader) (int, error) {
+	cr := csv.NewReader(in)
+	cr.TrimLeadingSpace = true
+	header, err := cr.Read()
+	if err != nil {
+		return 0, fmt.Errorf("center/server: import: header: %w", err)
+	}
+	col := map[string]int{}
+	known := map[string]bool{}
+	for _, c := range CSVColumns {
+		known[c] = true
+	}
+	for i, h := range header {
+		h = strings.TrimPrefix(strings.TrimSpace(h), "\ufeff")
+		if !known[h] {
+			return 0, fmt.Errorf("center/server: import: line 1: unknown column %q", h)
+		}
+		if _, dup := col[h]; dup {
+			return 0, fmt.Errorf("center/server: import: line 1: column %q twice", h)
+		}
+		col[h] = i
+	}
+	for _, req := range []string{"code", "municipality", "household", "name", "birth", "sex", "address"} {
+		if _, ok := col[req]; !ok {
+			return 0, fmt.Errorf("center/server: import: line 1: missing column %q", req)
+		}
+	}
+	type row struct {
+		r          Resident
+		fp, serial string
+		line       int
+	}
+	var rows []row
+	for {
+		rec, err := cr.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		line, _ := cr.FieldPos(0)
+		if err != nil {
+			return 0, fmt.Errorf("center/server: import: %w", err)
+		}
+		get := func(name string) string {
+			if i, ok := col[name]; ok && i < len(rec) {
+				return strings.TrimSpace(rec[i])
+			}
+			return ""
+		}
+		num := func(name string) (int, error) {
+			v := get(name)
+			if v == "" {
+				return 0, nil
+			}
+			n, err := strconv.Atoi(v)
+			if err != nil {
+				return 0, fmt.Errorf("line %d: %s %q is not a number", line, name, v)
+			}
+			return n, nil
+		}
+		r := Resident{Code: get("code"), Municipality: get("municipality"), Household: get("household"), Name: get("name"),
+			Kana: get("kana"), Birth: get("birth"), Sex: get("sex"), Address: get("address"), Relationship: get("relationship"),
+			Since: get("since"), Status: get("status"), Domicile: get("domicile"), FamilyHead: get("family_head"),
+			SealNumber: get("seal_number")}
+		if r.TaxYear, err = num("tax_year"); err == nil {
+			if r.Income, err = num("income"); err == nil {
+				r.Tax, err = num("tax")
+			}
+		}
+		if err != nil {
+			return 0, fmt.Errorf("center/server: import: %w", err)
+		}
+		if err := r.Validate(); err != nil {
+			return 0, fmt.Errorf("center/server: import: line %d: %w", line, err)
+		}
+		if _, ok := s.munis[r.Municipality]; !ok {
+			return 0, fmt.Errorf("center/server: import: line %d: unknown municipality %q", line, r.Municipality)
+		}
+		if r.Status == "" {
+			r.Status = StatusActive
+		}
+		x := row{r: r, fp: strings.ToLower(get("card_fingerprint")), serial: get("card_serial"), line: line}
+		if x.fp != "" && !isHex(x.fp, 64) {
+			return 0, fmt.Errorf("center/server: import: line %d: card_fingerprint is not 64 hex digits", line)
+		}
+		if x.serial != "" {
+			n, err := ParseSerial(x.serial)
+			if err != nil {
+				return 0, fmt.Errorf("center/server: import: line %d: %w", line, err)
+			}
+			x.serial = n.Text(16)
+		}
+		rows = append(rows, x)
+	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, fmt.Errorf("center/server: import: %w", err)
+	}
+	defer tx.Rollback()
+	for _, x := range rows {
+		r := x.r
+		var id int64
+		err := tx.QueryRowContext(ctx, `INSERT INTO residents(code, municipality, household, name, kana, birth, sex, address,
+			relationship, since, status, domicile, family_head, seal_number, tax_year, income, tax)
+			VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
+			ON CONFLICT(code) DO UPDATE SET municipality=excluded.municipality, household=excluded.household,
+			name=excluded.name, kana=excluded.kana, birth=excluded.birth, sex=excluded.sex, address=excluded.address,
+			relationship=excluded.relationship, since=excluded.since, status=excluded.status, domicile=excluded.domicile,
+			family_head=excluded.family_head, seal_number=excluded.seal_number, tax_year=excluded.tax_year,
+			income=excluded.income, tax=excluded.tax RETURNING id`,
+			r.Code, r.Municipality, r.Household, r.Name, r.Kana, r.Birth, r.Sex, r.Address, r.Relationship, r.Since,
+			r.Status, r.Domicile, r.FamilyHead, r.SealNumber, r.TaxYear, r.Income, r.Tax).Scan(&id)
+		if err != nil {
+			return 0, fmt.Errorf("center/server: import: line %d: %w", x.line, err)
+		}
+		for _, b := range []string{prefixed("sha256:", x.fp), prefixed("serial:", x.serial)} {
+			if b == "" {
+				continue
+			}
+			if _, err := tx.ExecContext(ctx, `INSERT INTO cards(binding, resident_id) VALUES (?, ?)
+				ON CONFLICT(binding) DO UPDATE SET resident_id = excluded.resident_id`, b, id); err != nil {
+				return 0, fmt.Errorf("center/server: import: line %d: %w", x.line, err)
+			}
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return 0, fmt.Errorf("center/server: import: commit: %w", err)
+	}
+	return len(rows), nil
+}
+
+func prefixed(p, v string) string {
+	if v == "" {
+		return ""
+	}
+	return p + v
+}
+
+func isHex(s string, n int) bool {
+	if len(s) != n {
+		return false
+	}
+	for _, c := range s {
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+// residentByCard finds the resident bound to a certificate: by fingerprint, else by serial.
+func residentByCard(ctx context.Context, tx *sql.Tx, cert *x509.Certificate) (int64, Resident, error) {
+	var id int64
+	var r Resident
+	err := tx.QueryRowContext(ctx, `SELECT r.id, r.code, r.municipality, r.household, r.name, r.kana, r.birth, r.sex, r.address,
+		r.relationship, r.since, r.status, r.domicile, r.family_head, r.seal_number, r.tax_year, r.income, r.tax
+		FROM cards c JOIN residents r ON r.id = c.resident_id WHERE c.binding IN (?, ?)
+		ORDER BY c.binding LIKE 'sha256:%' DESC LIMIT 1`,
+		"sha256:"+center.Fingerprint(cert.Raw), "serial:"+cert.SerialNumber.Text(16)).Scan(&id, &r.Code, &r.Municipality,
+		&r.Household, &r.Name, &r.Kana, &r.Birth, &r.Sex, &r.Address, &r.Relationship, &r.Since, &r.Status, &r.Domicile,
+		&r.FamilyHead, &r.SealNumber, &r.TaxYear, &r.Income, &r.Tax)
+	return id, r, err
+}
+
+// household returns the active members of a household in registry order (世帯主 first,
+// then by birth).
+func household(ctx context.Context, tx *sql.Tx, hh string) ([]Resident, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT code, name, kana, birth, sex, address, relationship, since, domicile, family_head
+		FROM residents WHERE household = ? AND status = 'active' ORDER BY relationship != '世帯主', birth, code`, hh)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Resident
+	for rows.Next() {
+		var r Resident
+		if err := rows.Scan(&r.Code, &r.Name, &r.Kana, &r.Birth, &r.Sex, &r.Address, &r.Relationship, &r.Since, &r.Domicile, &r.FamilyHead); err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}

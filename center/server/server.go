@@ -1,0 +1,404 @@
+package server
+
+import (
+	"context"
+	"crypto/ed25519"
+	"crypto/tls"
+	"crypto/x509"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"mime"
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	_ "github.com/mattn/go-sqlite3" // the reference center's database
+
+	"madoguchi/center"
+)
+
+// Defaults of Options.
+const (
+	DefaultChallengeTTL  = 2 * time.Minute
+	DefaultMaxChallenges = 100_000
+)
+
+// Options configure a Server. DBPath, JPKIRoots, KioskCAs and DocumentKey are required.
+type Options struct {
+	DBPath         string              // SQLite file (created if missing)
+	JPKIRoots      []*x509.Certificate // trusted roots of card authentication certificates
+	KioskCAs       *x509.CertPool      // CAs of kiosk TLS client certificates
+	DocumentKey    ed25519.PrivateKey  // signs every document
+	Municipalities []Municipality      // default: DemoMunicipality(); residents name theirs by Code
+	Clock          center.Clock        // default center.SystemClock
+	ChallengeTTL   time.Duration       // default DefaultChallengeTTL
+	MaxChallenges  int                 // outstanding challenges kept; default DefaultMaxChallenges
+	Logger         *slog.Logger        // default: discard
+}
+
+// Server is the reference center: an http.Handler over a SQLite database.
+type Server struct {
+	db     *sql.DB
+	roots  *x509.CertPool
+	kiosks *x509.CertPool
+	key    ed25519.PrivateKey
+	munis  map[string]Municipality
+	clock  center.Clock
+	ttl    time.Duration
+	log    *slog.Logger
+
+	chMu       sync.Mutex
+	challenges map[string]challenge
+	maxCh      int
+
+	// writers queues writing transactions first come, first served (a channel's waiting
+	// senders are woken in order; database/sql's connection wait is not fair, which
+	// stretches the latency tail under load).
+	writers chan struct{}
+}
+
+// beginWrite waits for its turn (or ctx) and begins a write transaction; done must be
+// called after Commit/Rollback.
+func (s *Server) beginWrite(ctx context.Context) (tx *sql.Tx, done func(), err error) {
+	select {
+	case s.writers <- struct{}{}:
+	case <-ctx.Done():
+		return nil, nil, ctx.Err()
+	}
+	release := func() { <-s.writers }
+	tx, err = s.db.BeginTx(ctx, nil)
+	if err != nil {
+		release()
+		return nil, nil, err
+	}
+	return tx, release, nil
+}
+
+type challenge struct {
+	kiosk   string
+	expires time.Time
+}
+
+// DSN returns the SQLite DSN with the durability settings every connection must have.
+func DSN(path string) string {
+	return "file:" + url.PathEscape(path) + "?_journal_mode=WAL&_synchronous=FULL&_busy_timeout=5000&_txlock=immediate&_foreign_keys=1"
+}
+
+// Open opens (and creates or migrates) the database and checks the options.
+func Open(ctx context.Context, opts Options) (*Server, error) {
+	if opts.DBPath == "" {
+		return nil, errors.New("center/server: open: no database path")
+	}
+	if len(opts.JPKIRoots) == 0 {
+		return nil, errors.New("center/server: open: no JPKI root")
+	}
+	if opts.KioskCAs == nil {
+		return nil, errors.New("center/server: open: no kiosk CA")
+	}
+	if len(opts.DocumentKey) != ed25519.PrivateKeySize {
+		return nil, errors.New("center/server: open: no document-signing key")
+	}
+	s := &Server{
+		roots: x509.NewCertPool(), kiosks: opts.KioskCAs, key: opts.DocumentKey,
+		munis: map[string]Municipality{}, clock: opts.Clock, ttl: opts.ChallengeTTL,
+		log: opts.Logger, challenges: map[string]challenge{}, maxCh: opts.MaxChallenges,
+		writers: make(chan struct{}, 1),
+	}
+	for _, r := range opts.JPKIRoots {
+		s.roots.AddCert(r)
+	}
+	if s.clock == nil {
+		s.clock = center.SystemClock
+	}
+	if s.ttl <= 0 {
+		s.ttl = DefaultChallengeTTL
+	}
+	if s.maxCh <= 0 {
+		s.maxCh = DefaultMaxChallenges
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	munis := opts.Municipalities
+	if len(munis) == 0 {
+		munis = []Municipality{DemoMunicipality()}
+	}
+	for _, m := range munis {
+		if err := m.Validate(); err != nil {
+			return nil, fmt.Errorf("center/server: open: %w", err)
+		}
+		if _, dup := s.munis[m.Code]; dup {
+			return nil, fmt.Errorf("center/server: open: municipality %s twice", m.Code)
+		}
+		s.munis[m.Code] = m
+	}
+	db, err := OpenDB(ctx, opts.DBPath)
+	if err != nil {
+		return nil, err
+	}
+	s.db = db
+	return s, nil
+}
+
+// OpenDB opens the center's database with the durability settings asserted and the schema
+// applied. One connection: SQLite has one writer anyway, and the queue is kept in Go.
+func OpenDB(ctx context.Context, path string) (*sql.DB, error) {
+	// The database holds resident records: create it readable by its owner only.
+	if f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600); err != nil {
+		return nil, fmt.Errorf("center/server: open db: %w", err)
+	} else {
+		f.Close()
+	}
+	db, err := sql.Open("sqlite3", DSN(path))
+	if err != nil {
+		return nil, fmt.Errorf("center/server: open db: %w", err)
+	}
+	db.SetMaxOpenConns(1)
+	db.SetConnMaxIdleTime(0)
+	checks := []struct {
+		pragma, want string
+	}{{"journal_mode", "wal"}, {"synchronous", "2"}, {"busy_timeout", "5000"}, {"foreign_keys", "1"}}
+	for _, c := range checks {
+		var got string
+		if err := db.QueryRowContext(ctx, "PRAGMA "+c.pragma).Scan(&got); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("center/server: open db: pragma %s: %w", c.pragma, err)
+		}
+		if strings.ToLower(got) != c.want {
+			db.Close()
+			return nil, fmt.Errorf("center/server: open db: %s is %q, want %q", c.pragma, got, c.want)
+		}
+	}
+	if _, err := db.ExecContext(ctx, schema); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("center/server: open db: schema: %w", err)
+	}
+	return db, nil
+}
+
+const schema = `
+CREATE TABLE IF NOT EXISTS residents(
+	id             INTEGER PRIMARY KEY,
+	code           TEXT NOT NULL UNIQUE,
+	municipality   TEXT NOT NULL,
+	household      TEXT NOT NULL,
+	name           TEXT NOT NULL,
+	kana           TEXT NOT NULL DEFAULT '',
+	birth          TEXT NOT NULL,
+	sex            TEXT NOT NULL,
+	address        TEXT NOT NULL,
+	relationship   TEXT NOT NULL DEFAULT '',
+	since          TEXT NOT NULL DEFAULT '',
+	status         TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active','moved_out','deceased')),
+	domicile       TEXT NOT NULL DEFAULT '',
+	family_head    TEXT NOT NULL DEFAULT '',
+	seal_number    TEXT NOT NULL DEFAULT '',
+	tax_year       INTEGER NOT NULL DEFAULT 0,
+	income         INTEGER NOT NULL DEFAULT 0,
+	tax            INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS residents_household ON residents(household);
+CREATE TABLE IF NOT EXISTS cards(
+	binding     TEXT PRIMARY KEY,  -- 'sha256:<hex of auth cert DER>' or 'serial:<hex serial>'
+	resident_id INTEGER NOT NULL REFERENCES residents(id) ON DELETE CASCADE
+);
+CREATE TABLE IF NOT EXISTS revocations(
+	serial     TEXT PRIMARY KEY,   -- lowercase hex of the certificate serial
+	revoked_at INTEGER NOT NULL,   -- unix seconds
+	reason     TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE IF NOT EXISTS issuances(
+	kiosk_id     TEXT NOT NULL,
+	key          TEXT NOT NULL,
+	request_hash TEXT NOT NULL,    -- '' for a void that arrived before (or instead of) the request
+	issue_id     TEXT UNIQUE,
+	verify_code  TEXT UNIQUE,      -- printed on the paper; GET /v1/verify/{code}
+	cert_type    TEXT NOT NULL DEFAULT '',
+	municipality TEXT NOT NULL DEFAULT '',
+	state        TEXT NOT NULL CHECK (state IN ('issued','completed','voided')),
+	fingerprint  TEXT NOT NULL DEFAULT '',
+	resident_id  INTEGER REFERENCES residents(id),
+	fee          INTEGER NOT NULL DEFAULT 0,
+	response     BLOB,             -- the exact answer, replayed for a retry
+	created_at   INTEGER NOT NULL, -- unix nanoseconds
+	updated_at   INTEGER NOT NULL,
+	PRIMARY KEY (kiosk_id, key)
+);
+CREATE TABLE IF NOT EXISTS messages(
+	kiosk_id     TEXT NOT NULL,
+	key          TEXT NOT NULL,
+	seq          INTEGER NOT NULL,
+	kind         TEXT NOT NULL,
+	payload_hash TEXT NOT NULL,
+	payload      BLOB NOT NULL,
+	received_at  INTEGER NOT NULL,
+	PRIMARY KEY (kiosk_id, key),
+	UNIQUE (kiosk_id, seq)
+);
+`
+
+// Close closes the database.
+func (s *Server) Close() error { return s.db.Close() }
+
+// DB exposes the database for administration commands and tests.
+func (s *Server) DB() *sql.DB { return s.db }
+
+// TLSConfig returns the server-side TLS configuration: TLS 1.3, the center's certificate,
+// and client certificates requested but verified by the handler (so that a wrong client
+// gets a clear 401 JSON answer instead of a bare handshake failure).
+func (s *Server) TLSConfig(cert tls.Certificate) *tls.Config {
+	return &tls.Config{
+		MinVersion:   tls.VersionTLS13,
+		Certificates: []tls.Certificate{cert},
+		ClientAuth:   tls.RequestClientCert,
+	}
+}
+
+// Handler returns the HTTP handler of protocol v1.
+func (s *Server) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST "+center.PathChallenges, s.kiosk(s.handleChallenge))
+	mux.HandleFunc("POST "+center.PathIssuances, s.kiosk(s.handleIssue))
+	mux.HandleFunc("GET "+center.PathIssuances+"/{key}", s.kiosk(s.handleStatus))
+	mux.HandleFunc("POST "+center.PathMessages, s.kiosk(s.handleMessages))
+	mux.HandleFunc("GET "+center.PathVerify+"/{code}", s.handleVerify) // public: no kiosk certificate
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, pattern := mux.Handler(r); pattern == "" {
+			// Distinguish 404 from 405 ourselves so that both answer in JSON.
+			probe := r.Clone(r.Context())
+			for _, m := range []string{http.MethodGet, http.MethodPost} {
+				probe.Method = m
+				if _, p := mux.Handler(probe); p != "" {
+					writeError(w, http.StatusMethodNotAllowed, center.CodeMethod, "method "+r.Method+" not allowed on "+r.URL.Path)
+					return
+				}
+			}
+			writeError(w, http.StatusNotFound, center.CodeNotFound, "no such endpoint "+r.URL.Path)
+			return
+		}
+		mux.ServeHTTP(w, r)
+	})
+}
+
+type kioskHandler func(w http.ResponseWriter, r *http.Request, kiosk string)
+
+// kiosk authenticates the TLS client: a certificate chaining to a kiosk CA, for client
+// authentication, whose CN is a valid kiosk id.
+func (s *Server) kiosk(h kioskHandler) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if r.TLS == nil || len(r.TLS.PeerCertificates) == 0 {
+			writeError(w, http.StatusUnauthorized, center.CodeKioskUnknown, "a kiosk TLS client certificate is required")
+			return
+		}
+		leaf := r.TLS.PeerCertificates[0]
+		inter := x509.NewCertPool()
+		for _, c := range r.TLS.PeerCertificates[1:] {
+			inter.AddCert(c)
+		}
+		_, err := leaf.Verify(x509.VerifyOptions{Roots: s.kiosks, Intermediates: inter, CurrentTime: s.clock.Now(),
+			KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}})
+		if err != nil {
+			writeError(w, http.StatusUnauthorized, center.CodeKioskUnknown, "kiosk certificate not accepted")
+			return
+		}
+		id := leaf.Subject.CommonName
+		if !center.ValidKioskID(id) {
+			writeError(w, http.StatusUnauthorized, center.CodeKioskUnknown, "kiosk certificate has no valid kiosk id")
+			return
+		}
+		h(w, r, id)
+	}
+}
+
+// decode reads a JSON body strictly: application/json, at most MaxBodyBytes, no unknown
+// fields, one value. It writes the error answer itself and reports false on failure.
+func decode(w http.ResponseWriter, r *http.Request, v any) bool {
+	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil || mt != "application/json" {
+		writeError(w, http.StatusUnsupportedMediaType, center.CodeUnsupportedMedia, "Content-Type must be application/json")
+		return false
+	}
+	body := http.MaxBytesReader(w, r.Body, center.MaxBodyBytes)
+	dec := json.NewDecoder(body)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			writeError(w, http.StatusRequestEntityTooLarge, center.CodeTooLarge, fmt.Sprintf("body over %d bytes", center.MaxBodyBytes))
+			return false
+		}
+		writeError(w, http.StatusBadRequest, center.CodeBadRequest, "malformed JSON: "+err.Error())
+		return false
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			writeError(w, http.StatusRequestEntityTooLarge, center.CodeTooLarge, fmt.Sprintf("body over %d bytes", center.MaxBodyBytes))
+			return false
+		}
+		writeError(w, http.StatusBadRequest, center.CodeBadRequest, "trailing data after the JSON value")
+		return false
+	}
+	return true
+}
+
+func writeJSON(w http.ResponseWriter, status int, body []byte) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_, _ = w.Write(body)
+}
+
+func writeValue(w http.ResponseWriter, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		writeError(w, http.StatusInternalServerError, center.CodeInternal, "encode answer")
+		return
+	}
+	writeJSON(w, http.StatusOK, b)
+}
+
+func writeError(w http.ResponseWriter, status int, code center.Code, msg string) {
+	b, _ := json.Marshal(center.ErrorBody{Error: center.ErrorDetail{Code: code, Message: msg}})
+	writeJSON(w, status, b)
+}
+
+// refusal is an error that becomes a 4xx answer with a code.
+type refusal struct {
+	status int
+	code   center.Code
+	msg    string
+}
+
+func (e *refusal) Error() string { return string(e.code) + ": " + e.msg }
+
+func refuse(code center.Code, format string, args ...any) error {
+	return &refusal{status: http.StatusUnprocessableEntity, code: code, msg: fmt.Sprintf(format, args...)}
+}
+
+func badRequest(format string, args ...any) error {
+	return &refusal{status: http.StatusBadRequest, code: center.CodeBadRequest, msg: fmt.Sprintf(format, args...)}
+}
+
+// writeErr answers err: a refusal with its status, anything else as 500 (logged; the
+// body says nothing about internals) or 503 for a cancelled/busy database.
+func (s *Server) writeErr(w http.ResponseWriter, r *http.Request, err error) {
+	var rf *refusal
+	if errors.As(err, &rf) {
+		writeError(w, rf.status, rf.code, rf.msg)
+		return
+	}
+	s.log.Error("center: internal error", "path", r.URL.Path, "err", err)
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) || strings.Contains(err.Error(), "database is locked") {
+		writeError(w, http.StatusServiceUnavailable, center.CodeUnavailable, "center busy, retry later")
+		return
+	}
+	writeError(w, http.StatusInternalServerError, center.CodeInternal, "internal error, retry later")
+}

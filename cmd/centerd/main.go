@@ -1,0 +1,327 @@
+// Command centerd is madoguchi's reference issuance center: for demos, tests and municipal
+// pilots. All its state lives in one folder: the test PKI, the SQLite database, the
+// municipalities' fees and hours (municipalities.toml) and the demo cards.
+//
+//	centerd init [-kiosk ID]... DIR      create the PKI, kiosk certificates, the database and demo residents with cards
+//	centerd serve [-listen ADDR] [-always-open] DIR
+//	centerd revoke [-reason TEXT] DIR SERIAL   suspend a card at once (hex serial, colons allowed)
+//	centerd reinstate DIR SERIAL
+//	centerd import DIR FILE.csv          add or update residents (columns: see server.CSVColumns)
+//	centerd gaps DIR                     list missing message sequence numbers per kiosk
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/pem"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"madoguchi/center/centertest"
+	"madoguchi/center/server"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr))
+}
+
+const usage = `usage:
+  centerd init [-kiosk ID]... DIR
+  centerd serve [-listen ADDR] [-always-open] DIR
+  centerd revoke [-reason TEXT] DIR SERIAL
+  centerd reinstate DIR SERIAL
+  centerd import DIR FILE.csv
+  centerd gaps DIR
+`
+
+// dbFile is the database inside the state folder.
+const dbFile = "center.db"
+
+type multiFlag []string
+
+func (m *multiFlag) String() string     { return strings.Join(*m, ",") }
+func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	fs := flag.NewFlagSet("centerd "+args[0], flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var kiosks multiFlag
+	var listen, reason string
+	var alwaysOpen bool
+	var want int
+	switch args[0] {
+	case "init":
+		fs.Var(&kiosks, "kiosk", "kiosk id to issue a client certificate for (repeatable; default demo-0001)")
+		want = 1
+	case "serve":
+		fs.StringVar(&listen, "listen", "127.0.0.1:8443", "address to serve HTTPS on")
+		fs.BoolVar(&alwaysOpen, "always-open", false, "ignore the municipality's service hours (demos)")
+		want = 1
+	case "revoke":
+		fs.StringVar(&reason, "reason", "hotline", "reason recorded with the suspension")
+		want = 2
+	case "reinstate", "import":
+		want = 2
+	case "gaps":
+		want = 1
+	case "-h", "-help", "--help", "help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	default:
+		fmt.Fprintf(stderr, "centerd: unknown command %q\n%s", args[0], usage)
+		return 2
+	}
+	if err := fs.Parse(args[1:]); err != nil {
+		return 2
+	}
+	if fs.NArg() != want {
+		fmt.Fprintf(stderr, "centerd %s: want %d argument(s), got %d\n%s", args[0], want, fs.NArg(), usage)
+		return 2
+	}
+	dir := fs.Arg(0)
+	var err error
+	switch args[0] {
+	case "init":
+		if len(kiosks) == 0 {
+			kiosks = multiFlag{"demo-0001"}
+		}
+		err = initDir(ctx, dir, kiosks, stdout)
+	case "serve":
+		err = serve(ctx, dir, listen, alwaysOpen, stdout, stderr)
+	case "revoke", "reinstate":
+		err = withServer(ctx, dir, false, func(s *server.Server) error {
+			n, err := server.ParseSerial(fs.Arg(1))
+			if err != nil {
+				return err
+			}
+			if args[0] == "revoke" {
+				if err := s.Revoke(ctx, n, reason); err != nil {
+					return err
+				}
+				fmt.Fprintf(stdout, "suspended certificate serial %s\n", n.Text(16))
+				return nil
+			}
+			if err := s.Reinstate(ctx, n); err != nil {
+				return err
+			}
+			fmt.Fprintf(stdout, "reinstated certificate serial %s\n", n.Text(16))
+			return nil
+		})
+	case "import":
+		err = withServer(ctx, dir, false, func(s *server.Server) error {
+			f, err := os.Open(fs.Arg(1))
+			if err != nil {
+				return err
+			}
+			defer f.Close()
+			n, err := s.ImportCSV(ctx, f)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(stdout, "imported %d residents\n", n)
+			return nil
+		})
+	case "gaps":
+		err = withServer(ctx, dir, false, func(s *server.Server) error {
+			ks, err := s.Kiosks(ctx)
+			if err != nil {
+				return err
+			}
+			for _, k := range ks {
+				gaps, err := s.SequenceGaps(ctx, k)
+				if err != nil {
+					return err
+				}
+				for _, g := range gaps {
+					fmt.Fprintf(stdout, "%s\t%d-%d\n", k, g.From, g.To)
+				}
+			}
+			return nil
+		})
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "centerd %s: %v\n", args[0], err)
+		return 1
+	}
+	return 0
+}
+
+// municipalitiesFile holds the fees and hours; init writes the demo city's.
+const municipalitiesFile = "municipalities.toml"
+
+// demoMunicipalities is the demo city as TOML, written by init for pilots to edit.
+const demoMunicipalities = `# Municipalities served by this center: fees (yen per copy) and service hours (JST).
+# A certificate type without a fee is not offered. Residents name their municipality by code.
+[[municipality]]
+code = "139998"
+name = "見本市"
+mayor = "見本市長　見本　太郎"
+min_age = 0
+fees = { juminhyo = 200, kisai-jiko = 200, inkan = 200, koseki = 350, koseki-fuhyo = 200, kazei = 200 }
+hours = { open = "06:30", close = "23:00", closed = ["12-29", "12-30", "12-31", "01-01", "01-02", "01-03"] }
+
+[municipality.type_hours.koseki]
+open = "09:00"
+close = "17:00"
+weekdays_only = true
+closed = ["12-29", "12-30", "12-31", "01-01", "01-02", "01-03"]
+
+[municipality.type_hours.koseki-fuhyo]
+open = "09:00"
+close = "17:00"
+weekdays_only = true
+closed = ["12-29", "12-30", "12-31", "01-01", "01-02", "01-03"]
+`
+
+// withServer opens the center of a state folder for an administration command.
+func withServer(ctx context.Context, dir string, alwaysOpen bool, f func(*server.Server) error) error {
+	pki, err := centertest.LoadPKI(dir)
+	if err != nil {
+		return err
+	}
+	b, err := os.ReadFile(filepath.Join(dir, municipalitiesFile))
+	if err != nil {
+		return err
+	}
+	munis, err := server.ParseMunicipalities(string(b))
+	if err != nil {
+		return fmt.Errorf("%s: %w", municipalitiesFile, err)
+	}
+	if alwaysOpen {
+		for i := range munis {
+			munis[i].Hours, munis[i].TypeHours = server.Hours{}, nil
+		}
+	}
+	s, err := server.Open(ctx, server.Options{
+		DBPath: filepath.Join(dir, dbFile), JPKIRoots: []*x509.Certificate{pki.AuthCA.Cert}, KioskCAs: pki.CAPool(),
+		DocumentKey: pki.DocumentKey, Municipalities: munis,
+		Logger: slog.New(slog.NewTextHandler(os.Stderr, nil)),
+	})
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	return f(s)
+}
+
+// initDir creates the PKI, the kiosk certificates, the database, and the demo residents
+// with a card key and certificate each under DIR/cards/<code>.key/.crt.
+func initDir(ctx context.Context, dir string, kiosks []string, stdout io.Writer) error {
+	if _, err := os.Stat(filepath.Join(dir, dbFile)); err == nil {
+		return fmt.Errorf("%s already holds a center (%s)", dir, dbFile)
+	}
+	now := time.Now()
+	pki, err := centertest.NewPKI(now)
+	if err != nil {
+		return err
+	}
+	if err := pki.Write(dir, kiosks...); err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(dir, municipalitiesFile), []byte(demoMunicipalities), 0o644); err != nil {
+		return err
+	}
+	cards := filepath.Join(dir, "cards")
+	if err := os.MkdirAll(cards, 0o700); err != nil {
+		return err
+	}
+	return withServer(ctx, dir, false, func(s *server.Server) error {
+		for _, p := range centertest.DemoPeople() {
+			key, err := rsa.GenerateKey(rand.Reader, 2048)
+			if err != nil {
+				return err
+			}
+			cert, err := pki.AuthCA.IssueAuth(&key.PublicKey, now.Add(-48*time.Hour), now.AddDate(5, 0, 0))
+			if err != nil {
+				return err
+			}
+			if err := writeCard(cards, p.Resident.Code, key, cert); err != nil {
+				return err
+			}
+			if err := s.AddResident(ctx, p.Resident); err != nil {
+				return err
+			}
+			if err := s.BindCert(ctx, p.Resident.Code, cert); err != nil {
+				return err
+			}
+			if p.Revoked {
+				if err := s.Revoke(ctx, cert.SerialNumber, "demo: suspended card"); err != nil {
+					return err
+				}
+			}
+			fmt.Fprintf(stdout, "card %s  serial %s  %s (%s)\n", p.Resident.Code, cert.SerialNumber.Text(16), p.Resident.Name, p.Note)
+		}
+		fmt.Fprintf(stdout, "center initialised in %s (kiosks: %s)\n", dir, strings.Join(kiosks, ", "))
+		return nil
+	})
+}
+
+func writeCard(dir, code string, key *rsa.PrivateKey, cert *x509.Certificate) error {
+	kb, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(dir, code+".key"), pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: kb}), 0o600); err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(dir, code+".crt"), pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: cert.Raw}), 0o644)
+}
+
+func serve(ctx context.Context, dir, listen string, alwaysOpen bool, stdout, stderr io.Writer) error {
+	return withServer(ctx, dir, alwaysOpen, func(s *server.Server) error {
+		pki, err := centertest.LoadPKI(dir)
+		if err != nil {
+			return err
+		}
+		ln, err := net.Listen("tcp", listen)
+		if err != nil {
+			return err
+		}
+		hs := &http.Server{
+			Handler:           s.Handler(),
+			TLSConfig:         s.TLSConfig(pki.Server),
+			ReadHeaderTimeout: 10 * time.Second,
+			ReadTimeout:       30 * time.Second,
+			WriteTimeout:      30 * time.Second,
+			IdleTimeout:       2 * time.Minute,
+			MaxHeaderBytes:    16 << 10,
+		}
+		errc := make(chan error, 1)
+		go func() { errc <- hs.ServeTLS(ln, "", "") }()
+		fmt.Fprintf(stdout, "centerd: serving https://%s\n", ln.Addr())
+		select {
+		case err := <-errc:
+			return err
+		case <-ctx.Done():
+		}
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer cancel()
+		if err := hs.Shutdown(sctx); err != nil {
+			return err
+		}
+		if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+			return err
+		}
+		fmt.Fprintln(stdout, "centerd: stopped")
+		return nil
+	})
+}
