@@ -111,7 +111,8 @@ type GPIO struct {
 // Center is the [center] section: the issuance center and the kiosk's TLS identity.
 type Center struct {
 	URL            string        // https:// base URL; required
-	CAFile         string        // PEM CA bundle for the center's certificate; "" = system roots
+	CAFile         string        // PEM CA certificate(s) pinned for the center's TLS certificate; required
+	DocumentKey    string        // PEM public key the center signs documents with; required (nothing unverified is printed)
 	ClientCert     string        // PEM kiosk certificate; required
 	ClientKey      string        // PEM private key of ClientCert; required, mode 0600 or stricter
 	ConnectTimeout time.Duration // default 10s
@@ -231,6 +232,7 @@ func Demo(dir string) *Config {
 	c.Center.CAFile = filepath.Join(dir, "center-ca.pem")
 	c.Center.ClientCert = filepath.Join(dir, "kiosk.crt")
 	c.Center.ClientKey = filepath.Join(dir, "kiosk.key")
+	c.Center.DocumentKey = filepath.Join(dir, "center-doc.pub")
 	c.Queue.Path = filepath.Join(dir, "kiosk.db")
 	c.Status.Listen = ""
 	return c

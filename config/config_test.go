@@ -16,7 +16,8 @@ var validSections = []struct{ name, text string }{
 	{"printer", "[printer]\nbackend = \"file\"\ndir = \"/var/lib/madoguchi/printed\"\n"},
 	{"gpio", "[gpio]\n"},
 	{"center", "[center]\nurl = \"https://center.example.jp/\"\n" +
-		"client_cert = \"/etc/madoguchi/kiosk.crt\"\nclient_key = \"/etc/madoguchi/kiosk.key\"\n"},
+		"client_cert = \"/etc/madoguchi/kiosk.crt\"\nclient_key = \"/etc/madoguchi/kiosk.key\"\n" +
+		"ca_file = \"/etc/madoguchi/center-ca.pem\"\ndocument_key = \"/etc/madoguchi/center-doc.pub\"\n"},
 	{"timeouts", "[timeouts]\n"},
 	{"queue", "[queue]\n"},
 	{"status", "[status]\n"},
@@ -223,24 +224,26 @@ func TestParseProblems(t *testing.T) {
 			[]string{`kiosk.toml:2: gpio.card_led: must be a string, got integer 17`}},
 
 		// [center]
-		{"center all keys", "center", "[center]\nurl = \"https://127.0.0.1:8443/api/\"\nca_file = \"/etc/madoguchi/ca.pem\"\nclient_cert = \"/etc/madoguchi/kiosk.crt\"\nclient_key = \"/etc/madoguchi/kiosk.key\"\nconnect_timeout = \"1s\"\nrequest_timeout = \"1m\"\n", nil},
+		{"center all keys", "center", "[center]\nurl = \"https://127.0.0.1:8443/api/\"\nca_file = \"/etc/madoguchi/ca.pem\"\nclient_cert = \"/etc/madoguchi/kiosk.crt\"\nclient_key = \"/etc/madoguchi/kiosk.key\"\ndocument_key = \"/etc/madoguchi/doc.pub\"\nconnect_timeout = \"1s\"\nrequest_timeout = \"1m\"\n", nil},
 		{"center missing", "center", "[center]\n", []string{
 			`kiosk.toml:1: center.url: missing or empty; must be an https:// URL without user, query or fragment, such as "https://center.example.jp/"`,
 			`kiosk.toml:1: center.client_cert: missing or empty; must be the path of the kiosk's PEM certificate`,
 			`kiosk.toml:1: center.client_key: missing or empty; must be the path of the kiosk's PEM private key`,
+			`kiosk.toml:1: center.ca_file: missing or empty; must be the path of the PEM CA certificate the center's TLS certificate must chain to`,
+			`kiosk.toml:1: center.document_key: missing or empty; must be the path of the center's PEM document-signing public key`,
 		}},
-		{"center http", "center", "[center]\nurl = \"http://center.example.jp/\"\nclient_cert = \"a.crt\"\nclient_key = \"a.key\"\n",
+		{"center http", "center", "[center]\nurl = \"http://center.example.jp/\"\nclient_cert = \"a.crt\"\nclient_key = \"a.key\"\nca_file = \"ca.pem\"\ndocument_key = \"doc.pub\"\n",
 			[]string{`kiosk.toml:2: center.url: must be an https:// URL without user, query or fragment, such as "https://center.example.jp/", got "http://center.example.jp/"`}},
-		{"center user info", "center", "[center]\nurl = \"https://u:p@center.example.jp/\"\nclient_cert = \"a.crt\"\nclient_key = \"a.key\"\n",
+		{"center user info", "center", "[center]\nurl = \"https://u:p@center.example.jp/\"\nclient_cert = \"a.crt\"\nclient_key = \"a.key\"\nca_file = \"ca.pem\"\ndocument_key = \"doc.pub\"\n",
 			[]string{`kiosk.toml:2: center.url: must be an https:// URL without user, query or fragment, such as "https://center.example.jp/", got "https://u:p@center.example.jp/"`}},
-		{"center timeouts", "center", "[center]\nurl = \"https://c/\"\nclient_cert = \"a.crt\"\nclient_key = \"a.key\"\nconnect_timeout = \"0s\"\nrequest_timeout = \"6m\"\n", []string{
+		{"center timeouts", "center", "[center]\nurl = \"https://c/\"\nclient_cert = \"a.crt\"\nclient_key = \"a.key\"\nconnect_timeout = \"0s\"\nrequest_timeout = \"6m\"\nca_file = \"ca.pem\"\ndocument_key = \"doc.pub\"\n", []string{
 			"kiosk.toml:5: center.connect_timeout: must be from 1s to 2m, got 0s",
 			"kiosk.toml:6: center.request_timeout: must be from 5s to 5m, got 6m",
-			"kiosk.toml:27: timeouts.center: must be at least center.request_timeout (6m), got 1m",
+			"kiosk.toml:29: timeouts.center: must be at least center.request_timeout (6m), got 1m",
 		}},
-		{"center timeout not a duration", "center", "[center]\nurl = \"https://c/\"\nclient_cert = \"a.crt\"\nclient_key = \"a.key\"\nrequest_timeout = \"30\"\n",
+		{"center timeout not a duration", "center", "[center]\nurl = \"https://c/\"\nclient_cert = \"a.crt\"\nclient_key = \"a.key\"\nrequest_timeout = \"30\"\nca_file = \"ca.pem\"\ndocument_key = \"doc.pub\"\n",
 			[]string{`kiosk.toml:5: center.request_timeout: must be a duration such as "30s", "5m" or "1h30m", got "30"`}},
-		{"center timeout integer", "center", "[center]\nurl = \"https://c/\"\nclient_cert = \"a.crt\"\nclient_key = \"a.key\"\nconnect_timeout = 10\n",
+		{"center timeout integer", "center", "[center]\nurl = \"https://c/\"\nclient_cert = \"a.crt\"\nclient_key = \"a.key\"\nconnect_timeout = 10\nca_file = \"ca.pem\"\ndocument_key = \"doc.pub\"\n",
 			[]string{`kiosk.toml:5: center.connect_timeout: must be a duration string such as "30s", "5m" or "1h30m", got integer 10`}},
 
 		// [timeouts]

@@ -379,6 +379,7 @@ func (d *decoder) decode(root map[string]any) *Config {
 	ce.file("ca_file", &c.Center.CAFile)
 	ce.file("client_cert", &c.Center.ClientCert)
 	ce.file("client_key", &c.Center.ClientKey)
+	ce.file("document_key", &c.Center.DocumentKey)
 	ce.duration("connect_timeout", &c.Center.ConnectTimeout)
 	ce.duration("request_timeout", &c.Center.RequestTimeout)
 	ce.done()

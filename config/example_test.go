@@ -34,6 +34,7 @@ func TestExampleLoads(t *testing.T) {
 	ca, _ := writeIdentity(t, "", "")
 	writeFile(t, filepath.Join(dir, "center-ca.pem"), ca, 0o644)
 	writeIdentity(t, filepath.Join(dir, "kiosk.crt"), filepath.Join(dir, "kiosk.key"))
+	writeDocumentKey(t, filepath.Join(dir, "center-doc.pub"))
 	c, err := Load(file)
 	if err != nil {
 		t.Fatalf("Load(example): %v", err)
@@ -112,6 +113,8 @@ func TestDefaultNamesOnlyRequiredSettings(t *testing.T) {
 		`center.url: missing or empty; must be an https:// URL without user, query or fragment, such as "https://center.example.jp/"`,
 		"center.client_cert: missing or empty; must be the path of the kiosk's PEM certificate",
 		"center.client_key: missing or empty; must be the path of the kiosk's PEM private key",
+		"center.ca_file: missing or empty; must be the path of the PEM CA certificate the center's TLS certificate must chain to",
+		"center.document_key: missing or empty; must be the path of the center's PEM document-signing public key",
 	})
 }
 
@@ -161,6 +164,8 @@ dir = "/var/lib/madoguchi/printed"
 url = "http://center.example.jp/"
 client_cert = "/etc/madoguchi/kiosk.crt"
 client_key = "/etc/madoguchi/kiosk.key"
+ca_file = "/etc/madoguchi/center-ca.pem"
+document_key = "/etc/madoguchi/center-doc.pub"
 
 [timeouts]
 pin = "2s"
@@ -175,7 +180,7 @@ pin = "2s"
 	// kiosk.toml:4: kiosk.langauge: unknown key; did you mean "language"?
 	// kiosk.toml:7: municipality[0].code: check digit is wrong: "131017" must end in 6
 	// kiosk.toml:18: center.url: must be an https:// URL without user, query or fragment, such as "https://center.example.jp/", got "http://center.example.jp/"
-	// kiosk.toml:23: timeouts.pin: must be from 5s to 10m, got 2s
+	// kiosk.toml:25: timeouts.pin: must be from 5s to 10m, got 2s
 }
 
 // ExampleCheck is what `kiosk check-config FILE` does: print every problem, or "ok".
@@ -194,7 +199,9 @@ func ExampleCheck() {
 	// DIR/kiosk.toml: center.url: missing or empty; must be an https:// URL without user, query or fragment, such as "https://center.example.jp/"
 	// DIR/kiosk.toml: center.client_cert: missing or empty; must be the path of the kiosk's PEM certificate
 	// DIR/kiosk.toml: center.client_key: missing or empty; must be the path of the kiosk's PEM private key
+	// DIR/kiosk.toml: center.ca_file: missing or empty; must be the path of the PEM CA certificate the center's TLS certificate must chain to
+	// DIR/kiosk.toml: center.document_key: missing or empty; must be the path of the center's PEM document-signing public key
 	// DIR/kiosk.toml:5: reader.name_patern: unknown key; did you mean "name_pattern"?
-	// DIR/kiosk.toml: 6 problems
+	// DIR/kiosk.toml: 8 problems
 	// exit status 0: false
 }

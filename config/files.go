@@ -8,6 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"madoguchi/center"
 )
 
 // fileSystem is the seam the file checks read through; osFS in production, a fault-
@@ -87,6 +89,13 @@ func (c *Config) checkFiles(fsys fileSystem, skip map[string]bool) Problems {
 		if pem, ok := v.regular(fsys, "center.ca_file", ce.CAFile, false); ok {
 			if !x509.NewCertPool().AppendCertsFromPEM(pem) {
 				v.add("center.ca_file", "%q holds no PEM certificate", ce.CAFile)
+			}
+		}
+	}
+	if ce.DocumentKey != "" && !skip["center.document_key"] {
+		if pemBytes, ok := v.regular(fsys, "center.document_key", ce.DocumentKey, false); ok {
+			if _, err := center.ParseDocumentKey(pemBytes); err != nil {
+				v.add("center.document_key", "%q is not the center's document key: %v", ce.DocumentKey, err)
 			}
 		}
 	}

@@ -3,6 +3,7 @@ package config
 import (
 	"bytes"
 	"crypto/ecdsa"
+	"crypto/ed25519"
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/x509"
@@ -53,6 +54,29 @@ func writeIdentity(t *testing.T, certPath, keyPath string) (certPEM, keyPEM []by
 	return certPEM, keyPEM
 }
 
+// writeDocumentKey writes an Ed25519 public key as the center publishes its document key.
+func writeDocumentKey(t *testing.T, path string) {
+	t.Helper()
+	pub, _, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	der, err := x509.MarshalPKIXPublicKey(pub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, path, pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}), 0o644)
+}
+
+func mustRead(t *testing.T, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
 func writeFile(t *testing.T, path string, data []byte, mode os.FileMode) {
 	t.Helper()
 	if err := os.WriteFile(path, data, mode); err != nil {
@@ -90,6 +114,7 @@ url = "https://127.0.0.1:8443/"
 ca_file = "ca.pem"
 client_cert = "kiosk.crt"
 client_key = "kiosk.key"
+document_key = "doc.pub"
 
 [queue]
 path = "kiosk.db"
@@ -107,6 +132,7 @@ func newKioskDir(t *testing.T) kioskDir {
 	caPEM, _ := writeIdentity(t, "", "")
 	writeFile(t, k.ca, caPEM, 0o644)
 	writeIdentity(t, k.cert, k.key)
+	writeDocumentKey(t, filepath.Join(dir, "doc.pub"))
 	if err := os.Mkdir(k.out, 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -228,6 +254,20 @@ func TestLoadFileProblems(t *testing.T) {
 			},
 		},
 		{
+			name:   "document key is a certificate",
+			break_: func(t *testing.T, k kioskDir) { writeFile(t, filepath.Join(k.dir, "doc.pub"), mustRead(t, k.ca), 0o644) },
+			want: func(k kioskDir) []string {
+				return []string{`kiosk.toml:21: center.document_key: "` + filepath.Join(k.dir, "doc.pub") + `" is not the center's document key: center: document key: no PUBLIC KEY block`}
+			},
+		},
+		{
+			name:   "document key missing",
+			break_: func(t *testing.T, k kioskDir) { os.Remove(filepath.Join(k.dir, "doc.pub")) },
+			want: func(k kioskDir) []string {
+				return []string{`kiosk.toml:21: center.document_key: "` + filepath.Join(k.dir, "doc.pub") + `" does not exist`}
+			},
+		},
+		{
 			name:   "ca file not PEM",
 			break_: func(t *testing.T, k kioskDir) { writeFile(t, k.ca, []byte("not a certificate\n"), 0o644) },
 			want: func(k kioskDir) []string {
@@ -259,7 +299,7 @@ func TestLoadFileProblems(t *testing.T) {
 			name:   "queue file is a directory",
 			break_: func(t *testing.T, k kioskDir) { must(t, os.Mkdir(filepath.Join(k.dir, "kiosk.db"), 0o755)) },
 			want: func(k kioskDir) []string {
-				return []string{`kiosk.toml:23: queue.path: "` + filepath.Join(k.dir, "kiosk.db") + `" is not a regular file`}
+				return []string{`kiosk.toml:24: queue.path: "` + filepath.Join(k.dir, "kiosk.db") + `" is not a regular file`}
 			},
 		},
 		{

@@ -340,9 +340,8 @@ func (v *validator) center() {
 	v.need("center.url", c.URL, ok, `an https:// URL without user, query or fragment, such as "https://center.example.jp/"`)
 	v.need("center.client_cert", c.ClientCert, filepath.IsAbs(c.ClientCert), "the path of the kiosk's PEM certificate")
 	v.need("center.client_key", c.ClientKey, filepath.IsAbs(c.ClientKey), "the path of the kiosk's PEM private key")
-	if c.CAFile != "" && !filepath.IsAbs(c.CAFile) {
-		v.add("center.ca_file", "must be an absolute path, got %q", c.CAFile)
-	}
+	v.need("center.ca_file", c.CAFile, filepath.IsAbs(c.CAFile), "the path of the PEM CA certificate the center's TLS certificate must chain to")
+	v.need("center.document_key", c.DocumentKey, filepath.IsAbs(c.DocumentKey), "the path of the center's PEM document-signing public key")
 	v.dur("center.connect_timeout", c.ConnectTimeout)
 	v.dur("center.request_timeout", c.RequestTimeout)
 }
