@@ -1,0 +1,57 @@
+// Package kiosk is the transaction engine of the self-service certificate kiosk: one
+// walk-up session at a time, as an explicit state machine driven by events.
+//
+// # Concepts
+//
+//   - States (State) follow the walk-up flow: idle → (municipality) → choose → options →
+//     place card → reading card → PIN → center → fee → (paying) → printing → take → idle.
+//     Errors end in StateProblem with a Problem saying what happened; the screens say what
+//     to do next.
+//   - Events are the screens' inputs (Input), the card's arrival and removal
+//     (CardInserted, CardRemoved), the per-screen timers, and the answers of the card,
+//     center, payer and printer. Run handles them one at a time on one goroutine, which
+//     alone owns the session and its journal. Slow work (card, center, payer, printer)
+//     runs in goroutines bound to the session's context; its result is applied only if
+//     that session is still the current one and no later work superseded it.
+//   - Ports are small interfaces defined here and wired in cmd/kiosk: Card (*reader.Card
+//     as is), Center (*center.Client as is), Store and Journal (package offline through
+//     an adapter), Printer (optionally PrinterChecker), Payer (optional), Clock.
+//   - View is a snapshot for the screens (package screens), published after every change
+//     and signalled on Updates.
+//
+// # Invariants
+//
+//   - Every state has a timeout (Options.Timeouts, defaults config.DefaultTimeouts). A
+//     timeout ends the session: back to idle while the resident is choosing or typing,
+//     a problem screen while the machine was working (card, center, payment, printer).
+//   - Removing the card cancels the session at every step that needs it (reading, PIN,
+//     center, fee, payment). While printing the paper is already on its way: printing
+//     goes on and the take screen asks only for the certificate.
+//   - The PIN lives in the session's 4-byte buffer while typed; OK copies it for the one
+//     Verify call and zeroes both the buffer and the copy right after. Views, logs,
+//     journal and audit events never hold it. A try is spent only on OK; the remaining
+//     tries are read from the card without spending one, shown, and the last one is
+//     warned about; a locked PIN shows the official guidance (reset at the municipal
+//     office). The engine never retries a PIN.
+//   - The engine talks to the card only through Card, which has no way to read the My
+//     Number; the card layer's allow-list guarantees the rest.
+//   - Journal steps, in order: BeginSession when the order is confirmed, CardChecked,
+//     RequestSent (commits the idempotency key before the first issuance attempt; every
+//     retry uses it), DocumentReceived, PrintStarted (with the payment) before the job
+//     goes to the printer, Printed or PrintFailed, Close at the end of every session.
+//     Close voids a session that sent a request and printed nothing, so a timeout or a
+//     cancel voids; it never reassigns.
+//   - A document is printed only for the session that asked for it: the engine checks the
+//     document's key, request and card fingerprint against the session (the center client
+//     has verified the center's signature and binding already). No data of one session
+//     reaches another: when a session ends it is wiped (PIN, certificate, document,
+//     choices) and late answers for it are dropped. A card left on the reader when its
+//     session ended is a leftover: the next session asks to take it and place it again.
+//   - Before a session starts the engine asks the store (CanStartSession) and the
+//     printer (PrinterChecker) and shows "out of service" instead of taking a PIN for
+//     nothing; outside service hours (config.Municipality hours, closed days, weekdays-only
+//     certificates) it shows "closed" or greys the certificate out.
+//
+// Timers use the time package, so tests run under testing/synctest; wall time (hours,
+// certificate validity) comes from Options.Clock.
+package kiosk

@@ -1,0 +1,973 @@
+package kiosk
+
+import (
+	"context"
+	"crypto"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"madoguchi/center"
+	"madoguchi/config"
+	"madoguchi/printer"
+	"madoguchi/reader"
+)
+
+// Defaults of Options.
+const (
+	DefaultIssueRetries = 2                      // extra attempts of an issuance on center.ErrRetryLater
+	DefaultRetryDelay   = 500 * time.Millisecond // first pause between attempts; doubles
+	eventQueue          = 64
+)
+
+// Options configure an Engine. Center, Store, Printer and at least one municipality are
+// required; the zero value of every other field means its documented default.
+type Options struct {
+	Center  Center  // required
+	Store   Store   // required
+	Printer Printer // required; may implement PrinterChecker
+	Payer   Payer   // nil: fee confirmation only
+
+	// Municipalities whose certificates the kiosk issues (config [[municipality]]).
+	Municipalities []config.Municipality
+	// Timeouts per screen; a zero field takes its value from config.DefaultTimeouts.
+	Timeouts config.Timeouts
+	// Language of the idle screen; "" = LangJA.
+	Language Lang
+	// MaxCopies per request, 1..center.MaxCopies; 0 = center.MaxCopies.
+	MaxCopies int
+	// IssueRetries: extra attempts when the center says retry later; 0 = DefaultIssueRetries,
+	// negative = none.
+	IssueRetries int
+	// RetryDelay before the first retry (doubling); 0 = DefaultRetryDelay.
+	RetryDelay time.Duration
+	// Clock for service hours and certificate validity; nil = the system clock.
+	Clock Clock
+	// Logger for state changes and problems; nil = discard. Nothing personal is logged: no
+	// PIN, no certificate, no document content.
+	Logger *slog.Logger
+}
+
+func (o Options) withDefaults() (Options, error) {
+	if o.Center == nil || o.Store == nil || o.Printer == nil {
+		return o, errors.New("kiosk: options: center, store and printer are required")
+	}
+	if len(o.Municipalities) == 0 {
+		return o, errors.New("kiosk: options: no municipality")
+	}
+	for i, m := range o.Municipalities {
+		if len(m.Certificates) == 0 {
+			return o, fmt.Errorf("kiosk: options: municipality %d (%s) offers no certificate", i, m.Name)
+		}
+	}
+	d := config.DefaultTimeouts
+	t := &o.Timeouts
+	for _, p := range []struct {
+		v *time.Duration
+		d time.Duration
+	}{{&t.Idle, d.Idle}, {&t.Choose, d.Choose}, {&t.Card, d.Card}, {&t.PIN, d.PIN}, {&t.Center, d.Center},
+		{&t.Fee, d.Fee}, {&t.Print, d.Print}, {&t.Take, d.Take}} {
+		if *p.v <= 0 {
+			*p.v = p.d
+		}
+	}
+	switch o.Language {
+	case "":
+		o.Language = LangJA
+	case LangJA, LangEN:
+	default:
+		return o, fmt.Errorf("kiosk: options: language %q, want ja or en", o.Language)
+	}
+	if o.MaxCopies <= 0 || o.MaxCopies > center.MaxCopies {
+		o.MaxCopies = center.MaxCopies
+	}
+	if o.IssueRetries == 0 {
+		o.IssueRetries = DefaultIssueRetries
+	}
+	if o.IssueRetries < 0 {
+		o.IssueRetries = 0
+	}
+	if o.RetryDelay <= 0 {
+		o.RetryDelay = DefaultRetryDelay
+	}
+	if o.Clock == nil {
+		o.Clock = systemClock{}
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	return o, nil
+}
+
+// Engine runs one session at a time. Inputs, card events, timers and the answers of the
+// card, center, printer and payer all become events of one loop (Run), which alone owns
+// the session and the journal. Slow work runs in goroutines bound to the session's
+// context; their results are applied only if that session is still the current one.
+type Engine struct {
+	o   Options
+	log *slog.Logger
+
+	events  chan any
+	stop    chan struct{}
+	running atomic.Bool
+
+	vmu     sync.Mutex
+	view    View
+	updates chan struct{}
+
+	cardMu sync.Mutex // a card does one thing at a time, even across sessions
+
+	// Owned by the loop.
+	ctx      context.Context
+	state    State
+	lang     Lang
+	problem  Problem
+	note     Note
+	sess     *session
+	slot     slot
+	timer    *time.Timer
+	timerGen uint64
+	deadline time.Time
+	nextID   uint64
+	seq      uint64
+	cardGone bool
+}
+
+type slot struct {
+	card     Card
+	present  bool
+	leftover bool // its session ended while it stayed on the reader
+}
+
+// session is everything one resident's transaction holds. wipe clears it.
+type session struct {
+	id     uint64
+	ctx    context.Context
+	cancel context.CancelFunc
+	op     uint64
+
+	muni    int
+	cert    center.CertType
+	opts    center.Options
+	copies  int
+	journal Journal
+
+	card     Card
+	authCert *x509.Certificate
+	tries    int
+	wrong    bool
+	pin      [4]byte
+	npin     int
+
+	challenge string
+	issueKey  string
+	issued    *center.Issued
+	payment   *Payment
+}
+
+func (s *session) request() center.Request {
+	return center.Request{Type: s.cert, Options: s.opts, Copies: s.copies}
+}
+
+func (s *session) wipe() {
+	clear(s.pin[:])
+	s.npin = 0
+	s.card, s.authCert, s.issued, s.payment, s.journal = nil, nil, nil, nil, nil
+	s.challenge, s.issueKey = "", ""
+	s.opts, s.cert, s.copies = center.Options{}, "", 0
+}
+
+type (
+	inputEv   struct{ in Input }
+	cardInEv  struct{ card Card }
+	cardOutEv struct{}
+	timeoutEv struct{ gen uint64 }
+	probeEv   struct{ fn func() } // runs fn on the loop (internal tests)
+	resultEv  struct {
+		s     *session
+		op    uint64
+		apply func()
+	}
+)
+
+// New validates the options and builds an engine; call Run to start it.
+func New(opts Options) (*Engine, error) {
+	o, err := opts.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	e := &Engine{o: o, log: o.Logger, events: make(chan any, eventQueue), stop: make(chan struct{}),
+		updates: make(chan struct{}, 1), lang: o.Language}
+	e.view = View{State: StateIdle, Lang: o.Language, MaxCopies: o.MaxCopies, Pays: o.Payer != nil}
+	return e, nil
+}
+
+// View returns the latest snapshot for the screens.
+func (e *Engine) View() View {
+	e.vmu.Lock()
+	defer e.vmu.Unlock()
+	return e.view
+}
+
+// Updates is signalled (coalesced) after every change of View.
+func (e *Engine) Updates() <-chan struct{} { return e.updates }
+
+// Input delivers an input from the screens. It does not wait for the engine to act.
+func (e *Engine) Input(in Input) { e.post(inputEv{in}) }
+
+// CardInserted reports a card placed on the reader, as a session with it.
+func (e *Engine) CardInserted(c Card) {
+	if c != nil {
+		e.post(cardInEv{c})
+	}
+}
+
+// CardRemoved reports that the card left the reader.
+func (e *Engine) CardRemoved() { e.post(cardOutEv{}) }
+
+func (e *Engine) post(ev any) {
+	select {
+	case e.events <- ev:
+	case <-e.stop:
+	}
+}
+
+// Run runs the engine until ctx ends; a session in progress is then closed (voided when
+// it had sent a request). It returns ctx.Err(). Run may be called once.
+func (e *Engine) Run(ctx context.Context) error {
+	if !e.running.CompareAndSwap(false, true) {
+		return errors.New("kiosk: engine already running")
+	}
+	e.ctx = ctx
+	defer close(e.stop)
+	e.enter(StateIdle)
+	for {
+		select {
+		case <-ctx.Done():
+			e.endSession("shutdown")
+			if e.timer != nil {
+				e.timer.Stop()
+			}
+			e.state = StateIdle
+			e.publish()
+			return ctx.Err()
+		case ev := <-e.events:
+			e.handle(ev)
+		}
+	}
+}
+
+func (e *Engine) handle(ev any) {
+	switch ev := ev.(type) {
+	case inputEv:
+		e.input(ev.in)
+	case cardInEv:
+		e.cardIn(ev.card)
+	case cardOutEv:
+		e.cardOut()
+	case timeoutEv:
+		if ev.gen == e.timerGen {
+			e.timeout()
+		}
+	case probeEv:
+		ev.fn()
+	case resultEv:
+		if ev.s == e.sess && ev.s != nil && ev.op == ev.s.op {
+			ev.apply()
+		}
+	}
+}
+
+// spawn runs work for session s off the loop; the function it returns runs on the loop,
+// only if s is still the current session and no later work was started for it.
+func (e *Engine) spawn(s *session, work func(ctx context.Context) func()) {
+	s.op++
+	op, ctx := s.op, s.ctx
+	go func() {
+		apply := work(ctx)
+		e.post(resultEv{s: s, op: op, apply: apply})
+	}()
+}
+
+func (e *Engine) timeoutOf(st State) time.Duration {
+	t := e.o.Timeouts
+	switch st {
+	case StateIdle:
+		return t.Idle
+	case StateMunicipality, StateChoose, StateOptions:
+		return t.Choose
+	case StatePlaceCard, StateReadingCard:
+		return t.Card
+	case StatePIN:
+		return t.PIN
+	case StateCenter:
+		return t.Center
+	case StateFee, StatePaying:
+		return t.Fee
+	case StatePrinting:
+		return t.Print
+	}
+	return t.Take
+}
+
+func (e *Engine) arm() {
+	if e.timer != nil {
+		e.timer.Stop()
+	}
+	e.timerGen++
+	gen, d := e.timerGen, e.timeoutOf(e.state)
+	e.deadline = time.Now().Add(d)
+	e.timer = time.AfterFunc(d, func() { e.post(timeoutEv{gen}) })
+}
+
+func (e *Engine) enter(st State) {
+	if st == StateIdle && e.state != StateIdle {
+		e.lang = e.o.Language
+	}
+	if st != StateProblem {
+		e.problem = ProblemNone
+	}
+	e.state, e.note = st, NoteNone
+	e.log.Debug("kiosk: state", "state", st.String())
+	e.arm()
+	e.publish()
+}
+
+func (e *Engine) interactive() bool {
+	switch e.state {
+	case StateReadingCard, StateCenter, StatePaying, StatePrinting:
+		return false
+	}
+	return true
+}
+
+func (e *Engine) input(in Input) {
+	if in.Kind == InputLanguage {
+		if e.lang == LangJA {
+			e.lang = LangEN
+		} else {
+			e.lang = LangJA
+		}
+		if e.interactive() {
+			e.arm()
+		}
+		e.publish()
+		return
+	}
+	if e.interactive() {
+		e.arm() // a touch restarts the screen's inactivity timeout
+	}
+	e.note = NoteNone
+	s := e.sess
+	switch e.state {
+	case StateIdle:
+		if in.Kind == InputStart {
+			e.start()
+			return
+		}
+	case StateMunicipality:
+		switch in.Kind {
+		case InputSelect:
+			if in.Arg >= 0 && in.Arg < len(e.o.Municipalities) && e.muniOpen(in.Arg, e.o.Clock.Now()) {
+				s.muni = in.Arg
+				e.enter(StateChoose)
+				return
+			}
+			e.note = NoteUnavailable
+		case InputBack, InputCancel:
+			e.quit("cancelled")
+			return
+		}
+	case StateChoose:
+		switch in.Kind {
+		case InputSelect:
+			m := e.o.Municipalities[s.muni]
+			if in.Arg >= 0 && in.Arg < len(m.Certificates) {
+				c := m.Certificates[in.Arg]
+				if m.CertificateOpenAt(c.Type, e.o.Clock.Now()) {
+					s.cert, s.opts, s.copies = c.Type, center.Options{}, 1
+					e.enter(StateOptions)
+					return
+				}
+			}
+			e.note = NoteUnavailable
+		case InputBack:
+			if len(e.o.Municipalities) > 1 {
+				e.enter(StateMunicipality)
+				return
+			}
+			e.quit("cancelled")
+			return
+		case InputCancel:
+			e.quit("cancelled")
+			return
+		}
+	case StateOptions:
+		switch in.Kind {
+		case InputOption:
+			setOption(&s.opts, s.cert, Option(in.Arg), in.On)
+		case InputCopies:
+			s.copies = min(max(s.copies+in.Arg, 1), e.o.MaxCopies)
+		case InputBack:
+			e.enter(StateChoose)
+			return
+		case InputCancel:
+			e.quit("cancelled")
+			return
+		case InputNext:
+			e.order()
+			return
+		}
+	case StatePlaceCard:
+		switch in.Kind {
+		case InputBack:
+			if err := s.journal.Close(context.WithoutCancel(e.ctx), "back to options"); err != nil {
+				e.log.Warn("kiosk: journal close", "err", err)
+			}
+			s.journal = nil
+			e.enter(StateOptions)
+			return
+		case InputCancel:
+			e.quit("cancelled")
+			return
+		}
+	case StateReadingCard, StateCenter:
+		// Machine time: only the card's removal or the timeout ends these.
+	case StatePIN:
+		switch in.Kind {
+		case InputDigit:
+			if in.Arg >= 0 && in.Arg <= 9 && s.npin < len(s.pin) {
+				s.pin[s.npin] = byte('0' + in.Arg)
+				s.npin++
+			}
+		case InputDelete:
+			if s.npin > 0 {
+				s.npin--
+				s.pin[s.npin] = 0
+			}
+		case InputClear:
+			clear(s.pin[:])
+			s.npin = 0
+		case InputNext:
+			if s.npin != len(s.pin) {
+				e.note = NoteNeed4Digits
+				break
+			}
+			e.verify()
+			return
+		case InputCancel:
+			e.fail(ProblemCancelled, "cancelled at pin")
+			return
+		}
+	case StateFee:
+		switch in.Kind {
+		case InputNext:
+			e.confirmFee()
+			return
+		case InputCancel:
+			e.fail(ProblemCancelled, "cancelled at fee")
+			return
+		}
+	case StatePaying:
+		if in.Kind == InputCancel {
+			e.fail(ProblemPaymentFailed, "payment cancelled")
+			return
+		}
+	case StateTake, StateProblem:
+		if in.Kind == InputDone {
+			e.enter(StateIdle)
+			return
+		}
+	}
+	e.publish()
+}
+
+func setOption(o *center.Options, t center.CertType, opt Option, on bool) {
+	for _, a := range OptionsFor(t) {
+		if a != opt {
+			continue
+		}
+		switch opt {
+		case OptHousehold:
+			o.Household = on
+		case OptDomicile:
+			o.Domicile = on
+		case OptRelationship:
+			o.Relationship = on
+		case OptIndividual:
+			o.Individual = on
+		}
+	}
+}
+
+func (e *Engine) muniOpen(i int, now time.Time) bool {
+	m := e.o.Municipalities[i]
+	for _, c := range m.Certificates {
+		if m.CertificateOpenAt(c.Type, now) {
+			return true
+		}
+	}
+	return false
+}
+
+// start begins a session after a touch on the idle screen, unless the kiosk is out of
+// service or closed.
+func (e *Engine) start() {
+	if err := e.o.Store.CanStartSession(e.ctx); err != nil {
+		e.log.Warn("kiosk: out of service", "err", err)
+		e.fail(ProblemOutOfService, "store")
+		return
+	}
+	if pc, ok := e.o.Printer.(PrinterChecker); ok {
+		if err := pc.Check(e.ctx); err != nil {
+			e.log.Warn("kiosk: out of service: printer", "err", err)
+			e.fail(ProblemOutOfService, "printer")
+			return
+		}
+	}
+	now, open := e.o.Clock.Now(), -1
+	n := 0
+	for i := range e.o.Municipalities {
+		if e.muniOpen(i, now) {
+			n++
+			if open < 0 {
+				open = i
+			}
+		}
+	}
+	if n == 0 {
+		e.fail(ProblemClosed, "closed")
+		return
+	}
+	e.nextID++
+	ctx, cancel := context.WithCancel(e.ctx)
+	e.sess = &session{id: e.nextID, ctx: ctx, cancel: cancel, copies: 1}
+	e.log.Info("kiosk: session start", "session", e.nextID)
+	if len(e.o.Municipalities) > 1 {
+		e.enter(StateMunicipality)
+		return
+	}
+	e.sess.muni = open
+	e.enter(StateChoose)
+}
+
+// order journals the resident's order and asks for the card.
+func (e *Engine) order() {
+	s := e.sess
+	if err := s.request().Validate(); err != nil {
+		e.log.Error("kiosk: order", "err", err)
+		e.note = NoteUnavailable
+		e.publish()
+		return
+	}
+	j, err := e.o.Store.BeginSession(e.ctx, Intent{CertType: string(s.cert), Copies: s.copies})
+	if err != nil {
+		e.log.Warn("kiosk: begin session", "err", err)
+		e.fail(ProblemOutOfService, "begin session")
+		return
+	}
+	s.journal = j
+	e.enter(StatePlaceCard)
+	e.readCard()
+}
+
+func (e *Engine) audit(event string, detail map[string]any) {
+	if s := e.sess; s != nil && s.journal != nil {
+		if err := s.journal.Audit(event, detail); err != nil {
+			e.log.Warn("kiosk: audit", "event", event, "err", err)
+		}
+	}
+}
+
+// endSession closes the journal (voiding a request without a print), cancels the
+// session's work and wipes it. The card, if still on the reader, becomes a leftover.
+func (e *Engine) endSession(reason string) {
+	s := e.sess
+	if s == nil {
+		return
+	}
+	e.sess = nil
+	s.cancel()
+	if s.journal != nil {
+		if err := s.journal.Close(context.WithoutCancel(e.ctx), reason); err != nil {
+			e.log.Error("kiosk: journal close", "err", err)
+		}
+	}
+	if s.card != nil && e.slot.present && e.slot.card == s.card {
+		e.slot.leftover = true
+	}
+	e.log.Info("kiosk: session end", "session", s.id, "reason", reason)
+	s.wipe()
+}
+
+// quit ends the session and returns to idle (cancel or timeout before anything needs
+// saying).
+func (e *Engine) quit(reason string) {
+	e.audit("ended", map[string]any{"state": e.state.String(), "reason": reason})
+	e.endSession(reason)
+	e.enter(StateIdle)
+}
+
+// fail ends the session and shows a problem.
+func (e *Engine) fail(p Problem, reason string) {
+	e.log.Info("kiosk: problem", "problem", p.String(), "state", e.state.String(), "reason", reason)
+	e.audit("problem", map[string]any{"problem": p.String(), "state": e.state.String()})
+	e.endSession(reason)
+	e.problem = p
+	e.enter(StateProblem)
+}
+
+func (e *Engine) timeout() {
+	e.log.Info("kiosk: timeout", "state", e.state.String())
+	switch e.state {
+	case StateIdle:
+		e.lang = e.o.Language
+		e.deadline = time.Time{}
+		e.publish()
+	case StateMunicipality, StateChoose, StateOptions, StatePlaceCard, StatePIN, StateFee:
+		e.quit("timeout")
+	case StateReadingCard:
+		e.fail(ProblemCardUnreadable, "timeout reading card")
+	case StateCenter:
+		e.fail(ProblemCenterUnreachable, "timeout waiting for center")
+	case StatePaying:
+		e.fail(ProblemPaymentFailed, "timeout paying")
+	case StatePrinting:
+		if err := e.sess.journal.PrintFailed(context.WithoutCancel(e.ctx), "print timeout"); err != nil {
+			e.log.Error("kiosk: journal print failed", "err", err)
+		}
+		e.fail(ProblemPrinterFailed, "print timeout")
+	default: // take, problem
+		e.enter(StateIdle)
+	}
+}
+
+func (e *Engine) cardIn(c Card) {
+	e.slot = slot{card: c, present: true}
+	if e.state == StatePlaceCard {
+		e.readCard()
+		return
+	}
+	e.publish()
+}
+
+func (e *Engine) cardOut() {
+	e.slot = slot{}
+	switch e.state {
+	case StateReadingCard, StatePIN, StateCenter, StateFee, StatePaying:
+		e.fail(ProblemCardRemoved, "card removed")
+		return
+	case StatePrinting:
+		e.cardGone = true // the paper is on its way: printing goes on
+	case StateTake:
+		e.enter(StateIdle)
+		return
+	}
+	e.publish()
+}
+
+// readCard reads the card on the reader, if it is a fresh one.
+func (e *Engine) readCard() {
+	if !e.slot.present || e.slot.leftover {
+		e.publish()
+		return
+	}
+	s := e.sess
+	s.card = e.slot.card
+	card := s.card
+	e.enter(StateReadingCard)
+	e.spawn(s, func(ctx context.Context) func() {
+		e.cardMu.Lock()
+		defer e.cardMu.Unlock()
+		if err := card.Identify(ctx); err != nil {
+			return func() { e.cardFailed(err) }
+		}
+		cert, err := card.AuthCertificate(ctx)
+		if err != nil {
+			return func() { e.cardFailed(err) }
+		}
+		n, err := card.Tries(ctx, reader.AuthPIN)
+		if err != nil {
+			return func() { e.cardFailed(err) }
+		}
+		return func() { e.cardRead(cert, n) }
+	})
+}
+
+func (e *Engine) cardFailed(err error) {
+	e.log.Info("kiosk: card", "err", err)
+	switch {
+	case errors.Is(err, reader.ErrCardRemoved), errors.Is(err, reader.ErrNoCard):
+		e.fail(ProblemCardRemoved, "card removed")
+	case errors.Is(err, reader.ErrNotJPKI), errors.Is(err, reader.ErrJukiCard):
+		e.fail(ProblemNotMyNumberCard, "not a my number card")
+	case errors.Is(err, reader.ErrPINBlocked):
+		e.fail(ProblemPINLocked, "pin blocked")
+	default:
+		e.fail(ProblemCardUnreadable, "card unreadable")
+	}
+}
+
+func (e *Engine) cardRead(cert *x509.Certificate, tries int) {
+	s := e.sess
+	now := e.o.Clock.Now()
+	switch {
+	case now.After(cert.NotAfter):
+		e.fail(ProblemCertExpired, "certificate expired")
+		return
+	case tries <= 0:
+		e.fail(ProblemPINLocked, "pin blocked")
+		return
+	}
+	if err := s.journal.CardChecked(); err != nil {
+		e.log.Error("kiosk: journal card checked", "err", err)
+		e.fail(ProblemStoreFailed, "journal")
+		return
+	}
+	s.authCert, s.tries = cert, tries
+	e.enter(StatePIN)
+}
+
+// verify presents the PIN once (the resident pressed OK), then has the card sign the
+// center's challenge. The PIN is copied out of the session and zeroed in both places
+// right after the card saw it.
+func (e *Engine) verify() {
+	s := e.sess
+	pin := make([]byte, s.npin)
+	copy(pin, s.pin[:s.npin])
+	clear(s.pin[:])
+	s.npin = 0
+	card, req, kiosk := s.card, s.request(), e.o.Center.KioskID()
+	e.enter(StateCenter)
+	e.spawn(s, func(ctx context.Context) func() {
+		e.cardMu.Lock()
+		err := card.Verify(ctx, reader.AuthPIN, pin)
+		clear(pin)
+		e.cardMu.Unlock()
+		if err != nil {
+			return func() { e.verifyFailed(err) }
+		}
+		ch, err := e.o.Center.Challenge(ctx)
+		if err != nil {
+			return func() { e.centerFailed(err) }
+		}
+		di, err := reader.DigestInfo(crypto.SHA256, center.Digest(ch.Challenge, kiosk, req))
+		if err != nil {
+			return func() { e.centerFailed(err) }
+		}
+		e.cardMu.Lock()
+		sig, err := card.Sign(ctx, reader.AuthKey, di)
+		e.cardMu.Unlock()
+		if err != nil {
+			return func() { e.cardFailed(err) }
+		}
+		return func() { e.signed(ch.Challenge, sig) }
+	})
+}
+
+func (e *Engine) verifyFailed(err error) {
+	s := e.sess
+	var wrong *reader.WrongPINError
+	switch {
+	case errors.As(err, &wrong):
+		s.tries, s.wrong = wrong.Left, true
+		e.audit("pin_wrong", map[string]any{"left": wrong.Left})
+		if wrong.Left <= 0 {
+			e.fail(ProblemPINLocked, "pin blocked by last try")
+			return
+		}
+		e.enter(StatePIN)
+	case errors.Is(err, reader.ErrPINBlocked):
+		e.fail(ProblemPINLocked, "pin blocked")
+	default:
+		e.cardFailed(err)
+	}
+}
+
+func (e *Engine) signed(challenge string, sig []byte) {
+	s := e.sess
+	key, err := s.journal.RequestSent(context.WithoutCancel(e.ctx))
+	if err != nil {
+		e.log.Error("kiosk: journal request sent", "err", err)
+		e.fail(ProblemStoreFailed, "journal")
+		return
+	}
+	s.challenge, s.issueKey = challenge, key
+	in := center.Issue{Key: key, Challenge: challenge, AuthCert: s.authCert.Raw, Signature: sig, Request: s.request()}
+	retries, delay := e.o.IssueRetries, e.o.RetryDelay
+	e.spawn(s, func(ctx context.Context) func() {
+		for attempt := 0; ; attempt++ {
+			doc, err := e.o.Center.Issue(ctx, in)
+			if err == nil {
+				return func() { e.issued(doc) }
+			}
+			if !errors.Is(err, center.ErrRetryLater) || attempt >= retries {
+				return func() { e.centerFailed(err) }
+			}
+			t := time.NewTimer(delay << attempt)
+			select {
+			case <-ctx.Done():
+				t.Stop()
+				return func() { e.centerFailed(ctx.Err()) }
+			case <-t.C:
+			}
+		}
+	})
+}
+
+func (e *Engine) centerFailed(err error) {
+	e.log.Info("kiosk: center", "err", err)
+	p := ProblemCenterError
+	switch {
+	case errors.Is(err, center.ErrRetryLater), errors.Is(err, context.DeadlineExceeded):
+		p = ProblemCenterUnreachable
+	case errors.Is(err, center.ErrRevoked):
+		p = ProblemCardSuspended
+	case errors.Is(err, center.ErrCertExpired):
+		p = ProblemCertExpired
+	case errors.Is(err, center.ErrCertNotYetValid), errors.Is(err, center.ErrUntrustedCert), errors.Is(err, center.ErrBadSignature):
+		p = ProblemCardNotAccepted
+	case errors.Is(err, center.ErrResidentNotFound):
+		p = ProblemResidentNotFound
+	case errors.Is(err, center.ErrMovedOut):
+		p = ProblemMovedOut
+	case errors.Is(err, center.ErrNotEligible):
+		p = ProblemNotEligible
+	case errors.Is(err, center.ErrClosed):
+		p = ProblemClosed
+	}
+	e.fail(p, "center: "+p.String())
+}
+
+// issued checks the document against this session once more (the center client has
+// verified its signature and binding) and shows the fee.
+func (e *Engine) issued(doc *center.Issued) {
+	s := e.sess
+	if doc == nil {
+		e.fail(ProblemCenterError, "no document")
+		return
+	}
+	d := doc.Document
+	if d.Key != s.issueKey || d.Request != s.request() || d.CardFingerprint != center.Fingerprint(s.authCert.Raw) || d.Fee < 0 {
+		e.fail(ProblemCenterError, "document not bound to this session")
+		return
+	}
+	if err := s.journal.DocumentReceived(int64(d.Fee)); err != nil {
+		e.log.Error("kiosk: journal document", "err", err)
+		e.fail(ProblemStoreFailed, "journal")
+		return
+	}
+	s.issued = doc
+	e.enter(StateFee)
+}
+
+func (e *Engine) confirmFee() {
+	s := e.sess
+	fee := int64(s.issued.Document.Fee)
+	if e.o.Payer == nil || fee == 0 {
+		e.print(nil)
+		return
+	}
+	e.enter(StatePaying)
+	e.spawn(s, func(ctx context.Context) func() {
+		p, err := e.o.Payer.Pay(ctx, fee)
+		if err != nil {
+			return func() {
+				e.log.Info("kiosk: payment", "err", err)
+				e.fail(ProblemPaymentFailed, "payment")
+			}
+		}
+		return func() { e.print(&p) }
+	})
+}
+
+// print journals "print started" (with the payment) and sends the job.
+func (e *Engine) print(pay *Payment) {
+	s := e.sess
+	if err := s.journal.PrintStarted(context.WithoutCancel(e.ctx), pay); err != nil {
+		e.log.Error("kiosk: journal print started", "err", err)
+		e.fail(ProblemStoreFailed, "journal")
+		return
+	}
+	s.payment = pay
+	job := PrintJob{Session: s.journal.ID(), Document: s.issued.Document, Payload: s.issued.Payload, Signature: s.issued.Signature}
+	e.cardGone = !e.slot.present
+	e.enter(StatePrinting)
+	e.spawn(s, func(ctx context.Context) func() {
+		err := e.o.Printer.Print(ctx, job)
+		return func() { e.printed(err) }
+	})
+}
+
+func (e *Engine) printed(err error) {
+	s := e.sess
+	ctx := context.WithoutCancel(e.ctx)
+	if err != nil {
+		e.log.Warn("kiosk: print failed", "err", err)
+		p := ProblemPrinterFailed
+		if errors.Is(err, ErrPaperOut) || errors.Is(err, printer.ErrPaperOut) {
+			p = ProblemPaperOut
+		}
+		reason := string(printer.ReasonOf(err))
+		if errors.Is(err, ErrPaperOut) {
+			reason = string(printer.ReasonPaperOut)
+		}
+		if jerr := s.journal.PrintFailed(ctx, reason); jerr != nil {
+			e.log.Error("kiosk: journal print failed", "err", jerr)
+		}
+		e.fail(p, "print failed")
+		return
+	}
+	if jerr := s.journal.Printed(ctx); jerr != nil {
+		// The paper is out; the journal's close below still records the session.
+		e.log.Error("kiosk: journal printed", "err", jerr)
+	}
+	e.endSession("done")
+	e.cardGone = !e.slot.present
+	e.enter(StateTake)
+}
+
+func (e *Engine) publish() {
+	now := e.o.Clock.Now()
+	v := View{State: e.state, Lang: e.lang, Problem: e.problem, Note: e.note, MaxCopies: e.o.MaxCopies,
+		Pays: e.o.Payer != nil, CardPresent: e.slot.present, CardLeftover: e.slot.leftover, Deadline: e.deadline}
+	if e.state == StateTake || e.state == StatePrinting {
+		v.CardGone = e.cardGone || !e.slot.present
+	}
+	v.Municipalities = make([]MunicipalityView, len(e.o.Municipalities))
+	for i, m := range e.o.Municipalities {
+		v.Municipalities[i] = MunicipalityView{Code: m.Code, Name: m.Name, Open: e.muniOpen(i, now), Hours: m.Hours.String()}
+	}
+	if s := e.sess; s != nil {
+		m := e.o.Municipalities[s.muni]
+		v.Municipality = s.muni
+		v.Certificates = make([]CertView, len(m.Certificates))
+		for i, c := range m.Certificates {
+			h := c.Hours
+			if h.IsZero() {
+				h = m.Hours
+			}
+			v.Certificates[i] = CertView{Type: c.Type, FeeYen: c.FeeYen, Available: m.CertificateOpenAt(c.Type, now),
+				Hours: h.String(), WeekdaysOnly: c.WeekdaysOnly}
+		}
+		v.Cert, v.Options, v.Copies = s.cert, s.opts, s.copies
+		v.PINLength, v.TriesLeft, v.WrongPIN = s.npin, s.tries, s.wrong
+		if s.issued != nil {
+			v.Fee, v.UnitFee = s.issued.Document.Fee, s.issued.Document.UnitFee
+		}
+	}
+	e.vmu.Lock()
+	e.seq++
+	v.Seq = e.seq
+	e.view = v
+	e.vmu.Unlock()
+	select {
+	case e.updates <- struct{}{}:
+	default:
+	}
+}

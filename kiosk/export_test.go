@@ -1,0 +1,14 @@
+package kiosk
+
+// PINBuffer reads the current session's PIN buffer on the engine's loop (tests only).
+func PINBuffer(e *Engine) (buf [4]byte, n int, ok bool) {
+	done := make(chan struct{})
+	e.post(probeEv{func() {
+		if e.sess != nil {
+			buf, n, ok = e.sess.pin, e.sess.npin, true
+		}
+		close(done)
+	}})
+	<-done
+	return buf, n, ok
+}

@@ -1,0 +1,225 @@
+package kiosk
+
+import (
+	"time"
+
+	"madoguchi/center"
+)
+
+// State is the screen the kiosk is on. Every state has a timeout (Options.Timeouts).
+type State int
+
+// The states of the walk-up flow, in order; Problem and the Take screen end every session.
+const (
+	StateIdle         State = iota // attract screen: hours, "touch to start"
+	StateMunicipality              // choose the municipality (only when there are several)
+	StateChoose                    // choose the certificate
+	StateOptions                   // options and copies, then confirm the order
+	StatePlaceCard                 // "place your card"
+	StateReadingCard               // reading the card (certificate, tries)
+	StatePIN                       // PIN pad
+	StateCenter                    // verifying the PIN, asking the center
+	StateFee                       // fee confirmation
+	StatePaying                    // taking the fee (only with a Payer)
+	StatePrinting                  // printing
+	StateTake                      // "take your card and certificate"
+	StateProblem                   // an error screen: View.Problem says which
+)
+
+var stateNames = [...]string{"idle", "municipality", "choose", "options", "place-card", "reading-card",
+	"pin", "center", "fee", "paying", "printing", "take", "problem"}
+
+func (s State) String() string {
+	if s >= 0 && int(s) < len(stateNames) {
+		return stateNames[s]
+	}
+	return "state(?)"
+}
+
+// States lists every state.
+var States = []State{StateIdle, StateMunicipality, StateChoose, StateOptions, StatePlaceCard, StateReadingCard,
+	StatePIN, StateCenter, StateFee, StatePaying, StatePrinting, StateTake, StateProblem}
+
+// Problem is what went wrong, shown on the problem screen with what to do next.
+type Problem int
+
+// The problems a resident can meet.
+const (
+	ProblemNone              Problem = iota
+	ProblemOutOfService              // store (queue/disk) or printer not ready before a session
+	ProblemClosed                    // outside service hours
+	ProblemCancelled                 // the resident cancelled after placing the card
+	ProblemCardRemoved               // the card left the reader mid-session
+	ProblemCardUnreadable            // the card did not answer properly
+	ProblemNotMyNumberCard           // no JPKI application, or an old 住基カード
+	ProblemCertExpired               // the user-authentication certificate expired
+	ProblemPINLocked                 // no tries left
+	ProblemCardSuspended             // certificate revoked or suspended (lost card)
+	ProblemCardNotAccepted           // untrusted or not yet valid certificate, bad signature
+	ProblemResidentNotFound          // the center knows no resident for this card
+	ProblemNotEligible               // e.g. no seal registered, no tax data
+	ProblemMovedOut                  // 転出
+	ProblemCenterUnreachable         // the center did not answer in time
+	ProblemCenterError               // any other refusal or a document that failed verification
+	ProblemPaperOut                  // printer out of paper; the session was voided
+	ProblemPrinterFailed             // printer failure; the session was voided
+	ProblemPaymentFailed             // payment not completed; nothing charged
+	ProblemStoreFailed               // journal write failed; nothing printed or charged
+)
+
+var problemNames = [...]string{"none", "out-of-service", "closed", "cancelled", "card-removed", "card-unreadable",
+	"not-my-number-card", "cert-expired", "pin-locked", "card-suspended", "card-not-accepted",
+	"resident-not-found", "not-eligible", "moved-out", "center-unreachable", "center-error", "paper-out",
+	"printer-failed", "payment-failed", "store-failed"}
+
+func (p Problem) String() string {
+	if p >= 0 && int(p) < len(problemNames) {
+		return problemNames[p]
+	}
+	return "problem(?)"
+}
+
+// Problems lists every problem except ProblemNone.
+var Problems = []Problem{ProblemOutOfService, ProblemClosed, ProblemCancelled, ProblemCardRemoved,
+	ProblemCardUnreadable, ProblemNotMyNumberCard, ProblemCertExpired, ProblemPINLocked, ProblemCardSuspended,
+	ProblemCardNotAccepted, ProblemResidentNotFound, ProblemNotEligible, ProblemMovedOut,
+	ProblemCenterUnreachable, ProblemCenterError, ProblemPaperOut, ProblemPrinterFailed, ProblemPaymentFailed,
+	ProblemStoreFailed}
+
+// Voided reports whether a problem ends a session whose request may have reached the
+// center, so the screen says that nothing is charged.
+func (p Problem) Voided() bool {
+	switch p {
+	case ProblemPaperOut, ProblemPrinterFailed, ProblemPaymentFailed, ProblemStoreFailed:
+		return true
+	}
+	return false
+}
+
+// Lang is the language of the screens.
+type Lang string
+
+// The languages.
+const (
+	LangJA Lang = "ja"
+	LangEN Lang = "en"
+)
+
+// InputKind is what the resident (or technician) did.
+type InputKind int
+
+// The inputs the screens send.
+const (
+	InputNone     InputKind = iota
+	InputStart              // touch on the idle screen
+	InputLanguage           // toggle ja/en (every screen)
+	InputSelect             // choose item Arg (municipality or certificate)
+	InputOption             // set option Arg (an Option) to On
+	InputCopies             // add Arg (+1 or −1) copies
+	InputNext               // confirm the order / the fee
+	InputBack               // previous screen (choose, options)
+	InputCancel             // stop the session
+	InputDigit              // PIN digit Arg (0–9)
+	InputDelete             // delete the last PIN digit
+	InputClear              // clear the PIN
+	InputDone               // leave the take or problem screen
+)
+
+var inputNames = [...]string{"none", "start", "language", "select", "option", "copies", "next", "back", "cancel",
+	"digit", "delete", "clear", "done"}
+
+func (k InputKind) String() string {
+	if k >= 0 && int(k) < len(inputNames) {
+		return inputNames[k]
+	}
+	return "input(?)"
+}
+
+// Option names one of the certificate options.
+type Option int
+
+// The options of the certificates (center.Options).
+const (
+	OptHousehold    Option = iota + 1 // 住民票: 世帯全員 (On) or 本人のみ (off)
+	OptDomicile                       // 住民票: 本籍・筆頭者の記載
+	OptRelationship                   // 住民票: 世帯主・続柄の記載
+	OptIndividual                     // 戸籍: 個人事項 (On) or 全部事項 (off)
+)
+
+// OptionsFor lists the options a certificate type has, in screen order.
+func OptionsFor(t center.CertType) []Option {
+	switch t {
+	case center.ResidentRecord:
+		return []Option{OptHousehold, OptDomicile, OptRelationship}
+	case center.FamilyRegister:
+		return []Option{OptIndividual}
+	}
+	return nil
+}
+
+// Input is one event from the screens. Arg and On depend on Kind.
+type Input struct {
+	Kind InputKind
+	Arg  int
+	On   bool
+}
+
+// Note is a transient hint on the current screen.
+type Note int
+
+// The notes.
+const (
+	NoteNone           Note = iota
+	NoteNeed4Digits         // OK pressed with fewer than 4 digits
+	NoteUnavailable         // the chosen certificate is not available now
+	NoteRemoveAndPlace      // a card from an earlier session is on the reader: take it and place it again
+)
+
+// MunicipalityView is one municipality on the screens.
+type MunicipalityView struct {
+	Code, Name string
+	Open       bool   // some certificate is available now
+	Hours      string // "06:30-23:00"
+}
+
+// CertView is one certificate on the choose screen.
+type CertView struct {
+	Type         center.CertType
+	FeeYen       int
+	Available    bool   // issued now (hours, weekday, closed days)
+	Hours        string // its hours, "09:00-17:00"
+	WeekdaysOnly bool
+}
+
+// View is everything the screens show: a snapshot that shares nothing with the engine.
+// It never holds a PIN digit, a certificate or a document's content.
+type View struct {
+	Seq     uint64 // increases with every change
+	State   State
+	Lang    Lang
+	Problem Problem
+	Note    Note
+
+	Municipalities []MunicipalityView
+	Municipality   int // index of the chosen one
+	Certificates   []CertView
+	Cert           center.CertType // chosen certificate ("" before)
+	Options        center.Options
+	Copies         int
+	MaxCopies      int
+
+	CardPresent  bool
+	CardLeftover bool // a card from an ended session is still on the reader
+
+	PINLength int  // digits entered so far (never the digits)
+	TriesLeft int  // remaining tries read from the card (without spending one)
+	WrongPIN  bool // the last try was wrong
+
+	Fee     int  // total fee from the center's document
+	UnitFee int  // per copy
+	Pays    bool // the kiosk takes money (a Payer is configured)
+
+	CardGone bool // on the take screen: the card was already taken
+
+	Deadline time.Time // when the current screen times out (zero: no timeout)
+}

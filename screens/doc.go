@@ -1,0 +1,34 @@
+// Package screens is the kiosk's touch UI on a tcell v2 screen: one screen per engine
+// state, drawn from the engine's View, and hit-testing that turns taps and keys into
+// engine inputs.
+//
+// # Concepts
+//
+//   - render lays out a kiosk.View onto a tcell.Screen and returns its buttons: filled
+//     rectangles of at least 3 rows by 6 columns (large touch targets; no box drawing).
+//     Every screen has a header with the ja/en switch; footers hold Back/Cancel on the
+//     left and the primary action on the right.
+//   - Taps arrive as mouse events (xterm mouse reports, or an evdev adapter posting
+//     tcell mouse events): a press of button 1 inside a button sends its input, once per
+//     press. Keys work too, for technicians and tests: digits (PIN, list items), Enter
+//     (focused or primary button), Esc (cancel/done), Backspace (delete digit or back),
+//     Delete (clear PIN), + and - (copies), Tab/Shift-Tab (focus), F1 or l (language).
+//   - UI keeps the last frame's buttons for hit-testing; Run drives a UI from an Engine
+//     (*kiosk.Engine) until its context ends. Options.Technician adds a one-row bar of
+//     TechActions (kiosk demo: place or take the virtual card, pick a resident) bound to
+//     function keys F2–F12.
+//
+// # Invariants
+//
+//   - Text is measured in cells with uniseg (East Asian Wide = 2); a grapheme never
+//     straddles a box edge; Japanese wraps between characters and never starts a line
+//     with closing punctuation. No East Asian Ambiguous character is drawn (○ ※ ① ●
+//     × and box drawing are avoided; the tests check every cell).
+//   - Text that does not fit is recorded as overflow; the golden tests require none on
+//     every screen in ja and en at 80×24 and 100×30.
+//   - Digits of the PIN are never drawn: the pad shows ＊ per digit entered (the View
+//     holds only the count).
+//
+// Golden files of every screen are in testdata (text, then a style map and legend);
+// regenerate with `go test ./screens -update`.
+package screens

@@ -1,0 +1,143 @@
+package screens
+
+import (
+	"strings"
+
+	"github.com/gdamore/tcell/v2"
+	"github.com/rivo/uniseg"
+)
+
+// rect is a screen rectangle in cells.
+type rect struct{ x, y, w, h int }
+
+func (r rect) contains(x, y int) bool { return x >= r.x && x < r.x+r.w && y >= r.y && y < r.y+r.h }
+
+// canvas draws text measured in cells: East Asian Wide characters take two cells, and
+// a grapheme never straddles the edge of its box. Text that does not fit is cut and
+// recorded in overflow, which the tests require to stay empty.
+type canvas struct {
+	s        tcell.Screen
+	overflow []string
+}
+
+func textWidth(s string) int { return uniseg.StringWidth(s) }
+
+func (c *canvas) fill(r rect, st tcell.Style) {
+	for y := r.y; y < r.y+r.h; y++ {
+		for x := r.x; x < r.x+r.w; x++ {
+			c.s.Put(x, y, " ", st)
+		}
+	}
+}
+
+// text draws s from (x, y) within maxw cells and returns the cells used.
+func (c *canvas) text(x, y, maxw int, s string, st tcell.Style) int {
+	used, state := 0, -1
+	rest := s
+	for rest != "" {
+		var g string
+		var w int
+		g, rest, w, state = uniseg.FirstGraphemeClusterInString(rest, state)
+		if used+w > maxw {
+			c.overflow = append(c.overflow, s)
+			return used
+		}
+		c.s.Put(x+used, y, g, st)
+		used += w
+	}
+	return used
+}
+
+// center draws s centred in r on row y.
+func (c *canvas) center(r rect, y int, s string, st tcell.Style) {
+	w := textWidth(s)
+	x := r.x + (r.w-w)/2
+	if w > r.w {
+		x = r.x
+	}
+	c.text(x, y, r.w, s, st)
+}
+
+// para wraps s to r.w and draws the lines centred from r.y; it returns the rows used.
+func (c *canvas) para(r rect, s string, st tcell.Style) int {
+	lines := wrap(s, r.w)
+	for i, l := range lines {
+		if i >= r.h {
+			c.overflow = append(c.overflow, s)
+			break
+		}
+		c.center(r, r.y+i, l, st)
+	}
+	return min(len(lines), r.h)
+}
+
+// closing punctuation must not start a line (simple 禁則).
+func noLineStart(g string) bool {
+	return strings.Contains("、。，．）」』】？！,.)?!:;", g) && g != ""
+}
+
+// wrap breaks s into lines of at most w cells: between any two Japanese characters, at
+// spaces in other text, never before closing punctuation.
+func wrap(s string, w int) []string {
+	var lines []string
+	type gr struct {
+		s string
+		w int
+	}
+	var cur []gr
+	curW := 0
+	flush := func(n int) {
+		var b strings.Builder
+		for _, g := range cur[:n] {
+			b.WriteString(g.s)
+		}
+		lines = append(lines, strings.TrimRight(b.String(), " "))
+		rest := cur[n:]
+		for len(rest) > 0 && rest[0].s == " " {
+			rest = rest[1:]
+		}
+		cur = append([]gr(nil), rest...)
+		curW = 0
+		for _, g := range cur {
+			curW += g.w
+		}
+	}
+	state := -1
+	rest := s
+	for rest != "" {
+		var g string
+		var gw int
+		g, rest, gw, state = uniseg.FirstGraphemeClusterInString(rest, state)
+		if g == "\n" {
+			flush(len(cur))
+			continue
+		}
+		if curW+gw > w && len(cur) > 0 {
+			if g == " " {
+				flush(len(cur))
+				continue
+			}
+			// Break at the last space when the line has one after its start, else before g.
+			n := len(cur)
+			for i := len(cur) - 1; i > 0; i-- {
+				if cur[i].s == " " {
+					n = i
+					break
+				}
+				if cur[i].w == 2 { // Japanese: break anywhere
+					break
+				}
+			}
+			if n == len(cur) && noLineStart(g) && n > 1 {
+				n-- // carry the last character down with the punctuation
+			}
+			flush(n)
+		}
+		cur = append(cur, gr{g, gw})
+		curW += gw
+	}
+	if len(cur) > 0 {
+		flush(len(cur))
+	}
+	return lines
+}

@@ -1,0 +1,599 @@
+package screens
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/gdamore/tcell/v2"
+	"github.com/rivo/uniseg"
+
+	"madoguchi/center"
+	"madoguchi/config"
+	"madoguchi/kiosk"
+	"madoguchi/kiosk/kiosktest"
+	"madoguchi/reader"
+	"madoguchi/reader/readertest"
+)
+
+func TestMain(m *testing.M) {
+	if _, err := readertest.DefaultPKI(); err != nil {
+		panic(err)
+	}
+	for i := 1000; i < 1004; i++ {
+		readertest.Key(i)
+	}
+	os.Exit(m.Run())
+}
+
+func allDay() config.Municipality {
+	return config.Municipality{Code: config.DemoMunicipalityCode, Name: "見本市", Hours: config.Hours{Open: 0, Close: 24 * 60},
+		Certificates: []config.Certificate{
+			{Type: center.ResidentRecord, FeeYen: 200}, {Type: center.ResidentRecordItems, FeeYen: 200},
+			{Type: center.SealRegistration, FeeYen: 200}, {Type: center.FamilyRegister, FeeYen: 350},
+			{Type: center.FamilyRegisterAnnex, FeeYen: 200}, {Type: center.TaxIncome, FeeYen: 200},
+		}}
+}
+
+// urig runs the engine with the kiosktest doubles and the UI on a simulation screen,
+// inside a synctest bubble. Residents' taps are mouse events at the centre of the
+// button on screen; the card is placed and taken through the technician bar.
+type urig struct {
+	t       *testing.T
+	w, h    int
+	sim     tcell.SimulationScreen
+	e       *kiosk.Engine
+	center  *kiosktest.Center
+	store   *kiosktest.Store
+	printer *kiosktest.Printer
+	vc      *readertest.Card
+	tech    []TechAction
+	cancel  context.CancelFunc
+	done    chan struct{}
+}
+
+func newURig(t *testing.T, w, h int, mod func(*kiosk.Options, *readertest.Options)) *urig {
+	t.Helper()
+	r := &urig{t: t, w: w, h: h, center: &kiosktest.Center{}, store: &kiosktest.Store{}, printer: &kiosktest.Printer{}}
+	opts := kiosk.Options{Center: r.center, Store: r.store, Printer: r.printer, Municipalities: []config.Municipality{allDay()}}
+	var copts readertest.Options
+	if mod != nil {
+		mod(&opts, &copts)
+	}
+	var err error
+	if r.vc, err = readertest.NewCard(copts); err != nil {
+		t.Fatal(err)
+	}
+	r.vc.Remove()
+	if r.e, err = kiosk.New(opts); err != nil {
+		t.Fatal(err)
+	}
+	r.tech = []TechAction{
+		{Label: "カードを置く", Key: tcell.KeyF5, Do: func() { r.vc.Insert(); r.e.CardInserted(reader.New(r.vc)) }},
+		{Label: "カードを取る", Key: tcell.KeyF6, Do: func() { r.vc.Remove(); r.e.CardRemoved() }},
+	}
+	r.sim = newSim(t, w, h)
+	ctx, cancel := context.WithCancel(context.Background())
+	r.cancel, r.done = cancel, make(chan struct{})
+	go func() { r.e.Run(ctx) }()
+	go func() { Run(ctx, r.sim, r.e, Options{Technician: r.tech}); close(r.done) }()
+	synctest.Wait()
+	return r
+}
+
+func (r *urig) close() {
+	r.cancel()
+	<-r.done
+	r.sim.Fini()
+	synctest.Wait()
+	if n := r.vc.MyNumberAccesses(); n != 0 {
+		r.t.Errorf("My Number touched %d times", n)
+	}
+}
+
+// buttons lays out the current view as the UI did (Targets), to find where to tap.
+func (r *urig) buttons() []button {
+	var bs []button
+	for _, t := range Targets(r.w, r.h, r.e.View(), r.tech) {
+		bs = append(bs, button{r: rect{t.X, t.Y, t.W, t.H}, in: t.Input, label: t.Label, tech: t.Tech, bg: t.Background})
+	}
+	return bs
+}
+
+func (r *urig) tapAt(b button) {
+	x, y := b.r.x+b.r.w/2, b.r.y+b.r.h/2
+	r.sim.InjectMouse(x, y, tcell.Button1, tcell.ModNone)
+	r.sim.InjectMouse(x, y, tcell.ButtonNone, tcell.ModNone)
+	synctest.Wait()
+}
+
+// tap touches the button that sends in; the label must be on the screen there.
+func (r *urig) tap(in kiosk.Input) {
+	r.t.Helper()
+	for _, b := range r.buttons() {
+		if b.in == in && b.tech == 0 {
+			if b.label != "" && !strings.Contains(r.row(b.r.y+b.r.h/2), b.label) && !strings.Contains(r.row(b.r.y+(b.r.h-2)/2), b.label) {
+				r.t.Fatalf("button %q not drawn where it is hit-tested:\n%s", b.label, r.screen())
+			}
+			r.tapAt(b)
+			return
+		}
+	}
+	r.t.Fatalf("no button for %+v on %s:\n%s", in, r.e.View().State, r.screen())
+}
+
+func (r *urig) tapTech(i int) {
+	r.t.Helper()
+	for _, b := range r.buttons() {
+		if b.tech == i+1 {
+			r.tapAt(b)
+			return
+		}
+	}
+	r.t.Fatal("no technician bar")
+}
+
+func (r *urig) key(k tcell.Key, ch rune) {
+	r.sim.InjectKey(k, ch, tcell.ModNone)
+	synctest.Wait()
+}
+
+func (r *urig) keys(s string) {
+	for _, c := range s {
+		r.sim.InjectKey(tcell.KeyRune, c, tcell.ModNone)
+	}
+	synctest.Wait()
+}
+
+func (r *urig) row(y int) string {
+	// GetContents hands out the screen's own buffer, which the UI goroutine redraws (the
+	// countdown ticks): copy the row under the screen's lock.
+	cells, w, _ := r.sim.GetContents()
+	lk := r.sim.(sync.Locker)
+	lk.Lock()
+	rs := make([]string, w)
+	for x := range w {
+		rs[x] = string(cells[y*w+x].Runes)
+	}
+	lk.Unlock()
+	var b strings.Builder
+	for x := 0; x < w; x++ {
+		b.WriteString(rs[x])
+		if uniseg.StringWidth(rs[x]) == 2 {
+			x++
+		}
+	}
+	return b.String()
+}
+
+func (r *urig) screen() string {
+	var rows []string
+	for y := range r.h {
+		rows = append(rows, r.row(y))
+	}
+	return strings.Join(rows, "\n")
+}
+
+// shows fails unless every text is on the screen.
+func (r *urig) shows(texts ...string) {
+	r.t.Helper()
+	sc := strings.ReplaceAll(r.screen(), "\n", "")
+	for _, s := range texts {
+		if !strings.Contains(sc, s) {
+			r.t.Fatalf("screen (%s) does not show %q:\n%s", r.e.View().State, s, r.screen())
+		}
+	}
+}
+
+func (r *urig) want(st kiosk.State) {
+	r.t.Helper()
+	if v := r.e.View(); v.State != st {
+		r.t.Fatalf("state %s/%s, want %s:\n%s", v.State, v.Problem, st, r.screen())
+	}
+}
+
+func (r *urig) pin(p string) {
+	for _, c := range p {
+		r.tap(kiosk.Input{Kind: kiosk.InputDigit, Arg: int(c - '0')})
+	}
+	r.tap(kiosk.Input{Kind: kiosk.InputNext})
+}
+
+func (r *urig) toPIN() {
+	r.t.Helper()
+	r.tap(kiosk.Input{Kind: kiosk.InputStart})
+	r.tap(kiosk.Input{Kind: kiosk.InputSelect, Arg: 0})
+	r.tap(kiosk.Input{Kind: kiosk.InputNext})
+	r.shows(txtPlaceCard.in(r.e.View().Lang))
+	r.tapTech(0)
+	r.want(kiosk.StatePIN)
+}
+
+func TestFlowTouchSuccess(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		r := newURig(t, 100, 30, nil)
+		defer r.close()
+		r.shows(txtTouch.ja, "見本市", "06:30-23:00"[:0]+"00:00-24:00")
+		r.tap(kiosk.Input{Kind: kiosk.InputStart})
+		r.shows(txtChooseCert.ja, "住民票の写し", "200円")
+		r.tap(kiosk.Input{Kind: kiosk.InputSelect, Arg: 0})
+		r.shows("[x] 本人のみ", "[ ] 世帯全員")
+		r.tap(kiosk.Input{Kind: kiosk.InputOption, Arg: int(kiosk.OptHousehold), On: true})
+		r.shows("[ ] 本人のみ", "[x] 世帯全員")
+		r.tap(kiosk.Input{Kind: kiosk.InputCopies, Arg: +1})
+		r.shows("2通", "1通200円、合計400円")
+		r.tap(kiosk.Input{Kind: kiosk.InputNext})
+		r.shows(txtPlaceCard.ja)
+		r.tapTech(0)
+		r.shows(txtPINPrompt.ja, "入力できる残り回数：3回", "＿  ＿  ＿  ＿")
+		for _, d := range []int{1, 2, 3} {
+			r.tap(kiosk.Input{Kind: kiosk.InputDigit, Arg: d})
+		}
+		r.shows("＊  ＊  ＊  ＿")
+		r.tap(kiosk.Input{Kind: kiosk.InputDigit, Arg: 4})
+		r.tap(kiosk.Input{Kind: kiosk.InputNext})
+		r.shows("手数料  400円", txtFeeAsk.ja)
+		r.tap(kiosk.Input{Kind: kiosk.InputNext})
+		r.shows(txtTakeBoth.ja)
+		r.tapTech(1)
+		r.shows(txtTouch.ja)
+		if jobs := r.printer.Jobs(); len(jobs) != 1 || jobs[0].Document.Request.Copies != 2 || !jobs[0].Document.Request.Options.Household {
+			t.Fatalf("jobs %+v", jobs)
+		}
+		if got := r.store.Kinds(r.store.Last().ID()); !slices.Equal(got, []string{"completed"}) {
+			t.Errorf("outbox %v", got)
+		}
+	})
+}
+
+func TestFlowKeyboardSuccess(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		r := newURig(t, 80, 24, nil)
+		defer r.close()
+		r.key(tcell.KeyF1, 0)
+		r.shows(txtTouch.en, "日本語")
+		r.key(tcell.KeyEnter, 0)
+		r.shows(txtChooseCert.en)
+		r.keys("3") // 印鑑登録証明書
+		r.shows("Seal Registration Certificate", "1 copy")
+		r.keys("+++-")
+		r.shows("3 copies")
+		r.key(tcell.KeyEnter, 0)
+		r.shows(txtPlaceCard.en)
+		r.key(tcell.KeyF5, 0)
+		r.shows(txtPINPrompt.en)
+		r.keys("129")
+		r.key(tcell.KeyBackspace2, 0)
+		r.keys("34")
+		r.key(tcell.KeyEnter, 0)
+		r.shows("Fee  600 yen")
+		// Tab to Cancel and back to Confirm: focus cycles through the buttons.
+		r.key(tcell.KeyBacktab, 0)
+		r.key(tcell.KeyEnter, 0)
+		r.shows(txtTakeBoth.en)
+		r.key(tcell.KeyF6, 0)
+		r.want(kiosk.StateIdle)
+		if jobs := r.printer.Jobs(); len(jobs) != 1 || jobs[0].Document.Request.Type != center.SealRegistration {
+			t.Fatalf("jobs %+v", jobs)
+		}
+	})
+}
+
+func TestFlowWrongPINThenSuccess(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		r := newURig(t, 100, 30, nil)
+		defer r.close()
+		r.toPIN()
+		r.pin("4321")
+		r.shows(txtPINWrong.ja, "入力できる残り回数：2回")
+		r.pin("1234")
+		r.shows("手数料  200円")
+	})
+}
+
+func TestFlowLockout(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		r := newURig(t, 80, 24, nil)
+		defer r.close()
+		r.vc.SetTriesLeft(readertest.PINAuth, 1)
+		r.toPIN()
+		r.shows("入力できる残り回数：1回", txtLastTry.ja)
+		r.pin("0000")
+		_, next := problemText(kiosk.ProblemPINLocked)
+		r.shows("暗証番号がロックされています", "お住まいの市区町村の窓口で再設定", txtTakeCard.ja)
+		if !strings.Contains(next.ja, "暗証番号がロックされています。お住まいの市区町村の窓口で再設定してください。") {
+			t.Fatal("official lockout guidance changed")
+		}
+		r.tap(kiosk.Input{Kind: kiosk.InputDone})
+		r.want(kiosk.StateIdle)
+		r.shows(txtLeftover.ja)
+	})
+}
+
+// drive takes the rig to a state through the screen.
+func (r *urig) drive(st kiosk.State) {
+	r.t.Helper()
+	switch st {
+	case kiosk.StateChoose:
+		r.tap(kiosk.Input{Kind: kiosk.InputStart})
+	case kiosk.StateOptions:
+		r.tap(kiosk.Input{Kind: kiosk.InputStart})
+		r.tap(kiosk.Input{Kind: kiosk.InputSelect, Arg: 0})
+	case kiosk.StatePlaceCard:
+		r.tap(kiosk.Input{Kind: kiosk.InputStart})
+		r.tap(kiosk.Input{Kind: kiosk.InputSelect, Arg: 0})
+		r.tap(kiosk.Input{Kind: kiosk.InputNext})
+	case kiosk.StateReadingCard:
+		r.vc.InjectFault(readertest.Fault{Kind: readertest.FaultDelay, Delay: time.Hour})
+		r.drive(kiosk.StatePlaceCard)
+		r.tapTech(0)
+	case kiosk.StatePIN:
+		r.toPIN()
+	case kiosk.StateCenter:
+		r.center.Hold()
+		r.toPIN()
+		r.pin("1234")
+	case kiosk.StateFee:
+		r.toPIN()
+		r.pin("1234")
+	case kiosk.StatePrinting:
+		r.printer.Hold()
+		r.drive(kiosk.StateFee)
+		r.tap(kiosk.Input{Kind: kiosk.InputNext})
+	case kiosk.StateTake:
+		r.drive(kiosk.StateFee)
+		r.tap(kiosk.Input{Kind: kiosk.InputNext})
+	}
+	r.want(st)
+}
+
+var stateText = map[kiosk.State]msg{
+	kiosk.StateChoose: txtChooseCert, kiosk.StatePlaceCard: txtPlaceCard, kiosk.StateReadingCard: txtReading,
+	kiosk.StatePIN: txtPINPrompt, kiosk.StateCenter: txtCenter, kiosk.StateFee: txtFeeAsk, kiosk.StatePrinting: txtPrinting,
+	kiosk.StateTake: txtTakeBoth,
+}
+
+func TestFlowCardPulled(t *testing.T) {
+	tests := []struct {
+		at   kiosk.State
+		want string
+	}{
+		{kiosk.StatePlaceCard, txtPlaceCard.ja},
+		{kiosk.StateReadingCard, "カードが取り外されました"},
+		{kiosk.StatePIN, "カードが取り外されました"},
+		{kiosk.StateCenter, "カードが取り外されました"},
+		{kiosk.StateFee, "カードが取り外されました"},
+		{kiosk.StatePrinting, txtPrinting.ja},
+		{kiosk.StateTake, txtTouch.ja},
+	}
+	for _, tt := range tests {
+		t.Run(tt.at.String(), func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				r := newURig(t, 100, 30, nil)
+				defer r.close()
+				r.drive(tt.at)
+				r.shows(stateText[tt.at].ja)
+				r.tapTech(1)
+				r.shows(tt.want)
+				if tt.at == kiosk.StatePrinting {
+					r.printer.Release()
+					synctest.Wait()
+					r.shows(txtTakeCert.ja)
+				}
+			})
+		})
+	}
+}
+
+func TestFlowTimeouts(t *testing.T) {
+	to := config.DefaultTimeouts
+	tests := []struct {
+		at    kiosk.State
+		after time.Duration
+		want  string
+	}{
+		{kiosk.StateChoose, to.Choose, txtTouch.ja},
+		{kiosk.StateOptions, to.Choose, txtTouch.ja},
+		{kiosk.StatePlaceCard, to.Card, txtTouch.ja},
+		{kiosk.StateReadingCard, to.Card, "カードを読み取れませんでした"},
+		{kiosk.StatePIN, to.PIN, txtLeftover.ja},
+		{kiosk.StateCenter, to.Center, "通信ができませんでした"},
+		{kiosk.StateFee, to.Fee, txtLeftover.ja},
+		{kiosk.StatePrinting, to.Print, "印刷できませんでした"},
+		{kiosk.StateTake, to.Take, txtLeftover.ja},
+	}
+	for _, tt := range tests {
+		t.Run(tt.at.String(), func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				r := newURig(t, 80, 24, nil)
+				defer r.close()
+				r.drive(tt.at)
+				time.Sleep(tt.after + time.Second)
+				synctest.Wait()
+				r.shows(tt.want)
+				if tt.at == kiosk.StatePrinting {
+					r.shows(txtNoCharge.ja)
+					if got := r.store.Kinds(r.store.Last().ID()); !slices.Equal(got, []string{"voided"}) {
+						t.Errorf("outbox %v", got)
+					}
+				}
+			})
+		})
+	}
+}
+
+func TestFlowCenterRefusals(t *testing.T) {
+	codes := map[center.Code]kiosk.Problem{
+		center.CodeRevoked: kiosk.ProblemCardSuspended, center.CodeCertExpired: kiosk.ProblemCertExpired,
+		center.CodeCertNotYetValid: kiosk.ProblemCardNotAccepted, center.CodeUntrustedCert: kiosk.ProblemCardNotAccepted,
+		center.CodeBadSignature: kiosk.ProblemCardNotAccepted, center.CodeResidentNotFound: kiosk.ProblemResidentNotFound,
+		center.CodeNotEligible: kiosk.ProblemNotEligible, center.CodeMovedOut: kiosk.ProblemMovedOut,
+		center.CodeClosed: kiosk.ProblemClosed, center.CodeChallenge: kiosk.ProblemCenterError,
+		center.CodeUnavailable: kiosk.ProblemCenterUnreachable,
+	}
+	for code, p := range codes {
+		for _, lang := range []kiosk.Lang{kiosk.LangJA, kiosk.LangEN} {
+			t.Run(fmt.Sprintf("%s-%s", code, lang), func(t *testing.T) {
+				synctest.Test(t, func(t *testing.T) {
+					r := newURig(t, 100, 30, func(o *kiosk.Options, _ *readertest.Options) { o.Language = lang })
+					defer r.close()
+					r.center.RefuseCode(code)
+					r.toPIN()
+					r.pin("1234")
+					time.Sleep(10 * time.Second) // retries of "unavailable"
+					synctest.Wait()
+					title, next := problemText(p)
+					r.shows(title.in(lang), next.in(lang)[:len(next.in(lang))/3])
+					if got := r.store.Kinds(r.store.Last().ID()); !slices.Equal(got, []string{"voided"}) {
+						t.Errorf("outbox %v", got)
+					}
+				})
+			})
+		}
+	}
+}
+
+func TestFlowPrinterFailure(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		r := newURig(t, 80, 24, nil)
+		defer r.close()
+		r.drive(kiosk.StateFee)
+		r.printer.PaperOut(true)
+		r.tap(kiosk.Input{Kind: kiosk.InputNext})
+		r.shows("用紙切れのため印刷できませんでした", txtNoCharge.ja, "係員にお知らせください")
+		if got := r.store.Kinds(r.store.Last().ID()); !slices.Equal(got, []string{"voided"}) {
+			t.Errorf("outbox %v, want a queued void", got)
+		}
+		r.tap(kiosk.Input{Kind: kiosk.InputDone})
+		r.tap(kiosk.Input{Kind: kiosk.InputStart}) // out of paper: out of service now
+		r.shows("ただいまご利用いただけません")
+	})
+}
+
+// The language switch is on every screen and works there.
+func TestLanguageSwitchEverywhere(t *testing.T) {
+	for _, st := range []kiosk.State{kiosk.StateIdle, kiosk.StateChoose, kiosk.StateOptions, kiosk.StatePlaceCard,
+		kiosk.StatePIN, kiosk.StateCenter, kiosk.StateFee, kiosk.StatePrinting, kiosk.StateTake} {
+		t.Run(st.String(), func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				r := newURig(t, 80, 24, nil)
+				defer r.close()
+				if st != kiosk.StateIdle {
+					r.drive(st)
+				}
+				r.shows("English")
+				r.tap(kiosk.Input{Kind: kiosk.InputLanguage})
+				r.shows("日本語")
+				if m, ok := stateText[st]; ok {
+					r.shows(m.en)
+				}
+				if v := r.e.View(); v.State != st || v.Lang != kiosk.LangEN {
+					t.Fatalf("after switching: %s %s", v.State, v.Lang)
+				}
+				if st == kiosk.StatePrinting || st == kiosk.StateCenter {
+					r.printer.Release()
+					r.center.Release()
+				}
+			})
+		})
+	}
+}
+
+func TestTechBarFits(t *testing.T) {
+	for _, sz := range sizes {
+		s := newSim(t, sz.w, sz.h)
+		tech := []TechAction{{Label: "カードを置く", Key: tcell.KeyF5}, {Label: "カードを取る", Key: tcell.KeyF6},
+			{Label: "住民を選ぶ (demo)", Key: tcell.KeyF7}}
+		for _, sm := range samples() {
+			bs, over := render(s, sm.v, tech, -1, 0)
+			if len(over) > 0 {
+				t.Errorf("%s %dx%d: overflow %q", sm.name, sz.w, sz.h, over)
+			}
+			for _, b := range bs {
+				if b.tech == 0 && !b.bg && b.r.y+b.r.h > sz.h-1 {
+					t.Errorf("%s: %q under the technician bar", sm.name, b.label)
+				}
+			}
+		}
+		s.Fini()
+	}
+}
+
+// On the idle screen a touch anywhere in the body starts, like the real attract screens.
+func TestIdleTouchAnywhere(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		r := newURig(t, 100, 30, nil)
+		defer r.close()
+		r.sim.InjectMouse(3, 20, tcell.Button1, tcell.ModNone)
+		r.sim.InjectMouse(3, 20, tcell.ButtonNone, tcell.ModNone)
+		synctest.Wait()
+		r.want(kiosk.StateChoose)
+		// A held press (drag) is one tap: the press on a certificate selects it once,
+		// further motion with the button held sends nothing.
+		var cert button
+		for _, b := range r.buttons() {
+			if b.in == (kiosk.Input{Kind: kiosk.InputSelect, Arg: 0}) {
+				cert = b
+			}
+		}
+		x, y := cert.r.x+1, cert.r.y+1
+		r.sim.InjectMouse(x, y, tcell.Button1, tcell.ModNone)
+		synctest.Wait()
+		r.want(kiosk.StateOptions)
+		for _, b := range r.buttons() { // move over the "+" button with the button held
+			if b.in == (kiosk.Input{Kind: kiosk.InputCopies, Arg: 1}) {
+				r.sim.InjectMouse(b.r.x+1, b.r.y+1, tcell.Button1, tcell.ModNone)
+			}
+		}
+		synctest.Wait()
+		if v := r.e.View(); v.Copies != 1 {
+			t.Fatalf("a drag counted as a tap: copies %d", v.Copies)
+		}
+		r.sim.InjectMouse(x, y, tcell.ButtonNone, tcell.ModNone)
+		synctest.Wait()
+	})
+}
+
+func TestFocusAndEnter(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		r := newURig(t, 80, 24, nil)
+		defer r.close()
+		r.drive(kiosk.StateOptions)
+		r.key(tcell.KeyTab, 0) // language
+		r.key(tcell.KeyTab, 0) // 本人のみ
+		r.key(tcell.KeyTab, 0) // 世帯全員
+		r.key(tcell.KeyEnter, 0)
+		if !r.e.View().Options.Household {
+			t.Fatal("Enter did not press the focused button")
+		}
+		r.key(tcell.KeyEsc, 0)
+		r.want(kiosk.StateIdle)
+	})
+}
+
+func TestCountdown(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		r := newURig(t, 80, 24, nil)
+		defer r.close()
+		r.drive(kiosk.StatePIN)
+		time.Sleep(config.DefaultTimeouts.PIN - 5*time.Second)
+		synctest.Wait()
+		r.shows("あと5秒で終了します")
+		r.tap(kiosk.Input{Kind: kiosk.InputDigit, Arg: 1}) // a touch restarts the timeout
+		if strings.Contains(r.screen(), "秒で終了します") {
+			t.Fatalf("countdown still shown after a touch:\n%s", r.screen())
+		}
+		time.Sleep(config.DefaultTimeouts.PIN - 3*time.Second)
+		synctest.Wait()
+		r.shows("あと3秒で終了します")
+		time.Sleep(4 * time.Second)
+		synctest.Wait()
+		r.want(kiosk.StateIdle)
+	})
+}

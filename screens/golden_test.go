@@ -1,0 +1,256 @@
+package screens
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/gdamore/tcell/v2"
+	"github.com/rivo/uniseg"
+	"golang.org/x/text/width"
+
+	"madoguchi/center"
+	"madoguchi/kiosk"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata")
+
+var sizes = []struct{ w, h int }{{80, 24}, {100, 30}}
+
+func sampleMunis() []kiosk.MunicipalityView {
+	return []kiosk.MunicipalityView{{Code: "139998", Name: "見本市", Open: true, Hours: "06:30-23:00"}}
+}
+
+func sampleCerts() []kiosk.CertView {
+	return []kiosk.CertView{
+		{Type: center.ResidentRecord, FeeYen: 200, Available: true, Hours: "06:30-23:00"},
+		{Type: center.ResidentRecordItems, FeeYen: 200, Available: true, Hours: "06:30-23:00"},
+		{Type: center.SealRegistration, FeeYen: 200, Available: true, Hours: "06:30-23:00"},
+		{Type: center.FamilyRegister, FeeYen: 350, Available: false, Hours: "09:00-17:00", WeekdaysOnly: true},
+		{Type: center.FamilyRegisterAnnex, FeeYen: 200, Available: false, Hours: "09:00-17:00", WeekdaysOnly: true},
+		{Type: center.TaxIncome, FeeYen: 200, Available: true, Hours: "06:30-23:00"},
+	}
+}
+
+type sample struct {
+	name string
+	v    kiosk.View
+}
+
+// remainOf is the countdown a sample shows (seconds; 0 none).
+func remainOf(name string) int {
+	switch name {
+	case "pin-countdown":
+		return 7
+	case "options-countdown":
+		return 10
+	}
+	return 0
+}
+
+// samples returns one view per screen and per variant worth seeing.
+func samples() []sample {
+	base := func(st kiosk.State) kiosk.View {
+		return kiosk.View{State: st, Municipalities: sampleMunis(), Certificates: sampleCerts(), MaxCopies: 10}
+	}
+	in := func(st kiosk.State, f func(*kiosk.View)) kiosk.View {
+		v := base(st)
+		if f != nil {
+			f(&v)
+		}
+		return v
+	}
+	order := func(v *kiosk.View) {
+		v.Cert, v.Copies, v.Options = center.ResidentRecord, 2, center.Options{Household: true}
+	}
+	s := []sample{
+		{"idle", kiosk.View{State: kiosk.StateIdle, Municipalities: sampleMunis()}},
+		{"idle-closed", kiosk.View{State: kiosk.StateIdle, Municipalities: []kiosk.MunicipalityView{{Name: "見本市", Hours: "06:30-23:00"}}}},
+		{"idle-leftover", kiosk.View{State: kiosk.StateIdle, Municipalities: sampleMunis(), CardPresent: true, CardLeftover: true}},
+		{"municipality", in(kiosk.StateMunicipality, func(v *kiosk.View) {
+			v.Municipalities = append(v.Municipalities, kiosk.MunicipalityView{Code: "131016", Name: "千代田区", Hours: "09:00-17:00"})
+		})},
+		{"choose", in(kiosk.StateChoose, nil)},
+		{"choose-unavailable", in(kiosk.StateChoose, func(v *kiosk.View) { v.Note = kiosk.NoteUnavailable })},
+		{"options-juminhyo", in(kiosk.StateOptions, order)},
+		{"options-koseki", in(kiosk.StateOptions, func(v *kiosk.View) { v.Cert, v.Copies = center.FamilyRegister, 1 })},
+		{"options-inkan", in(kiosk.StateOptions, func(v *kiosk.View) { v.Cert, v.Copies = center.SealRegistration, 10 })},
+		{"place-card", in(kiosk.StatePlaceCard, order)},
+		{"place-card-leftover", in(kiosk.StatePlaceCard, func(v *kiosk.View) { order(v); v.CardPresent, v.CardLeftover = true, true })},
+		{"reading-card", in(kiosk.StateReadingCard, order)},
+		{"pin", in(kiosk.StatePIN, func(v *kiosk.View) { order(v); v.PINLength, v.TriesLeft = 2, 3 })},
+		{"pin-wrong", in(kiosk.StatePIN, func(v *kiosk.View) { order(v); v.TriesLeft, v.WrongPIN = 2, true })},
+		{"pin-last-try", in(kiosk.StatePIN, func(v *kiosk.View) { order(v); v.TriesLeft, v.WrongPIN, v.PINLength = 1, true, 4 })},
+		{"pin-need4", in(kiosk.StatePIN, func(v *kiosk.View) { order(v); v.TriesLeft, v.PINLength, v.Note = 3, 3, kiosk.NoteNeed4Digits })},
+		{name: "pin-countdown", v: in(kiosk.StatePIN, func(v *kiosk.View) { order(v); v.TriesLeft, v.PINLength = 3, 1 })},
+		{name: "options-countdown", v: in(kiosk.StateOptions, order)},
+		{"center", in(kiosk.StateCenter, order)},
+		{"fee", in(kiosk.StateFee, func(v *kiosk.View) { order(v); v.Fee, v.UnitFee = 400, 200 })},
+		{"fee-pay", in(kiosk.StateFee, func(v *kiosk.View) { order(v); v.Fee, v.UnitFee, v.Pays = 400, 200, true })},
+		{"paying", in(kiosk.StatePaying, func(v *kiosk.View) { order(v); v.Fee, v.UnitFee, v.Pays = 400, 200, true })},
+		{"printing", in(kiosk.StatePrinting, order)},
+		{"take", kiosk.View{State: kiosk.StateTake, Municipalities: sampleMunis(), CardPresent: true}},
+		{"take-card-gone", kiosk.View{State: kiosk.StateTake, Municipalities: sampleMunis(), CardGone: true}},
+	}
+	for _, p := range kiosk.Problems {
+		v := kiosk.View{State: kiosk.StateProblem, Problem: p, Municipalities: sampleMunis()}
+		v.CardPresent = p != kiosk.ProblemCardRemoved && p != kiosk.ProblemOutOfService && p != kiosk.ProblemClosed
+		s = append(s, sample{name: "problem-" + p.String(), v: v})
+	}
+	return s
+}
+
+func newSim(t testing.TB, w, h int) tcell.SimulationScreen {
+	t.Helper()
+	s := tcell.NewSimulationScreen("UTF-8")
+	if err := s.Init(); err != nil {
+		t.Fatal(err)
+	}
+	s.SetSize(w, h)
+	return s
+}
+
+// dump renders the simulation screen's cells as text rows, then the style of every cell
+// as letters with a legend.
+func dump(s tcell.SimulationScreen) string {
+	cells, w, h := s.GetContents()
+	var text, styles strings.Builder
+	letters := map[tcell.Style]byte{}
+	var legend []string
+	const alphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	for y := range h {
+		text.WriteByte('|')
+		styles.WriteByte('|')
+		for x := 0; x < w; x++ {
+			c := cells[y*w+x]
+			r := string(c.Runes)
+			if r == "" || r == "\x00" {
+				r = " "
+			}
+			cw := uniseg.StringWidth(r)
+			l, ok := letters[c.Style]
+			if !ok {
+				l = alphabet[len(letters)%len(alphabet)]
+				letters[c.Style] = l
+				fg, bg, attr := c.Style.Decompose()
+				legend = append(legend, fmt.Sprintf("%c fg=%06x bg=%06x attr=%d", l, fg.Hex(), bg.Hex(), attr))
+			}
+			text.WriteString(r)
+			for range max(cw, 1) {
+				styles.WriteByte(l)
+			}
+			if cw == 2 {
+				x++
+			}
+		}
+		text.WriteString("|\n")
+		styles.WriteString("|\n")
+	}
+	return text.String() + "\n" + styles.String() + "\n" + strings.Join(legend, "\n") + "\n"
+}
+
+func TestGolden(t *testing.T) {
+	for _, sz := range sizes {
+		for _, lang := range []kiosk.Lang{kiosk.LangJA, kiosk.LangEN} {
+			for _, sm := range samples() {
+				name := fmt.Sprintf("%s-%s-%dx%d", sm.name, lang, sz.w, sz.h)
+				t.Run(name, func(t *testing.T) {
+					s := newSim(t, sz.w, sz.h)
+					defer s.Fini()
+					v := sm.v
+					v.Lang = lang
+					buttons, overflow := render(s, v, nil, -1, remainOf(sm.name))
+					s.Show()
+					if len(overflow) > 0 {
+						t.Errorf("text does not fit: %q", overflow)
+					}
+					checkTargets(t, buttons, sz.w, sz.h)
+					checkWidths(t, s)
+					got := dump(s)
+					path := filepath.Join("testdata", name+".golden")
+					if *update {
+						if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+							t.Fatal(err)
+						}
+						return
+					}
+					want, err := os.ReadFile(path)
+					if err != nil {
+						t.Fatalf("%v (run go test ./screens -update)", err)
+					}
+					if got != string(want) {
+						t.Errorf("screen differs from %s (go test ./screens -update to accept):\n%s", path, got)
+					}
+				})
+			}
+		}
+	}
+}
+
+// checkTargets: every touch target is large (3 rows, 6 columns), on the screen, and
+// no two overlap.
+func checkTargets(t *testing.T, bs []button, w, h int) {
+	t.Helper()
+	for i, b := range bs {
+		if b.bg || b.tech > 0 {
+			continue
+		}
+		if b.r.h < 3 || b.r.w < 6 {
+			t.Errorf("target %q is %dx%d, too small to touch", b.label, b.r.w, b.r.h)
+		}
+		if b.r.x < 0 || b.r.y < 0 || b.r.x+b.r.w > w || b.r.y+b.r.h > h {
+			t.Errorf("target %q at %+v is off the screen", b.label, b.r)
+		}
+		for _, o := range bs[i+1:] {
+			if o.bg || o.tech > 0 {
+				continue
+			}
+			if b.r.x < o.r.x+o.r.w && o.r.x < b.r.x+b.r.w && b.r.y < o.r.y+o.r.h && o.r.y < b.r.y+b.r.h {
+				t.Errorf("targets %q %+v and %q %+v overlap", b.label, b.r, o.label, o.r)
+			}
+		}
+	}
+}
+
+// checkWidths: no East Asian Ambiguous character is on the screen (terminals disagree
+// on their width).
+func checkWidths(t *testing.T, s tcell.SimulationScreen) {
+	t.Helper()
+	cells, _, _ := s.GetContents()
+	for _, c := range cells {
+		for _, r := range c.Runes {
+			if width.LookupRune(r).Kind() == width.EastAsianAmbiguous {
+				t.Errorf("ambiguous-width character %q (%U) on screen", r, r)
+			}
+		}
+	}
+}
+
+func TestWrap(t *testing.T) {
+	tests := []struct {
+		s    string
+		w    int
+		want []string
+	}{
+		{"Check how the card is placed and try again.", 20, []string{"Check how the card", "is placed and try", "again."}},
+		{"暗証番号がロックされています。お住まいの", 16, []string{"暗証番号がロック", "されています。お", "住まいの"}},
+		{"あいうえおかきく。", 16, []string{"あいうえおかき", "く。"}},
+		{"1通200円、合計400円", 10, []string{"1通200円、", "合計400円"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.s, func(t *testing.T) {
+			got := wrap(tt.s, tt.w)
+			if strings.Join(got, "|") != strings.Join(tt.want, "|") {
+				t.Errorf("wrap(%q, %d) = %q, want %q", tt.s, tt.w, got, tt.want)
+			}
+			for _, l := range got {
+				if uniseg.StringWidth(l) > tt.w {
+					t.Errorf("line %q wider than %d", l, tt.w)
+				}
+			}
+		})
+	}
+}

@@ -1,0 +1,235 @@
+package screens
+
+import (
+	"fmt"
+
+	"madoguchi/center"
+	"madoguchi/kiosk"
+)
+
+// msg is one text in both languages.
+type msg struct{ ja, en string }
+
+func (m msg) in(l kiosk.Lang) string {
+	if l == kiosk.LangEN {
+		return m.en
+	}
+	return m.ja
+}
+
+// The wording follows real コンビニ交付 terminals: polite, short, and always saying what to
+// do next. No ambiguous-width characters (○ ※ ① ● × box drawing): TestNoAmbiguousWidth.
+var (
+	txtService    = msg{"証明書交付サービス", "Certificate Service"}
+	txtLangButton = msg{"English", "日本語"}
+	txtTouch      = msg{"画面にタッチしてください", "Touch the screen to start"}
+	txtStart      = msg{"はじめる", "Start"}
+	txtHours      = msg{"受付時間", "Hours"}
+	txtClosedNow  = msg{"ただいまサービス時間外です", "The service is closed now"}
+	txtLeftover   = msg{"カードが残っています。お取りください。", "A card was left on the reader. Please take it."}
+	txtChooseMuni = msg{"市区町村を選んでください", "Choose your municipality"}
+	txtChooseCert = msg{"証明書の種類を選んでください", "Choose a certificate"}
+	txtNotNow     = msg{"ただいま交付できません", "Not available now"}
+	txtWeekdays   = msg{"平日", "weekdays"}
+	txtOutOfHours = msg{"受付時間外", "Closed now"}
+	txtCopies     = msg{"部数", "Copies"}
+	txtPlaceCard  = msg{"マイナンバーカードを置いてください", "Place your My Number Card"}
+	txtPlaceHow   = msg{"カードリーダーに、カードを置いてください。", "Put the card on the card reader."}
+	txtTakeAgain  = msg{"前の方のカードが残っています。いったんカードを取り、もう一度置いてください。",
+		"A card from an earlier session is on the reader. Take it, then place your card again."}
+	txtReading   = msg{"カードを読み取っています", "Reading your card"}
+	txtDontMove  = msg{"カードを動かさないでください。", "Do not move the card."}
+	txtPINPrompt = msg{"暗証番号（数字4桁）を入力してください", "Enter your PIN (4 digits)"}
+	txtPINWhich  = msg{"利用者証明用電子証明書の暗証番号です。", "The PIN of the user authentication certificate."}
+	txtPINWrong  = msg{"暗証番号が違います。", "The PIN is not correct."}
+	txtLastTry   = msg{"次に間違えると暗証番号がロックされます。", "If the next PIN is wrong, the PIN will be locked."}
+	txtNeed4     = msg{"4桁の数字を入力してください。", "Please enter 4 digits."}
+	txtCenter    = msg{"照会中です。しばらくお待ちください。", "Checking. Please wait."}
+	txtKeepCard  = msg{"カードを取らないでください。", "Do not remove your card."}
+	txtFee       = msg{"手数料", "Fee"}
+	txtFeeAsk    = msg{"よろしければ「確認」を押してください。", "Press Confirm to print."}
+	txtFeeAskPay = msg{"よろしければ「支払う」を押してください。", "Press Pay to continue."}
+	txtPaying    = msg{"お金を入れてください", "Please insert the money"}
+	txtPrinting  = msg{"印刷しています", "Printing"}
+	txtPrintWait = msg{"そのままお待ちください。2分以上かかることがあります。", "Please wait. This can take more than 2 minutes."}
+	txtTakeBoth  = msg{"カードと証明書をお取りください", "Please take your card and certificate"}
+	txtTakeCert  = msg{"証明書をお取りください", "Please take your certificate"}
+	txtThanks    = msg{"ご利用ありがとうございました。", "Thank you."}
+	txtTakeCard  = msg{"カードをお取りください。", "Please take your card."}
+	txtNoCharge  = msg{"手数料はかかりません。", "You will not be charged."}
+	txtUnavail   = msg{"この証明書は、ただいま交付できません。", "This certificate is not available now."}
+
+	btnBack    = msg{"戻る", "Back"}
+	btnCancel  = msg{"やめる", "Cancel"}
+	btnNext    = msg{"次へ", "Next"}
+	btnOK      = msg{"確認", "OK"}
+	btnConfirm = msg{"確認", "Confirm"}
+	btnPay     = msg{"支払う", "Pay"}
+	btnDone    = msg{"終了", "Done"}
+	btnTop     = msg{"はじめに戻る", "Start over"}
+	btnDelete  = msg{"訂正", "Del"}
+	btnClear   = msg{"全消去", "Clear"}
+	btnMinus   = msg{"－", "－"}
+	btnPlus    = msg{"＋", "＋"}
+)
+
+func certTitle(t center.CertType, l kiosk.Lang) string {
+	switch l {
+	case kiosk.LangEN:
+		switch t {
+		case center.ResidentRecord:
+			return "Residence Certificate (Juminhyo)"
+		case center.ResidentRecordItems:
+			return "Certificate of Residence Items"
+		case center.SealRegistration:
+			return "Seal Registration Certificate"
+		case center.FamilyRegister:
+			return "Family Register (Koseki)"
+		case center.FamilyRegisterAnnex:
+			return "Koseki Supplement (Fuhyo)"
+		case center.TaxIncome:
+			return "Tax and Income Certificate"
+		}
+	}
+	return t.Title()
+}
+
+func yen(n int, l kiosk.Lang) string {
+	if l == kiosk.LangEN {
+		return fmt.Sprintf("%d yen", n)
+	}
+	return fmt.Sprintf("%d円", n)
+}
+
+func copiesText(n int, l kiosk.Lang) string {
+	if l == kiosk.LangEN {
+		if n == 1 {
+			return "1 copy"
+		}
+		return fmt.Sprintf("%d copies", n)
+	}
+	return fmt.Sprintf("%d通", n)
+}
+
+func countdownText(n int, l kiosk.Lang) string {
+	if l == kiosk.LangEN {
+		return fmt.Sprintf("Ending in %d s", n)
+	}
+	return fmt.Sprintf("あと%d秒で終了します", n)
+}
+
+func triesText(n int, l kiosk.Lang) string {
+	if l == kiosk.LangEN {
+		return fmt.Sprintf("Tries left: %d", n)
+	}
+	return fmt.Sprintf("入力できる残り回数：%d回", n)
+}
+
+func feeLine(unit, copies int, l kiosk.Lang) string {
+	if l == kiosk.LangEN {
+		return fmt.Sprintf("%s per copy, %s in total", yen(unit, l), yen(unit*copies, l))
+	}
+	return fmt.Sprintf("1通%s、合計%s", yen(unit, l), yen(unit*copies, l))
+}
+
+// optionText names an option and its two choices (off, on).
+func optionText(o kiosk.Option) (label, off, on msg) {
+	switch o {
+	case kiosk.OptHousehold:
+		return msg{"記載する方", "Persons"}, msg{"本人のみ", "Only me"}, msg{"世帯全員", "Household"}
+	case kiosk.OptDomicile:
+		return msg{"本籍・筆頭者", "Domicile"}, msg{"記載しない", "Omit"}, msg{"記載する", "Include"}
+	case kiosk.OptRelationship:
+		return msg{"世帯主・続柄", "Relationship"}, msg{"記載しない", "Omit"}, msg{"記載する", "Include"}
+	case kiosk.OptIndividual:
+		return msg{"記載内容", "Content"}, msg{"全部事項", "All members"}, msg{"個人事項", "Only me"}
+	}
+	return msg{}, msg{}, msg{}
+}
+
+func optionOn(v kiosk.View, o kiosk.Option) bool {
+	switch o {
+	case kiosk.OptHousehold:
+		return v.Options.Household
+	case kiosk.OptDomicile:
+		return v.Options.Domicile
+	case kiosk.OptRelationship:
+		return v.Options.Relationship
+	case kiosk.OptIndividual:
+		return v.Options.Individual
+	}
+	return false
+}
+
+// problemText is the title of a problem screen and what to do next.
+func problemText(p kiosk.Problem) (title, next msg) {
+	switch p {
+	case kiosk.ProblemOutOfService:
+		return msg{"ただいまご利用いただけません", "Out of service"},
+			msg{"申し訳ございません。しばらくしてから、もう一度お試しください。", "Sorry. Please try again later."}
+	case kiosk.ProblemClosed:
+		return msg{"サービス時間外です", "The service is closed"},
+			msg{"受付時間内に、もう一度ご利用ください。", "Please come back during service hours."}
+	case kiosk.ProblemCancelled:
+		return msg{"手続きを中止しました", "Cancelled"},
+			msg{"証明書は交付されていません。", "No certificate was issued."}
+	case kiosk.ProblemCardRemoved:
+		return msg{"カードが取り外されました", "The card was removed"},
+			msg{"手続きを中止しました。はじめからやり直してください。", "The request was cancelled. Please start again."}
+	case kiosk.ProblemCardUnreadable:
+		return msg{"カードを読み取れませんでした", "The card could not be read"},
+			msg{"カードの置き方を確かめて、もう一度お試しください。続く場合は、市区町村の窓口にご相談ください。",
+				"Check how the card is placed and try again. If this happens again, ask at your municipal office."}
+	case kiosk.ProblemNotMyNumberCard:
+		return msg{"ご利用いただけないカードです", "This card cannot be used"},
+			msg{"電子証明書のついたマイナンバーカードをお使いください。", "Please use a My Number Card with its electronic certificate."}
+	case kiosk.ProblemCertExpired:
+		return msg{"電子証明書の有効期限が切れています", "The electronic certificate has expired"},
+			msg{"お住まいの市区町村の窓口で、電子証明書を更新してください。", "Please renew it at your municipal office."}
+	case kiosk.ProblemPINLocked:
+		return msg{"暗証番号がロックされています", "The PIN is locked"},
+			msg{"暗証番号がロックされています。お住まいの市区町村の窓口で再設定してください。",
+				"The PIN is locked. Please reset it at your municipal office."}
+	case kiosk.ProblemCardSuspended:
+		return msg{"このカードの電子証明書は停止されています", "The card's certificate is suspended"},
+			msg{"お住まいの市区町村の窓口にお問い合わせください。", "Please contact your municipal office."}
+	case kiosk.ProblemCardNotAccepted:
+		return msg{"ご利用いただけないカードです", "This card cannot be used"},
+			msg{"電子証明書を確認できませんでした。市区町村の窓口にご相談ください。",
+				"The electronic certificate could not be checked. Please ask at your municipal office."}
+	case kiosk.ProblemResidentNotFound:
+		return msg{"証明書を交付できません", "The certificate cannot be issued"},
+			msg{"この端末では交付できません。市区町村の窓口でお手続きください。",
+				"It cannot be issued at this terminal. Please apply at your municipal office."}
+	case kiosk.ProblemNotEligible:
+		return msg{"この証明書は交付できません", "This certificate cannot be issued"},
+			msg{"登録や記録がないため交付できません。市区町村の窓口にご相談ください。",
+				"There is no record for it. Please ask at your municipal office."}
+	case kiosk.ProblemMovedOut:
+		return msg{"転出の届出をされた方はご利用いただけません", "Not available after a moving-out notice"},
+			msg{"市区町村の窓口でお手続きください。", "Please apply at your municipal office."}
+	case kiosk.ProblemCenterUnreachable:
+		return msg{"ただいま交付できません", "The certificate cannot be issued now"},
+			msg{"通信ができませんでした。しばらくしてから、もう一度お試しください。",
+				"The center did not answer. Please try again later."}
+	case kiosk.ProblemCenterError:
+		return msg{"証明書を交付できませんでした", "The certificate could not be issued"},
+			msg{"もう一度お試しください。続く場合は、市区町村の窓口にご相談ください。",
+				"Please try again. If this happens again, ask at your municipal office."}
+	case kiosk.ProblemPaperOut:
+		return msg{"用紙切れのため印刷できませんでした", "The printer is out of paper"},
+			msg{"係員にお知らせください。", "Please tell the staff."}
+	case kiosk.ProblemPrinterFailed:
+		return msg{"印刷できませんでした", "The certificate could not be printed"},
+			msg{"係員にお知らせください。", "Please tell the staff."}
+	case kiosk.ProblemPaymentFailed:
+		return msg{"お支払いが完了しませんでした", "The payment was not completed"},
+			msg{"証明書は交付されていません。入れたお金をお取りください。",
+				"No certificate was issued. Please take back your money."}
+	case kiosk.ProblemStoreFailed:
+		return msg{"ただいま交付できません", "The certificate cannot be issued now"},
+			msg{"端末の不具合のため中止しました。係員にお知らせください。",
+				"The terminal has a fault. Please tell the staff."}
+	}
+	return msg{"エラー", "Error"}, msg{"", ""}
+}

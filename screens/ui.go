@@ -1,0 +1,319 @@
+package screens
+
+import (
+	"context"
+	"time"
+
+	"github.com/gdamore/tcell/v2"
+
+	"madoguchi/kiosk"
+)
+
+// Engine is what the screens need from the transaction engine; *kiosk.Engine has it.
+type Engine interface {
+	View() kiosk.View
+	Updates() <-chan struct{}
+	Input(kiosk.Input)
+}
+
+var _ Engine = (*kiosk.Engine)(nil)
+
+// TechAction is one button of the technician bar (kiosk demo: place or take the virtual
+// card, pick the demo resident). Do runs on the UI goroutine and must return quickly.
+type TechAction struct {
+	Label string    // short text, e.g. "カードを置く / place card"
+	Key   tcell.Key // optional function key, F2–F12 (F1 switches the language)
+	Do    func()
+}
+
+// Options configure the UI. The zero value is the resident's screen without a
+// technician bar.
+type Options struct {
+	// Technician adds a one-row bar at the bottom of the screen with these actions.
+	Technician []TechAction
+}
+
+// UI draws engine views on a tcell screen and turns taps and keys into engine inputs.
+// It is used by one goroutine.
+type UI struct {
+	scr      tcell.Screen
+	opts     Options
+	view     kiosk.View
+	buttons  []button
+	overflow []string
+	focus    int // index into buttons, -1 none
+	pressed  bool
+	remain   int // countdown shown in the last frame
+}
+
+// NewUI prepares a UI on an initialised screen (mouse reporting is enabled).
+func NewUI(scr tcell.Screen, opts Options) *UI {
+	scr.EnableMouse(tcell.MouseButtonEvents)
+	scr.HideCursor()
+	return &UI{scr: scr, opts: opts, focus: -1}
+}
+
+// Draw renders v and shows it.
+func (u *UI) Draw(v kiosk.View) {
+	if v.State != u.view.State || v.Problem != u.view.Problem {
+		u.focus = -1
+	}
+	u.view = v
+	u.remain = countdown(v, time.Now())
+	u.buttons, u.overflow = render(u.scr, v, u.opts.Technician, u.focus, u.remain)
+	u.scr.Show()
+}
+
+// countdown is the number of seconds to show before the screen times out, or 0.
+func countdown(v kiosk.View, now time.Time) int {
+	if v.Deadline.IsZero() || !countdownState(v.State) {
+		return 0
+	}
+	left := v.Deadline.Sub(now)
+	if left <= 0 || left > CountdownFrom*time.Second {
+		return 0
+	}
+	return int((left + time.Second - 1) / time.Second)
+}
+
+// Tick redraws when the countdown shown would change; Run calls it every second.
+func (u *UI) Tick(now time.Time) {
+	if countdown(u.view, now) != u.remain {
+		u.Draw(u.view)
+	}
+}
+
+// Overflow lists the texts of the last frame that did not fit their boxes.
+func (u *UI) Overflow() []string { return u.overflow }
+
+// Event handles a screen event: it returns the engine input it means, if any. Technician
+// actions run here. A resize redraws.
+func (u *UI) Event(ev tcell.Event) (kiosk.Input, bool) {
+	switch ev := ev.(type) {
+	case *tcell.EventResize:
+		u.scr.Sync()
+		u.Draw(u.view)
+	case *tcell.EventMouse:
+		if ev.Buttons()&tcell.Button1 == 0 {
+			u.pressed = false
+			return kiosk.Input{}, false
+		}
+		if u.pressed { // held or dragged: one tap is one input
+			return kiosk.Input{}, false
+		}
+		u.pressed = true
+		x, y := ev.Position()
+		if i := u.hit(x, y); i >= 0 {
+			return u.activate(i)
+		}
+	case *tcell.EventKey:
+		return u.key(ev)
+	}
+	return kiosk.Input{}, false
+}
+
+// hit returns the button under (x, y): drawn buttons before the screen's background.
+func (u *UI) hit(x, y int) int {
+	bg := -1
+	for i, b := range u.buttons {
+		if b.r.contains(x, y) {
+			if !b.bg {
+				return i
+			}
+			if bg < 0 {
+				bg = i
+			}
+		}
+	}
+	return bg
+}
+
+func (u *UI) activate(i int) (kiosk.Input, bool) {
+	b := u.buttons[i]
+	if b.tech > 0 {
+		if a := u.opts.Technician[b.tech-1]; a.Do != nil {
+			a.Do()
+		}
+		return kiosk.Input{}, false
+	}
+	return b.in, true
+}
+
+func (u *UI) key(ev *tcell.EventKey) (kiosk.Input, bool) {
+	st := u.view.State
+	for i, a := range u.opts.Technician {
+		if a.Key != 0 && ev.Key() == a.Key {
+			for j, b := range u.buttons {
+				if b.tech == i+1 {
+					return u.activate(j)
+				}
+			}
+			if a.Do != nil {
+				a.Do()
+			}
+			return kiosk.Input{}, false
+		}
+	}
+	in := func(k kiosk.InputKind, arg int) (kiosk.Input, bool) { return kiosk.Input{Kind: k, Arg: arg}, true }
+	switch ev.Key() {
+	case tcell.KeyF1:
+		return in(kiosk.InputLanguage, 0)
+	case tcell.KeyTab, tcell.KeyBacktab:
+		u.moveFocus(ev.Key() == tcell.KeyTab)
+		return kiosk.Input{}, false
+	case tcell.KeyEnter:
+		if u.focus >= 0 && u.focus < len(u.buttons) {
+			return u.activate(u.focus)
+		}
+		for i, b := range u.buttons {
+			if b.primary {
+				return u.activate(i)
+			}
+		}
+		if st == kiosk.StateIdle {
+			return in(kiosk.InputStart, 0)
+		}
+	case tcell.KeyEsc:
+		if st == kiosk.StateTake || st == kiosk.StateProblem {
+			return in(kiosk.InputDone, 0)
+		}
+		if st != kiosk.StateIdle {
+			return in(kiosk.InputCancel, 0)
+		}
+	case tcell.KeyBackspace, tcell.KeyBackspace2:
+		if st == kiosk.StatePIN {
+			return in(kiosk.InputDelete, 0)
+		}
+		return in(kiosk.InputBack, 0)
+	case tcell.KeyDelete:
+		if st == kiosk.StatePIN {
+			return in(kiosk.InputClear, 0)
+		}
+	case tcell.KeyRune:
+		r := ev.Rune()
+		switch {
+		case r == ' ' && u.focus >= 0 && u.focus < len(u.buttons):
+			return u.activate(u.focus)
+		case r == 'l' || r == 'L':
+			return in(kiosk.InputLanguage, 0)
+		case r >= '0' && r <= '9':
+			d := int(r - '0')
+			switch st {
+			case kiosk.StatePIN:
+				return in(kiosk.InputDigit, d)
+			case kiosk.StateChoose, kiosk.StateMunicipality:
+				if d >= 1 {
+					return in(kiosk.InputSelect, d-1)
+				}
+			}
+		case r == '+' && st == kiosk.StateOptions:
+			return in(kiosk.InputCopies, +1)
+		case r == '-' && st == kiosk.StateOptions:
+			return in(kiosk.InputCopies, -1)
+		}
+	}
+	return kiosk.Input{}, false
+}
+
+// moveFocus cycles the keyboard focus through the resident's buttons.
+func (u *UI) moveFocus(forward bool) {
+	var idx []int
+	for i, b := range u.buttons {
+		if !b.bg && b.tech == 0 {
+			idx = append(idx, i)
+		}
+	}
+	if len(idx) == 0 {
+		return
+	}
+	pos := -1
+	for k, i := range idx {
+		if i == u.focus {
+			pos = k
+		}
+	}
+	switch {
+	case pos < 0 && forward:
+		pos = 0
+	case pos < 0:
+		pos = len(idx) - 1
+	case forward:
+		pos = (pos + 1) % len(idx)
+	default:
+		pos = (pos + len(idx) - 1) % len(idx)
+	}
+	u.focus = idx[pos]
+	u.Draw(u.view)
+}
+
+// Run shows the engine's views on scr and feeds taps and keys to it until ctx ends or
+// the screen is finalised. scr must be initialised; the caller calls scr.Fini after Run
+// returns (that also ends Run's event reader).
+func Run(ctx context.Context, scr tcell.Screen, eng Engine, opts Options) error {
+	u := NewUI(scr, opts)
+	events := make(chan tcell.Event, 16)
+	quit := make(chan struct{})
+	defer close(quit)
+	go func() {
+		defer close(events)
+		for {
+			ev := scr.PollEvent()
+			if ev == nil {
+				return
+			}
+			select {
+			case events <- ev:
+			case <-quit:
+				return
+			}
+		}
+	}()
+	u.Draw(eng.View())
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case now := <-tick.C:
+			u.Tick(now)
+		case <-eng.Updates():
+			u.Draw(eng.View())
+		case ev, ok := <-events:
+			if !ok {
+				return nil
+			}
+			if in, ok := u.Event(ev); ok {
+				eng.Input(in)
+			}
+		}
+	}
+}
+
+// Target is a touch target of a screen, for tests that tap through a real terminal
+// (tmux): the centre of the rectangle is a safe place to tap.
+type Target struct {
+	X, Y, W, H int
+	Input      kiosk.Input // zero for a technician action
+	Label      string
+	Tech       int  // index+1 of a technician action, else 0
+	Background bool // the screen's background (idle: touch anywhere)
+}
+
+// Targets lays v out at w×h cells (tech: the same technician bar as the running UI) and
+// returns the touch targets, in hit-testing order (the first that contains a point wins,
+// except that a screen's background yields to any other target).
+func Targets(w, h int, v kiosk.View, tech []TechAction) []Target {
+	s := tcell.NewSimulationScreen("UTF-8")
+	if err := s.Init(); err != nil {
+		return nil
+	}
+	defer s.Fini()
+	s.SetSize(w, h)
+	bs, _ := render(s, v, tech, -1, 0)
+	out := make([]Target, 0, len(bs))
+	for _, b := range bs {
+		out = append(out, Target{X: b.r.x, Y: b.r.y, W: b.r.w, H: b.r.h, Input: b.in, Label: b.label, Tech: b.tech, Background: b.bg})
+	}
+	return out
+}
