@@ -15,6 +15,10 @@ import (
 )
 
 func TestMain(m *testing.M) {
+	if args := os.Getenv("KIOSK_TEST_MAIN"); args != "" {
+		// The test binary stands in for the kiosk binary (see TestDemoInTmux).
+		os.Exit(dispatch(context.Background(), strings.Fields(args), os.Stdout, os.Stderr))
+	}
 	if os.Getenv("KIOSK_TEST_CHILD") != "" {
 		os.Exit(m.Run())
 	}

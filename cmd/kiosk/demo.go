@@ -1,0 +1,297 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gdamore/tcell/v2"
+
+	"madoguchi/center/centertest"
+	"madoguchi/config"
+	"madoguchi/kiosk"
+	"madoguchi/offline"
+	"madoguchi/reader"
+	"madoguchi/reader/readertest"
+	"madoguchi/screens"
+)
+
+// demoKioskID is the kiosk id of `kiosk demo` (the CN of its TLS client certificate).
+const demoKioskID = "demo-kiosk-1"
+
+// demoCard is one virtual My Number Card the demo's technician bar can place.
+type demoCard struct {
+	label string // shown in the technician bar: who it is, or what is wrong with it
+	card  *readertest.Card
+}
+
+// demo is `kiosk demo` wired: the reference center in-process over HTTPS on loopback, the
+// kiosk's real center client, offline queue and printer built from a generated
+// configuration, virtual cards, and the engine. Only the screen is added by runDemo.
+type demo struct {
+	dir    string
+	cfg    *config.Config
+	center *centertest.Center
+	link   centerLink
+	store  *offline.Store
+	engine *kiosk.Engine
+	cards  []demoCard
+	log    *slog.Logger
+	logf   *os.File
+
+	mu      sync.Mutex
+	current int  // index of the card the technician bar will place
+	placed  bool // a card is on the reader
+}
+
+// startDemo builds everything in dir (created if missing). The caller runs the engine and
+// the sync worker and calls close.
+func startDemo(ctx context.Context, dir string, lang string) (*demo, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("demo: %w", err)
+	}
+	d := &demo{dir: dir}
+	ok := false
+	defer func() {
+		if !ok {
+			d.close()
+		}
+	}()
+	var err error
+	if d.logf, err = os.OpenFile(filepath.Join(dir, "kiosk.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600); err != nil {
+		return nil, fmt.Errorf("demo: log: %w", err)
+	}
+	d.log = slog.New(slog.NewJSONHandler(d.logf, nil))
+
+	centerDir := filepath.Join(dir, "center")
+	if err := os.MkdirAll(centerDir, 0o700); err != nil {
+		return nil, fmt.Errorf("demo: %w", err)
+	}
+	if d.center, err = centertest.New(ctx, centertest.Options{Dir: centerDir, Logger: d.log.With("part", "center")}); err != nil {
+		return nil, fmt.Errorf("demo: center: %w", err)
+	}
+	if err := d.center.PKI().WriteKioskFiles(dir, demoKioskID); err != nil {
+		return nil, fmt.Errorf("demo: kiosk files: %w", err)
+	}
+	d.cfg = config.Demo(dir)
+	d.cfg.Kiosk.ID = demoKioskID
+	d.cfg.Kiosk.Language = lang
+	d.cfg.Center.URL = d.center.URL()
+	if err := os.MkdirAll(d.cfg.Printer.Dir, 0o700); err != nil {
+		return nil, fmt.Errorf("demo: %w", err)
+	}
+	// The demo configuration goes through the same checks as a technician's file.
+	if err := d.cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("demo: configuration: %w", err)
+	}
+	if err := d.cfg.CheckFiles(); err != nil {
+		return nil, fmt.Errorf("demo: configuration files: %w", err)
+	}
+	client, err := newCenterClient(d.cfg)
+	if err != nil {
+		return nil, fmt.Errorf("demo: %w", err)
+	}
+	d.link = centerLink{client}
+	if d.store, err = openQueue(ctx, d.cfg, d.link, d.log); err != nil {
+		return nil, fmt.Errorf("demo: %w", err)
+	}
+	prn, err := newPrinter(d.cfg)
+	if err != nil {
+		return nil, fmt.Errorf("demo: %w", err)
+	}
+	if d.cards, err = d.makeCards(ctx); err != nil {
+		return nil, fmt.Errorf("demo: cards: %w", err)
+	}
+	opts := engineOptions(d.cfg)
+	opts.Center, opts.Store, opts.Printer, opts.Logger = client, queueStore{d.store}, prn, d.log.With("part", "engine")
+	if d.engine, err = kiosk.New(opts); err != nil {
+		return nil, fmt.Errorf("demo: engine: %w", err)
+	}
+	ok = true
+	return d, nil
+}
+
+// makeCards issues a virtual card to every demo resident from the center's test JPKI root
+// and registers it with the center, then adds the cards whose trouble the kiosk must catch
+// on its own: an expired certificate, a locked PIN, and an old 住基カード.
+func (d *demo) makeCards(ctx context.Context) ([]demoCard, error) {
+	now := time.Now()
+	signCA, err := readertest.NewCAWithKey(now, true, readertest.Key(1101))
+	if err != nil {
+		return nil, err
+	}
+	pki := &readertest.PKI{Auth: d.center.PKI().AuthCA, Sign: signCA}
+	var cards []demoCard
+	add := func(label string, p *centertest.DemoPerson, o readertest.Options) error {
+		o.PKI = pki
+		o.AuthKey = readertest.Key(3000 + len(cards)) // every card its own authentication key
+		if p != nil {
+			r := p.Resident
+			o.Holder = readertest.Holder{Name: r.Name, Address: r.Address, BirthDate: strings.ReplaceAll(r.Birth, "-", ""), Sex: r.Sex}
+		}
+		vc, err := readertest.NewCard(o)
+		if err != nil {
+			return fmt.Errorf("%s: %w", label, err)
+		}
+		vc.Remove() // cards start in the resident's hand
+		if p != nil {
+			if err := d.center.AddDemoPerson(ctx, *p, vc.AuthCert()); err != nil {
+				return err
+			}
+		}
+		cards = append(cards, demoCard{label: label, card: vc})
+		return nil
+	}
+	people := centertest.DemoPeople()
+	for i := range people {
+		p := people[i]
+		label := strings.ReplaceAll(p.Resident.Name, "　", " ")
+		if p.Revoked {
+			label += " (suspended)"
+		}
+		if err := add(label, &p, readertest.Options{}); err != nil {
+			return nil, err
+		}
+	}
+	first := people[0]
+	if err := add("expired certificate", &first, readertest.Options{NotBefore: now.AddDate(-5, 0, -1), NotAfter: now.AddDate(0, 0, -1)}); err != nil {
+		return nil, err
+	}
+	if err := add("PIN locked", nil, readertest.Options{}); err != nil {
+		return nil, err
+	}
+	cards[len(cards)-1].card.SetTriesLeft(readertest.PINAuth, 0)
+	if err := add("old juki card", nil, readertest.Options{Token: reader.TokenJukiCard, ATR: readertest.ATRJuki}); err != nil {
+		return nil, err
+	}
+	return cards, nil
+}
+
+// toggleCard places the selected card on the reader, or takes the placed one away.
+func (d *demo) toggleCard() {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	c := d.cards[d.current].card
+	if d.placed {
+		c.Remove()
+		d.placed = false
+		d.engine.CardRemoved()
+		return
+	}
+	c.Insert() // a fresh power-up: nothing selected, no PIN verified
+	d.placed = true
+	d.engine.CardInserted(reader.New(c)) // a fresh session object for every insertion
+}
+
+// nextCard selects the next demo card; the placed card must be taken first.
+func (d *demo) nextCard() bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.placed {
+		return false
+	}
+	d.current = (d.current + 1) % len(d.cards)
+	return true
+}
+
+func (d *demo) currentLabel() string {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.cards[d.current].label
+}
+
+// technicianBar is the demo's bar of actions. The resident's label is updated in place,
+// which the UI reads on its next draw (Do runs on the UI goroutine).
+func (d *demo) technicianBar(quit func()) []screens.TechAction {
+	bar := make([]screens.TechAction, 3)
+	bar[0] = screens.TechAction{Label: "カード 置く/取る card", Key: tcell.KeyF2, Do: d.toggleCard}
+	bar[1] = screens.TechAction{Label: "次 next: " + d.currentLabel(), Key: tcell.KeyF3}
+	bar[1].Do = func() {
+		if d.nextCard() {
+			bar[1].Label = "次 next: " + d.currentLabel()
+		}
+	}
+	bar[2] = screens.TechAction{Label: "終了 quit demo", Key: tcell.KeyF10, Do: quit}
+	return bar
+}
+
+func (d *demo) close() {
+	if d.store != nil {
+		d.store.Close()
+	}
+	if d.center != nil {
+		d.center.Close()
+	}
+	if d.logf != nil {
+		d.logf.Close()
+	}
+}
+
+func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	dirFlag := fs.String("dir", "", "folder for the demo's files (default: a new folder under "+os.TempDir()+")")
+	lang := fs.String("lang", "ja", `screen language: "ja" or "en"`)
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if *lang != "ja" && *lang != "en" {
+		fmt.Fprintf(stderr, "kiosk demo: -lang must be ja or en, got %q\n", *lang)
+		return 2
+	}
+	dir := *dirFlag
+	if dir == "" {
+		var err error
+		if dir, err = os.MkdirTemp("", "madoguchi-demo-"); err != nil {
+			fmt.Fprintf(stderr, "kiosk demo: %v\n", err)
+			return 1
+		}
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	d, err := startDemo(ctx, dir, *lang)
+	if err != nil {
+		fmt.Fprintf(stderr, "kiosk demo: %v\n", err)
+		return 1
+	}
+	defer d.close()
+
+	scr, err := tcell.NewScreen()
+	if err == nil {
+		err = scr.Init()
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "kiosk demo: cannot open the terminal: %v\n", err)
+		return 1
+	}
+	scr.EnableMouse()
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() { defer wg.Done(); _ = d.engine.Run(ctx) }()
+	go func() { defer wg.Done(); _ = d.store.Sync(ctx, d.link, nil) }()
+	uiErr := screens.Run(ctx, scr, d.engine, screens.Options{Technician: d.technicianBar(cancel)})
+	scr.Fini()
+	cancel()
+	wg.Wait()
+	if uiErr != nil && !errors.Is(uiErr, context.Canceled) {
+		fmt.Fprintf(stderr, "kiosk demo: %v\n", uiErr)
+		return 1
+	}
+	flushCtx, flushCancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer flushCancel()
+	_, _, _ = d.store.SyncOnce(flushCtx, d.link) // hand the last messages to the center
+	fmt.Fprintf(stdout, "kiosk demo: printed documents are in %s\n", d.cfg.Printer.Dir)
+	if b, err := d.store.Backlog(flushCtx); err == nil {
+		fmt.Fprintf(stdout, "kiosk demo: queue %+v\n", b)
+	}
+	fmt.Fprintf(stdout, "kiosk demo: log in %s, everything else in %s\n", filepath.Join(dir, "kiosk.log"), dir)
+	return 0
+}

@@ -1,0 +1,137 @@
+package main
+
+import (
+	"bytes"
+	"database/sql"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	_ "github.com/mattn/go-sqlite3"
+)
+
+// tmuxSession runs a command in a private tmux server (its own socket) sized like a kiosk.
+type tmuxSession struct {
+	t      *testing.T
+	socket string
+}
+
+func startTmux(t *testing.T, env []string, command ...string) *tmuxSession {
+	t.Helper()
+	if _, err := exec.LookPath("tmux"); err != nil {
+		t.Fatal("tmux is missing: apt-get install tmux")
+	}
+	s := &tmuxSession{t: t, socket: fmt.Sprintf("madoguchi-demo-test-%d", os.Getpid())}
+	args := []string{"-L", s.socket, "new-session", "-d", "-x", "100", "-y", "30", "env"}
+	args = append(append(args, env...), command...)
+	if out, err := exec.Command("tmux", args...).CombinedOutput(); err != nil {
+		t.Fatalf("tmux: %v\n%s", err, out)
+	}
+	t.Cleanup(func() { exec.Command("tmux", "-L", s.socket, "kill-server").Run() })
+	return s
+}
+
+func (s *tmuxSession) keys(keys ...string) {
+	s.t.Helper()
+	for _, k := range keys {
+		if out, err := exec.Command("tmux", "-L", s.socket, "send-keys", k).CombinedOutput(); err != nil {
+			s.t.Fatalf("send-keys %s: %v\n%s", k, err, out)
+		}
+	}
+}
+
+func (s *tmuxSession) screen() string {
+	out, _ := exec.Command("tmux", "-L", s.socket, "capture-pane", "-p").CombinedOutput()
+	return string(out)
+}
+
+// waitFor waits until the screen shows text.
+func (s *tmuxSession) waitFor(text string) {
+	s.t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		if strings.Contains(s.screen(), text) {
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	s.t.Fatalf("screen never showed %q; it shows:\n%s", text, s.screen())
+}
+
+// TestDemoInTmux runs `kiosk demo` in a real terminal, goes through a whole issuance with
+// the keyboard (touch is exercised by the screens package's tmux test), and checks what a
+// resident and an auditor would: the certificate was printed to a file, the completion is
+// in the kiosk's outbox and was delivered to the center, and the PIN is nowhere on disk.
+func TestDemoInTmux(t *testing.T) {
+	dir := t.TempDir()
+	s := startTmux(t, []string{"KIOSK_TEST_MAIN=demo -dir " + dir}, os.Args[0])
+	s.waitFor("画面にタッチしてください")
+	s.keys("Enter") // start
+	s.waitFor("住民票の写し")
+	s.keys("1") // 住民票の写し
+	s.waitFor("部数")
+	s.keys("Enter") // options as they are: 本人のみ, 1通
+	s.waitFor("マイナンバーカードを置いてください")
+	s.keys("F2") // place the virtual card
+	s.waitFor("入力できる残り回数：3回")
+	s.keys("1", "2", "3", "4", "Enter")
+	s.waitFor("手数料")
+	s.keys("Enter") // confirm the fee
+	s.waitFor("カードと証明書をお取りください")
+	s.keys("F2") // take the card
+	s.keys("F10")
+	deadline := time.Now().Add(20 * time.Second)
+	for !strings.Contains(s.screen(), "printed documents are in") {
+		if time.Now().After(deadline) {
+			t.Fatalf("demo did not quit; screen:\n%s", s.screen())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+
+	pdfs, _ := filepath.Glob(filepath.Join(dir, "printed", "*.pdf"))
+	if len(pdfs) != 1 {
+		t.Fatalf("printed files: %v", pdfs)
+	}
+	pdf, err := os.ReadFile(pdfs[0])
+	if err != nil || !bytes.HasPrefix(pdf, []byte("%PDF-")) {
+		t.Fatalf("printed file is not a PDF: %v", err)
+	}
+
+	db, err := sql.Open("sqlite3", "file:"+filepath.Join(dir, "kiosk.db")+"?mode=ro")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var kind, state string
+	if err := db.QueryRow(`SELECT kind, state FROM outbox WHERE kind = 'completed'`).Scan(&kind, &state); err != nil {
+		t.Fatalf("no completion in the outbox: %v", err)
+	}
+	if state != "delivered" {
+		t.Fatalf("completion is %s, not delivered to the center", state)
+	}
+	var sessions int
+	if err := db.QueryRow(`SELECT count(*) FROM sessions WHERE outcome = 'completed'`).Scan(&sessions); err != nil || sessions != 1 {
+		t.Fatalf("completed sessions: %d, %v", sessions, err)
+	}
+
+	// The PIN is in no file the kiosk wrote (database, WAL, log, center database) as a
+	// value of its own. (Hex keys and fingerprints may contain the digits 1234 by chance,
+	// so a match must not touch other letters or digits.)
+	pinToken := regexp.MustCompile(`(^|[^0-9A-Za-z])1234([^0-9A-Za-z]|$)`)
+	files, _ := filepath.Glob(filepath.Join(dir, "kiosk.*"))
+	more, _ := filepath.Glob(filepath.Join(dir, "center", "*"))
+	for _, f := range append(files, more...) {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if loc := pinToken.FindIndex(b); loc != nil {
+			t.Errorf("%s contains the PIN at byte %d: %q", f, loc[0], b[max(0, loc[0]-20):min(len(b), loc[1]+20)])
+		}
+	}
+}

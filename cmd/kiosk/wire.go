@@ -1,0 +1,111 @@
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"fmt"
+	"log/slog"
+	"os"
+
+	"madoguchi/center"
+	"madoguchi/config"
+	"madoguchi/kiosk"
+	"madoguchi/offline"
+)
+
+// newCenterClient builds the center client from the files the configuration names: the
+// kiosk's TLS identity, the pinned center CA and the pinned document-signing key.
+func newCenterClient(cfg *config.Config) (*center.Client, error) {
+	c := cfg.Center
+	cert, err := tls.LoadX509KeyPair(c.ClientCert, c.ClientKey)
+	if err != nil {
+		return nil, fmt.Errorf("center client: kiosk certificate: %w", err)
+	}
+	caPEM, err := os.ReadFile(c.CAFile)
+	if err != nil {
+		return nil, fmt.Errorf("center client: %w", err)
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(caPEM) {
+		return nil, fmt.Errorf("center client: %s holds no PEM certificate", c.CAFile)
+	}
+	docKey, err := center.LoadDocumentKey(c.DocumentKey)
+	if err != nil {
+		return nil, fmt.Errorf("center client: %w", err)
+	}
+	cl, err := center.NewClient(center.ClientOptions{
+		BaseURL: c.URL, KioskID: cfg.Kiosk.ID, Certificate: cert, CenterCAs: pool, DocumentKey: docKey,
+		ConnectTimeout: c.ConnectTimeout, RequestTimeout: c.RequestTimeout,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("center client: %w", err)
+	}
+	return cl, nil
+}
+
+// offlineOptions maps the [queue] section onto the queue's options.
+func offlineOptions(q config.Queue) offline.Options {
+	return offline.Options{
+		MaxPending: q.MaxMessages, MaxPendingBytes: q.MaxBytes, MaxPendingAge: q.MaxAge,
+		Retention: q.Retention, BatchSize: q.BatchSize, BackoffBase: q.RetryMin, BackoffMax: q.RetryMax,
+	}
+}
+
+// openQueue opens the durable queue and finishes what a previous run left open, asking
+// the center what became of each interrupted request. Sessions that needed a decision are
+// logged for the technician (they are also stored as alerts).
+func openQueue(ctx context.Context, cfg *config.Config, link centerLink, log *slog.Logger) (*offline.Store, error) {
+	st, err := offline.Open(ctx, cfg.Queue.Path, offlineOptions(cfg.Queue))
+	if err != nil {
+		return nil, fmt.Errorf("queue: %w", err)
+	}
+	rec, err := st.Recover(ctx, link)
+	if err != nil {
+		st.Close()
+		return nil, fmt.Errorf("queue recovery: %w", err)
+	}
+	for _, r := range rec {
+		if r.Flag != "" {
+			log.Warn("session recovered after restart", "session", r.Session, "flag", r.Flag)
+		}
+	}
+	return st, nil
+}
+
+// queueStore adapts the offline queue to the engine's Store (the engine never imports
+// the SQL driver).
+type queueStore struct{ s *offline.Store }
+
+var _ kiosk.Store = queueStore{}
+
+func (q queueStore) CanStartSession(ctx context.Context) error { return q.s.CanStartSession(ctx) }
+
+func (q queueStore) BeginSession(ctx context.Context, in kiosk.Intent) (kiosk.Journal, error) {
+	s, err := q.s.BeginSession(ctx, offline.Intent{CertType: in.CertType, Copies: in.Copies})
+	if err != nil {
+		return nil, err
+	}
+	return journal{s}, nil
+}
+
+// journal is an offline session seen as the engine's Journal.
+type journal struct{ *offline.Session }
+
+func (j journal) PrintStarted(ctx context.Context, p *kiosk.Payment) error {
+	if p == nil {
+		return j.Session.PrintStarted(ctx, nil)
+	}
+	return j.Session.PrintStarted(ctx, &offline.Payment{Method: p.Method, Amount: p.Amount, Ref: p.Ref})
+}
+
+// engineOptions maps the configuration onto the engine's options.
+func engineOptions(cfg *config.Config) kiosk.Options {
+	lang := kiosk.LangJA
+	if cfg.Kiosk.Language == "en" {
+		lang = kiosk.LangEN
+	}
+	return kiosk.Options{
+		Municipalities: cfg.Municipalities, Timeouts: cfg.Timeouts, Language: lang, MaxCopies: cfg.Kiosk.MaxCopies,
+	}
+}
