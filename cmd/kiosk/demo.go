@@ -103,7 +103,7 @@ func startDemo(ctx context.Context, dir string, lang string) (*demo, error) {
 	if d.store, err = openQueue(ctx, d.cfg, d.link, d.log); err != nil {
 		return nil, fmt.Errorf("demo: %w", err)
 	}
-	prn, err := newPrinter(d.cfg)
+	prn, err := newPrinter(d.cfg, nil)
 	if err != nil {
 		return nil, fmt.Errorf("demo: %w", err)
 	}

@@ -27,6 +27,7 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"demo", "run the whole kiosk with a virtual card, an in-process center and a file printer", runDemo},
+		{"run", "run the kiosk appliance from its configuration file (-config)", runRun},
 		{"diag", "check the reader, card and the rest of the kiosk (--json for machines)", runDiag},
 		{"check-config", "check a configuration file and list every problem", runCheckConfig},
 		{"config", "`config example` prints the documented example configuration", runConfig},

@@ -18,7 +18,7 @@ import (
 
 // newPrinter composes the printer the configuration names: the certificate layout (with
 // its font) and one back end.
-func newPrinter(cfg *config.Config) (*enginePrinter, error) {
+func newPrinter(cfg *config.Config, sensors printer.Sensors) (*enginePrinter, error) {
 	docKey, err := center.LoadDocumentKey(cfg.Center.DocumentKey)
 	if err != nil {
 		return nil, fmt.Errorf("printer: %w", err)
@@ -27,7 +27,7 @@ func newPrinter(cfg *config.Config) (*enginePrinter, error) {
 	if err != nil {
 		return nil, fmt.Errorf("printer: %w", err)
 	}
-	o := printer.Options{Layout: lay, MaxCopies: cfg.Kiosk.MaxCopies}
+	o := printer.Options{Layout: lay, MaxCopies: cfg.Kiosk.MaxCopies, Sensors: sensors}
 	p := cfg.Printer
 	switch p.Backend {
 	case config.BackendFile:

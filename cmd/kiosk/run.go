@@ -1,0 +1,189 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+
+	"github.com/gdamore/tcell/v2"
+
+	"madoguchi/config"
+	"madoguchi/kiosk"
+	"madoguchi/printer"
+	"madoguchi/printer/gpio"
+	"madoguchi/reader/pcsc"
+	"madoguchi/screens"
+)
+
+// DefaultConfigPath is where `kiosk run` looks for its configuration.
+const DefaultConfigPath = "/etc/madoguchi/kiosk.toml"
+
+// runRun is the appliance: the configured center, queue, printer and GPIO, the real card
+// reader through pcscd, and the touch screen of the terminal it runs in. It returns
+// non-zero when the kiosk must be restarted (systemd does so), e.g. after a failed fsync.
+func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("run", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	path := fs.String("config", DefaultConfigPath, "configuration file")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	cfg, err := config.Load(*path)
+	if err != nil {
+		fmt.Fprintf(stderr, "kiosk run: %v\n", err)
+		return 1
+	}
+	log := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: cfg.Kiosk.LogLevel})).With("kiosk", cfg.Kiosk.ID)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+
+	client, err := newCenterClient(cfg)
+	if err != nil {
+		log.Error("start", "err", err)
+		return 1
+	}
+	link := centerLink{client}
+	store, err := openQueue(ctx, cfg, link, log)
+	if err != nil {
+		log.Error("start", "err", err)
+		return 1
+	}
+	defer store.Close()
+	var sensors printer.Sensors
+	if g := cfg.GPIO; g.PaperLow != "" || g.Door != "" || g.CardLED != "" || g.Buzzer != "" {
+		panel, err := gpio.OpenHost(gpio.PinNames{PaperLow: g.PaperLow, Door: g.Door, CardLED: g.CardLED, Buzzer: g.Buzzer}, gpio.Options{})
+		if err != nil {
+			log.Error("start", "err", err)
+			return 1
+		}
+		defer panel.Close()
+		sensors = panel
+	}
+	prn, err := newPrinter(cfg, sensors)
+	if err != nil {
+		log.Error("start", "err", err)
+		return 1
+	}
+	defer prn.Close()
+	opts := engineOptions(cfg)
+	opts.Center, opts.Store, opts.Printer, opts.Logger = client, queueStore{store}, prn, log.With("part", "engine")
+	eng, err := kiosk.New(opts)
+	if err != nil {
+		log.Error("start", "err", err)
+		return 1
+	}
+
+	scr, err := tcell.NewScreen()
+	if err == nil {
+		err = scr.Init()
+	}
+	if err != nil {
+		log.Error("start: cannot open the terminal", "err", err)
+		return 1
+	}
+	scr.EnableMouse()
+	var wg sync.WaitGroup
+	wg.Add(3)
+	go func() { defer wg.Done(); _ = eng.Run(ctx) }()
+	go func() { defer wg.Done(); _ = store.Sync(ctx, link, nil) }()
+	go func() { defer wg.Done(); watchCards(ctx, cfg.Reader, eng, log) }()
+	var fatal atomic.Bool
+	go func() {
+		select {
+		case <-store.Fatal():
+			log.Error("queue storage failed: restarting", "err", store.Err())
+			fatal.Store(true)
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	log.Info("kiosk running", "version", version, "commit", commit)
+	uiErr := screens.Run(ctx, scr, eng, screens.Options{})
+	scr.Fini()
+	cancel()
+	wg.Wait()
+	if fatal.Load() {
+		return 1
+	}
+	if uiErr != nil && !errors.Is(uiErr, context.Canceled) {
+		log.Error("screen", "err", uiErr)
+		return 1
+	}
+	return 0
+}
+
+// cardEngine is what watchCards drives.
+type cardEngine interface {
+	CardInserted(kiosk.Card)
+	CardRemoved()
+}
+
+// watchCards follows the readers matching the configured pattern and hands every card
+// that is placed to the engine, as a fresh allow-listed session; a removal (or the
+// reader or pcscd going away) tells the engine and powers the card down.
+func watchCards(ctx context.Context, rc config.Reader, eng cardEngine, log *slog.Logger) {
+	var (
+		x      *pcsc.Context
+		card   *pcsc.Card
+		reader string
+	)
+	release := func() {
+		if card != nil {
+			card.Close()
+			card = nil
+			eng.CardRemoved()
+		}
+	}
+	defer func() {
+		release()
+		if x != nil {
+			x.Close()
+		}
+	}()
+	err := pcsc.Watch(ctx, rc.NamePattern, func(ev pcsc.Event) {
+		switch ev.Kind {
+		case pcsc.CardInserted:
+			if card != nil {
+				return // one card at a time: the first reader that has one wins
+			}
+			if x == nil {
+				var err error
+				if x, err = pcsc.Open(); err != nil {
+					log.Warn("card inserted but pc/sc is unreachable", "err", err)
+					return
+				}
+			}
+			c, err := x.Connect(ctx, ev.Reader, pcsc.Options{})
+			if err != nil {
+				log.Warn("cannot connect to the card", "reader", ev.Reader, "err", err)
+				x.Close()
+				x = nil
+				return
+			}
+			card, reader = c, ev.Reader
+			log.Info("card inserted", "reader", ev.Reader, "protocol", c.Protocol())
+			eng.CardInserted(c.Card)
+		case pcsc.CardRemoved, pcsc.ReaderRemoved:
+			if card != nil && ev.Reader == reader {
+				log.Info("card removed", "reader", ev.Reader)
+				release()
+			}
+		case pcsc.ServiceLost:
+			log.Warn("pc/sc service lost")
+			release()
+			if x != nil {
+				x.Close()
+				x = nil
+			}
+		}
+	})
+	if err != nil && !errors.Is(err, context.Canceled) {
+		log.Error("card watch stopped", "err", err)
+	}
+}
+
