@@ -13,6 +13,7 @@ PKGS_BUILD   := gcc pkg-config libpcsclite-dev
 PKGS_READER  := pcscd vsmartcard-vpcd opensc opensc-pkcs11 openssl iproute2 util-linux
 PKGS_UI      := tmux
 PKGS_PRINTER := cups-ipp-utils fonts-ipaexfont-gothic fonts-ipaexfont-mincho
+PKGS_CROSS   := gcc-aarch64-linux-gnu libc6-dev-arm64-cross gcc-arm-linux-gnueabihf libc6-dev-armhf-cross qemu-user file binutils
 PKGS_ALL     := $(PKGS_BUILD) $(PKGS_READER) $(PKGS_UI) $(PKGS_PRINTER)
 
 GO_MIN := 1.25
@@ -62,3 +63,13 @@ bench: deps
 
 clean:
 	rm -rf bin
+
+# Raspberry Pi builds (linux/arm64, linux/arm GOARM=7, cgo) and the test suite under qemu-user.
+# .ci/cross installs PKGS_CROSS when missing and keeps the target sysroots in ~/.cache/madoguchi.
+.PHONY: cross test-cross
+
+cross: check-go
+	PKGS_CROSS="$(PKGS_CROSS)" .ci/cross build
+
+test-cross: deps
+	PKGS_CROSS="$(PKGS_CROSS)" .ci/cross test

@@ -186,4 +186,3 @@ func watchCards(ctx context.Context, rc config.Reader, eng cardEngine, log *slog
 		log.Error("card watch stopped", "err", err)
 	}
 }
-
