@@ -73,3 +73,9 @@ cross: check-go
 
 test-cross: deps
 	PKGS_CROSS="$(PKGS_CROSS)" .ci/cross test
+
+# Footprint on this machine: binary size, start-up to the idle screen, RSS idle and during
+# a demo session, CPU and writes while idle (kiosk demo in tmux).
+.PHONY: footprint
+footprint: deps
+	$(GO) test -run '^$$' -bench Footprint -benchtime 1x ./cmd/kiosk/

@@ -124,6 +124,15 @@ func startDemo(ctx context.Context, dir string, lang string) (*demo, error) {
 // on its own: an expired certificate, a locked PIN, and an old 住基カード.
 func (d *demo) makeCards(ctx context.Context) ([]demoCard, error) {
 	now := time.Now()
+	// RSA-2048 key generation dominates the demo's start-up: make the cards' keys on every
+	// core at once before the cards are built one by one.
+	people := centertest.DemoPeople()
+	var wg sync.WaitGroup
+	for _, k := range append([]int{1001, 1002, 1003, 1101}, demoKeyIndexes(len(people)+3)...) { // 100x: readertest defaults
+		wg.Add(1)
+		go func() { defer wg.Done(); readertest.Key(k) }()
+	}
+	wg.Wait()
 	signCA, err := readertest.NewCAWithKey(now, true, readertest.Key(1101))
 	if err != nil {
 		return nil, err
@@ -132,7 +141,7 @@ func (d *demo) makeCards(ctx context.Context) ([]demoCard, error) {
 	var cards []demoCard
 	add := func(label string, p *centertest.DemoPerson, o readertest.Options) error {
 		o.PKI = pki
-		o.AuthKey = readertest.Key(3000 + len(cards)) // every card its own authentication key
+		o.AuthKey = readertest.Key(demoKeyIndexes(len(cards) + 1)[len(cards)]) // every card its own authentication key
 		if p != nil {
 			r := p.Resident
 			o.Holder = readertest.Holder{Name: r.Name, Address: r.Address, BirthDate: strings.ReplaceAll(r.Birth, "-", ""), Sex: r.Sex}
@@ -150,7 +159,6 @@ func (d *demo) makeCards(ctx context.Context) ([]demoCard, error) {
 		cards = append(cards, demoCard{label: label, card: vc})
 		return nil
 	}
-	people := centertest.DemoPeople()
 	for i := range people {
 		p := people[i]
 		label := strings.ReplaceAll(p.Resident.Name, "　", " ")
@@ -173,6 +181,15 @@ func (d *demo) makeCards(ctx context.Context) ([]demoCard, error) {
 		return nil, err
 	}
 	return cards, nil
+}
+
+// demoKeyIndexes are the readertest key-pool indexes of the first n demo cards.
+func demoKeyIndexes(n int) []int {
+	out := make([]int, n)
+	for i := range out {
+		out[i] = 3000 + i
+	}
+	return out
 }
 
 // toggleCard places the selected card on the reader, or takes the placed one away.
