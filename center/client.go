@@ -35,7 +35,7 @@ type ClientOptions struct {
 
 	ConnectTimeout time.Duration // TCP + TLS handshake; default DefaultConnectTimeout
 	RequestTimeout time.Duration // whole request; default DefaultRequestTimeout
-	Clock          Clock         // default SystemClock (used for the documents' sanity checks)
+	Clock          Clock         // the kiosk's wall clock; default SystemClock (see Now for an unset clock)
 }
 
 // Client talks to the center for one kiosk. It is safe for concurrent use.
@@ -46,6 +46,7 @@ type Client struct {
 	http    *http.Client
 	timeout time.Duration
 	clock   Clock
+	center  centerClock // the center's time, from the Date header of its answers
 }
 
 // NewClient validates the options and builds a client. It makes no connection.
@@ -94,8 +95,11 @@ func NewClient(opts ClientOptions) (*Client, error) {
 		TLSHandshakeTimeout: connect,
 		TLSClientConfig: &tls.Config{
 			MinVersion:   tls.VersionTLS13,
-			RootCAs:      opts.CenterCAs,
 			Certificates: []tls.Certificate{opts.Certificate},
+			// The center's certificate is verified in verifyCenter, against the pinned
+			// CA and the URL's host, at the time the kiosk can trust (see Now).
+			InsecureSkipVerify: true,
+			VerifyConnection:   func(cs tls.ConnectionState) error { return c.verifyCenter(cs, opts.CenterCAs) },
 		},
 		ForceAttemptHTTP2:     true,
 		MaxIdleConnsPerHost:   4,
@@ -279,6 +283,7 @@ func (c *Client) do(ctx context.Context, method, path string, in, out any) error
 		return fmt.Errorf("%w: %w", ErrRetryLater, err)
 	}
 	defer resp.Body.Close()
+	c.center.observe(resp)
 	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes+1))
 	if err != nil {
 		return fmt.Errorf("%w: read answer: %w", ErrRetryLater, err)
