@@ -389,7 +389,7 @@ func (e *Engine) input(in Input) {
 			m := e.o.Municipalities[s.muni]
 			if in.Arg >= 0 && in.Arg < len(m.Certificates) {
 				c := m.Certificates[in.Arg]
-				if m.CertificateOpenAt(c.Type, e.o.Clock.Now()) {
+				if certOpen(m, c.Type, e.o.Clock.Now()) {
 					s.cert, s.opts, s.copies = c.Type, center.Options{}, 1
 					e.enter(StateOptions)
 					return
@@ -505,10 +505,16 @@ func setOption(o *center.Options, t center.CertType, opt Option, on bool) {
 	}
 }
 
+// certOpen says whether m issues t at now. With no known time (zero) the center decides:
+// it checks the hours with its own clock and refuses with center.ErrClosed.
+func certOpen(m config.Municipality, t center.CertType, now time.Time) bool {
+	return now.IsZero() || m.CertificateOpenAt(t, now)
+}
+
 func (e *Engine) muniOpen(i int, now time.Time) bool {
 	m := e.o.Municipalities[i]
 	for _, c := range m.Certificates {
-		if m.CertificateOpenAt(c.Type, now) {
+		if certOpen(m, c.Type, now) {
 			return true
 		}
 	}
@@ -715,9 +721,9 @@ func (e *Engine) cardFailed(err error) {
 
 func (e *Engine) cardRead(cert *x509.Certificate, tries int) {
 	s := e.sess
-	now := e.o.Clock.Now()
+	now := e.o.Clock.Now() // zero: unknown, the center checks validity with its own clock
 	switch {
-	case now.After(cert.NotAfter):
+	case !now.IsZero() && now.After(cert.NotAfter):
 		e.fail(ProblemCertExpired, "certificate expired")
 		return
 	case tries <= 0:
@@ -952,7 +958,7 @@ func (e *Engine) publish() {
 			if h.IsZero() {
 				h = m.Hours
 			}
-			v.Certificates[i] = CertView{Type: c.Type, FeeYen: c.FeeYen, Available: m.CertificateOpenAt(c.Type, now),
+			v.Certificates[i] = CertView{Type: c.Type, FeeYen: c.FeeYen, Available: certOpen(m, c.Type, now),
 				Hours: h.String(), WeekdaysOnly: c.WeekdaysOnly}
 		}
 		v.Cert, v.Options, v.Copies = s.cert, s.opts, s.copies

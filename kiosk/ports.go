@@ -107,7 +107,10 @@ type Payer interface {
 	Pay(ctx context.Context, amount int64) (Payment, error)
 }
 
-// Clock gives the wall time (service hours, certificate validity). Timeouts use the time
+// Clock gives the wall time (service hours, certificate validity). A zero time means the
+// time is not known — a board without a real-time clock before NTP, with the center not
+// reached yet: the engine then leaves hours and certificate validity to the center, which
+// checks both with its own clock. Timeouts use the time
 // package's timers, so tests run under testing/synctest.
 type Clock interface{ Now() time.Time }
 

@@ -59,6 +59,11 @@ type Options struct {
 
 	// Clock supplies time; nil means the system clock.
 	Clock Clock
+	// ClockFloor is the earliest real time (zero: none). A wall-clock reading before it
+	// means the clock is not set yet (a board without a real-time clock before NTP): the
+	// store then prunes nothing, and a message stamped before it has no known age, so it
+	// does not trip the age cap when the clock jumps forward at NTP sync.
+	ClockFloor time.Time
 
 	// CrashHook, when set, is called at the named crash points (see CrashPoint…
 	// constants). Tests use it to kill the process at an exact moment; production

@@ -276,7 +276,11 @@ func (s *Store) Requeue(ctx context.Context, seq int64) error {
 // period. It reads first and writes only when something is due, so an idle kiosk
 // with nothing to prune writes nothing.
 func (s *Store) Prune(ctx context.Context) (int, error) {
-	cut := s.clock.Now().Add(-s.opts.Retention).UnixMilli()
+	now := s.clock.Now()
+	if now.Before(s.opts.ClockFloor) {
+		return 0, nil // the clock is not set: no age can be judged
+	}
+	cut := now.Add(-s.opts.Retention).UnixMilli()
 	var n int
 	if err := s.db.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM outbox WHERE state='delivered' AND done_at < ?) +
 		(SELECT count(*) FROM sessions WHERE state IN ('closed','printed','print_failed') AND updated_at < ?)`, cut, cut).Scan(&n); err != nil {

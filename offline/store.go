@@ -512,7 +512,7 @@ func (s *Store) CanStartSession(ctx context.Context) error {
 		return fmt.Errorf("%w: %d messages undelivered (cap %d)", ErrQueueFull, b.Count, s.opts.MaxPending)
 	case b.Bytes >= s.opts.MaxPendingBytes:
 		return fmt.Errorf("%w: %d bytes undelivered (cap %d)", ErrQueueFull, b.Bytes, s.opts.MaxPendingBytes)
-	case b.Count > 0 && s.clock.Now().Sub(b.Oldest) >= s.opts.MaxPendingAge:
+	case b.Count > 0 && !b.Oldest.Before(s.opts.ClockFloor) && s.clock.Now().Sub(b.Oldest) >= s.opts.MaxPendingAge:
 		return fmt.Errorf("%w: oldest undelivered message queued %s (cap %s)", ErrQueueFull, b.Oldest.UTC().Format(time.RFC3339), s.opts.MaxPendingAge)
 	}
 	return nil

@@ -374,3 +374,50 @@ func TestSyncStopsOnFatalStorageError(t *testing.T) {
 		t.Fatalf("backlog = %+v, want the message still pending", b)
 	}
 }
+
+// TestClockJump: a board without a real-time clock queues messages while its clock reads
+// 1970; when NTP sets the clock they must neither trip the age cap (their age is unknown)
+// nor be pruned by a clock that is not set; their order is the sequence, not the time.
+func TestClockJump(t *testing.T) {
+	ctx := context.Background()
+	floor := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+	clk := &fakeClock{now: time.Unix(0, 0).UTC()}
+	s := openStore(t, "", offline.Options{Clock: clk, ClockFloor: floor, MaxPendingAge: time.Hour, Retention: time.Minute})
+	recovered(t, s)
+	for i := range 3 {
+		if err := s.Enqueue(ctx, offline.KindAudit, map[string]int{"n": i}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c := startCenter(t)
+	cl := &offlinetest.Client{BaseURL: c.URL(), KioskID: "k"}
+	if _, _, err := s.SyncOnce(ctx, cl); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := s.Prune(ctx); err != nil || n != 0 {
+		t.Fatalf("prune with the clock unset deleted %d (%v)", n, err)
+	}
+	for i := range 2 { // two more while the center is unreachable
+		if err := s.Enqueue(ctx, offline.KindAudit, map[string]int{"n": 3 + i}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	clk.mu.Lock()
+	clk.now = time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC) // NTP sync: +56 years
+	clk.mu.Unlock()
+	if err := s.CanStartSession(ctx); err != nil {
+		t.Fatalf("after the jump CanStartSession = %v; messages from before it have no known age", err)
+	}
+	if _, _, err := s.SyncOnce(ctx, cl); err != nil {
+		t.Fatal(err)
+	}
+	checkCenter(t, c, "k", 5, false)
+	// With the clock set, the age cap works again for messages stamped after the jump.
+	if err := s.Enqueue(ctx, offline.KindAudit, map[string]int{"n": 5}); err != nil {
+		t.Fatal(err)
+	}
+	clk.Advance(2 * time.Hour)
+	if err := s.CanStartSession(ctx); !errors.Is(err, offline.ErrQueueFull) {
+		t.Fatalf("age cap after the jump: %v", err)
+	}
+}

@@ -95,12 +95,12 @@ func startDemo(ctx context.Context, dir string, lang string) (*demo, error) {
 	if err := d.cfg.CheckFiles(); err != nil {
 		return nil, fmt.Errorf("demo: configuration files: %w", err)
 	}
-	client, err := newCenterClient(d.cfg)
+	client, err := newCenterClient(d.cfg, nil)
 	if err != nil {
 		return nil, fmt.Errorf("demo: %w", err)
 	}
 	d.link = centerLink{client}
-	if d.store, err = openQueue(ctx, d.cfg, d.link, d.log); err != nil {
+	if d.store, err = openQueue(ctx, d.cfg, d.link, d.log, nil); err != nil {
 		return nil, fmt.Errorf("demo: %w", err)
 	}
 	prn, err := newPrinter(d.cfg, nil)
@@ -110,8 +110,8 @@ func startDemo(ctx context.Context, dir string, lang string) (*demo, error) {
 	if d.cards, err = d.makeCards(ctx); err != nil {
 		return nil, fmt.Errorf("demo: cards: %w", err)
 	}
-	opts := engineOptions(d.cfg)
-	opts.Center, opts.Store, opts.Printer, opts.Logger = client, queueStore{d.store}, prn, d.log.With("part", "engine")
+	opts := engineOptions(d.cfg, client)
+	opts.Store, opts.Printer, opts.Logger = queueStore{d.store}, prn, d.log.With("part", "engine")
 	if d.engine, err = kiosk.New(opts); err != nil {
 		return nil, fmt.Errorf("demo: engine: %w", err)
 	}

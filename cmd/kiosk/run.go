@@ -42,13 +42,13 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 
-	client, err := newCenterClient(cfg)
+	client, err := newCenterClient(cfg, nil)
 	if err != nil {
 		log.Error("start", "err", err)
 		return 1
 	}
 	link := centerLink{client}
-	store, err := openQueue(ctx, cfg, link, log)
+	store, err := openQueue(ctx, cfg, link, log, nil)
 	if err != nil {
 		log.Error("start", "err", err)
 		return 1
@@ -70,8 +70,8 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	defer prn.Close()
-	opts := engineOptions(cfg)
-	opts.Center, opts.Store, opts.Printer, opts.Logger = client, queueStore{store}, prn, log.With("part", "engine")
+	opts := engineOptions(cfg, client)
+	opts.Store, opts.Printer, opts.Logger = queueStore{store}, prn, log.With("part", "engine")
 	eng, err := kiosk.New(opts)
 	if err != nil {
 		log.Error("start", "err", err)

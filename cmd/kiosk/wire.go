@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"time"
 
 	"madoguchi/center"
 	"madoguchi/config"
@@ -16,7 +17,9 @@ import (
 
 // newCenterClient builds the center client from the files the configuration names: the
 // kiosk's TLS identity, the pinned center CA and the pinned document-signing key.
-func newCenterClient(cfg *config.Config) (*center.Client, error) {
+// clock is the kiosk's wall clock (nil: the system clock); tests inject one that starts
+// unset.
+func newCenterClient(cfg *config.Config, clock center.Clock) (*center.Client, error) {
 	c := cfg.Center
 	cert, err := tls.LoadX509KeyPair(c.ClientCert, c.ClientKey)
 	if err != nil {
@@ -36,7 +39,7 @@ func newCenterClient(cfg *config.Config) (*center.Client, error) {
 	}
 	cl, err := center.NewClient(center.ClientOptions{
 		BaseURL: c.URL, KioskID: cfg.Kiosk.ID, Certificate: cert, CenterCAs: pool, DocumentKey: docKey,
-		ConnectTimeout: c.ConnectTimeout, RequestTimeout: c.RequestTimeout,
+		ConnectTimeout: c.ConnectTimeout, RequestTimeout: c.RequestTimeout, Clock: clock,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("center client: %w", err)
@@ -49,14 +52,17 @@ func offlineOptions(q config.Queue) offline.Options {
 	return offline.Options{
 		MaxPending: q.MaxMessages, MaxPendingBytes: q.MaxBytes, MaxPendingAge: q.MaxAge,
 		Retention: q.Retention, BatchSize: q.BatchSize, BackoffBase: q.RetryMin, BackoffMax: q.RetryMax,
+		ClockFloor: center.ClockFloor,
 	}
 }
 
 // openQueue opens the durable queue and finishes what a previous run left open, asking
 // the center what became of each interrupted request. Sessions that needed a decision are
 // logged for the technician (they are also stored as alerts).
-func openQueue(ctx context.Context, cfg *config.Config, link centerLink, log *slog.Logger) (*offline.Store, error) {
-	st, err := offline.Open(ctx, cfg.Queue.Path, offlineOptions(cfg.Queue))
+func openQueue(ctx context.Context, cfg *config.Config, link centerLink, log *slog.Logger, clock offline.Clock) (*offline.Store, error) {
+	opts := offlineOptions(cfg.Queue)
+	opts.Clock = clock
+	st, err := offline.Open(ctx, cfg.Queue.Path, opts)
 	if err != nil {
 		return nil, fmt.Errorf("queue: %w", err)
 	}
@@ -99,13 +105,28 @@ func (j journal) PrintStarted(ctx context.Context, p *kiosk.Payment) error {
 	return j.Session.PrintStarted(ctx, &offline.Payment{Method: p.Method, Amount: p.Amount, Ref: p.Ref})
 }
 
-// engineOptions maps the configuration onto the engine's options.
-func engineOptions(cfg *config.Config) kiosk.Options {
+// kioskClock is the time the engine trusts: the kiosk's own clock once it is set, before
+// that the center's (carried forward on the monotonic clock), and zero — "unknown", the
+// center then checks hours and certificate validity alone — before the center answered.
+type kioskClock struct{ c *center.Client }
+
+func (k kioskClock) Now() time.Time {
+	t, ok := k.c.Now()
+	if !ok {
+		return time.Time{}
+	}
+	return t
+}
+
+// engineOptions maps the configuration onto the engine's options; the engine's clock is
+// the center client's trusted time.
+func engineOptions(cfg *config.Config, client *center.Client) kiosk.Options {
 	lang := kiosk.LangJA
 	if cfg.Kiosk.Language == "en" {
 		lang = kiosk.LangEN
 	}
 	return kiosk.Options{
 		Municipalities: cfg.Municipalities, Timeouts: cfg.Timeouts, Language: lang, MaxCopies: cfg.Kiosk.MaxCopies,
+		Center: client, Clock: kioskClock{client},
 	}
 }
