@@ -50,6 +50,9 @@ type Kiosk struct {
 	Language  string     // "ja" (default) or "en": the language the idle screen returns to
 	LogLevel  slog.Level // default slog.LevelInfo ("info")
 	MaxCopies int        // copies per request, 1–10; default 10
+	// TechnicianPIN opens technician mode on the screen (hidden gesture, then this PIN):
+	// 6 to 12 digits; "" (default) disables technician mode. Never logged or shown.
+	TechnicianPIN string
 }
 
 // Municipality is one [[municipality]] table: a local government whose certificates the

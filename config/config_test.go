@@ -67,6 +67,11 @@ func TestParseProblems(t *testing.T) {
 	}{
 		// [kiosk]
 		{"kiosk all keys", "kiosk", "[kiosk]\nid = \"k.1_a-B\"\nlocation = \"x\"\nlanguage = \"en\"\nlog_level = \"debug\"\nmax_copies = 1\n", nil},
+		{"kiosk technician pin", "kiosk", "[kiosk]\nid = \"k\"\nlocation = \"x\"\ntechnician_pin = \"20261127\"\n", nil},
+		{"kiosk technician pin short", "kiosk", "[kiosk]\nid = \"k\"\nlocation = \"x\"\ntechnician_pin = \"1234\"\n",
+			[]string{`kiosk.toml:4: kiosk.technician_pin: must be 6 to 12 digits, or "" to disable technician mode (got 4 characters)`}},
+		{"kiosk technician pin letters", "kiosk", "[kiosk]\nid = \"k\"\nlocation = \"x\"\ntechnician_pin = \"secret99\"\n",
+			[]string{`kiosk.toml:4: kiosk.technician_pin: must be 6 to 12 digits, or "" to disable technician mode (got 8 characters)`}},
 		{"kiosk id missing", "kiosk", "[kiosk]\nlocation = \"x\"\n",
 			[]string{"kiosk.toml:1: kiosk.id: missing or empty; must be " + idRule}},
 		{"kiosk id space", "kiosk", "[kiosk]\nid = \"kiosk 1\"\nlocation = \"x\"\n",
@@ -96,7 +101,7 @@ func TestParseProblems(t *testing.T) {
 		{"kiosk typo", "kiosk", "[kiosk]\nid = \"k\"\nlocation = \"x\"\nlangauge = \"en\"\n",
 			[]string{`kiosk.toml:4: kiosk.langauge: unknown key; did you mean "language"?`}},
 		{"kiosk unknown", "kiosk", "[kiosk]\nid = \"k\"\nlocation = \"x\"\ncolour = \"red\"\n",
-			[]string{"kiosk.toml:4: kiosk.colour: unknown key; allowed here: id, location, language, log_level, max_copies"}},
+			[]string{"kiosk.toml:4: kiosk.colour: unknown key; allowed here: id, location, language, log_level, max_copies, technician_pin"}},
 		{"kiosk not a table", "kiosk", "kiosk = 5\n",
 			[]string{"kiosk.toml:1: kiosk: must be a table ([kiosk]), got integer 5"}},
 		{"kiosk section missing", "kiosk", "", []string{

@@ -333,6 +333,7 @@ func (d *decoder) decode(root map[string]any) *Config {
 		}
 	}
 	k.integer("max_copies", &c.Kiosk.MaxCopies, 1, maxCopies)
+	k.str("technician_pin", &c.Kiosk.TechnicianPIN)
 	k.done()
 
 	ms, _ := r.tables("municipality")

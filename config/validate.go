@@ -46,6 +46,8 @@ var durLimits = map[string][2]time.Duration{
 var (
 	idPattern  = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
 	pinPattern = regexp.MustCompile(`^[A-Za-z0-9_]{1,32}$`)
+	// techPINPattern is the technician PIN: 6 to 12 digits.
+	techPINPattern = regexp.MustCompile(`^[0-9]{6,12}$`)
 )
 
 // fmtDur prints a duration the way a technician writes it: "10m", not "10m0s".
@@ -145,6 +147,10 @@ func (c *Config) validate(skip map[string]bool) Problems {
 		v.add("kiosk.log_level", `must be "debug", "info", "warn" or "error", got %q`, k.LogLevel.String())
 	}
 	v.intRange("kiosk.max_copies", int64(k.MaxCopies), 1, maxCopies, "")
+	if p := k.TechnicianPIN; p != "" && !techPINPattern.MatchString(p) {
+		// The value itself is not repeated: it is a secret.
+		v.add("kiosk.technician_pin", `must be 6 to 12 digits, or "" to disable technician mode (got %d characters)`, len(p))
+	}
 
 	v.municipalities()
 	v.printer()

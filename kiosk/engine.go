@@ -51,6 +51,8 @@ type Options struct {
 	// Logger for state changes and problems; nil = discard. Nothing personal is logged: no
 	// PIN, no certificate, no document content.
 	Logger *slog.Logger
+	// Technician enables technician mode (techmode.go); nil = disabled.
+	Technician Technician
 }
 
 func (o Options) withDefaults() (Options, error) {
@@ -136,6 +138,7 @@ type Engine struct {
 	nextID   uint64
 	seq      uint64
 	cardGone bool
+	tech     techState
 }
 
 type slot struct {
@@ -311,6 +314,10 @@ func (e *Engine) timeoutOf(st State) time.Duration {
 		return t.Fee
 	case StatePrinting:
 		return t.Print
+	case StateTechPIN:
+		return t.PIN
+	case StateTech:
+		return TechMenuTimeout
 	}
 	return t.Take
 }
@@ -331,6 +338,9 @@ func (e *Engine) enter(st State) {
 	}
 	if st != StateProblem {
 		e.problem = ProblemNone
+	}
+	if st != StateTechPIN {
+		e.tech.wipe()
 	}
 	e.state, e.note = st, NoteNone
 	e.log.Debug("kiosk: state", "state", st.String())
@@ -363,11 +373,19 @@ func (e *Engine) input(in Input) {
 		e.arm() // a touch restarts the screen's inactivity timeout
 	}
 	e.note = NoteNone
+	if e.state == StateTechPIN || e.state == StateTech {
+		e.techInput(in)
+		return
+	}
 	s := e.sess
 	switch e.state {
 	case StateIdle:
 		if in.Kind == InputStart {
 			e.start()
+			return
+		}
+		if in.Kind == InputTech {
+			e.techGesture()
 			return
 		}
 	case StateMunicipality:
@@ -524,6 +542,11 @@ func (e *Engine) muniOpen(i int, now time.Time) bool {
 // start begins a session after a touch on the idle screen, unless the kiosk is out of
 // service or closed.
 func (e *Engine) start() {
+	if e.tech.oos {
+		e.log.Info("kiosk: out of service: switched off by the technician")
+		e.fail(ProblemOutOfService, "technician")
+		return
+	}
 	if err := e.o.Store.CanStartSession(e.ctx); err != nil {
 		e.log.Warn("kiosk: out of service", "err", err)
 		e.fail(ProblemOutOfService, "store")
@@ -941,7 +964,14 @@ func (e *Engine) printed(err error) {
 func (e *Engine) publish() {
 	now := e.o.Clock.Now()
 	v := View{State: e.state, Lang: e.lang, Problem: e.problem, Note: e.note, MaxCopies: e.o.MaxCopies,
-		Pays: e.o.Payer != nil, CardPresent: e.slot.present, CardLeftover: e.slot.leftover, Deadline: e.deadline}
+		Pays: e.o.Payer != nil, CardPresent: e.slot.present, CardLeftover: e.slot.leftover, Deadline: e.deadline,
+		TechEnabled: e.o.Technician != nil, OutOfService: e.tech.oos}
+	switch e.state {
+	case StateTechPIN:
+		v.PINLength, v.WrongPIN = e.tech.npin, e.tech.wrong
+	case StateTech:
+		v.TechLines, v.TechMessage, v.TechBusy = append([]string(nil), e.tech.lines...), e.tech.msg, e.tech.busy
+	}
 	if e.state == StateTake || e.state == StatePrinting {
 		v.CardGone = e.cardGone || !e.slot.present
 	}

@@ -24,10 +24,12 @@ const (
 	StatePrinting                  // printing
 	StateTake                      // "take your card and certificate"
 	StateProblem                   // an error screen: View.Problem says which
+	StateTechPIN                   // technician mode: PIN pad (see techmode.go)
+	StateTech                      // technician mode: menu
 )
 
 var stateNames = [...]string{"idle", "municipality", "choose", "options", "place-card", "reading-card",
-	"pin", "center", "fee", "paying", "printing", "take", "problem"}
+	"pin", "center", "fee", "paying", "printing", "take", "problem", "tech-pin", "tech"}
 
 func (s State) String() string {
 	if s >= 0 && int(s) < len(stateNames) {
@@ -38,7 +40,7 @@ func (s State) String() string {
 
 // States lists every state.
 var States = []State{StateIdle, StateMunicipality, StateChoose, StateOptions, StatePlaceCard, StateReadingCard,
-	StatePIN, StateCenter, StateFee, StatePaying, StatePrinting, StateTake, StateProblem}
+	StatePIN, StateCenter, StateFee, StatePaying, StatePrinting, StateTake, StateProblem, StateTechPIN, StateTech}
 
 // Problem is what went wrong, shown on the problem screen with what to do next.
 type Problem int
@@ -123,10 +125,11 @@ const (
 	InputDelete             // delete the last PIN digit
 	InputClear              // clear the PIN
 	InputDone               // leave the take or problem screen
+	InputTech               // the hidden technician gesture on the idle screen
 )
 
 var inputNames = [...]string{"none", "start", "language", "select", "option", "copies", "next", "back", "cancel",
-	"digit", "delete", "clear", "done"}
+	"digit", "delete", "clear", "done", "tech"}
 
 func (k InputKind) String() string {
 	if k >= 0 && int(k) < len(inputNames) {
@@ -222,4 +225,11 @@ type View struct {
 	CardGone bool // on the take screen: the card was already taken
 
 	Deadline time.Time // when the current screen times out (zero: no timeout)
+
+	// Technician mode (techmode.go). PINLength and WrongPIN serve its PIN pad too.
+	TechEnabled  bool     // the hidden gesture opens technician mode
+	OutOfService bool     // the technician switched the kiosk out of service
+	TechLines    []string // the menu's last diagnostics or queue report
+	TechMessage  string   // the last action's result, e.g. "test page printed"
+	TechBusy     bool     // an action is running
 }

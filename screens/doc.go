@@ -28,6 +28,10 @@
 //     every screen in ja and en at 80×24 and 100×30.
 //   - Digits of the PIN are never drawn: the pad shows ＊ per digit entered (the View
 //     holds only the count).
+//   - Technician mode (techmode.go): TechTaps taps on the top-left corner of the idle
+//     screen within TechWindow send InputTech, only when View.TechEnabled; the corner is
+//     header, not a button, so residents lose nothing. The technician's PIN pad shows one
+//     ＊ per digit and no length hint.
 //
 // Golden files of every screen are in testdata (text, then a style map and legend);
 // regenerate with `go test ./screens -update`.

@@ -94,6 +94,13 @@ func samples() []sample {
 		{"printing", in(kiosk.StatePrinting, order)},
 		{"take", kiosk.View{State: kiosk.StateTake, Municipalities: sampleMunis(), CardPresent: true}},
 		{"take-card-gone", kiosk.View{State: kiosk.StateTake, Municipalities: sampleMunis(), CardGone: true}},
+		{"tech-pin", kiosk.View{State: kiosk.StateTechPIN, Municipalities: sampleMunis(), TechEnabled: true, PINLength: 3}},
+		{"tech-pin-wrong", kiosk.View{State: kiosk.StateTechPIN, Municipalities: sampleMunis(), TechEnabled: true, WrongPIN: true}},
+		{"tech-menu", kiosk.View{State: kiosk.StateTech, Municipalities: sampleMunis(), TechEnabled: true, TechMessage: "test page printed",
+			TechLines: []string{"reader [ok]", "printer [fail] printer: paper out", "center [ok] TLS 1.3, clock skew +0 s",
+				"queue [warn] 3 pending, 1 parked, oldest 2h10m0s ago; 1 message refused by the center (parked)", "disk [ok] 7.9 GiB free"}}},
+		{"tech-menu-out-of-service", kiosk.View{State: kiosk.StateTech, Municipalities: sampleMunis(), TechEnabled: true,
+			OutOfService: true, TechBusy: true}},
 	}
 	for _, p := range kiosk.Problems {
 		v := kiosk.View{State: kiosk.StateProblem, Problem: p, Municipalities: sampleMunis()}

@@ -181,6 +181,10 @@ func render(scr tcell.Screen, v kiosk.View, tech []TechAction, focus, remain int
 		f.take()
 	case kiosk.StateProblem:
 		f.problem()
+	case kiosk.StateTechPIN:
+		f.techPIN()
+	case kiosk.StateTech:
+		f.techMenu()
 	}
 	if remain > 0 && countdownState(v.State) {
 		f.c.center(rect{0, 0, w, 1}, h-2, countdownText(remain, f.l), stWarn)

@@ -44,6 +44,7 @@ type UI struct {
 	focus    int // index into buttons, -1 none
 	pressed  bool
 	remain   int // countdown shown in the last frame
+	gesture  gesture
 }
 
 // NewUI prepares a UI on an initialised screen (mouse reporting is enabled).
@@ -103,6 +104,9 @@ func (u *UI) Event(ev tcell.Event) (kiosk.Input, bool) {
 		}
 		u.pressed = true
 		x, y := ev.Position()
+		if done, handled := u.gesture.tap(u.view, x, y, time.Now()); handled {
+			return kiosk.Input{Kind: kiosk.InputTech}, done
+		}
 		if i := u.hit(x, y); i >= 0 {
 			return u.activate(i)
 		}

@@ -7,19 +7,22 @@ import (
 	"fmt"
 	"io"
 	"regexp"
-	"strings"
+	"sync"
 	"time"
 
+	"madoguchi/config"
 	"madoguchi/reader"
 	"madoguchi/reader/pcsc"
 )
 
 // readerDiag is the reader section of `kiosk diag`.
 type readerDiag struct {
+	Status   string        `json:"status"`  // ok or fail (see diag_sections.go)
 	Service  string        `json:"service"` // "ok" or what went wrong
 	Pattern  string        `json:"pattern,omitempty"`
 	Readers  []readerEntry `json:"readers"`
 	Problems []string      `json:"problems,omitempty"`
+	Notes    []string      `json:"notes,omitempty"`
 }
 
 type readerEntry struct {
@@ -35,8 +38,23 @@ func (d *readerDiag) healthy() bool { return len(d.Problems) == 0 }
 
 // diagnoseReaders lists the readers matching pattern and inspects every card present,
 // spending no PIN try. A missing service or no reader at all is a problem; no card is not.
-func diagnoseReaders(ctx context.Context, pattern *regexp.Regexp, now time.Time) readerDiag {
-	d := readerDiag{Service: "ok", Readers: []readerEntry{}}
+func diagnoseReaders(ctx context.Context, pattern *regexp.Regexp, now time.Time) (d readerDiag) {
+	d = readerDiag{Service: "ok", Readers: []readerEntry{}}
+	defer func() {
+		d.Status = statusOK
+		if !d.healthy() {
+			d.Status = statusFail
+		}
+		cards := 0
+		for _, r := range d.Readers {
+			if r.Card {
+				cards++
+			}
+		}
+		if len(d.Readers) > 0 && cards == 0 {
+			d.Notes = append(d.Notes, "no card on the reader: place a My Number Card to check it (no PIN try is spent)")
+		}
+	}()
 	if pattern != nil {
 		d.Pattern = pattern.String()
 	}
@@ -97,7 +115,7 @@ func inspectCard(ctx context.Context, x *pcsc.Context, e *readerEntry, now time.
 }
 
 func (d *readerDiag) writeText(w io.Writer) {
-	fmt.Fprintln(w, "reader")
+	fmt.Fprintf(w, "reader [%s]\n", d.Status)
 	fmt.Fprintf(w, "  pc/sc service    %s\n", d.Service)
 	if d.Pattern != "" {
 		fmt.Fprintf(w, "  reader pattern   %s\n", d.Pattern)
@@ -130,36 +148,149 @@ func (d *readerDiag) writeText(w io.Writer) {
 			fmt.Fprintf(w, "    error          %s\n", r.Error)
 		}
 	}
+	for _, p := range d.Problems {
+		fmt.Fprintf(w, "  FAIL             %s\n", p)
+	}
+	for _, n := range d.Notes {
+		fmt.Fprintf(w, "  note             %s\n", n)
+	}
 }
 
-// diagReport is everything `kiosk diag` checks.
+// diagReport is everything `kiosk diag` checks. Without a configuration only the
+// reader is checked; the other sections say "skipped".
 type diagReport struct {
-	Healthy bool       `json:"healthy"`
-	Checked time.Time  `json:"checked"`
-	Reader  readerDiag `json:"reader"`
+	Healthy bool        `json:"healthy"`
+	Checked time.Time   `json:"checked"`
+	Version string      `json:"version"`
+	Config  configDiag  `json:"config"`
+	Reader  readerDiag  `json:"reader"`
+	Printer printerDiag `json:"printer"`
+	GPIO    gpioDiag    `json:"gpio"`
+	Center  centerDiag  `json:"center"`
+	Queue   queueDiag   `json:"queue"`
+	Disk    diskDiag    `json:"disk"`
+}
+
+// sections lists every section's verdict with its name, in report order.
+func (r *diagReport) sections() []struct {
+	name string
+	v    *verdict
+} {
+	rd := verdict{Status: r.Reader.Status, Problems: r.Reader.Problems, Notes: r.Reader.Notes}
+	return []struct {
+		name string
+		v    *verdict
+	}{
+		{"config", &r.Config.verdict}, {"reader", &rd}, {"printer", &r.Printer.verdict}, {"gpio", &r.GPIO.verdict},
+		{"center", &r.Center.verdict}, {"queue", &r.Queue.verdict}, {"disk", &r.Disk.verdict},
+	}
+}
+
+// diagOptions are the knobs of one diag run.
+type diagOptions struct {
+	config   string // configuration file; "" = reader only
+	reader   string // reader pattern; overrides the configuration's
+	diskWarn uint64 // warn below this many free bytes
+	now      func() time.Time
+}
+
+// diagnose runs every check. Each section is independent: one failing never stops the
+// others, so a technician sees everything at once.
+func diagnose(ctx context.Context, o diagOptions) (diagReport, error) {
+	if o.now == nil {
+		o.now = time.Now
+	}
+	now := o.now()
+	rep := diagReport{Checked: now.UTC(), Version: version + " (" + commit + ")"}
+	var pattern *regexp.Regexp
+	if o.reader != "" {
+		var err error
+		if pattern, err = regexp.Compile(o.reader); err != nil {
+			return rep, fmt.Errorf("-reader: %w", err)
+		}
+	}
+	skip := func(v *verdict) {
+		v.Status = statusSkipped
+		v.Notes = []string{"needs the configuration: kiosk diag -config " + DefaultConfigPath}
+	}
+	if o.config == "" {
+		for _, s := range []*verdict{&rep.Config.verdict, &rep.Printer.verdict, &rep.GPIO.verdict, &rep.Center.verdict, &rep.Queue.verdict, &rep.Disk.verdict} {
+			skip(s)
+		}
+		rep.Reader = diagnoseReaders(ctx, pattern, now)
+		rep.Healthy = rep.Reader.healthy()
+		return rep, nil
+	}
+	cfg, err := config.Load(o.config)
+	var fileProblems error
+	if err != nil {
+		// Problems with the files it names (a TLS key, the font): check the rest
+		// with what could be read, and fail the config section.
+		if c, perr := loadQueueConfig(o.config); perr == nil {
+			cfg, fileProblems, err = c, err, nil
+		}
+	}
+	if err != nil {
+		rep.Config.File = o.config
+		rep.Config.fail("%v", err)
+		rep.Config.note("check it with: kiosk check-config %s", o.config)
+		rep.Config.settle()
+		for _, s := range []*verdict{&rep.Printer.verdict, &rep.GPIO.verdict, &rep.Center.verdict, &rep.Queue.verdict, &rep.Disk.verdict} {
+			s.Status = statusSkipped
+			s.Notes = []string{"the configuration has problems"}
+		}
+		rep.Reader = diagnoseReaders(ctx, pattern, now)
+		rep.Healthy = false
+		return rep, nil
+	}
+	if pattern == nil {
+		pattern = cfg.Reader.NamePattern
+	}
+	rep.Config = summariseConfig(cfg)
+	if fileProblems != nil {
+		rep.Config.fail("%v", fileProblems)
+		rep.Config.settle()
+	}
+	var wg sync.WaitGroup
+	wg.Add(2)
+	// The network and the reader are the slow parts: run them beside the rest.
+	go func() { defer wg.Done(); rep.Center = diagnoseCenter(ctx, cfg, o.now) }()
+	go func() { defer wg.Done(); rep.Reader = diagnoseReaders(ctx, pattern, now) }()
+	rep.Printer = diagnosePrinter(ctx, cfg)
+	rep.GPIO = diagnoseGPIO(cfg)
+	rep.Queue = diagnoseQueue(ctx, cfg, now)
+	rep.Disk = diagnoseDisk(cfg, o.diskWarn)
+	wg.Wait()
+	rep.Healthy = true
+	for _, s := range rep.sections() {
+		if s.v.Status == statusFail {
+			rep.Healthy = false
+		}
+	}
+	return rep, nil
 }
 
 func runDiag(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("diag", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	asJSON := fs.Bool("json", false, "print the report as JSON")
-	pat := fs.String("reader", "", "only readers whose name matches this regular expression")
+	cfgPath := fs.String("config", "", "configuration file (without it only the card reader is checked)")
+	pat := fs.String("reader", "", "only readers whose name matches this regular expression (default: the configuration's)")
+	diskWarn := fs.Uint64("disk-warn-mb", diskWarnBelowDeflt>>20, "warn when less than this many MiB are free for the queue")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
-	var pattern *regexp.Regexp
-	if *pat != "" {
-		var err error
-		if pattern, err = regexp.Compile(*pat); err != nil {
-			fmt.Fprintf(stderr, "kiosk diag: -reader: %v\n", err)
-			return 2
-		}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "kiosk diag: unexpected argument %q\n", fs.Arg(0))
+		return 2
 	}
-	ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	ctx, cancel := context.WithTimeout(ctx, 45*time.Second)
 	defer cancel()
-	now := time.Now()
-	rep := diagReport{Checked: now.UTC(), Reader: diagnoseReaders(ctx, pattern, now)}
-	rep.Healthy = rep.Reader.healthy()
+	rep, err := diagnose(ctx, diagOptions{config: *cfgPath, reader: *pat, diskWarn: *diskWarn << 20})
+	if err != nil {
+		fmt.Fprintf(stderr, "kiosk diag: %v\n", err)
+		return 2
+	}
 	if *asJSON {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
@@ -168,15 +299,40 @@ func runDiag(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			return 2
 		}
 	} else {
-		rep.Reader.writeText(stdout)
-		if rep.Healthy {
-			fmt.Fprintln(stdout, "\nhealthy")
-		} else {
-			fmt.Fprintf(stdout, "\nNOT HEALTHY:\n  - %s\n", strings.Join(rep.Reader.Problems, "\n  - "))
-		}
+		rep.writeText(stdout)
 	}
 	if !rep.Healthy {
 		return 1
 	}
 	return 0
+}
+
+// writeText prints the report for a person: every section, then the verdict with
+// every problem, so the last lines say what to do.
+func (r *diagReport) writeText(w io.Writer) {
+	fmt.Fprintf(w, "kiosk diag %s at %s\n\n", r.Version, r.Checked.Format(time.RFC3339))
+	r.Config.writeText(w)
+	r.Reader.writeText(w)
+	if r.Config.Status == statusSkipped {
+		fmt.Fprintf(w, "\nonly the reader was checked: give the configuration for the rest (kiosk diag -config %s)\n", DefaultConfigPath)
+	} else {
+		for _, s := range []interface{ writeText(io.Writer) }{&r.Printer, &r.GPIO, &r.Center, &r.Queue, &r.Disk} {
+			s.writeText(w)
+		}
+	}
+	if r.Healthy {
+		fmt.Fprintln(w, "\nhealthy")
+	} else {
+		fmt.Fprintln(w, "\nNOT HEALTHY:")
+	}
+	for _, s := range r.sections() {
+		for _, p := range s.v.Problems {
+			fmt.Fprintf(w, "  - %s: %s\n", s.name, p)
+		}
+	}
+	for _, s := range r.sections() {
+		for _, p := range s.v.Warnings {
+			fmt.Fprintf(w, "  ~ %s: %s\n", s.name, p)
+		}
+	}
 }

@@ -28,7 +28,8 @@ func commands() []command {
 	return []command{
 		{"demo", "run the whole kiosk with a virtual card, an in-process center and a file printer", runDemo},
 		{"run", "run the kiosk appliance from its configuration file (-config)", runRun},
-		{"diag", "check the reader, card and the rest of the kiosk (--json for machines)", runDiag},
+		{"diag", "check reader, card, printer, GPIO, center, clock, queue and disk (-config FILE, --json)", runDiag},
+		{"queue", "inspect the queue for the center: stats, list, alerts, ack, retry, export (no payloads)", runQueue},
 		{"check-config", "check a configuration file and list every problem", runCheckConfig},
 		{"config", "`config example` prints the documented example configuration", runConfig},
 		{"version", "print the version and commit", runVersion},

@@ -1,0 +1,158 @@
+package main
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/subtle"
+	"fmt"
+	"strings"
+	"time"
+
+	"madoguchi/center"
+	"madoguchi/config"
+	"madoguchi/kiosk"
+	"madoguchi/printer"
+)
+
+// techOffice is technician mode's back office (kiosk.Technician): the PIN check, a
+// diagnostics summary (the sections of `kiosk diag`, the printer read in-process), the
+// queue read-only, and a test page. It shows nothing personal and no payload.
+type techOffice struct {
+	cfg     *config.Config
+	pinHash [sha256.Size]byte // only the hash is kept here
+	printer *enginePrinter    // nil: no printer (no test page)
+	now     func() time.Time
+}
+
+// newTechnician returns the back office, or nil (technician mode disabled) when the
+// configuration has no technician PIN. The kiosk wires it as kiosk.Options.Technician.
+func newTechnician(cfg *config.Config, prn *enginePrinter) kiosk.Technician {
+	if cfg.Kiosk.TechnicianPIN == "" {
+		return nil
+	}
+	return &techOffice{cfg: cfg, pinHash: sha256.Sum256([]byte(cfg.Kiosk.TechnicianPIN)), printer: prn, now: time.Now}
+}
+
+// CheckPIN compares hashes in constant time, so neither the digits nor the length of
+// the configured PIN leak through timing.
+func (t *techOffice) CheckPIN(pin []byte) bool {
+	h := sha256.Sum256(pin)
+	ok := subtle.ConstantTimeCompare(h[:], t.pinHash[:]) == 1
+	clear(h[:])
+	return ok
+}
+
+// Diagnostics runs the checks of `kiosk diag` except the card reader (the kiosk owns
+// it) and reads the printer through the running kiosk's own printer.
+func (t *techOffice) Diagnostics(ctx context.Context) []string {
+	now := t.now()
+	var lines []string
+	add := func(name string, v verdict, detail string) {
+		line := fmt.Sprintf("%s [%s]", name, v.Status)
+		if detail != "" {
+			line += " " + detail
+		}
+		switch {
+		case len(v.Problems) > 0:
+			line += " " + v.Problems[0]
+		case len(v.Warnings) > 0:
+			line += " " + v.Warnings[0]
+		}
+		lines = append(lines, line)
+	}
+	var p printerDiag
+	if t.printer != nil {
+		st, err := t.printer.p.Status(ctx)
+		switch {
+		case err != nil:
+			p.fail("%v", err)
+		case st.Err() != nil:
+			p.fail("%v", st.Err())
+		case st.PaperLow:
+			p.warn("paper low")
+		}
+		p.settle()
+		add("printer", p.verdict, "")
+	}
+	c := diagnoseCenter(ctx, t.cfg, t.now)
+	detail := ""
+	if c.SkewSeconds != nil {
+		detail = fmt.Sprintf("clock skew %+.0f s", *c.SkewSeconds)
+	}
+	add("center", c.verdict, detail)
+	q := diagnoseQueue(ctx, t.cfg, now)
+	detail = ""
+	if s := q.Stats; s != nil {
+		detail = fmt.Sprintf("%d pending, %d parked", s.Pending, s.Parked)
+	}
+	add("queue", q.verdict, detail)
+	d := diagnoseDisk(t.cfg, diskWarnBelowDeflt)
+	add("disk", d.verdict, fmt.Sprintf("%s free", mib(d.FreeBytes)))
+	lines = append(lines, fmt.Sprintf("kiosk %s, version %s", t.cfg.Kiosk.ID, version), now.Format("2006-01-02 15:04:05 MST"))
+	return lines
+}
+
+// Queue summarises the queue and lists the alerts (read-only).
+func (t *techOffice) Queue(ctx context.Context) []string {
+	q, err := openQueueRO(ctx, t.cfg.Queue.Path)
+	if err != nil {
+		return []string{err.Error()}
+	}
+	defer q.Close()
+	now := t.now()
+	st, err := q.stats(ctx, now)
+	if err != nil {
+		return []string{err.Error()}
+	}
+	lines := []string{
+		fmt.Sprintf("pending %d, parked %d, %s undelivered", st.Pending, st.Parked, mib(uint64(st.UndeliveredB))),
+	}
+	if st.Oldest != nil {
+		lines = append(lines, fmt.Sprintf("oldest undelivered %s ago", secs(st.OldestAgeS)))
+	}
+	lines = append(lines, fmt.Sprintf("delivered (kept) %d, last seq %d", st.Delivered, st.LastSeq))
+	if st.Parked > 0 {
+		lines = append(lines, "parked: see `kiosk queue list`, then `kiosk queue retry`")
+	}
+	als, err := q.alerts(ctx)
+	if err != nil {
+		return append(lines, err.Error())
+	}
+	lines = append(lines, fmt.Sprintf("alerts %d", len(als)))
+	for _, a := range als {
+		lines = append(lines, fmt.Sprintf("%d %s %s", a.ID, a.Kind, a.Detail))
+	}
+	return lines
+}
+
+// TestPage prints one page that says, in both languages, that it is a printer test and
+// not a certificate.
+func (t *techOffice) TestPage(ctx context.Context) error {
+	if t.printer == nil {
+		return fmt.Errorf("no printer")
+	}
+	now := t.now()
+	id := "test-" + now.UTC().Format("20060102T150405")
+	c := center.Content{
+		Type:         center.ResidentRecord, // the layout needs a known type; the title says what it is
+		Title:        "印刷テスト TEST PAGE",
+		Municipality: "証明書ではありません / NOT A CERTIFICATE",
+		Sections: []center.Section{{Heading: "印刷テスト / Printer test", Rows: []center.Row{
+			{Label: "端末 / Kiosk", Value: t.cfg.Kiosk.ID},
+			{Label: "設置場所 / Location", Value: t.cfg.Kiosk.Location},
+			{Label: "日時 / Time", Value: now.Format("2006-01-02 15:04:05 MST")},
+			{Label: "版 / Version", Value: version + " (" + commit + ")"},
+			{Label: "文字 / Glyphs", Value: "あいうえお アイウエオ 漢字 ABC abc 0123456789"},
+		}}},
+		Certification:    "この用紙は印刷の確認用であり、証明書ではありません。 This page is a printer test, not a certificate.",
+		IssuedOn:         now.Format("2006-01-02"),
+		Issuer:           "TEST",
+		IssuanceNumber:   strings.ToUpper(id),
+		VerificationCode: "TEST-PAGE",
+		KioskNote:        "印刷テスト / printer test",
+	}
+	if _, err := t.printer.p.Print(ctx, printer.Job{TxID: id, Content: c, Copies: 1}); err != nil {
+		return err
+	}
+	return nil
+}

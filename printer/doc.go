@@ -1,0 +1,27 @@
+// Package printer turns an issued certificate into paper and tells the engine
+// what happened: printed (pages), or failed (reason). It composes a layout
+// (package printer/layout: A4 PDF or 80 mm thermal raster) with one back end:
+// ESC/POS over a device file (printer/escpos), IPP for A4 printers (printer/ipp)
+// or files for the demo (printer/file). GPIO sensors (printer/gpio) add the
+// kiosk's paper-low sensor and cabinet door to Status.
+//
+// # Concepts
+//
+// A Job is one document for one transaction (TxID). Print lays it out, checks the
+// printer, prints and follows the job to its end, and returns an Outcome. Any
+// error means the document was not (wholly) printed: the engine queues a void, so
+// the resident is not charged, shows the Outcome's Reason (a stable code such as
+// "paper-out") and alerts the technician. The Stage says whether paper may have
+// come out (partial pages to collect).
+//
+// # Invariants
+//
+//   - One job at a time: a second Print while one runs fails at once with
+//     ErrBusy; nothing is queued, so a document can never come out later for the
+//     next resident. There is no retry and no reprint inside this package.
+//   - Every artefact of a job (IPP job-name, demo file names) is the TxID; a job
+//     without a TxID is refused.
+//   - Errors wrap the sentinels ErrPaperOut, ErrCoverOpen, ErrPaperJam,
+//     ErrOffline, ErrUnplugged, ErrJobAborted, ErrBusy, ErrBadDocument; ReasonOf
+//     maps them to resident-facing Reason codes.
+package printer

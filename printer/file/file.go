@@ -1,0 +1,151 @@
+package file
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"image"
+	"image/png"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sync"
+
+	"madoguchi/printer"
+	"madoguchi/printer/escpos"
+)
+
+// Options configures a Printer.
+type Options struct {
+	// Dir receives the files; created if missing. Required.
+	Dir string
+	// ESCPOS shapes the .escpos stream (band height, cut); zero value: escpos defaults.
+	ESCPOS escpos.Options
+}
+
+// Printer writes jobs to Dir. It implements both the PDF and the raster back-end
+// interfaces of package printer.
+type Printer struct {
+	o     Options
+	mu    sync.Mutex
+	fault error
+}
+
+var validName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$`)
+
+// New creates Dir if needed.
+func New(o Options) (*Printer, error) {
+	if o.Dir == "" {
+		return nil, fmt.Errorf("file: no output directory")
+	}
+	if err := os.MkdirAll(o.Dir, 0o750); err != nil {
+		return nil, fmt.Errorf("file: %w", err)
+	}
+	return &Printer{o: o}, nil
+}
+
+// SetFault makes following jobs and status reads report err (e.g.
+// printer.ErrPaperOut); nil clears it.
+func (p *Printer) SetFault(err error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.fault = err
+}
+
+// String names the directory.
+func (p *Printer) String() string { return "file(" + p.o.Dir + ")" }
+
+// Close has nothing to release.
+func (p *Printer) Close() error { return nil }
+
+// Status is online unless a fault is set, which it reports.
+func (p *Printer) Status(ctx context.Context) (printer.Status, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	st := printer.Status{Online: true}
+	switch {
+	case p.fault == nil:
+	case errors.Is(p.fault, printer.ErrPaperOut):
+		st.PaperOut = true
+	case errors.Is(p.fault, printer.ErrCoverOpen):
+		st.CoverOpen = true
+	case errors.Is(p.fault, printer.ErrPaperJam):
+		st.Jam = true
+	default:
+		return st, p.fault
+	}
+	return st, nil
+}
+
+func (p *Printer) begin(ctx context.Context, name string) error {
+	if err := ctx.Err(); err != nil {
+		return &printer.JobError{Stage: printer.StageBefore, Err: err}
+	}
+	if !validName.MatchString(name) {
+		return &printer.JobError{Stage: printer.StageBefore, Err: fmt.Errorf("file: job name %q: %w", name, printer.ErrBadDocument)}
+	}
+	if p.fault != nil {
+		return &printer.JobError{Stage: printer.StageBefore, Err: fmt.Errorf("file: %s: %w", p.o.Dir, p.fault)}
+	}
+	return nil
+}
+
+// create writes data to Dir/name exclusively and syncs it.
+func (p *Printer) create(name string, data []byte) error {
+	path := filepath.Join(p.o.Dir, name)
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o640)
+	if err != nil {
+		return fmt.Errorf("file: %w", err)
+	}
+	_, werr := f.Write(data)
+	serr := f.Sync()
+	cerr := f.Close()
+	if werr != nil || serr != nil || cerr != nil {
+		return fmt.Errorf("file: write %s: %v %v %v", path, werr, serr, cerr)
+	}
+	return nil
+}
+
+// PrintPDF writes Dir/<name>.pdf (copies are recorded in the result only).
+func (p *Printer) PrintPDF(ctx context.Context, name string, pdf []byte, pages, copies int) (printer.Result, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if err := p.begin(ctx, name); err != nil {
+		return printer.Result{}, err
+	}
+	if !bytes.HasPrefix(pdf, []byte("%PDF-")) {
+		return printer.Result{}, &printer.JobError{Stage: printer.StageBefore, Err: fmt.Errorf("file: not a PDF: %w", printer.ErrBadDocument)}
+	}
+	if err := p.create(name+".pdf", pdf); err != nil {
+		return printer.Result{}, &printer.JobError{Stage: printer.StageBefore, Err: err}
+	}
+	return printer.Result{Pages: pages * max(copies, 1), Bytes: int64(len(pdf))}, nil
+}
+
+// PrintRaster writes Dir/<name>-pN.png for each page and Dir/<name>.escpos, the
+// byte stream an ESC/POS printer would receive (without status queries).
+func (p *Printer) PrintRaster(ctx context.Context, name string, pages []*image.Gray) (printer.Result, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if err := p.begin(ctx, name); err != nil {
+		return printer.Result{}, err
+	}
+	if len(pages) == 0 {
+		return printer.Result{}, &printer.JobError{Stage: printer.StageBefore, Err: fmt.Errorf("file: no pages: %w", printer.ErrBadDocument)}
+	}
+	stream := escpos.Encode(pages, p.o.ESCPOS)
+	if err := p.create(name+".escpos", stream); err != nil {
+		return printer.Result{}, &printer.JobError{Stage: printer.StageBefore, Err: err}
+	}
+	for i, pg := range pages {
+		var b bytes.Buffer
+		if err := png.Encode(&b, pg); err != nil {
+			return printer.Result{}, &printer.JobError{Stage: printer.StageDuring, Pages: i, Err: fmt.Errorf("file: png: %w", err)}
+		}
+		if err := p.create(fmt.Sprintf("%s-p%d.png", name, i+1), b.Bytes()); err != nil {
+			return printer.Result{}, &printer.JobError{Stage: printer.StageDuring, Pages: i, Err: err}
+		}
+	}
+	return printer.Result{Pages: len(pages), Bytes: int64(len(stream))}, nil
+}

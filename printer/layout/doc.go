@@ -1,0 +1,28 @@
+// Package layout turns the issuance center's structured certificate content
+// (center.Content) into printable pages: an A4 PDF for office printers (IPP) and
+// 1-bit raster pages for 80 mm thermal printers (ESC/POS).
+//
+// # Concepts
+//
+// A layout is computed once per document as a plan: a list of pages, each a list of
+// drawing operations in millimetres (text at a baseline, lines, boxes, QR modules,
+// the seal, the background pattern). The plan is then replayed onto one of two
+// canvases: go-pdf/fpdf for PDF, or an image.Gray at the thermal head's resolution
+// (8 dots/mm) with glyphs rasterised by golang.org/x/image/font/opentype. Both use
+// the same TrueType font file (IPAex Gothic by default), so line breaks and
+// pagination are identical whatever the output.
+//
+// Every page carries the title, the issuance number, "page i / N", the
+// verification code as text and as a QR code, the kiosk-issuance note and a
+// background pattern (地紋) whose coarse dots spell 「複写」 while the surrounding
+// fine dots carry the same ink density: a photocopier drops the fine dots and the
+// word appears on the copy. The certification sentence, issue date, issuer and
+// seal close the document on its last page and are never split across pages.
+//
+// # Invariants
+//
+//   - Output is deterministic for the same content, options and font file: golden
+//     files in testdata compare exactly (raster pixels, PDF bytes).
+//   - Content that names a My Number (個人番号) is refused: the kiosk never prints one.
+//   - A missing font is a configuration error reported at New, never at print time.
+package layout

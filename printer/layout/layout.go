@@ -1,0 +1,152 @@
+package layout
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"image"
+	_ "image/png" // seal images are PNG
+	"io/fs"
+	"os"
+	"strings"
+	"time"
+
+	"golang.org/x/image/font/sfnt"
+
+	"madoguchi/center"
+)
+
+// DefaultFontPath is IPAex Gothic as installed by Debian's fonts-ipaexfont-gothic.
+const DefaultFontPath = "/usr/share/fonts/opentype/ipaexfont-gothic/ipaexg.ttf"
+
+// DefaultThermalDots is the printable width of an 80 mm thermal head at 203 dpi.
+const DefaultThermalDots = 576
+
+// DotsPerMM is the thermal head resolution (203 dpi).
+const DotsPerMM = 8.0
+
+const mmPerPt = 25.4 / 72
+
+// Errors callers branch on.
+var (
+	// ErrFontMissing: the configured font file does not exist (configuration error).
+	ErrFontMissing = errors.New("not found")
+	// ErrInvalidContent: the center's content cannot be laid out (missing field,
+	// forbidden item). The document must not be printed.
+	ErrInvalidContent = errors.New("layout: invalid content")
+)
+
+// Options configures a Layout. The zero value is usable where the default font exists.
+type Options struct {
+	// FontPath is a TrueType (glyf) font with Japanese glyphs. Default DefaultFontPath.
+	// OpenType/CFF fonts (Noto CJK .otf) cannot be embedded by the PDF library.
+	FontPath string
+	// SealPath is an optional PNG of the issuer's seal (印影). Empty: a seal is drawn
+	// from Content.Municipality (e.g. 見本市長之印) in red.
+	SealPath string
+	// VerifyURL is the center's verification page; the QR code carries
+	// VerifyURL?n=<issuance number>&c=<verification code>. Empty: the QR code carries
+	// "madoguchi:verify:<issuance number>:<verification code>".
+	VerifyURL string
+	// Sample marks every page 見本 (demo and test output).
+	Sample bool
+	// ThermalDots is the raster width in dots. Default DefaultThermalDots.
+	ThermalDots int
+	// Clock supplies the PDF creation date. Default time.Now.
+	Clock func() time.Time
+}
+
+// Layout lays out certificates. It is safe for concurrent use.
+type Layout struct {
+	opts     Options
+	fontData []byte
+	font     *sfnt.Font
+	seal     image.Image // nil: drawn seal
+}
+
+// New loads the font (and seal image) named in opts.
+func New(opts Options) (*Layout, error) {
+	if opts.FontPath == "" {
+		opts.FontPath = DefaultFontPath
+	}
+	if opts.ThermalDots == 0 {
+		opts.ThermalDots = DefaultThermalDots
+	}
+	if opts.ThermalDots < 128 || opts.ThermalDots%8 != 0 {
+		return nil, fmt.Errorf("layout: thermal width %d dots: must be a multiple of 8, at least 128", opts.ThermalDots)
+	}
+	if opts.Clock == nil {
+		opts.Clock = time.Now
+	}
+	data, err := os.ReadFile(opts.FontPath)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("printer: font %s: %w; install fonts-ipaexfont-gothic", opts.FontPath, ErrFontMissing)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("layout: font: %w", err)
+	}
+	f, err := sfnt.Parse(data)
+	if err != nil {
+		return nil, fmt.Errorf("layout: font %s: %w", opts.FontPath, err)
+	}
+	var b sfnt.Buffer
+	if gi, err := f.GlyphIndex(&b, '複'); err != nil || gi == 0 {
+		return nil, fmt.Errorf("layout: font %s has no Japanese glyphs", opts.FontPath)
+	}
+	if !bytes.HasPrefix(data, []byte{0, 1, 0, 0}) && !bytes.HasPrefix(data, []byte("true")) {
+		return nil, fmt.Errorf("layout: font %s: not a TrueType (glyf) font; the PDF writer cannot embed OpenType/CFF", opts.FontPath)
+	}
+	l := &Layout{opts: opts, fontData: data, font: f}
+	if opts.SealPath != "" {
+		sf, err := os.Open(opts.SealPath)
+		if err != nil {
+			return nil, fmt.Errorf("layout: seal image: %w", err)
+		}
+		defer sf.Close()
+		img, _, err := image.Decode(sf)
+		if err != nil {
+			return nil, fmt.Errorf("layout: seal image %s: %w", opts.SealPath, err)
+		}
+		l.seal = img
+	}
+	return l, nil
+}
+
+// String names the layout's font.
+func (l *Layout) String() string { return "layout(" + l.opts.FontPath + ")" }
+
+var knownTypes = map[center.CertType]bool{
+	center.ResidentRecord: true, center.ResidentRecordItems: true, center.SealRegistration: true,
+	center.FamilyRegister: true, center.FamilyRegisterAnnex: true, center.TaxIncome: true,
+}
+
+// Validate reports why c cannot be printed, or nil.
+func Validate(c center.Content) error {
+	bad := func(format string, a ...any) error {
+		return fmt.Errorf("%w: "+format, append([]any{ErrInvalidContent}, a...)...)
+	}
+	switch {
+	case !knownTypes[c.Type]:
+		return bad("unknown certificate type %q", c.Type)
+	case strings.TrimSpace(c.Title) == "":
+		return bad("no title")
+	case strings.TrimSpace(c.IssuanceNumber) == "":
+		return bad("no issuance number")
+	case strings.TrimSpace(c.VerificationCode) == "":
+		return bad("no verification code")
+	case strings.TrimSpace(c.Certification) == "":
+		return bad("no certification sentence")
+	case strings.TrimSpace(c.IssuedOn) == "" || strings.TrimSpace(c.Issuer) == "":
+		return bad("no issue date or issuer")
+	case len(c.Sections) == 0:
+		return bad("empty body")
+	}
+	for i, s := range c.Sections {
+		for j, r := range s.Rows {
+			if strings.Contains(r.Label, "個人番号") || strings.Contains(r.Label, "マイナンバー") {
+				return bad("section %d row %d: a My Number is never printed", i+1, j+1)
+			}
+		}
+	}
+	return nil
+}

@@ -1,0 +1,174 @@
+package printer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"image"
+	"regexp"
+	"sync"
+
+	"madoguchi/center"
+	"madoguchi/printer/layout"
+)
+
+// DefaultMaxCopies bounds Job.Copies (the walk-up flow offers 1–10).
+const DefaultMaxCopies = 10
+
+// RasterBackend is a printer that takes 1-bit pages (ESC/POS thermal, file).
+type RasterBackend interface {
+	PrintRaster(ctx context.Context, name string, pages []*image.Gray) (Result, error)
+	Status(ctx context.Context) (Status, error)
+	String() string
+	Close() error
+}
+
+// PDFBackend is a printer that takes an A4 PDF (IPP, file).
+type PDFBackend interface {
+	PrintPDF(ctx context.Context, name string, pdf []byte, pages, copies int) (Result, error)
+	Status(ctx context.Context) (Status, error)
+	String() string
+	Close() error
+}
+
+// Sensors are the kiosk's own printer-side inputs (printer/gpio.Panel).
+type Sensors interface {
+	PaperLow() (bool, error)
+	CabinetOpen() (bool, error)
+}
+
+// Options composes a Printer. Layout and exactly one of Raster and PDF are required.
+type Options struct {
+	Layout    *layout.Layout
+	Raster    RasterBackend
+	PDF       PDFBackend
+	Sensors   Sensors // optional
+	MaxCopies int     // zero: DefaultMaxCopies
+}
+
+// Job is one document for one transaction.
+type Job struct {
+	TxID    string         // transaction ID: names every artefact of the job
+	Content center.Content // the center's verified content
+	Copies  int            // zero means 1
+}
+
+// Outcome is what the engine records: printed (pages) or failed (reason).
+type Outcome struct {
+	Printed bool
+	Pages   int    // pages that came out (all copies) when Printed
+	Reason  Reason // why not, when !Printed
+	Stage   Stage  // when !Printed: StageBefore means no paper came out
+	Bytes   int64  // bytes sent to the printer
+	Device  string // the back end, for the technician
+}
+
+// Printer is layout plus one back end.
+type Printer struct {
+	o    Options
+	busy sync.Mutex
+}
+
+var txIDPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$`)
+
+// New checks the composition.
+func New(o Options) (*Printer, error) {
+	if o.Layout == nil {
+		return nil, errors.New("printer: no layout")
+	}
+	if (o.Raster == nil) == (o.PDF == nil) {
+		return nil, errors.New("printer: exactly one of a raster and a PDF back end is needed")
+	}
+	if o.MaxCopies <= 0 {
+		o.MaxCopies = DefaultMaxCopies
+	}
+	return &Printer{o: o}, nil
+}
+
+func (p *Printer) device() interface {
+	Status(context.Context) (Status, error)
+	String() string
+	Close() error
+} {
+	if p.o.Raster != nil {
+		return p.o.Raster
+	}
+	return p.o.PDF
+}
+
+// String names the back end.
+func (p *Printer) String() string { return "printer(" + p.device().String() + ")" }
+
+// Close closes the back end.
+func (p *Printer) Close() error { return p.device().Close() }
+
+// Status reads the back end and the sensors. An unreachable back end is an error
+// (ErrOffline, ErrUnplugged); conditions such as paper out are in the Status.
+func (p *Printer) Status(ctx context.Context) (Status, error) {
+	st, err := p.device().Status(ctx)
+	if err != nil {
+		return st, err
+	}
+	if p.o.Sensors != nil {
+		low, err := p.o.Sensors.PaperLow()
+		if err != nil {
+			return st, fmt.Errorf("printer: paper-low sensor: %w", err)
+		}
+		open, err := p.o.Sensors.CabinetOpen()
+		if err != nil {
+			return st, fmt.Errorf("printer: door switch: %w", err)
+		}
+		st.PaperLow = st.PaperLow || low
+		st.CabinetOpen = open
+	}
+	return st, nil
+}
+
+// Print lays job out and prints it. The error is nil exactly when
+// Outcome.Printed; otherwise Outcome carries the Reason and Stage and the error
+// wraps the sentinel.
+func (p *Printer) Print(ctx context.Context, job Job) (Outcome, error) {
+	out := Outcome{Device: p.device().String()}
+	fail := func(err error) (Outcome, error) {
+		out.Printed, out.Pages = false, 0
+		out.Reason, out.Stage = ReasonOf(err), StageOf(err)
+		return out, err
+	}
+	if !txIDPattern.MatchString(job.TxID) {
+		return fail(fmt.Errorf("printer: transaction id %q: %w", job.TxID, ErrBadDocument))
+	}
+	copies := max(job.Copies, 1)
+	if copies > p.o.MaxCopies {
+		return fail(fmt.Errorf("printer: %d copies, at most %d: %w", copies, p.o.MaxCopies, ErrBadDocument))
+	}
+	if !p.busy.TryLock() {
+		return fail(fmt.Errorf("printer: job %s: %w", job.TxID, ErrBusy))
+	}
+	defer p.busy.Unlock()
+
+	var res Result
+	var err error
+	if p.o.Raster != nil {
+		pages, lerr := p.o.Layout.Raster(job.Content)
+		if lerr != nil {
+			return fail(fmt.Errorf("printer: job %s: %w: %w", job.TxID, ErrBadDocument, lerr))
+		}
+		all := make([]*image.Gray, 0, len(pages)*copies)
+		for range copies {
+			all = append(all, pages...)
+		}
+		res, err = p.o.Raster.PrintRaster(ctx, job.TxID, all)
+	} else {
+		pdf, n, lerr := p.o.Layout.PDF(job.Content)
+		if lerr != nil {
+			return fail(fmt.Errorf("printer: job %s: %w: %w", job.TxID, ErrBadDocument, lerr))
+		}
+		res, err = p.o.PDF.PrintPDF(ctx, job.TxID, pdf, n, copies)
+	}
+	out.Bytes = res.Bytes
+	if err != nil {
+		return fail(err)
+	}
+	out.Printed, out.Pages = true, res.Pages
+	return out, nil
+}
