@@ -18,7 +18,7 @@ PKGS_ALL     := $(PKGS_BUILD) $(PKGS_READER) $(PKGS_UI) $(PKGS_PRINTER)
 
 GO_MIN := 1.25
 
-.PHONY: all deps build test test-short demo diag fuzz bench clean check-go
+.PHONY: all deps build test test-native demo diag bench clean check-go
 
 all: build
 
@@ -47,8 +47,13 @@ deps: check-go
 build: deps
 	$(GO) build -o bin/ ./cmd/...
 
-# The whole test suite, as CI runs it (.ci/run calls exactly this target).
-test: deps
+# The whole test suite, as CI runs it (.ci/run calls exactly this target): vet, every test
+# natively, then the cross builds and every test again under QEMU for arm64 and armv7.
+test: test-native
+	$(MAKE) --no-print-directory test-cross
+
+# The native half of `test`: quicker while working on the code, not a substitute for `test`.
+test-native: deps
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 20m ./...
 

@@ -9,6 +9,8 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"time"
@@ -43,13 +45,22 @@ type demo struct {
 	link   centerLink
 	store  *offline.Store
 	engine *kiosk.Engine
-	cards  []demoCard
 	log    *slog.Logger
 	logf   *os.File
 
+	// The cards are made in the background (prepareCards): ready[i] closes when
+	// cards[i].card is set. stop ends waits for a card; cancelCards and prepared stop
+	// and await the maker.
+	ready       []chan struct{}
+	stop        chan struct{}
+	cancelCards context.CancelFunc
+	prepared    chan struct{}
+
 	mu      sync.Mutex
+	cards   []demoCard
 	current int  // index of the card the technician bar will place
 	placed  bool // a card is on the reader
+	pending bool // F2 was pressed while the current card was still being made
 }
 
 // startDemo builds everything in dir (created if missing). The caller runs the engine and
@@ -107,9 +118,18 @@ func startDemo(ctx context.Context, dir string, lang string) (*demo, error) {
 	if err != nil {
 		return nil, fmt.Errorf("demo: %w", err)
 	}
-	if d.cards, err = d.makeCards(ctx); err != nil {
-		return nil, fmt.Errorf("demo: cards: %w", err)
+	specs := demoCardSpecs()
+	d.cards = make([]demoCard, len(specs))
+	d.ready = make([]chan struct{}, len(specs))
+	for i, sp := range specs {
+		d.cards[i].label = sp.label
+		d.ready[i] = make(chan struct{})
 	}
+	d.stop = make(chan struct{})
+	cardCtx, cancelCards := context.WithCancel(ctx)
+	d.cancelCards = cancelCards
+	d.prepared = make(chan struct{})
+	go func() { defer close(d.prepared); d.prepareCards(cardCtx, specs) }()
 	opts := engineOptions(d.cfg, client)
 	opts.Store, opts.Printer, opts.Logger = queueStore{d.store}, prn, d.log.With("part", "engine")
 	if d.engine, err = kiosk.New(opts); err != nil {
@@ -119,71 +139,48 @@ func startDemo(ctx context.Context, dir string, lang string) (*demo, error) {
 	return d, nil
 }
 
-// makeCards issues a virtual card to every demo resident from the center's test JPKI root
-// and registers it with the center, then adds the cards whose trouble the kiosk must catch
-// on its own: an expired certificate, a locked PIN, and an old 住基カード.
-func (d *demo) makeCards(ctx context.Context) ([]demoCard, error) {
-	now := time.Now()
-	// RSA-2048 key generation dominates the demo's start-up: make the cards' keys on every
-	// core at once before the cards are built one by one.
+// The demo's cards: a virtual card for every demo resident, issued from the center's test
+// JPKI root and registered with the center, then the cards whose trouble the kiosk must
+// catch on its own: an expired certificate, a locked PIN, and an old 住基カード. Their
+// labels are known at once; the cards themselves need RSA-2048 keys, which take most of
+// a second on two cores (seconds each under QEMU), so they are made in the background
+// while the idle screen is already up, the first resident's card first.
+
+// demoCardSpec is what a demo card will be.
+type demoCardSpec struct {
+	label  string
+	person *centertest.DemoPerson // registered with the center; nil for a stranger
+	opts   func(now time.Time) readertest.Options
+	after  func(*readertest.Card)
+}
+
+func demoCardSpecs() []demoCardSpec {
 	people := centertest.DemoPeople()
-	var wg sync.WaitGroup
-	for _, k := range append([]int{1001, 1002, 1003, 1101}, demoKeyIndexes(len(people)+3)...) { // 100x: readertest defaults
-		wg.Add(1)
-		go func() { defer wg.Done(); readertest.Key(k) }()
-	}
-	wg.Wait()
-	signCA, err := readertest.NewCAWithKey(now, true, readertest.Key(1101))
-	if err != nil {
-		return nil, err
-	}
-	pki := &readertest.PKI{Auth: d.center.PKI().AuthCA, Sign: signCA}
-	var cards []demoCard
-	add := func(label string, p *centertest.DemoPerson, o readertest.Options) error {
-		o.PKI = pki
-		o.AuthKey = readertest.Key(demoKeyIndexes(len(cards) + 1)[len(cards)]) // every card its own authentication key
-		if p != nil {
-			r := p.Resident
-			o.Holder = readertest.Holder{Name: r.Name, Address: r.Address, BirthDate: strings.ReplaceAll(r.Birth, "-", ""), Sex: r.Sex}
-		}
-		vc, err := readertest.NewCard(o)
-		if err != nil {
-			return fmt.Errorf("%s: %w", label, err)
-		}
-		vc.Remove() // cards start in the resident's hand
-		if p != nil {
-			if err := d.center.AddDemoPerson(ctx, *p, vc.AuthCert()); err != nil {
-				return err
-			}
-		}
-		cards = append(cards, demoCard{label: label, card: vc})
-		return nil
-	}
+	var specs []demoCardSpec
+	none := func(time.Time) readertest.Options { return readertest.Options{} }
 	for i := range people {
 		p := people[i]
 		label := strings.ReplaceAll(p.Resident.Name, "　", " ")
 		if p.Revoked {
 			label += " (suspended)"
 		}
-		if err := add(label, &p, readertest.Options{}); err != nil {
-			return nil, err
-		}
+		specs = append(specs, demoCardSpec{label: label, person: &p, opts: none})
 	}
 	first := people[0]
-	if err := add("expired certificate", &first, readertest.Options{NotBefore: now.AddDate(-5, 0, -1), NotAfter: now.AddDate(0, 0, -1)}); err != nil {
-		return nil, err
-	}
-	if err := add("PIN locked", nil, readertest.Options{}); err != nil {
-		return nil, err
-	}
-	cards[len(cards)-1].card.SetTriesLeft(readertest.PINAuth, 0)
-	if err := add("old juki card", nil, readertest.Options{Token: reader.TokenJukiCard, ATR: readertest.ATRJuki}); err != nil {
-		return nil, err
-	}
-	return cards, nil
+	specs = append(specs,
+		demoCardSpec{label: "expired certificate", person: &first, opts: func(now time.Time) readertest.Options {
+			return readertest.Options{NotBefore: now.AddDate(-5, 0, -1), NotAfter: now.AddDate(0, 0, -1)}
+		}},
+		demoCardSpec{label: "PIN locked", opts: none, after: func(c *readertest.Card) { c.SetTriesLeft(readertest.PINAuth, 0) }},
+		demoCardSpec{label: "old juki card", opts: func(time.Time) readertest.Options {
+			return readertest.Options{Token: reader.TokenJukiCard, ATR: readertest.ATRJuki}
+		}},
+	)
+	return specs
 }
 
-// demoKeyIndexes are the readertest key-pool indexes of the first n demo cards.
+// demoKeyIndexes are the readertest key-pool indexes of the first n demo cards (every card
+// its own authentication key).
 func demoKeyIndexes(n int) []int {
 	out := make([]int, n)
 	for i := range out {
@@ -192,17 +189,106 @@ func demoKeyIndexes(n int) []int {
 	return out
 }
 
-// toggleCard places the selected card on the reader, or takes the placed one away.
+// prepareCards makes the cards in order, each made ready (d.cards[i].card set and
+// d.ready[i] closed) as soon as it exists. Key generation runs on every core, in the
+// order the cards need the keys.
+func (d *demo) prepareCards(ctx context.Context, specs []demoCardSpec) {
+	keys := append([]int{1101, 1001, 1002, 1003}, demoKeyIndexes(len(specs))...) // 1101: sign CA; 100x: readertest defaults
+	next := make(chan int, len(keys))
+	for _, k := range keys {
+		next <- k
+	}
+	close(next)
+	for w := 0; w < runtime.GOMAXPROCS(0); w++ {
+		go func() {
+			for k := range next {
+				if ctx.Err() != nil {
+					return
+				}
+				readertest.Key(k)
+			}
+		}()
+	}
+	now := time.Now()
+	signCA, err := readertest.NewCAWithKey(now, true, readertest.Key(1101))
+	if err != nil {
+		d.log.Error("demo cards", "err", err)
+		return
+	}
+	pki := &readertest.PKI{Auth: d.center.PKI().AuthCA, Sign: signCA}
+	idx := demoKeyIndexes(len(specs))
+	for i, sp := range specs {
+		if ctx.Err() != nil {
+			return
+		}
+		o := sp.opts(now)
+		o.PKI = pki
+		o.AuthKey = readertest.Key(idx[i])
+		if p := sp.person; p != nil {
+			r := p.Resident
+			o.Holder = readertest.Holder{Name: r.Name, Address: r.Address, BirthDate: strings.ReplaceAll(r.Birth, "-", ""), Sex: r.Sex}
+		}
+		vc, err := readertest.NewCard(o)
+		if err == nil && sp.person != nil {
+			err = d.center.AddDemoPerson(ctx, *sp.person, vc.AuthCert())
+		}
+		if err != nil {
+			d.log.Error("demo card", "card", sp.label, "err", err)
+			return
+		}
+		vc.Remove() // cards start in the resident's hand
+		if sp.after != nil {
+			sp.after(vc)
+		}
+		d.mu.Lock()
+		d.cards[i].card = vc
+		d.mu.Unlock()
+		close(d.ready[i])
+	}
+	// Key generation left garbage several times the size of what stays: give it back to
+	// the system rather than holding it for the rest of the demo.
+	debug.FreeOSMemory()
+	d.log.Info("demo cards ready", "cards", len(specs))
+}
+
+// toggleCard places the selected card on the reader, or takes the placed one away. A card
+// still being made is placed as soon as it is ready, unless F2 is pressed again first.
 func (d *demo) toggleCard() {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	c := d.cards[d.current].card
 	if d.placed {
-		c.Remove()
+		d.cards[d.current].card.Remove()
 		d.placed = false
 		d.engine.CardRemoved()
 		return
 	}
+	if d.pending {
+		d.pending = false // changed their mind before the card was ready
+		return
+	}
+	i := d.current
+	if d.cards[i].card == nil {
+		d.pending = true
+		go func() {
+			select {
+			case <-d.ready[i]:
+			case <-d.stop:
+				return
+			}
+			d.mu.Lock()
+			defer d.mu.Unlock()
+			if d.pending && d.current == i {
+				d.pending = false
+				d.placeLocked()
+			}
+		}()
+		return
+	}
+	d.placeLocked()
+}
+
+func (d *demo) placeLocked() {
+	c := d.cards[d.current].card
 	c.Insert() // a fresh power-up: nothing selected, no PIN verified
 	d.placed = true
 	d.engine.CardInserted(reader.New(c)) // a fresh session object for every insertion
@@ -212,7 +298,7 @@ func (d *demo) toggleCard() {
 func (d *demo) nextCard() bool {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if d.placed {
+	if d.placed || d.pending {
 		return false
 	}
 	d.current = (d.current + 1) % len(d.cards)
@@ -241,6 +327,11 @@ func (d *demo) technicianBar(quit func()) []screens.TechAction {
 }
 
 func (d *demo) close() {
+	if d.cancelCards != nil {
+		d.cancelCards()
+		close(d.stop)
+		<-d.prepared
+	}
 	if d.store != nil {
 		d.store.Close()
 	}

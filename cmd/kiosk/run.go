@@ -7,10 +7,13 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"sync"
 	"sync/atomic"
 
 	"github.com/gdamore/tcell/v2"
+	"golang.org/x/term"
 
 	"madoguchi/config"
 	"madoguchi/kiosk"
@@ -38,7 +41,13 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "kiosk run: %v\n", err)
 		return 1
 	}
-	log := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: cfg.Kiosk.LogLevel})).With("kiosk", cfg.Kiosk.ID)
+	logOut, closeLog, err := runLogOutput(cfg, stderr)
+	if err != nil {
+		fmt.Fprintf(stderr, "kiosk run: %v\n", err)
+		return 1
+	}
+	defer closeLog()
+	log := slog.New(newLogHandler(logOut, cfg.Kiosk.LogLevel, os.Getenv)).With("kiosk", cfg.Kiosk.ID)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 
@@ -72,6 +81,7 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	defer prn.Close()
 	opts := engineOptions(cfg, client)
 	opts.Store, opts.Printer, opts.Logger = queueStore{store}, prn, log.With("part", "engine")
+	opts.Technician = newTechnician(cfg, prn)
 	eng, err := kiosk.New(opts)
 	if err != nil {
 		log.Error("start", "err", err)
@@ -102,6 +112,13 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		case <-ctx.Done():
 		}
 	}()
+	go serveSystemd(ctx, eng, store, log.With("part", "systemd"))
+	go func() {
+		src := statusSources{Engine: eng, Store: store, Printer: prn}
+		if err := serveStatus(ctx, cfg, src, log.With("part", "status")); err != nil {
+			log.Warn("status endpoint", "err", err)
+		}
+	}()
 	log.Info("kiosk running", "version", version, "commit", commit)
 	uiErr := screens.Run(ctx, scr, eng, screens.Options{})
 	scr.Fini()
@@ -115,6 +132,24 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	return 0
+}
+
+// runLogOutput is where `kiosk run` logs: stderr, unless stderr is the terminal the
+// screen is drawn on (a technician starting the kiosk by hand), where log lines would
+// scribble over the resident's screen; then they go to kiosk.log beside the queue.
+// Under systemd, stderr is the journal (systemd-cat).
+func runLogOutput(cfg *config.Config, stderr io.Writer) (io.Writer, func(), error) {
+	f, ok := stderr.(*os.File)
+	if !ok || !term.IsTerminal(int(f.Fd())) {
+		return stderr, func() {}, nil
+	}
+	path := filepath.Join(filepath.Dir(cfg.Queue.Path), "kiosk.log")
+	lf, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		return nil, nil, fmt.Errorf("log file (stderr is the screen): %w", err)
+	}
+	fmt.Fprintf(stderr, "kiosk run: logging to %s\n", path)
+	return lf, func() { lf.Close() }, nil
 }
 
 // cardEngine is what watchCards drives.

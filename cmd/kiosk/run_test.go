@@ -3,9 +3,14 @@ package main
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
+	"net"
+	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -43,45 +48,73 @@ client_key = "kiosk.key"
 
 [queue]
 path = "kiosk.db"
+
+[status]
+listen = "%s"
 `
+
+// runRig is what `kiosk run` needs around it in tests and the footprint benchmark: a
+// private pcscd with the virtual reader, the reference center on loopback, the kiosk's
+// TLS files and configuration in a folder, and a card issued to a demo resident.
+type runRig struct {
+	host       *pcschost.Host
+	center     *centertest.Center
+	card       *readertest.Card
+	dir        string
+	cfgPath    string
+	statusAddr string
+}
+
+func newRunRig(tb testing.TB) *runRig {
+	tb.Helper()
+	ctx := context.Background()
+	r := &runRig{host: pcschost.Start(tb), dir: tb.TempDir()}
+	c, err := centertest.New(ctx, centertest.Options{})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { c.Close() })
+	r.center = c
+	if err := c.PKI().WriteKioskFiles(r.dir, "run-kiosk-1"); err != nil {
+		tb.Fatal(err)
+	}
+	if err := os.Mkdir(filepath.Join(r.dir, "printed"), 0o700); err != nil {
+		tb.Fatal(err)
+	}
+	r.statusAddr = freeLoopbackAddr(tb)
+	r.cfgPath = filepath.Join(r.dir, "kiosk.toml")
+	if err := os.WriteFile(r.cfgPath, []byte(fmt.Sprintf(runTestConfig, c.URL(), r.statusAddr)), 0o600); err != nil {
+		tb.Fatal(err)
+	}
+	signCA, err := readertest.NewCAWithKey(time.Now(), true, readertest.Key(1101))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	r.card, err = readertest.NewCard(readertest.Options{PKI: &readertest.PKI{Auth: c.PKI().AuthCA, Sign: signCA}, AuthKey: readertest.Key(3100)})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if err := c.AddDemoPerson(ctx, centertest.DemoPeople()[0], r.card.AuthCert()); err != nil {
+		tb.Fatal(err)
+	}
+	return r
+}
 
 // TestRunWithRealReader runs `kiosk run` from a configuration file in a real terminal,
 // with the card placed in a reader of a private pcscd (through vpcd) and the reference
 // center on loopback: the appliance path end to end, nothing in-process but the center.
+// The technician's status endpoint answers from the running kiosk.
 func TestRunWithRealReader(t *testing.T) {
-	ctx := context.Background()
-	h := pcschost.Start(t)
-	dir := t.TempDir()
-	c, err := centertest.New(ctx, centertest.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	if err := c.PKI().WriteKioskFiles(dir, "run-kiosk-1"); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Mkdir(filepath.Join(dir, "printed"), 0o700); err != nil {
-		t.Fatal(err)
-	}
-	cfgPath := filepath.Join(dir, "kiosk.toml")
-	if err := os.WriteFile(cfgPath, []byte(fmt.Sprintf(runTestConfig, c.URL())), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	signCA, err := readertest.NewCAWithKey(time.Now(), true, readertest.Key(1101))
-	if err != nil {
-		t.Fatal(err)
-	}
-	vc, err := readertest.NewCard(readertest.Options{PKI: &readertest.PKI{Auth: c.PKI().AuthCA, Sign: signCA}, AuthKey: readertest.Key(3100)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := c.AddDemoPerson(ctx, centertest.DemoPeople()[0], vc.AuthCert()); err != nil {
-		t.Fatal(err)
-	}
+	r := newRunRig(t)
+	h, dir, cfgPath, statusAddr, vc := r.host, r.dir, r.cfgPath, r.statusAddr, r.card
 
 	// The child inherits PCSCLITE_CSOCK_NAME, which pcschost set for this process.
 	s := startTmux(t, []string{"KIOSK_TEST_MAIN=run -config " + cfgPath}, os.Args[0])
 	s.waitFor("画面にタッチしてください")
+	st := getStatus(t, statusAddr, http.StatusOK)
+	if !st.Healthy || st.KioskID != "run-kiosk-1" || st.Screen != "idle" || st.Queue == nil {
+		t.Fatalf("status of the idle kiosk: %+v", st)
+	}
 	s.keys("Enter")
 	s.waitFor("住民票の写し")
 	s.keys("1")
@@ -92,6 +125,16 @@ func TestRunWithRealReader(t *testing.T) {
 		t.Fatal(err)
 	}
 	s.waitFor("入力できる残り回数：3回")
+	// The endpoint answers from a cache of at most 2 s; the session shows within that.
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(200 * time.Millisecond) {
+		st := getStatus(t, statusAddr, http.StatusOK)
+		if st.Screen == "pin" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("status during the PIN entry: %+v", st)
+		}
+	}
 	s.keys("9", "9", "9", "9", "Enter") // wrong PIN first: one try spent, shown
 	s.waitFor("残り回数：2回")
 	s.keys("1", "2", "3", "4", "Enter")
@@ -123,7 +166,54 @@ func TestRunWithRealReader(t *testing.T) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+	// stderr is the screen here, so the log went to kiosk.log beside the queue; it has
+	// the session but neither PIN that was typed.
+	logText, err := os.ReadFile(filepath.Join(dir, "kiosk.log"))
+	if err != nil || !strings.Contains(string(logText), `"msg":"kiosk running"`) {
+		t.Fatalf("kiosk.log: %v\n%s", err, logText)
+	}
+	if pin := regexp.MustCompile(`(^|[^0-9A-Za-z])(1234|9999)([^0-9A-Za-z]|$)`).FindString(string(logText)); pin != "" {
+		t.Fatalf("kiosk.log holds a PIN (%q)", pin)
+	}
+	if strings.Contains(s.screen(), `"level"`) {
+		t.Fatalf("log lines on the screen:\n%s", s.screen())
+	}
 	if vc.TriesLeft(readertest.PINAuth) != 3 || vc.MyNumberAccesses() != 0 {
 		t.Fatalf("card after the session: tries %d, my number accesses %d", vc.TriesLeft(readertest.PINAuth), vc.MyNumberAccesses())
+	}
+}
+
+// freeLoopbackAddr is a loopback address with a port nobody listens on right now.
+func freeLoopbackAddr(t testing.TB) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+// getStatus reads the running kiosk's status endpoint, waiting for it to listen.
+func getStatus(t *testing.T, addr string, wantCode int) statusAnswer {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		resp, err := http.Get("http://" + addr + "/status")
+		if err == nil {
+			defer resp.Body.Close()
+			var st statusAnswer
+			if err := json.NewDecoder(resp.Body).Decode(&st); err != nil {
+				t.Fatalf("status body: %v", err)
+			}
+			if resp.StatusCode != wantCode {
+				t.Fatalf("status code %d, want %d: %+v", resp.StatusCode, wantCode, st)
+			}
+			return st
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("status endpoint %s: %v", addr, err)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }

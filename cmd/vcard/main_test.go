@@ -70,12 +70,14 @@ func TestVcardAgainstPcscd(t *testing.T) {
 	args := []string{"-addr", "127.0.0.1:" + strconv.Itoa(h.Port), "-pki", pkiDir, "-state", state,
 		"-auth-pin", "2468", "-log"}
 
-	start := func() (stop func(), out *syncBuf) {
+	// The first start makes the PKI folder's RSA keys (seconds each under qemu-arm), so
+	// its wait for the card is longer; a restart reuses the folder.
+	start := func(wait time.Duration) (stop func(), out *syncBuf) {
 		out = &syncBuf{}
 		ctx, cancel := context.WithCancel(context.Background())
 		done := make(chan error, 1)
 		go func() { done <- run(ctx, args, out) }()
-		if err := h.WaitPresence(0, true, 10*time.Second); err != nil {
+		if err := h.WaitPresence(0, true, wait); err != nil {
 			cancel()
 			t.Fatalf("%v\nvcard output:\n%s", err, out)
 		}
@@ -90,7 +92,7 @@ func TestVcardAgainstPcscd(t *testing.T) {
 		}, out
 	}
 
-	stop, out := start()
+	stop, out := start(2 * time.Minute)
 	// SIGUSR1 / SIGUSR2 take the card out and put it back (run has installed its handler
 	// before the card could be reported present).
 	for _, step := range []struct {
@@ -149,7 +151,7 @@ func TestVcardAgainstPcscd(t *testing.T) {
 	}
 
 	// Restart: same certificate, counter still 2, chains to the CA in the folder.
-	stop, _ = start()
+	stop, _ = start(10 * time.Second)
 	defer stop()
 	card, err = ctx.Connect(h.ReaderName(0), scard.ShareShared, scard.ProtocolAny)
 	if err != nil {
