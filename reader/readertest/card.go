@@ -748,26 +748,29 @@ func (c *Card) anyVerified(pins []PINRef) bool {
 	return false
 }
 
-func (c *Card) currentPIN() (PINRef, []byte) {
+// pinCommand starts a VERIFY (P1 00) or CHANGE REFERENCE DATA (P1 01): it checks P1 P2 and
+// that a PIN file is selected, and counts a command on 照合番号A as a My Number access. It
+// returns the selected PIN, or the answer to send when the command cannot go on.
+func (c *Card) pinCommand(cmd reader.Command, p1 byte) (PINRef, []byte) {
 	switch {
+	case cmd.P1 != p1 || cmd.P2 != 0x80:
+		return 0, sw(reader.SWIncorrectP1P2)
 	case c.curEF == nil:
 		return 0, sw(reader.SWCommandNotAllowed)
 	case c.curEF.kind != efPIN:
 		return 0, sw(reader.SWFileIncompatible)
 	}
-	return c.curEF.pin, nil
+	p := c.curEF.pin
+	if p == PINTextA {
+		c.myNumberHit++
+	}
+	return p, nil
 }
 
 func (c *Card) verify(cmd reader.Command) []byte {
-	if cmd.P1 != 0x00 || cmd.P2 != 0x80 {
-		return sw(reader.SWIncorrectP1P2)
-	}
-	p, bad := c.currentPIN()
+	p, bad := c.pinCommand(cmd, 0x00)
 	if bad != nil {
 		return bad
-	}
-	if p == PINTextA {
-		c.myNumberHit++
 	}
 	st := &c.pins[p]
 	if len(cmd.Data) == 0 { // counter read: never spends a try, 63Cx even when verified
@@ -789,16 +792,11 @@ func (c *Card) verify(cmd reader.Command) []byte {
 	return sw(reader.StatusWord(0x63C0 | st.left))
 }
 
+// changeRef replaces a PIN verified in this session; the tries counter is not involved.
 func (c *Card) changeRef(cmd reader.Command) []byte {
-	if cmd.P1 != 0x01 || cmd.P2 != 0x80 {
-		return sw(reader.SWIncorrectP1P2)
-	}
-	p, bad := c.currentPIN()
+	p, bad := c.pinCommand(cmd, 0x01)
 	if bad != nil {
 		return bad
-	}
-	if p == PINTextA {
-		c.myNumberHit++
 	}
 	if !c.verified[p] {
 		return sw(reader.SWSecurityNotSatisfied)

@@ -412,14 +412,24 @@ func TestTextAPConsistent(t *testing.T) {
 	if c.MyNumberAccesses() != 0 {
 		t.Errorf("reading the 4 info counted %d My Number accesses", c.MyNumberAccesses())
 	}
-	// Tampering is detected; a foreign J-LIS key is refused.
+	// Tampering is detected; a foreign J-LIS key is refused; a cut file is a bad card.
 	bad := append([]byte(nil), efs[0]...)
 	bad[len(bad)-1] ^= 1
-	if _, err := VerifyTextAttrs(bad, efs[1], efs[2], c.JLISPublicKey()); err == nil {
-		t.Error("tampered 4 info verified")
-	}
-	if _, err := VerifyTextAttrs(efs[0], efs[1], efs[2], &Key(0).PublicKey); err == nil {
-		t.Error("foreign J-LIS key accepted")
+	for _, tc := range []struct {
+		name               string
+		attrs, sig, cvCert []byte
+		jlis               *rsa.PublicKey
+		want               error
+	}{
+		{"tampered 4 info", bad, efs[1], efs[2], c.JLISPublicKey(), reader.ErrSignatureInvalid},
+		{"foreign J-LIS key", efs[0], efs[1], efs[2], &Key(0).PublicKey, reader.ErrSignatureInvalid},
+		{"cut signature block", efs[0], efs[1][:100], efs[2], c.JLISPublicKey(), reader.ErrBadCard},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if _, err := VerifyTextAttrs(tc.attrs, tc.sig, tc.cvCert, tc.jlis); !errors.Is(err, tc.want) {
+				t.Errorf("VerifyTextAttrs = %v, want %v", err, tc.want)
+			}
+		})
 	}
 }
 

@@ -53,10 +53,11 @@
 // (Card.TextAPPublicKey). EF 0004 = 7F 21 { 5F 4E issuer id 16 B ‖ subject id 16 B ‖ 82 e ‖
 // 81 n, 5F 37 signature } = 568 bytes (layout fact; ASSUMED: tags 82/81 for e/n and 5F37 =
 // RSASSA-PKCS1-v1_5 SHA-256 by the test J-LIS key (Card.JLISPublicKey) over the whole 5F4E
-// TLV). VerifyTextAttrs is the reference verifier of this encoding. EF 0005 = FF 40 { DF41
-// 01 00 00 00, DF42 key id }. PINs: 0011 (4 digits, 3 tries) opens 0001, 0002, 0003;
-// 照合番号A 0014 (= the My Number) opens 0001; 照合番号B 0015 (birth YYMMDD + expiry year +
-// security code) opens 0002. The visual and 住基 APs can be selected but hold no EFs.
+// TLV). VerifyTextAttrs checks files in this encoding with the reader's own verifier
+// (reader.Card.ReadFourFacts). EF 0005 = FF 40 { DF41 01 00 00 00, DF42 key id }. PINs:
+// 0011 (4 digits, 3 tries) opens 0001, 0002, 0003; 照合番号A 0014 (= the My Number) opens
+// 0001; 照合番号B 0015 (birth YYMMDD + expiry year + security code) opens 0002. The visual
+// and 住基 APs can be selected but hold no EFs.
 //
 // Invariant for the kiosk's tests: Card.MyNumberAccesses counts every SELECT of text-AP EF
 // 0001 and every VERIFY/CHANGE on 照合番号A, answered or not; the kiosk must leave it at 0.

@@ -136,41 +136,20 @@ func newCAWithKey(now time.Time, ou string, key *rsa.PrivateKey) (*CA, error) {
 }
 
 // IssueAuth issues a user-authentication certificate (利用者証明用電子証明書) for pub:
-// subject CN=<opaque 20-character id>, C=JP, keyUsage digitalSignature.
+// subject CN=<opaque 20-character id>, C=JP, keyUsage digitalSignature, extKeyUsage
+// clientAuth.
 func (ca *CA) IssueAuth(pub *rsa.PublicKey, notBefore, notAfter time.Time) (*x509.Certificate, error) {
-	id, err := opaqueID(20)
-	if err != nil {
-		return nil, err
-	}
-	subject, err := asn1.Marshal(pkix.RDNSequence{rdn(oidCountry, "JP"), rdn(oidCN, id)})
-	if err != nil {
-		return nil, fmt.Errorf("readertest: issue auth subject: %w", err)
-	}
-	serial, err := randomSerial()
-	if err != nil {
-		return nil, err
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber:       serial,
-		RawSubject:         subject,
-		NotBefore:          notBefore.UTC().Truncate(time.Second),
-		NotAfter:           notAfter.UTC().Truncate(time.Second),
-		KeyUsage:           x509.KeyUsageDigitalSignature,
-		ExtKeyUsage:        []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
-		PolicyIdentifiers:  []asn1.ObjectIdentifier{oidPolicyAuth},
-		SignatureAlgorithm: x509.SHA256WithRSA,
-	}
-	cert, err := create(tmpl, ca.Cert, pub, ca.Key)
-	if err != nil {
-		return nil, fmt.Errorf("readertest: issue auth: %w", err)
-	}
-	return cert, nil
+	return ca.issue("auth", pub, notBefore, notAfter, &x509.Certificate{
+		KeyUsage:          x509.KeyUsageDigitalSignature,
+		ExtKeyUsage:       []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
+		PolicyIdentifiers: []asn1.ObjectIdentifier{oidPolicyAuth},
+	})
 }
 
 // IssueSign issues a signature certificate (署名用電子証明書) for pub carrying the holder's
 // facts as otherName entries of subjectAltName (OIDs 1.2.392.200149.8.5.5.1..6, value
 // [0] EXPLICIT UTF8String; birth date as EYYYYMMDD), keyUsage digitalSignature +
-// nonRepudiation.
+// nonRepudiation. Its subject is shaped like IssueAuth's.
 func (ca *CA) IssueSign(pub *rsa.PublicKey, h Holder, notBefore, notAfter time.Time) (*x509.Certificate, error) {
 	if err := h.Validate(); err != nil {
 		return nil, err
@@ -183,32 +162,38 @@ func (ca *CA) IssueSign(pub *rsa.PublicKey, h Holder, notBefore, notAfter time.T
 	if err != nil {
 		return nil, err
 	}
+	return ca.issue("sign", pub, notBefore, notAfter, &x509.Certificate{
+		KeyUsage:          x509.KeyUsageDigitalSignature | x509.KeyUsageContentCommitment,
+		PolicyIdentifiers: []asn1.ObjectIdentifier{oidPolicySign},
+		ExtraExtensions:   []pkix.Extension{{Id: oidSAN, Value: san}},
+	})
+}
+
+// issue completes tmpl, which states what one kind of user certificate adds (key usage,
+// policies, extensions), with what every user certificate shares — a random serial, subject
+// C=JP, CN=<opaque 20-character id>, validity notBefore..notAfter truncated to the second,
+// sha256WithRSA — and signs it with the CA for pub. kind ("auth", "sign") names the
+// certificate in errors. The real sign profile's subject is not in our sources (§11 item 5);
+// both kinds use the auth one.
+func (ca *CA) issue(kind string, pub *rsa.PublicKey, notBefore, notAfter time.Time, tmpl *x509.Certificate) (*x509.Certificate, error) {
 	id, err := opaqueID(20)
 	if err != nil {
 		return nil, err
 	}
-	// The real profile's subject is not in our sources (§11 item 5); we mirror the auth one.
 	subject, err := asn1.Marshal(pkix.RDNSequence{rdn(oidCountry, "JP"), rdn(oidCN, id)})
 	if err != nil {
-		return nil, fmt.Errorf("readertest: issue sign subject: %w", err)
+		return nil, fmt.Errorf("readertest: issue %s subject: %w", kind, err)
 	}
-	serial, err := randomSerial()
-	if err != nil {
+	if tmpl.SerialNumber, err = randomSerial(); err != nil {
 		return nil, err
 	}
-	tmpl := &x509.Certificate{
-		SerialNumber:       serial,
-		RawSubject:         subject,
-		NotBefore:          notBefore.UTC().Truncate(time.Second),
-		NotAfter:           notAfter.UTC().Truncate(time.Second),
-		KeyUsage:           x509.KeyUsageDigitalSignature | x509.KeyUsageContentCommitment,
-		PolicyIdentifiers:  []asn1.ObjectIdentifier{oidPolicySign},
-		ExtraExtensions:    []pkix.Extension{{Id: oidSAN, Value: san}},
-		SignatureAlgorithm: x509.SHA256WithRSA,
-	}
+	tmpl.RawSubject = subject
+	tmpl.NotBefore = notBefore.UTC().Truncate(time.Second)
+	tmpl.NotAfter = notAfter.UTC().Truncate(time.Second)
+	tmpl.SignatureAlgorithm = x509.SHA256WithRSA
 	cert, err := create(tmpl, ca.Cert, pub, ca.Key)
 	if err != nil {
-		return nil, fmt.Errorf("readertest: issue sign: %w", err)
+		return nil, fmt.Errorf("readertest: issue %s: %w", kind, err)
 	}
 	return cert, nil
 }

@@ -1,7 +1,7 @@
 package readertest
 
 import (
-	"bytes"
+	"context"
 	"crypto"
 	"crypto/rsa"
 	"crypto/sha256"
@@ -9,6 +9,8 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+
+	"madoguchi/reader"
 )
 
 // Identifiers carried in the card-verifiable certificate of EF 0004 (16 bytes each).
@@ -98,154 +100,25 @@ type TextAttrs struct {
 }
 
 // VerifyTextAttrs checks EF 0002 (4 info) against EF 0003 (signature block) and EF 0004
-// (CV certificate) using only the J-LIS public key, following this package's assumptions
-// (doc.go), and returns the facts. My Number hash DF31 is taken as is: the check never needs
-// EF 0001. It is the reference verifier for our encoding.
+// (CV certificate) using only the J-LIS public key, and returns the facts. It does not
+// verify by itself: it serves the three files from a throwaway card that holds nothing else
+// (no EF 0001; DF31 is taken as is) and runs the kiosk's own check,
+// reader.Card.ReadFourFacts, over it, so this package's encoding (doc.go) and the reader's
+// assumptions are checked against each other. Errors wrap reader.ErrBadCard or
+// reader.ErrSignatureInvalid.
 func VerifyTextAttrs(attrsEF, sigEF, certEF []byte, jlis *rsa.PublicKey) (TextAttrs, error) {
-	var a TextAttrs
-	// CV certificate → text-AP key.
-	cert, _, err := parseTLV(certEF)
-	if err != nil || !bytes.Equal(cert.tag, []byte{0x7F, 0x21}) {
-		return a, fmt.Errorf("readertest: cv certificate: %v", errOr(err, "not a 7F21 TLV"))
-	}
-	body, rest, err := parseTLV(cert.value)
-	if err != nil || !bytes.Equal(body.tag, []byte{0x5F, 0x4E}) {
-		return a, fmt.Errorf("readertest: cv certificate body: %v", errOr(err, "no 5F4E"))
-	}
-	cvSig, _, err := parseTLV(rest)
-	if err != nil || !bytes.Equal(cvSig.tag, []byte{0x5F, 0x37}) {
-		return a, fmt.Errorf("readertest: cv certificate signature: %v", errOr(err, "no 5F37"))
-	}
-	d := sha256.Sum256(cert.value[:len(cert.value)-len(rest)])
-	if err := rsa.VerifyPKCS1v15(jlis, crypto.SHA256, d[:], cvSig.value); err != nil {
-		return a, fmt.Errorf("readertest: cv certificate: %w", err)
-	}
-	if len(body.value) < 32 {
-		return a, errors.New("readertest: cv certificate: short body")
-	}
-	eT, rest, err := parseTLV(body.value[32:])
-	if err != nil || !bytes.Equal(eT.tag, []byte{0x82}) {
-		return a, fmt.Errorf("readertest: cv certificate exponent: %v", errOr(err, "no 82"))
-	}
-	nT, _, err := parseTLV(rest)
-	if err != nil || !bytes.Equal(nT.tag, []byte{0x81}) || len(eT.value) > 4 {
-		return a, fmt.Errorf("readertest: cv certificate modulus: %v", errOr(err, "no 81"))
-	}
-	textPub := &rsa.PublicKey{N: new(big.Int).SetBytes(nT.value), E: int(new(big.Int).SetBytes(eT.value).Int64())}
-
-	// 4 info and its hash.
-	attrs, _, err := parseTLV(attrsEF)
-	if err != nil || !bytes.Equal(attrs.tag, []byte{0xFF, 0x20}) {
-		return a, fmt.Errorf("readertest: 4 info: %v", errOr(err, "not an FF20 TLV"))
-	}
-	end := attrs.hdr + len(attrs.value) // end of the FF20 TLV
-	p := attrs.value
-	var off0 = -1
-	for len(p) > 0 {
-		item, r, err := parseTLV(p)
-		if err != nil {
-			return a, fmt.Errorf("readertest: 4 info: %w", err)
-		}
-		switch string(item.tag) {
-		case "\xDF\x21":
-			if len(item.value) < 2 {
-				return a, errors.New("readertest: 4 info: short offsets")
-			}
-			off0 = int(binary.BigEndian.Uint16(item.value))
-		case "\xDF\x22":
-			a.Name = string(item.value)
-		case "\xDF\x23":
-			a.Address = string(item.value)
-		case "\xDF\x24":
-			a.BirthDate = string(item.value)
-		case "\xDF\x25":
-			a.Sex = string(item.value)
-		}
-		p = r
-	}
-	if off0 < 0 || off0 > end {
-		return a, errors.New("readertest: 4 info: bad offsets header")
-	}
-	h2 := sha256.Sum256(attrsEF[off0:end])
-
-	// Signature block.
-	blk, _, err := parseTLV(sigEF)
-	if err != nil || !bytes.Equal(blk.tag, []byte{0xFF, 0x30}) {
-		return a, fmt.Errorf("readertest: signature block: %v", errOr(err, "not an FF30 TLV"))
-	}
-	var h1, h2card, sig []byte
-	for p := blk.value; len(p) > 0; {
-		item, r, err := parseTLV(p)
-		if err != nil {
-			return a, fmt.Errorf("readertest: signature block: %w", err)
-		}
-		switch string(item.tag) {
-		case "\xDF\x31":
-			h1 = item.value
-		case "\xDF\x32":
-			h2card = item.value
-		case "\xDF\x33":
-			sig = item.value
-		}
-		p = r
-	}
-	if !bytes.Equal(h2card, h2[:]) {
-		return a, errors.New("readertest: 4 info hash does not match DF32")
-	}
-	if err := rsa.VerifyPKCS1v15(textPub, crypto.SHA256, textSigDigest(h1, h2card), sig); err != nil {
-		return a, fmt.Errorf("readertest: signature block: %w", err)
-	}
-	return a, nil
-}
-
-func errOr(err error, msg string) error {
+	const pin = "0000" // the throwaway card's text PIN
+	c := &Card{presence: make(chan struct{})}
+	c.pins[PINText] = newPIN(pin, 0, 3)
+	c.files = map[app]map[uint16]*efile{apText: fileMap(
+		&efile{fid: reader.FIDTextAttrs, data: attrsEF, read: []PINRef{PINText}},
+		&efile{fid: reader.FIDTextSignature, data: sigEF, read: []PINRef{PINText}},
+		&efile{fid: reader.FIDTextCert, data: certEF},
+		&efile{fid: reader.FIDTextPIN, kind: efPIN, pin: PINText},
+	)}
+	f, err := reader.New(c).ReadFourFacts(context.Background(), []byte(pin), jlis)
 	if err != nil {
-		return err
+		return TextAttrs{}, fmt.Errorf("readertest: verify text attrs: %w", err)
 	}
-	return errors.New(msg)
-}
-
-type tlvItem struct {
-	tag, value []byte
-	hdr        int // bytes of tag + length
-}
-
-// parseTLV reads one BER TLV (tags of 1..3 bytes, lengths up to 82 xx xx).
-func parseTLV(b []byte) (tlvItem, []byte, error) {
-	if len(b) < 2 {
-		return tlvItem{}, nil, errors.New("truncated tlv")
-	}
-	i := 1
-	if b[0]&0x1F == 0x1F {
-		for i < len(b) && b[i]&0x80 != 0 {
-			i++
-		}
-		i++
-	}
-	if i >= len(b) || i > 3 {
-		return tlvItem{}, nil, errors.New("bad tlv tag")
-	}
-	tag := b[:i]
-	n := int(b[i])
-	i++
-	switch {
-	case n == 0x81:
-		if i+1 > len(b) {
-			return tlvItem{}, nil, errors.New("truncated tlv length")
-		}
-		n = int(b[i])
-		i++
-	case n == 0x82:
-		if i+2 > len(b) {
-			return tlvItem{}, nil, errors.New("truncated tlv length")
-		}
-		n = int(b[i])<<8 | int(b[i+1])
-		i += 2
-	case n > 0x80:
-		return tlvItem{}, nil, errors.New("unsupported tlv length")
-	}
-	if i+n > len(b) {
-		return tlvItem{}, nil, errors.New("tlv value runs past the data")
-	}
-	return tlvItem{tag: tag, value: b[i : i+n], hdr: i}, b[i+n:], nil
+	return TextAttrs(*f), nil
 }
