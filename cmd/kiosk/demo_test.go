@@ -8,11 +8,13 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	_ "github.com/mattn/go-sqlite3"
+	"github.com/rivo/uniseg"
 )
 
 // tmuxSession runs a command in a private tmux server (its own socket) sized like a kiosk.
@@ -43,6 +45,58 @@ func (s *tmuxSession) keys(keys ...string) {
 			s.t.Fatalf("send-keys %s: %v\n%s", k, err, out)
 		}
 	}
+}
+
+// padRows find the PIN pad's rows on the screen: each digit stands alone on its row.
+var padRows = []*regexp.Regexp{
+	regexp.MustCompile(`(?:^|\s)(1)\s+(2)\s+(3)(?:\s|$)`),
+	regexp.MustCompile(`(?:^|\s)(4)\s+(5)\s+(6)(?:\s|$)`),
+	regexp.MustCompile(`(?:^|\s)(7)\s+(8)\s+(9)(?:\s|$)`),
+	regexp.MustCompile(`訂正\s+(0)\s+全消去`),
+}
+
+// tapDigits taps the PIN pad's keys as a resident does on the touch screen: an xterm SGR
+// mouse press and release on each digit, so no digit passes as a keystroke.
+func (s *tmuxSession) tapDigits(digits string) {
+	s.t.Helper()
+	for _, d := range digits {
+		x, y := -1, -1
+		for row, line := range strings.Split(s.screen(), "\n") {
+			for _, re := range padRows {
+				m := re.FindStringSubmatchIndex(line)
+				for g := 1; m != nil && 2*g < len(m); g++ {
+					if line[m[2*g]:m[2*g+1]] == string(d) {
+						x, y = uniseg.StringWidth(line[:m[2*g]]), row
+					}
+				}
+			}
+		}
+		if x < 0 {
+			s.t.Fatalf("no key %c on the PIN pad:\n%s", d, s.screen())
+		}
+		for _, seq := range []string{fmt.Sprintf("\x1b[<0;%d;%dM", x+1, y+1), fmt.Sprintf("\x1b[<0;%d;%dm", x+1, y+1)} {
+			args := []string{"-L", s.socket, "send-keys", "-H"}
+			for _, b := range []byte(seq) {
+				args = append(args, fmt.Sprintf("%02x", b))
+			}
+			if out, err := exec.Command("tmux", args...).CombinedOutput(); err != nil {
+				s.t.Fatalf("tap %c: %v\n%s", d, err, out)
+			}
+		}
+	}
+}
+
+// pid is the process id of the command running in the session.
+func (s *tmuxSession) pid() int {
+	out, err := exec.Command("tmux", "-L", s.socket, "list-panes", "-F", "#{pane_pid}").Output()
+	if err != nil {
+		s.t.Fatalf("tmux list-panes: %v", err)
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(string(out)))
+	if err != nil {
+		s.t.Fatalf("tmux pane pid %q: %v", out, err)
+	}
+	return pid
 }
 
 func (s *tmuxSession) screen() string {

@@ -78,7 +78,7 @@ func BenchmarkFootprint(b *testing.B) {
 	b.Run("run", func(b *testing.B) {
 		r := newRunRig(b)
 		footprint(b, fi.Size(), []string{bin, "run", "-config", r.cfgPath}, nil, func(s *tmuxSession, send func(...string)) {
-			footprintSession(b, s, send, func() {
+			footprintSession(b, s, send, runRigPIN, func() {
 				if err := r.host.Insert(r.card); err != nil {
 					b.Fatal(err)
 				}
@@ -95,7 +95,7 @@ func BenchmarkFootprint(b *testing.B) {
 			return strings.Contains(string(log), "demo cards ready")
 		}
 		footprint(b, fi.Size(), []string{bin, "demo", "-dir", demoDir}, ready, func(s *tmuxSession, send func(...string)) {
-			footprintSession(b, s, send, func() { send("F2") })
+			footprintSession(b, s, send, "1234", func() { send("F2") })
 			send("F2", "F10")
 		})
 	})
@@ -164,8 +164,9 @@ func footprint(b *testing.B, binSize int64, command []string, ready func() bool,
 	b.ReportMetric(idleWrites/n, "idle-write-bytes/3s")
 }
 
-// footprintSession goes through one issuance of 住民票の写し; place puts the card down.
-func footprintSession(b *testing.B, s *tmuxSession, send func(...string), place func()) {
+// footprintSession goes through one issuance of 住民票の写し with the card's pin; place
+// puts the card down.
+func footprintSession(b *testing.B, s *tmuxSession, send func(...string), pin string, place func()) {
 	wait := func(text string) {
 		for deadline := time.Now().Add(20 * time.Second); !strings.Contains(s.screen(), text); time.Sleep(20 * time.Millisecond) {
 			if time.Now().After(deadline) {
@@ -179,7 +180,8 @@ func footprintSession(b *testing.B, s *tmuxSession, send func(...string), place 
 	wait("マイナンバーカードを置いてください")
 	place()
 	wait("入力できる残り回数")
-	send("1", "2", "3", "4", "Enter")
+	send(strings.Split(pin, "")...)
+	send("Enter")
 	wait("手数料")
 	send("Enter")
 	wait("カードと証明書をお取りください")

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -53,6 +54,11 @@ path = "kiosk.db"
 listen = "%s"
 `
 
+// runRigPIN and runRigWrongPIN are the rig card's PIN and the wrong one typed first:
+// digits unlikely to stand alone in a process's memory by chance, so the memory scan
+// finds only what the kiosk leaked.
+const runRigPIN, runRigWrongPIN = "7391", "8264"
+
 // runRig is what `kiosk run` needs around it in tests and the footprint benchmark: a
 // private pcscd with the virtual reader, the reference center on loopback, the kiosk's
 // TLS files and configuration in a folder, and a card issued to a demo resident.
@@ -90,7 +96,7 @@ func newRunRig(tb testing.TB) *runRig {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	r.card, err = readertest.NewCard(readertest.Options{PKI: &readertest.PKI{Auth: c.PKI().AuthCA, Sign: signCA}, AuthKey: readertest.Key(3100)})
+	r.card, err = readertest.NewCard(readertest.Options{PKI: &readertest.PKI{Auth: c.PKI().AuthCA, Sign: signCA}, AuthKey: readertest.Key(3100), AuthPIN: runRigPIN})
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -135,9 +141,13 @@ func TestRunWithRealReader(t *testing.T) {
 			t.Fatalf("status during the PIN entry: %+v", st)
 		}
 	}
-	s.keys("9", "9", "9", "9", "Enter") // wrong PIN first: one try spent, shown
+	// The PIN is tapped, as on the touch screen. (Typed on a keyboard, the digits would
+	// also stay in tcell's terminal input buffers, which the kiosk cannot scrub.)
+	s.tapDigits(runRigWrongPIN)
+	s.keys("Enter") // wrong PIN first: one try spent, shown
 	s.waitFor("残り回数：2回")
-	s.keys("1", "2", "3", "4", "Enter")
+	s.tapDigits(runRigPIN)
+	s.keys("Enter")
 	s.waitFor("手数料")
 	s.keys("Enter")
 	s.waitFor("カードと証明書をお取りください")
@@ -172,11 +182,17 @@ func TestRunWithRealReader(t *testing.T) {
 	if err != nil || !strings.Contains(string(logText), `"msg":"kiosk running"`) {
 		t.Fatalf("kiosk.log: %v\n%s", err, logText)
 	}
-	if pin := regexp.MustCompile(`(^|[^0-9A-Za-z])(1234|9999)([^0-9A-Za-z]|$)`).FindString(string(logText)); pin != "" {
+	if pin := regexp.MustCompile(`(^|[^0-9A-Za-z])(`+runRigPIN+`|`+runRigWrongPIN+`)([^0-9A-Za-z]|$)`).FindString(string(logText)); pin != "" {
 		t.Fatalf("kiosk.log holds a PIN (%q)", pin)
 	}
 	if strings.Contains(s.screen(), `"level"`) {
 		t.Fatalf("log lines on the screen:\n%s", s.screen())
+	}
+	// Nothing the kiosk process holds, freed memory included, still has either PIN.
+	for _, pin := range []string{runRigPIN, runRigWrongPIN} {
+		if n := pinsInMemory(t, s.pid(), pin); n != 0 {
+			t.Errorf("the kiosk's memory holds PIN %s %d times after the session", pin, n)
+		}
 	}
 	if vc.TriesLeft(readertest.PINAuth) != 3 || vc.MyNumberAccesses() != 0 {
 		t.Fatalf("card after the session: tries %d, my number accesses %d", vc.TriesLeft(readertest.PINAuth), vc.MyNumberAccesses())
@@ -216,4 +232,74 @@ func getStatus(t *testing.T, addr string, wantCode int) statusAnswer {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// pinsInMemory counts the places where pin stands alone (no digit or letter on either
+// side, as a leaked string or buffer would; a longer number containing the digits does
+// not count) in the writable memory of process pid: Go's heap and stacks, freed but not
+// yet reused memory, C heap and stacks. Reading another process's memory needs ptrace
+// rights (root, or kernel.yama.ptrace_scope=0).
+func pinsInMemory(t *testing.T, pid int, pin string) int {
+	t.Helper()
+	smaps, err := os.ReadFile(fmt.Sprintf("/proc/%d/smaps", pid))
+	if err != nil {
+		t.Fatalf("memory scan: %v", err)
+	}
+	mem, err := os.Open(fmt.Sprintf("/proc/%d/mem", pid))
+	if err != nil {
+		t.Fatalf("memory scan needs ptrace rights (run as root or set kernel.yama.ptrace_scope=0): %v", err)
+	}
+	defer mem.Close()
+	alnum := func(b []byte, i int) bool {
+		if i < 0 || i >= len(b) {
+			return false
+		}
+		c := b[i]
+		return c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
+	}
+	found, scanned := 0, 0
+	// smaps: a mapping's line ("lo-hi perms offset dev inode [path]") and then its
+	// "Key: value" lines; mappings with nothing resident are skipped (Go reserves
+	// large arenas it never touches).
+	var regions []string
+	for _, line := range strings.Split(string(smaps), "\n") {
+		if f := strings.Fields(line); len(f) >= 5 && strings.Contains(f[0], "-") && !strings.HasSuffix(f[0], ":") {
+			regions = append(regions, line)
+		} else if len(regions) > 0 && len(f) >= 2 && f[0] == "Rss:" && f[1] == "0" {
+			regions = regions[:len(regions)-1]
+		}
+	}
+	for _, line := range regions {
+		f := strings.Fields(line)
+		if !strings.HasPrefix(f[1], "rw") {
+			continue
+		}
+		if len(f) >= 6 && strings.HasPrefix(f[5], "[v") { // [vvar], [vsyscall]: not ours, not readable
+			continue
+		}
+		var lo, hi uint64
+		if _, err := fmt.Sscanf(f[0], "%x-%x", &lo, &hi); err != nil {
+			continue
+		}
+		buf := make([]byte, hi-lo)
+		n, _ := mem.ReadAt(buf, int64(lo))
+		scanned += n
+		buf = buf[:n]
+		for i := 0; ; i++ {
+			j := bytes.Index(buf[i:], []byte(pin))
+			if j < 0 {
+				break
+			}
+			i += j
+			if alnum(buf, i-1) || alnum(buf, i+len(pin)) {
+				continue
+			}
+			found++
+			t.Logf("PIN %s at %#x in %s: %q", pin, lo+uint64(i), line, buf[max(0, i-48):min(n, i+len(pin)+48)])
+		}
+	}
+	if scanned < 1<<20 {
+		t.Fatalf("memory scan read only %d bytes of process %d", scanned, pid)
+	}
+	return found
 }
