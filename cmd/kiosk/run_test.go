@@ -182,7 +182,7 @@ func TestRunWithRealReader(t *testing.T) {
 	if err != nil || !strings.Contains(string(logText), `"msg":"kiosk running"`) {
 		t.Fatalf("kiosk.log: %v\n%s", err, logText)
 	}
-	if pin := regexp.MustCompile(`(^|[^0-9A-Za-z])(`+runRigPIN+`|`+runRigWrongPIN+`)([^0-9A-Za-z]|$)`).FindString(string(logText)); pin != "" {
+	if pin := regexp.MustCompile(`(^|[^0-9A-Za-z])(` + runRigPIN + `|` + runRigWrongPIN + `)([^0-9A-Za-z]|$)`).FindString(string(logText)); pin != "" {
 		t.Fatalf("kiosk.log holds a PIN (%q)", pin)
 	}
 	if strings.Contains(s.screen(), `"level"`) {
