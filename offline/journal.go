@@ -241,6 +241,12 @@ func (x *Session) outcome2(ctx context.Context, st Step, kind, reason string) er
 		if err := x.s.enqueueTx(ctx, tx, kind, x.id, x.notice(reason)); err != nil {
 			return err
 		}
+		if st == StepPrintFailed {
+			// The resident was told to fetch the staff; the technician finds why here.
+			if err := x.s.alertTx(ctx, tx, "print_failed", x.id+": "+reason); err != nil {
+				return err
+			}
+		}
 		return x.flushAudits(ctx, tx)
 	})
 	if err != nil {

@@ -103,6 +103,23 @@ func TestSessionJournal(t *testing.T) {
 			if steps != tc.wantSteps || outcome != tc.wantOutcome {
 				t.Errorf("row steps=%q outcome=%q, want %q %q", steps, outcome, tc.wantSteps, tc.wantOutcome)
 			}
+			// A failed print is also the technician's business: one alert naming the
+			// session and the reason; nothing else raises one.
+			alerts, err := s.Alerts(context.Background())
+			if err != nil {
+				t.Fatal(err)
+			}
+			wantAlert := ""
+			if tc.end == "failed" {
+				wantAlert = "print_failed " + x.ID() + ": paper jam"
+			}
+			var got []string
+			for _, a := range alerts {
+				got = append(got, a.Kind+" "+a.Detail)
+			}
+			if strings.Join(got, "|") != wantAlert {
+				t.Errorf("alerts %q, want %q", got, wantAlert)
+			}
 		})
 	}
 }
@@ -279,13 +296,19 @@ func TestRecover(t *testing.T) {
 			if state != "closed" || outcome != tc.wantOutcome || !strings.Contains(flag, tc.flagHas) {
 				t.Errorf("row state=%q outcome=%q flag=%q; want closed %q ~%q", state, outcome, flag, tc.wantOutcome, tc.flagHas)
 			}
-			alerts, _ := s.Alerts(ctx)
+			all, _ := s.Alerts(ctx)
+			var alerts []offline.Alert // a print failure before the crash has its own alert
+			for _, a := range all {
+				if a.Kind != "print_failed" {
+					alerts = append(alerts, a)
+				}
+			}
 			wantAlerts := 1
 			if tc.flagHas == "" {
 				wantAlerts = 0
 			}
 			if len(alerts) != wantAlerts || (wantAlerts == 1 && alerts[0].Kind != "session_recovered") {
-				t.Errorf("alerts = %+v, want %d session_recovered", alerts, wantAlerts)
+				t.Errorf("alerts = %+v, want %d session_recovered", all, wantAlerts)
 			}
 			// A second recovery finds nothing.
 			if recs, _ := s.Recover(ctx, tc.center); len(recs) != 0 {

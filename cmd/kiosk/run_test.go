@@ -37,8 +37,7 @@ fee_yen = 200
 name_pattern = '^Virtual PCD 00 00$'
 
 [printer]
-backend = "file"
-dir = "printed"
+%s
 
 [center]
 url = "%s"
@@ -71,7 +70,13 @@ type runRig struct {
 	statusAddr string
 }
 
-func newRunRig(tb testing.TB) *runRig {
+// runFilePrinter is the rig's default [printer] section.
+const runFilePrinter = "backend = \"file\"\ndir = \"printed\""
+
+func newRunRig(tb testing.TB) *runRig { return newRunRigPrinter(tb, runFilePrinter) }
+
+// newRunRigPrinter is newRunRig with the given [printer] section.
+func newRunRigPrinter(tb testing.TB, printerTOML string) *runRig {
 	tb.Helper()
 	ctx := context.Background()
 	r := &runRig{host: pcschost.Start(tb), dir: tb.TempDir()}
@@ -89,7 +94,7 @@ func newRunRig(tb testing.TB) *runRig {
 	}
 	r.statusAddr = freeLoopbackAddr(tb)
 	r.cfgPath = filepath.Join(r.dir, "kiosk.toml")
-	if err := os.WriteFile(r.cfgPath, []byte(fmt.Sprintf(runTestConfig, c.URL(), r.statusAddr)), 0o600); err != nil {
+	if err := os.WriteFile(r.cfgPath, []byte(fmt.Sprintf(runTestConfig, printerTOML, c.URL(), r.statusAddr)), 0o600); err != nil {
 		tb.Fatal(err)
 	}
 	signCA, err := readertest.NewCAWithKey(time.Now(), true, readertest.Key(1101))

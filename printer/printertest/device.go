@@ -9,6 +9,7 @@ import (
 	"syscall"
 
 	"github.com/creack/pty"
+	"golang.org/x/sys/unix"
 	"golang.org/x/term"
 )
 
@@ -49,7 +50,9 @@ func NewDevice() (*Device, error) {
 	// pty.Open leaves the master in blocking mode (it called Fd()), and closing a
 	// file with a read blocked in a syscall would wait for that read forever. A
 	// non-blocking duplicate is run by Go's poller, so Close (Unplug) ends the read.
-	nfd, err := syscall.Dup(int(m.Fd()))
+	// The duplicate is close-on-exec: a copy inherited by a child process (a kiosk
+	// the test starts) would keep the master open, and Unplug would not hang up.
+	nfd, err := unix.FcntlInt(m.Fd(), unix.F_DUPFD_CLOEXEC, 0)
 	if err == nil {
 		err = syscall.SetNonblock(nfd, true)
 	}
