@@ -12,7 +12,6 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"os"
 	"time"
 
 	"madoguchi/center"
@@ -45,26 +44,17 @@ type centerDiag struct {
 	SkewSeconds      *float64   `json:"clock_skew_seconds,omitempty"` // local − center; positive: kiosk ahead
 }
 
-// centerTLS builds the TLS client configuration the kiosk uses: the pinned CA only
-// (never the system roots) and the kiosk's client certificate.
+// centerTLS is the TLS client configuration the kiosk's center client uses: the files
+// loaded as the kiosk loads them, TLS 1.3, the pinned CA only. (The client verifies
+// the chain itself to cope with an unset clock; diag sets Time for that case.) Diag
+// makes its own connection and request, rather than going through center.Client, to
+// tell TCP, TLS and HTTP failures apart and to read the Date header.
 func centerTLS(c config.Center) (*tls.Config, *x509.Certificate, error) {
-	cert, err := tls.LoadX509KeyPair(c.ClientCert, c.ClientKey)
+	f, err := loadCenterFiles(c)
 	if err != nil {
-		return nil, nil, fmt.Errorf("kiosk certificate: %w", err)
+		return nil, nil, err
 	}
-	leaf, err := x509.ParseCertificate(cert.Certificate[0])
-	if err != nil {
-		return nil, nil, fmt.Errorf("kiosk certificate: %w", err)
-	}
-	caPEM, err := os.ReadFile(c.CAFile)
-	if err != nil {
-		return nil, nil, fmt.Errorf("center CA: %w", err)
-	}
-	pool := x509.NewCertPool()
-	if !pool.AppendCertsFromPEM(caPEM) {
-		return nil, nil, fmt.Errorf("center CA: %s holds no PEM certificate", c.CAFile)
-	}
-	return &tls.Config{MinVersion: tls.VersionTLS13, RootCAs: pool, Certificates: []tls.Certificate{cert}}, leaf, nil
+	return &tls.Config{MinVersion: tls.VersionTLS13, RootCAs: f.roots, Certificates: []tls.Certificate{f.cert}}, f.leaf, nil
 }
 
 func diagnoseCenter(ctx context.Context, cfg *config.Config, now func() time.Time) (d centerDiag) {

@@ -21,30 +21,51 @@ import (
 // unset.
 func newCenterClient(cfg *config.Config, clock center.Clock) (*center.Client, error) {
 	c := cfg.Center
-	cert, err := tls.LoadX509KeyPair(c.ClientCert, c.ClientKey)
-	if err != nil {
-		return nil, fmt.Errorf("center client: kiosk certificate: %w", err)
-	}
-	caPEM, err := os.ReadFile(c.CAFile)
+	files, err := loadCenterFiles(c)
 	if err != nil {
 		return nil, fmt.Errorf("center client: %w", err)
-	}
-	pool := x509.NewCertPool()
-	if !pool.AppendCertsFromPEM(caPEM) {
-		return nil, fmt.Errorf("center client: %s holds no PEM certificate", c.CAFile)
 	}
 	docKey, err := center.LoadDocumentKey(c.DocumentKey)
 	if err != nil {
 		return nil, fmt.Errorf("center client: %w", err)
 	}
 	cl, err := center.NewClient(center.ClientOptions{
-		BaseURL: c.URL, KioskID: cfg.Kiosk.ID, Certificate: cert, CenterCAs: pool, DocumentKey: docKey,
+		BaseURL: c.URL, KioskID: cfg.Kiosk.ID, Certificate: files.cert, CenterCAs: files.roots, DocumentKey: docKey,
 		ConnectTimeout: c.ConnectTimeout, RequestTimeout: c.RequestTimeout, Clock: clock,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("center client: %w", err)
 	}
 	return cl, nil
+}
+
+// centerFiles are the kiosk's TLS identity and the center's pinned CA, as the [center]
+// files hold them. The kiosk and `kiosk diag` read them only through loadCenterFiles, so
+// diag checks exactly what the kiosk will present and trust.
+type centerFiles struct {
+	cert  tls.Certificate
+	leaf  *x509.Certificate // cert's leaf, for its validity
+	roots *x509.CertPool    // the pinned CA only, never the system roots
+}
+
+func loadCenterFiles(c config.Center) (centerFiles, error) {
+	cert, err := tls.LoadX509KeyPair(c.ClientCert, c.ClientKey)
+	if err != nil {
+		return centerFiles{}, fmt.Errorf("kiosk certificate: %w", err)
+	}
+	leaf, err := x509.ParseCertificate(cert.Certificate[0])
+	if err != nil {
+		return centerFiles{}, fmt.Errorf("kiosk certificate: %w", err)
+	}
+	caPEM, err := os.ReadFile(c.CAFile)
+	if err != nil {
+		return centerFiles{}, fmt.Errorf("center CA: %w", err)
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(caPEM) {
+		return centerFiles{}, fmt.Errorf("center CA: %s holds no PEM certificate", c.CAFile)
+	}
+	return centerFiles{cert: cert, leaf: leaf, roots: pool}, nil
 }
 
 // offlineOptions maps the [queue] section onto the queue's options.
