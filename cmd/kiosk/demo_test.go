@@ -86,6 +86,18 @@ func (s *tmuxSession) tapDigits(digits string) {
 	}
 }
 
+// orderResidentRecord goes from the idle screen to "place your card" with one copy of
+// 住民票の写し, by keyboard.
+func (s *tmuxSession) orderResidentRecord() {
+	s.t.Helper()
+	s.keys("Enter")
+	s.waitFor("住民票の写し")
+	s.keys("1")
+	s.waitFor("部数")
+	s.keys("Enter")
+	s.waitFor("マイナンバーカードを置いてください")
+}
+
 // pid is the process id of the command running in the session.
 func (s *tmuxSession) pid() int {
 	out, err := exec.Command("tmux", "-L", s.socket, "list-panes", "-F", "#{pane_pid}").Output()

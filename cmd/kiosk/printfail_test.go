@@ -48,12 +48,7 @@ func TestPrintFailuresEndToEnd(t *testing.T) {
 			r := newRunRigPrinter(t, printerTOML)
 			s := startTmux(t, []string{"KIOSK_TEST_MAIN=run -config " + r.cfgPath}, os.Args[0])
 			s.waitFor("画面にタッチしてください")
-			s.keys("Enter")
-			s.waitFor("住民票の写し")
-			s.keys("1")
-			s.waitFor("部数")
-			s.keys("Enter")
-			s.waitFor("マイナンバーカードを置いてください")
+			s.orderResidentRecord()
 			if err := r.host.Insert(r.card); err != nil {
 				t.Fatal(err)
 			}

@@ -126,12 +126,7 @@ func TestRunWithRealReader(t *testing.T) {
 	if !st.Healthy || st.KioskID != "run-kiosk-1" || st.Screen != "idle" || st.Queue == nil {
 		t.Fatalf("status of the idle kiosk: %+v", st)
 	}
-	s.keys("Enter")
-	s.waitFor("住民票の写し")
-	s.keys("1")
-	s.waitFor("部数")
-	s.keys("Enter")
-	s.waitFor("マイナンバーカードを置いてください")
+	s.orderResidentRecord()
 	if err := h.Insert(vc); err != nil {
 		t.Fatal(err)
 	}
