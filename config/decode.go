@@ -1,6 +1,7 @@
 package config
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
 	"math"
@@ -84,19 +85,82 @@ func describe(v any) string {
 	return fmt.Sprintf("%T", v)
 }
 
-func (t *table) str(k string, dst *string) bool {
+// as returns v, the value at path, as a T; a value of another type is reported as
+// "must be <want>, got <what it is>".
+func as[T any](d *decoder, path string, v any, want string) (T, bool) {
+	x, ok := v.(T)
+	if !ok {
+		d.add(path, "must be %s, got %s", want, describe(v))
+	}
+	return x, ok
+}
+
+// get reads k as a T (see as); ok is false when k is absent or of another type.
+func get[T any](t *table, k, want string) (x T, path string, ok bool) {
+	v, path, present := t.take(k)
+	if !present {
+		return x, path, false
+	}
+	x, ok = as[T](t.d, path, v, want)
+	return x, path, ok
+}
+
+// set stores the value at k in dst when it is a T; it reports whether it did.
+func set[T any](t *table, k, want string, dst *T) bool {
+	x, _, ok := get[T](t, k, want)
+	if ok {
+		*dst = x
+	}
+	return ok
+}
+
+// convert returns what conv makes of s, the string at path. A string conv rejects is
+// reported with reject, a format that may use %[1]q for s and %[2]v for conv's error.
+func convert[T any](d *decoder, path, s string, conv func(string) (T, error), reject string) (T, bool) {
+	x, err := conv(s)
+	if err != nil {
+		d.add(path, reject, s, err)
+	}
+	return x, err == nil
+}
+
+// parseKey stores in dst what conv makes of the string at k: a value that is not a string is
+// reported as "must be <want>", a string conv rejects as convert does.
+func parseKey[T any](t *table, k, want string, dst *T, conv func(string) (T, error), reject string) {
+	s, path, ok := get[string](t, k, want)
+	if !ok {
+		return
+	}
+	if x, ok := convert(t.d, path, s, conv, reject); ok {
+		*dst = x
+	}
+}
+
+// parseEach reads the array of strings at k and converts each element as parseKey does,
+// keeping those conv accepts; present reports whether k was set at all.
+func parseEach[T any](t *table, k string, conv func(string) (T, error), reject string) (vals []T, present bool) {
 	v, path, ok := t.take(k)
 	if !ok {
-		return false
+		return nil, false
 	}
-	s, ok := v.(string)
-	if !ok {
-		t.d.add(path, "must be a string, got %s", describe(v))
-		return false
+	vals = []T{}
+	arr, _ := as[[]any](t.d, path, v, "an array of strings")
+	for i, e := range arr {
+		p := indexKey(path, i)
+		if s, ok := as[string](t.d, p, e, "a string"); ok {
+			if x, ok := convert(t.d, p, s, conv, reject); ok {
+				vals = append(vals, x)
+			}
+		}
 	}
-	*dst = s
-	return true
+	return vals, true
 }
+
+func (t *table) str(k string, dst *string) bool { return set(t, k, "a string", dst) }
+
+func (t *table) integer64(k string, dst *int64) { set(t, k, "an integer", dst) }
+
+func (t *table) boolean(k string, dst *bool) { set(t, k, "true or false", dst) }
 
 // file reads a file or directory name, resolved against the config file's directory.
 func (t *table) file(k string, dst *string) {
@@ -112,13 +176,8 @@ func (t *table) file(k string, dst *string) {
 // integer reads an integer; values outside [lo, hi] are reported here because they may
 // not fit an int on a 32-bit kiosk.
 func (t *table) integer(k string, dst *int, lo, hi int) {
-	v, path, ok := t.take(k)
+	n, path, ok := get[int64](t, k, "an integer")
 	if !ok {
-		return
-	}
-	n, ok := v.(int64)
-	if !ok {
-		t.d.add(path, "must be an integer, got %s", describe(v))
 		return
 	}
 	if n < int64(lo) || n > int64(hi) {
@@ -128,63 +187,18 @@ func (t *table) integer(k string, dst *int, lo, hi int) {
 	*dst = int(n)
 }
 
-func (t *table) integer64(k string, dst *int64) {
-	v, path, ok := t.take(k)
-	if !ok {
-		return
-	}
-	n, ok := v.(int64)
-	if !ok {
-		t.d.add(path, "must be an integer, got %s", describe(v))
-		return
-	}
-	*dst = n
-}
-
-func (t *table) boolean(k string, dst *bool) {
-	v, path, ok := t.take(k)
-	if !ok {
-		return
-	}
-	b, ok := v.(bool)
-	if !ok {
-		t.d.add(path, "must be true or false, got %s", describe(v))
-		return
-	}
-	*dst = b
-}
-
 func (t *table) duration(k string, dst *time.Duration) {
-	v, path, ok := t.take(k)
-	if !ok {
-		return
-	}
-	s, ok := v.(string)
-	if !ok {
-		t.d.add(path, `must be a duration string such as "30s", "5m" or "1h30m", got %s`, describe(v))
-		return
-	}
-	dur, err := time.ParseDuration(s)
-	if err != nil {
-		t.d.add(path, `must be a duration such as "30s", "5m" or "1h30m", got %q`, s)
-		return
-	}
-	*dst = dur
+	parseKey(t, k, `a duration string such as "30s", "5m" or "1h30m"`, dst, time.ParseDuration,
+		`must be a duration such as "30s", "5m" or "1h30m", got %[1]q`)
 }
 
 // sub returns the table at k; an absent table comes back empty (so its defaults apply).
 func (t *table) sub(k string) *table {
 	v, path, ok := t.take(k)
 	st := t.d.table(path, nil)
-	if !ok {
-		return st
+	if ok {
+		st.m, _ = as[map[string]any](t.d, path, v, "a table (["+path+"])")
 	}
-	m, ok := v.(map[string]any)
-	if !ok {
-		t.d.add(path, "must be a table ([%s]), got %s", path, describe(v))
-		return st
-	}
-	st.m = m
 	return st
 }
 
@@ -202,42 +216,14 @@ func (t *table) tables(k string) (elems []*table, present bool) {
 		}
 	case []any:
 		for i, e := range v {
-			m, ok := e.(map[string]any)
-			if !ok {
-				t.d.add(indexKey(path, i), "must be a table, got %s", describe(e))
-				continue
+			if m, ok := as[map[string]any](t.d, indexKey(path, i), e, "a table"); ok {
+				elems = append(elems, t.d.table(indexKey(path, i), m))
 			}
-			elems = append(elems, t.d.table(indexKey(path, i), m))
 		}
 	default:
 		t.d.add(path, "must be an array of tables ([[%s]]), got %s", path, describe(v))
 	}
 	return elems, true
-}
-
-// strings reads an array of strings; it returns nil and false when k is absent.
-func (t *table) strings(k string) (vals, paths []string, present bool) {
-	v, path, ok := t.take(k)
-	if !ok {
-		return nil, nil, false
-	}
-	arr, ok := v.([]any)
-	if !ok {
-		t.d.add(path, "must be an array of strings, got %s", describe(v))
-		return nil, nil, true
-	}
-	vals, paths = []string{}, []string{}
-	for i, e := range arr {
-		p := indexKey(path, i)
-		s, ok := e.(string)
-		if !ok {
-			t.d.add(p, "must be a string, got %s", describe(e))
-			continue
-		}
-		vals = append(vals, s)
-		paths = append(paths, p)
-	}
-	return vals, paths, true
 }
 
 // done reports every key of t that no getter asked for.
@@ -315,6 +301,35 @@ var logLevels = map[string]slog.Level{
 	"debug": slog.LevelDebug, "info": slog.LevelInfo, "warn": slog.LevelWarn, "error": slog.LevelError,
 }
 
+// parseLevel reads a log level name (see logLevels).
+func parseLevel(s string) (slog.Level, error) {
+	l, ok := logLevels[s]
+	if !ok {
+		return 0, errors.New("unknown log level")
+	}
+	return l, nil
+}
+
+// parsePattern compiles a reader name pattern; "" leaves it nil (the first reader found).
+func parsePattern(s string) (*regexp.Regexp, error) {
+	if s == "" {
+		return nil, nil
+	}
+	return regexp.Compile(s)
+}
+
+// The messages for strings a parser rejects (see convert).
+const (
+	rejectLevel   = `must be "debug", "info", "warn" or "error", got %[1]q`
+	rejectPattern = "must be a regular expression (Go RE2 syntax): %[2]v"
+	rejectClosure = `must be "MM-DD", "YYYY-MM-DD" or a range "FROM..TO" such as "12-29..01-03", got %[1]q (%[2]v)`
+)
+
+// rejectHours is the message for a malformed service window; example is a valid one.
+func rejectHours(example string) string {
+	return `must be "HH:MM-HH:MM" such as "` + example + `", got %[1]q (%[2]v)`
+}
+
 // decode fills a Config from the parsed file, starting from Default().
 func (d *decoder) decode(root map[string]any) *Config {
 	c := Default()
@@ -324,14 +339,7 @@ func (d *decoder) decode(root map[string]any) *Config {
 	k.str("id", &c.Kiosk.ID)
 	k.str("location", &c.Kiosk.Location)
 	k.str("language", &c.Kiosk.Language)
-	var level string
-	if k.str("log_level", &level) {
-		if l, ok := logLevels[level]; ok {
-			c.Kiosk.LogLevel = l
-		} else {
-			d.add(joinKey(k.path, "log_level"), `must be "debug", "info", "warn" or "error", got %q`, level)
-		}
-	}
+	parseKey(k, "log_level", "a string", &c.Kiosk.LogLevel, parseLevel, rejectLevel)
 	k.integer("max_copies", &c.Kiosk.MaxCopies, 1, maxCopies)
 	k.str("technician_pin", &c.Kiosk.TechnicianPIN)
 	k.done()
@@ -342,15 +350,7 @@ func (d *decoder) decode(root map[string]any) *Config {
 	}
 
 	rd := r.sub("reader")
-	var pattern string
-	if rd.str("name_pattern", &pattern) && pattern != "" {
-		re, err := regexp.Compile(pattern)
-		if err != nil {
-			d.add(joinKey(rd.path, "name_pattern"), "must be a regular expression (Go RE2 syntax): %v", err)
-		} else {
-			c.Reader.NamePattern = re
-		}
-	}
+	parseKey(rd, "name_pattern", "a string", &c.Reader.NamePattern, parsePattern, rejectPattern)
 	rd.done()
 
 	p := r.sub("printer")
@@ -433,25 +433,9 @@ func (d *decoder) municipality(t *table) Municipality {
 		t.str("code", &m.Code)
 	}
 	t.str("name", &m.Name)
-	var hours string
-	if t.str("hours", &hours) {
-		h, err := ParseHours(hours)
-		if err != nil {
-			d.add(joinKey(t.path, "hours"), `must be "HH:MM-HH:MM" such as "06:30-23:00", got %q (%v)`, hours, err)
-		} else {
-			m.Hours = h
-		}
-	}
-	if vals, paths, present := t.strings("closed"); present {
-		m.Closed = []Closure{}
-		for i, s := range vals {
-			c, err := ParseClosure(s)
-			if err != nil {
-				d.add(paths[i], `must be "MM-DD", "YYYY-MM-DD" or a range "FROM..TO" such as "12-29..01-03", got %q (%v)`, s, err)
-				continue
-			}
-			m.Closed = append(m.Closed, c)
-		}
+	parseKey(t, "hours", "a string", &m.Hours, ParseHours, rejectHours("06:30-23:00"))
+	if closed, present := parseEach(t, "closed", ParseClosure, rejectClosure); present {
+		m.Closed = closed
 	}
 	cs, _ := t.tables("certificate")
 	for _, ct := range cs {
@@ -463,14 +447,7 @@ func (d *decoder) municipality(t *table) Municipality {
 		if _, set := ct.m["fee_yen"]; !set && ct.m != nil {
 			d.add(joinKey(ct.path, "fee_yen"), "missing; must be the fee per copy in yen, an integer from 0 to %d", maxFee)
 		}
-		if ct.str("hours", &hours) {
-			h, err := ParseHours(hours)
-			if err != nil {
-				d.add(joinKey(ct.path, "hours"), `must be "HH:MM-HH:MM" such as "09:00-17:00", got %q (%v)`, hours, err)
-			} else {
-				c.Hours = h
-			}
-		}
+		parseKey(ct, "hours", "a string", &c.Hours, ParseHours, rejectHours("09:00-17:00"))
 		ct.boolean("weekdays_only", &c.WeekdaysOnly)
 		ct.done()
 		m.Certificates = append(m.Certificates, c)
