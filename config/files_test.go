@@ -254,8 +254,10 @@ func TestLoadFileProblems(t *testing.T) {
 			},
 		},
 		{
-			name:   "document key is a certificate",
-			break_: func(t *testing.T, k kioskDir) { writeFile(t, filepath.Join(k.dir, "doc.pub"), mustRead(t, k.ca), 0o644) },
+			name: "document key is a certificate",
+			break_: func(t *testing.T, k kioskDir) {
+				writeFile(t, filepath.Join(k.dir, "doc.pub"), mustRead(t, k.ca), 0o644)
+			},
 			want: func(k kioskDir) []string {
 				return []string{`kiosk.toml:21: center.document_key: "` + filepath.Join(k.dir, "doc.pub") + `" is not the center's document key: center: document key: no PUBLIC KEY block`}
 			},
