@@ -274,13 +274,13 @@ func TestParseProblems(t *testing.T) {
 			[]string{`kiosk.toml:2: timeouts.pni: unknown key; did you mean "pin"?`}},
 
 		// [queue]
-		{"queue all keys", "queue", "[queue]\npath = \"/var/lib/k/q.db\"\nmax_messages = 100\nmax_bytes = 1_048_576\nmax_age = \"1h\"\nretention = \"0s\"\nbatch_size = 1000\nretry_min = \"100ms\"\nretry_max = \"1h\"\n", nil},
+		{"queue all keys", "queue", "[queue]\npath = \"/var/lib/k/q.db\"\nmax_messages = 100\nmax_bytes = 1_048_576\nmax_age = \"1h\"\nretention = \"0s\"\nbatch_size = 100\nretry_min = \"100ms\"\nretry_max = \"1h\"\n", nil},
 		{"queue out of range", "queue", "[queue]\nmax_messages = 99\nmax_bytes = 1\nmax_age = \"30m\"\nretention = \"-1s\"\nbatch_size = 0\nretry_min = \"50ms\"\nretry_max = \"2h\"\n", []string{
 			"kiosk.toml:2: queue.max_messages: must be an integer from 100 to 1000000, got 99",
 			"kiosk.toml:3: queue.max_bytes: must be an integer from 1048576 to 4294967296 (bytes), got 1",
 			"kiosk.toml:4: queue.max_age: must be from 1h to 8760h, got 30m",
 			"kiosk.toml:5: queue.retention: must be from 0s to 8760h, got -1s",
-			"kiosk.toml:6: queue.batch_size: must be an integer from 1 to 1000, got 0",
+			"kiosk.toml:6: queue.batch_size: must be an integer from 1 to 100, got 0",
 			"kiosk.toml:7: queue.retry_min: must be from 100ms to 1m, got 50ms",
 			"kiosk.toml:8: queue.retry_max: must be from 1s to 1h, got 2h",
 		}},

@@ -12,6 +12,8 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"madoguchi/center"
 )
 
 // Limits that Validate enforces.
@@ -22,7 +24,7 @@ const (
 	maxMessages = 1_000_000
 	minBytes    = 1 << 20
 	maxBytes    = 4 << 30
-	maxBatch    = 1000
+	maxBatch    = center.MaxBatch // the center takes at most this many messages per upload
 )
 
 // durLimits are the allowed ranges of every duration, by key path.

@@ -116,8 +116,14 @@
 // # Testing
 //
 // Crash points (Options.CrashHook, CrashAfter… constants) let tests kill the process at
-// named moments; TestCrashLoop SIGKILLs a child process hundreds of times against the
-// in-process center of package offlinetest and checks quick_check, recovery,
-// exactly-once effect and a gap-free sequence. Process kills test the logic, not power
-// loss (the page cache survives a kill).
+// named moments; TestCrashLoop SIGKILLs a child process well over a hundred times
+// while it issues real documents from the reference center (center/centertest: HTTPS
+// with mutual TLS on loopback, SQLite-backed) and delivers through centerlink.Link, the
+// adapter the kiosk runs. It checks quick_check after every kill, recovery, and at the
+// end that the center holds exactly the kiosk's outbox — every completion, void,
+// payment and audit event once, one outcome per issuance, no sequence gap — with
+// nothing left undelivered. Process kills test the logic, not power loss (the page
+// cache survives a kill). Package offlinetest's stand-in receiver remains for the
+// HTTP-layer fault tests (reset, 5xx, dropped or garbled replies), which the reference
+// center cannot inject.
 package offline

@@ -14,6 +14,7 @@ import (
 	"madoguchi/center/centertest"
 	"madoguchi/config"
 	"madoguchi/kiosk"
+	"madoguchi/offline/centerlink"
 	"madoguchi/reader"
 	"madoguchi/reader/readertest"
 )
@@ -80,7 +81,7 @@ func TestClockJump(t *testing.T) {
 		t.Fatal(err)
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	store, err := openQueue(ctx, cfg, centerLink{client}, log, clk)
+	store, err := openQueue(ctx, cfg, centerlink.Link{Client: client}, log, clk)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -152,7 +153,7 @@ func TestClockJump(t *testing.T) {
 	}
 	sync := func() {
 		t.Helper()
-		if _, _, err := store.SyncOnce(ctx, centerLink{client}); err != nil {
+		if _, _, err := store.SyncOnce(ctx, centerlink.Link{Client: client}); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -21,6 +21,7 @@ import (
 	"madoguchi/config"
 	"madoguchi/kiosk"
 	"madoguchi/offline"
+	"madoguchi/offline/centerlink"
 	"madoguchi/reader"
 	"madoguchi/reader/readertest"
 	"madoguchi/screens"
@@ -42,7 +43,7 @@ type demo struct {
 	dir    string
 	cfg    *config.Config
 	center *centertest.Center
-	link   centerLink
+	link   centerlink.Link
 	store  *offline.Store
 	engine *kiosk.Engine
 	log    *slog.Logger
@@ -110,7 +111,7 @@ func startDemo(ctx context.Context, dir string, lang string) (*demo, error) {
 	if err != nil {
 		return nil, fmt.Errorf("demo: %w", err)
 	}
-	d.link = centerLink{client}
+	d.link = centerlink.Link{Client: client}
 	if d.store, err = openQueue(ctx, d.cfg, d.link, d.log, nil); err != nil {
 		return nil, fmt.Errorf("demo: %w", err)
 	}

@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -150,6 +151,7 @@ func TestDemoInTmux(t *testing.T) {
 	s.keys("Enter") // confirm the fee
 	s.waitFor("カードと証明書をお取りください")
 	s.keys("F2") // take the card
+	pid := s.pid()
 	s.keys("F10")
 	deadline := time.Now().Add(20 * time.Second)
 	for !strings.Contains(s.screen(), "printed documents are in") {
@@ -157,6 +159,14 @@ func TestDemoInTmux(t *testing.T) {
 			t.Fatalf("demo did not quit; screen:\n%s", s.screen())
 		}
 		time.Sleep(100 * time.Millisecond)
+	}
+	// The files are read once the process is gone: closing the queue checkpoints and
+	// removes the WAL.
+	for syscall.Kill(pid, 0) == nil {
+		if time.Now().After(deadline) {
+			t.Fatalf("demo process %d still running", pid)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 
 	pdfs, _ := filepath.Glob(filepath.Join(dir, "printed", "*.pdf"))

@@ -16,6 +16,7 @@ import (
 	"madoguchi/center/centertest"
 	"madoguchi/config"
 	"madoguchi/offline"
+	"madoguchi/offline/centerlink"
 	"madoguchi/printer/printertest"
 	"madoguchi/reader/readertest"
 	"madoguchi/reader/readertest/pcschost"
@@ -84,7 +85,7 @@ func newDiagRig(t *testing.T) *diagRig {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, err := openQueue(ctx, cfg, centerLink{client}, slog.New(slog.NewTextHandler(io.Discard, nil)), nil)
+	st, err := openQueue(ctx, cfg, centerlink.Link{Client: client}, slog.New(slog.NewTextHandler(io.Discard, nil)), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -92,7 +93,7 @@ func newDiagRig(t *testing.T) *diagRig {
 	if err := st.Enqueue(ctx, offline.KindAudit, map[string]any{"event": "diag-test"}); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := st.SyncOnce(ctx, centerLink{client}); err != nil {
+	if _, _, err := st.SyncOnce(ctx, centerlink.Link{Client: client}); err != nil {
 		t.Fatal(err)
 	}
 	return r

@@ -112,4 +112,3 @@ func escposDevice(t *testing.T) *printertest.Device {
 func escposTOML(dev *printertest.Device) string {
 	return fmt.Sprintf("backend = \"escpos\"\ndevice = %q", dev.Path())
 }
-

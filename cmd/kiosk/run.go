@@ -17,6 +17,7 @@ import (
 
 	"madoguchi/config"
 	"madoguchi/kiosk"
+	"madoguchi/offline/centerlink"
 	"madoguchi/printer"
 	"madoguchi/printer/gpio"
 	"madoguchi/reader/pcsc"
@@ -56,7 +57,7 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		log.Error("start", "err", err)
 		return 1
 	}
-	link := centerLink{client}
+	link := centerlink.Link{Client: client}
 	store, err := openQueue(ctx, cfg, link, log, nil)
 	if err != nil {
 		log.Error("start", "err", err)

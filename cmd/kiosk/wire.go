@@ -13,6 +13,7 @@ import (
 	"madoguchi/config"
 	"madoguchi/kiosk"
 	"madoguchi/offline"
+	"madoguchi/offline/centerlink"
 )
 
 // newCenterClient builds the center client from the files the configuration names: the
@@ -80,7 +81,7 @@ func offlineOptions(q config.Queue) offline.Options {
 // openQueue opens the durable queue and finishes what a previous run left open, asking
 // the center what became of each interrupted request. Sessions that needed a decision are
 // logged for the technician (they are also stored as alerts).
-func openQueue(ctx context.Context, cfg *config.Config, link centerLink, log *slog.Logger, clock offline.Clock) (*offline.Store, error) {
+func openQueue(ctx context.Context, cfg *config.Config, link centerlink.Link, log *slog.Logger, clock offline.Clock) (*offline.Store, error) {
 	opts := offlineOptions(cfg.Queue)
 	opts.Clock = clock
 	st, err := offline.Open(ctx, cfg.Queue.Path, opts)

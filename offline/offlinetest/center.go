@@ -5,7 +5,9 @@
 // holds a minimal issuance stand-in so that recovery's status-by-key lookups have
 // something to ask.
 //
-// It is a stand-in until center/centertest exists; tests should move to that then.
+// It began as a stand-in until center/centertest existed. The crash loop now runs
+// against centertest through offline/centerlink; this receiver stays for the tests that
+// need HTTP-layer faults (Inject), which the reference center does not offer.
 package offlinetest
 
 import (

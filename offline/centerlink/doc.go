@@ -1,0 +1,26 @@
+// Package centerlink connects the offline queue to the issuance center: Link adapts a
+// center.Client to offline.Sender (uploads of completed, voided, payment and audit
+// messages) and offline.StatusChecker (crash recovery's "what became of this issuance
+// key?").
+//
+// It lives in its own small package because it is the only code that knows both sides.
+// The interfaces are offline's (defined where they are consumed); the wire types and the
+// HTTPS client are center's. Neither package imports the other: offline stays free of the
+// protocol and its HTTP client, and center — the protocol package, which imports no SQL
+// driver — stays free of the SQLite queue. cmd/kiosk wires a Link, and the queue's crash
+// loop (offline's TestCrashLoop) delivers through the same Link to the reference center
+// (center/centertest), so the adapter the kiosk runs is the one the crash test checks.
+//
+// # Mapping
+//
+//   - A batch larger than center.MaxBatch is cut to its first MaxBatch messages: the
+//     rest have no result, which offline.Sender documents as "stays pending", so they go
+//     in the next upload instead of the whole batch being refused forever.
+//   - Any error of center.Client.SendMessages (transport, timeout, 5xx, unreadable
+//     answer, or a refusal of the whole request) fails the whole batch: the queue retries
+//     it later with the same keys and sequence numbers. Per-message verdicts (accepted,
+//     duplicate, refused) are passed through by key.
+//   - Issuance states map one to one (unknown, issued, completed, voided). An error —
+//     including a state this package does not know — makes Recover treat the center as
+//     unreachable, which voids the session: the safe side.
+package centerlink

@@ -1,0 +1,71 @@
+package centerlink
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"madoguchi/center"
+	"madoguchi/offline"
+)
+
+// Link is the offline queue's Sender and StatusChecker over a center client. The zero
+// value has no client and returns an error from every call.
+type Link struct {
+	Client *center.Client
+}
+
+var (
+	_ offline.Sender        = Link{}
+	_ offline.StatusChecker = Link{}
+)
+
+// errNoClient is returned by a Link without a client.
+var errNoClient = errors.New("centerlink: no center client")
+
+// Send uploads one batch (at most center.MaxBatch messages of it; the rest stay pending).
+// A non-nil error means nothing is known to be delivered: the queue retries the batch
+// with the same keys. Per-message verdicts come back by key.
+func (l Link) Send(ctx context.Context, batch []offline.Message) ([]offline.Result, error) {
+	if l.Client == nil {
+		return nil, errNoClient
+	}
+	if len(batch) > center.MaxBatch {
+		batch = batch[:center.MaxBatch]
+	}
+	msgs := make([]center.Message, len(batch))
+	for i, m := range batch {
+		msgs[i] = center.Message{Seq: m.Seq, Key: m.Key, Kind: center.MessageKind(m.Kind), Payload: m.Payload}
+	}
+	res, err := l.Client.SendMessages(ctx, msgs)
+	if err != nil {
+		return nil, fmt.Errorf("centerlink: upload %d messages: %w", len(batch), err)
+	}
+	out := make([]offline.Result, len(res))
+	for i, r := range res {
+		out[i] = offline.Result{Key: r.Key, Seq: r.Seq, Outcome: offline.Outcome(r.Outcome), Error: r.Error}
+	}
+	return out, nil
+}
+
+// Status asks the center what became of an issuance request, for crash recovery.
+func (l Link) Status(ctx context.Context, issueKey string) (offline.IssueStatus, error) {
+	if l.Client == nil {
+		return "", errNoClient
+	}
+	st, err := l.Client.Status(ctx, issueKey)
+	if err != nil {
+		return "", fmt.Errorf("centerlink: issuance status: %w", err)
+	}
+	switch st.State {
+	case center.StateUnknown:
+		return offline.IssueUnknown, nil
+	case center.StateIssued:
+		return offline.IssueIssued, nil
+	case center.StateCompleted:
+		return offline.IssueCompleted, nil
+	case center.StateVoided:
+		return offline.IssueVoided, nil
+	}
+	return "", fmt.Errorf("centerlink: issuance status: the center answered the unknown state %q", st.State)
+}
