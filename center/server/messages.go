@@ -141,6 +141,10 @@ func (s *Server) message(ctx context.Context, tx *sql.Tx, kiosk string, m center
 				return refused("completed for unknown issuance %s", ref.IssueKey)
 			case state == string(center.StateVoided):
 				return refused("completed for voided issuance %s", ref.IssueKey)
+			case state == string(center.StateCompleted):
+				// The same message again is a duplicate (above); another one would count
+				// the issuance twice.
+				return refused("issuance %s already completed by another message", ref.IssueKey)
 			case state == string(center.StateIssued):
 				if err := setState(ctx, tx, kiosk, ref.IssueKey, center.StateCompleted, now); err != nil {
 					return "", "", err
@@ -157,6 +161,8 @@ func (s *Server) message(ctx context.Context, tx *sql.Tx, kiosk string, m center
 				}
 			case state == string(center.StateCompleted):
 				return refused("voided for completed issuance %s", ref.IssueKey)
+			case state == string(center.StateVoided):
+				return refused("issuance %s already voided by another message", ref.IssueKey)
 			case state == string(center.StateIssued):
 				if err := setState(ctx, tx, kiosk, ref.IssueKey, center.StateVoided, now); err != nil {
 					return "", "", err

@@ -665,6 +665,23 @@ func TestStatusAndMessages(t *testing.T) {
 			t.Fatalf("err = %v", err)
 		}
 	})
+	t.Run("one outcome per issuance", func(t *testing.T) {
+		// Another message (new key and seq) with an outcome the issuance already has
+		// would count it twice.
+		res, err := e.cl.SendMessages(e.ctx, []center.Message{msg(30, center.KindCompleted, obj(printed)), msg(31, center.KindVoided, obj(never))})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, r := range res {
+			if r.Outcome != center.OutcomeRefused || !strings.Contains(r.Error, "already") {
+				t.Errorf("second outcome %d: %+v, want refused", i, r)
+			}
+		}
+		var n int
+		if err := e.c.Server().DB().QueryRow(`SELECT count(*) FROM messages WHERE seq IN (30, 31)`).Scan(&n); err != nil || n != 0 {
+			t.Errorf("refused outcomes stored: %d, %v", n, err)
+		}
+	})
 	t.Run("sequence gaps", func(t *testing.T) {
 		gaps, err := e.c.Server().SequenceGaps(e.ctx, e.kiosk)
 		if err != nil {
