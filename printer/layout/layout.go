@@ -62,6 +62,8 @@ type Layout struct {
 	fontData []byte
 	font     *sfnt.Font
 	seal     image.Image // nil: drawn seal
+
+	pdfImages pdfImages // made on the first PDF
 }
 
 // New loads the font (and seal image) named in opts.

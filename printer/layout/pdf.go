@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"image"
 	"image/png"
+	"sync"
 
 	"github.com/go-pdf/fpdf"
 
@@ -32,15 +33,15 @@ func (l *Layout) PDF(c center.Content) ([]byte, int, error) {
 	f.SetMargins(0, 0, 0)
 	f.AddUTF8FontFromBytes(pdfFont, "", l.fontData)
 
-	tile, err := l.patternTile(a4, patternPDF)
-	if err != nil {
-		return nil, 0, fmt.Errorf("layout: pattern: %w", err)
+	imgs := l.pdfImageData()
+	if imgs.err != nil {
+		return nil, 0, imgs.err
 	}
-	if err := registerPNG(f, "pattern", tile); err != nil {
+	if err := registerPNG(f, "pattern", imgs.pattern); err != nil {
 		return nil, 0, err
 	}
-	if l.seal != nil {
-		if err := registerPNG(f, "seal", l.seal); err != nil {
+	if imgs.seal != nil {
+		if err := registerPNG(f, "seal", imgs.seal); err != nil {
 			return nil, 0, err
 		}
 	}
@@ -58,13 +59,48 @@ func (l *Layout) PDF(c center.Content) ([]byte, int, error) {
 	return buf.Bytes(), len(pages), nil
 }
 
-func registerPNG(f *fpdf.Fpdf, name string, img image.Image) error {
+// pdfImages are the PNG encodings of the images every PDF embeds: the 複写 pattern tile
+// and the seal. They depend only on the font and the seal, so they are made once per
+// Layout (best compression took most of a document's layout time).
+type pdfImages struct {
+	once    sync.Once
+	pattern []byte
+	seal    []byte // nil: the seal is drawn
+	err     error
+}
+
+func (l *Layout) pdfImageData() *pdfImages {
+	im := &l.pdfImages
+	im.once.Do(func() {
+		tile, err := l.patternTile(a4, patternPDF)
+		if err != nil {
+			im.err = fmt.Errorf("layout: pattern: %w", err)
+			return
+		}
+		if im.pattern, err = encodePNG(tile); err != nil {
+			im.err = fmt.Errorf("layout: pattern image: %w", err)
+			return
+		}
+		if l.seal != nil {
+			if im.seal, err = encodePNG(l.seal); err != nil {
+				im.err = fmt.Errorf("layout: seal image: %w", err)
+			}
+		}
+	})
+	return im
+}
+
+func encodePNG(img image.Image) ([]byte, error) {
 	var b bytes.Buffer
 	enc := png.Encoder{CompressionLevel: png.BestCompression}
 	if err := enc.Encode(&b, img); err != nil {
-		return fmt.Errorf("layout: %s image: %w", name, err)
+		return nil, err
 	}
-	f.RegisterImageOptionsReader(name, fpdf.ImageOptions{ImageType: "PNG"}, &b)
+	return b.Bytes(), nil
+}
+
+func registerPNG(f *fpdf.Fpdf, name string, data []byte) error {
+	f.RegisterImageOptionsReader(name, fpdf.ImageOptions{ImageType: "PNG"}, bytes.NewReader(data))
 	if f.Err() {
 		return fmt.Errorf("layout: %s image: %w", name, f.Error())
 	}
