@@ -399,8 +399,17 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	_, _, _ = d.store.SyncOnce(flushCtx, d.link) // hand the last messages to the center
 	fmt.Fprintf(stdout, "kiosk demo: printed documents are in %s\n", d.cfg.Printer.Dir)
 	if b, err := d.store.Backlog(flushCtx); err == nil {
-		fmt.Fprintf(stdout, "kiosk demo: queue %+v\n", b)
+		fmt.Fprintf(stdout, "kiosk demo: %s\n", describeBacklog(b))
 	}
 	fmt.Fprintf(stdout, "kiosk demo: log in %s, everything else in %s\n", filepath.Join(dir, "kiosk.log"), dir)
 	return 0
+}
+
+// describeBacklog says in one line what the queue still holds for the center.
+func describeBacklog(b offline.Backlog) string {
+	if b.Count == 0 {
+		return fmt.Sprintf("every message (%d) was delivered to the center", b.Seq)
+	}
+	return fmt.Sprintf("%d of %d messages not delivered to the center yet (%d refused), oldest from %s",
+		b.Count, b.Seq, b.Parked, b.Oldest.Local().Format(time.DateTime))
 }

@@ -16,6 +16,8 @@ import (
 
 	_ "github.com/mattn/go-sqlite3"
 	"github.com/rivo/uniseg"
+
+	"madoguchi/offline"
 )
 
 // tmuxSession runs a command in a private tmux server (its own socket) sized like a kiosk.
@@ -208,6 +210,21 @@ func TestDemoInTmux(t *testing.T) {
 		}
 		if loc := pinToken.FindIndex(b); loc != nil {
 			t.Errorf("%s contains the PIN at byte %d: %q", f, loc[0], b[max(0, loc[0]-20):min(len(b), loc[1]+20)])
+		}
+	}
+}
+
+func TestDescribeBacklog(t *testing.T) {
+	oldest := time.Date(2026, 11, 27, 9, 30, 0, 0, time.Local)
+	for _, tc := range []struct {
+		b    offline.Backlog
+		want string
+	}{
+		{offline.Backlog{Seq: 3}, "every message (3) was delivered to the center"},
+		{offline.Backlog{Count: 2, Parked: 1, Seq: 5, Oldest: oldest}, "2 of 5 messages not delivered to the center yet (1 refused), oldest from 2026-11-27 09:30:00"},
+	} {
+		if got := describeBacklog(tc.b); got != tc.want {
+			t.Errorf("describeBacklog(%+v) = %q, want %q", tc.b, got, tc.want)
 		}
 	}
 }
