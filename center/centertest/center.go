@@ -93,6 +93,10 @@ func New(ctx context.Context, opts Options) (*Center, error) {
 		return nil, fmt.Errorf("centertest: listen: %w", err)
 	}
 	c.url = "https://" + c.ln.Addr().String()
+	logger := opts.Logger
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
 	c.http = &http.Server{
 		Handler:           c.srv.Handler(),
 		TLSConfig:         c.srv.TLSConfig(c.pki.Server),
@@ -100,7 +104,9 @@ func New(ctx context.Context, opts Options) (*Center, error) {
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      30 * time.Second,
 		IdleTimeout:       2 * time.Minute,
-		ErrorLog:          nil,
+		// Connection-level errors (a client that hung up mid-handshake, as killed kiosks
+		// in crash tests do) go to the test's logger at debug level, not to stderr.
+		ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelDebug),
 	}
 	go func() {
 		defer close(c.done)
