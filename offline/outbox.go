@@ -104,8 +104,31 @@ func (s *Store) notify() {
 }
 
 // next reads up to n pending messages after the cursor, oldest first. A short read:
-// no transaction is held across the network call that follows.
+// no transaction is held across the network call that follows. When nothing is
+// pending after the cursor, it looks once below it: another process (`kiosk queue
+// retry` beside the running kiosk) may have put a parked message back, which this
+// store's Requeue would have moved the cursor for. So a running kiosk sends such
+// messages with its next upload.
 func (s *Store) next(ctx context.Context, n int) ([]Message, error) {
+	out, err := s.readPending(ctx, n)
+	if err != nil || len(out) > 0 {
+		return out, err
+	}
+	cur := s.cursor.Load()
+	if cur == 0 {
+		return nil, nil
+	}
+	var low sql.NullInt64
+	if err := s.db.QueryRowContext(ctx, `SELECT min(seq) FROM outbox WHERE seq <= ? AND state='pending'`, cur).Scan(&low); err != nil {
+		return nil, fmt.Errorf("offline: read outbox: %w", err)
+	}
+	if !low.Valid || !s.cursor.CompareAndSwap(cur, low.Int64-1) {
+		return nil, nil
+	}
+	return s.readPending(ctx, n)
+}
+
+func (s *Store) readPending(ctx context.Context, n int) ([]Message, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT seq, key, kind, payload FROM outbox WHERE seq > ? AND state='pending' ORDER BY seq LIMIT ?`,
 		s.cursor.Load(), n)
 	if err != nil {

@@ -161,7 +161,8 @@ func TestSyncCenterDownThenNetworkUp(t *testing.T) {
 
 func TestRefusedMessagesAreParked(t *testing.T) {
 	ctx := context.Background()
-	s := openStore(t, "", offline.Options{})
+	path := filepath.Join(t.TempDir(), "kiosk.db")
+	s := openStore(t, path, offline.Options{})
 	recovered(t, s)
 	c := startCenter(t)
 	refuse := atomic.Bool{}
@@ -205,6 +206,35 @@ func TestRefusedMessagesAreParked(t *testing.T) {
 		t.Fatalf("requeued message: delivered %d, %v", d, err)
 	}
 	checkCenter(t, c, "k1", 3, false)
+
+	// A technician's `kiosk queue retry` is another process with its own store on the
+	// same file: the running kiosk's worker finds the message below its position.
+	refuse.Store(true)
+	s.Enqueue(ctx, "bogus", map[string]int{"i": 4})
+	if _, p, _ := s.SyncOnce(ctx, cl); p != 1 {
+		t.Fatalf("second bogus message: parked %d", p)
+	}
+	s.Enqueue(ctx, offline.KindAudit, map[string]int{"i": 5})
+	if d, _, _ := s.SyncOnce(ctx, cl); d != 1 {
+		t.Fatalf("message after the parked one: delivered %d", d)
+	}
+	refuse.Store(false)
+	tech := openStore(t, path, offline.Options{})
+	parked, _ = tech.Parked(ctx)
+	if len(parked) != 1 {
+		t.Fatalf("parked seen by the technician's store: %+v", parked)
+	}
+	if err := tech.Requeue(ctx, parked[0].Seq); err != nil {
+		t.Fatal(err)
+	}
+	tech.Close()
+	if d, _, err := s.SyncOnce(ctx, cl); d != 1 || err != nil {
+		t.Fatalf("message requeued by another process: delivered %d, %v", d, err)
+	}
+	if b, _ := s.Backlog(ctx); b.Count != 0 {
+		t.Fatalf("backlog after the retry: %+v", b)
+	}
+	checkCenter(t, c, "k1", 5, false)
 }
 
 func TestCapsPutKioskOutOfService(t *testing.T) {

@@ -253,9 +253,10 @@ func openQueueRW(ctx context.Context, cfg *config.Config) (*offline.Store, error
 	return st, nil
 }
 
-// restartHint: the running kiosk's sync worker does not look back at messages a
-// separate process put back (it keeps its position in memory); a restart makes it.
-const restartHint = "a running kiosk sends them after its next restart: systemctl restart madoguchi-kiosk"
+// restartHint: the running kiosk's sync worker finds messages a separate process put
+// back when it next looks at the queue (a new message, or its hourly pass); a restart
+// makes it look at once.
+const restartHint = "a running kiosk sends them with its next upload (after the next session, within an hour at the latest); to send them now: systemctl restart madoguchi-kiosk"
 
 func queueRetryCmd(ctx context.Context, cfg *config.Config, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("queue retry", flag.ContinueOnError)
