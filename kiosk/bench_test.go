@@ -38,7 +38,7 @@ func waitState(tb testing.TB, e *kiosk.Engine, st kiosk.State) {
 // the journal steps; the resident's fee confirmation is sent the instant the fee shows.
 func BenchmarkOKToPrinter(b *testing.B) {
 	c, st, pr := &kiosktest.Center{}, &kiosktest.Store{}, &kiosktest.Printer{}
-	e, err := kiosk.New(kiosk.Options{Center: c, Store: st, Printer: pr, Municipalities: []config.Municipality{allDay()},
+	e, err := kiosk.New(kiosk.Options{Center: c, Store: st, Printer: pr, Municipalities: []config.Municipality{kiosktest.AllDay()},
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		b.Fatal(err)

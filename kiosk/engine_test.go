@@ -56,20 +56,20 @@ func TestHappyPath(t *testing.T) {
 		r.remove()
 		r.want(kiosk.StateIdle)
 
-		j := r.store.Last()
+		j := r.Store.Last()
 		want := []string{"intent", "card_checked", "request_sent", "document_received", "print_started", "printed", "closed"}
 		if got := j.Steps(); !slices.Equal(got, want) {
 			t.Errorf("journal %v, want %v", got, want)
 		}
-		if got := r.store.Kinds(j.ID()); !slices.Equal(got, []string{"completed"}) {
+		if got := r.Store.Kinds(j.ID()); !slices.Equal(got, []string{"completed"}) {
 			t.Errorf("outbox %v", got)
 		}
-		jobs := r.printer.Jobs()
+		jobs := r.Printer.Jobs()
 		if len(jobs) != 1 || jobs[0].Document.Key != j.Key() || jobs[0].Session != j.ID() ||
-			jobs[0].Document.CardFingerprint != center.Fingerprint(r.vc.AuthCert().Raw) {
+			jobs[0].Document.CardFingerprint != center.Fingerprint(r.Card.AuthCert().Raw) {
 			t.Errorf("print jobs %+v", jobs)
 		}
-		if iss := r.center.Issues(); len(iss) != 1 || iss[0].Request.Copies != 2 || !iss[0].Request.Options.Household {
+		if iss := r.Center.Issues(); len(iss) != 1 || iss[0].Request.Copies != 2 || !iss[0].Request.Options.Household {
 			t.Errorf("center saw %+v", iss)
 		}
 		if j.Intent != (kiosk.Intent{CertType: "juminhyo", Copies: 2}) {
@@ -89,15 +89,15 @@ func TestWrongPINThenSuccess(t *testing.T) {
 		if v.TriesLeft != 2 || !v.WrongPIN || v.PINLength != 0 {
 			t.Fatalf("after a wrong pin: tries %d wrong %v length %d", v.TriesLeft, v.WrongPIN, v.PINLength)
 		}
-		if n := r.vc.TriesLeft(readertest.PINAuth); n != 2 {
+		if n := r.Card.TriesLeft(readertest.PINAuth); n != 2 {
 			t.Fatalf("card has %d tries", n)
 		}
 		r.pin("1234")
 		r.want(kiosk.StateFee)
-		if n := r.vc.TriesLeft(readertest.PINAuth); n != 3 {
+		if n := r.Card.TriesLeft(readertest.PINAuth); n != 3 {
 			t.Fatalf("a right pin should reset the counter; card has %d", n)
 		}
-		audits := r.store.Last().Audits()
+		audits := r.Store.Last().Audits()
 		if len(audits) == 0 || audits[0]["event"] != "pin_wrong" {
 			t.Errorf("audits %v", audits)
 		}
@@ -129,7 +129,7 @@ func TestPINPad(t *testing.T) {
 		if r.view().PINLength != 4 {
 			t.Fatal("more than 4 digits kept")
 		}
-		if n := r.vc.TriesLeft(readertest.PINAuth); n != 3 {
+		if n := r.Card.TriesLeft(readertest.PINAuth); n != 3 {
 			t.Fatalf("tries spent without OK: %d", n)
 		}
 	})
@@ -139,7 +139,7 @@ func TestLastTryAndLockout(t *testing.T) {
 	bubble(t, func(t *testing.T) {
 		r := newRig(t)
 		defer r.close()
-		r.vc.SetTriesLeft(readertest.PINAuth, 2)
+		r.Card.SetTriesLeft(readertest.PINAuth, 2)
 		r.toPIN()
 		if r.view().TriesLeft != 2 {
 			t.Fatalf("tries %d", r.view().TriesLeft)
@@ -151,10 +151,10 @@ func TestLastTryAndLockout(t *testing.T) {
 		}
 		r.pin("0000")
 		r.wantProblem(kiosk.ProblemPINLocked)
-		if n := r.vc.TriesLeft(readertest.PINAuth); n != 0 {
+		if n := r.Card.TriesLeft(readertest.PINAuth); n != 0 {
 			t.Fatalf("card tries %d", n)
 		}
-		if len(r.center.Issues()) != 0 {
+		if len(r.Center.Issues()) != 0 {
 			t.Fatal("a request was sent")
 		}
 		// The same card again: locked before any PIN is asked, no try spent.
@@ -163,10 +163,10 @@ func TestLastTryAndLockout(t *testing.T) {
 		r.in(kiosk.InputStart, 0)
 		r.in(kiosk.InputSelect, 0)
 		r.in(kiosk.InputNext, 0)
-		r.vc.ClearLog()
+		r.Card.ClearLog()
 		r.insert()
 		r.wantProblem(kiosk.ProblemPINLocked)
-		for _, l := range r.vc.Log() {
+		for _, l := range r.Card.Log() {
 			if l.Cmd[1] == reader.INSVerify && len(l.Cmd) > 5 {
 				t.Errorf("a PIN was presented to a locked card: %s", l)
 			}
@@ -204,17 +204,17 @@ func TestCardRejected(t *testing.T) {
 				})
 				defer r.close()
 				if tt.arm != nil {
-					tt.arm(r.vc)
+					tt.arm(r.Card)
 				}
 				r.in(kiosk.InputStart, 0)
 				r.in(kiosk.InputSelect, 0)
 				r.in(kiosk.InputNext, 0)
 				r.insert()
 				r.wantProblem(tt.want)
-				if len(r.center.Issues()) != 0 {
+				if len(r.Center.Issues()) != 0 {
 					t.Fatal("a request was sent")
 				}
-				if n := r.vc.TriesLeft(readertest.PINAuth); n != 3 {
+				if n := r.Card.TriesLeft(readertest.PINAuth); n != 3 {
 					t.Fatalf("tries spent: %d left", n)
 				}
 				if v := r.view(); v.CardPresent && !v.CardLeftover {
@@ -242,7 +242,7 @@ func (r *rig) at(st kiosk.State) {
 		r.in(kiosk.InputSelect, 0)
 		r.in(kiosk.InputNext, 0)
 	case kiosk.StateReadingCard:
-		r.vc.InjectFault(readertest.Fault{Kind: readertest.FaultDelay, Delay: time.Hour})
+		r.Card.InjectFault(readertest.Fault{Kind: readertest.FaultDelay, Delay: time.Hour})
 		r.in(kiosk.InputStart, 0)
 		r.in(kiosk.InputSelect, 0)
 		r.in(kiosk.InputNext, 0)
@@ -250,17 +250,17 @@ func (r *rig) at(st kiosk.State) {
 	case kiosk.StatePIN:
 		r.toPIN()
 	case kiosk.StateCenter:
-		r.center.Hold()
+		r.Center.Hold()
 		r.toPIN()
 		r.pin("1234")
 	case kiosk.StateFee:
 		r.toFee()
 	case kiosk.StatePaying:
-		r.payer.Hold()
+		r.Payer.Hold()
 		r.toFee()
 		r.in(kiosk.InputNext, 0)
 	case kiosk.StatePrinting:
-		r.printer.Hold()
+		r.Printer.Hold()
 		r.toFee()
 		r.in(kiosk.InputNext, 0)
 	case kiosk.StateTake:
@@ -308,27 +308,27 @@ func TestCardRemovedAtEachStep(t *testing.T) {
 					t.Fatal("card still shown present")
 				}
 				if tt.at == kiosk.StateCenter {
-					r.center.Release()
+					r.Center.Release()
 					r.sleep(time.Second)
 					r.wantProblem(kiosk.ProblemCardRemoved) // the late answer is dropped
 				}
 				if tt.at == kiosk.StatePrinting {
-					r.printer.Release()
+					r.Printer.Release()
 					r.sleep(time.Second)
 					r.want(kiosk.StateTake)
 					if !r.view().CardGone {
 						t.Error("take screen asks for the card that is gone")
 					}
 				}
-				j := r.store.Last()
+				j := r.Store.Last()
 				if j == nil {
 					return
 				}
-				voided := slices.Contains(r.store.Kinds(j.ID()), "voided")
+				voided := slices.Contains(r.Store.Kinds(j.ID()), "voided")
 				if voided != tt.voided {
-					t.Errorf("voided %v, want %v (outbox %v)", voided, tt.voided, r.store.Kinds(j.ID()))
+					t.Errorf("voided %v, want %v (outbox %v)", voided, tt.voided, r.Store.Kinds(j.ID()))
 				}
-				if tt.at == kiosk.StatePaying && len(r.payer.Paid()) != 0 {
+				if tt.at == kiosk.StatePaying && len(r.Payer.Paid()) != 0 {
 					t.Error("payment taken after the card was removed")
 				}
 			})
@@ -337,7 +337,7 @@ func TestCardRemovedAtEachStep(t *testing.T) {
 }
 
 func TestTimeoutAtEachStep(t *testing.T) {
-	to := testTimeouts
+	to := config.DefaultTimeouts
 	tests := []struct {
 		at      kiosk.State
 		after   time.Duration
@@ -373,12 +373,12 @@ func TestTimeoutAtEachStep(t *testing.T) {
 					r.sleep(to.Take + time.Second)
 					r.want(kiosk.StateIdle)
 				}
-				if j := r.store.Last(); j != nil {
-					if voided := slices.Contains(r.store.Kinds(j.ID()), "voided"); voided != tt.voided {
-						t.Errorf("voided %v, want %v: %v", voided, tt.voided, r.store.Kinds(j.ID()))
+				if j := r.Store.Last(); j != nil {
+					if voided := slices.Contains(r.Store.Kinds(j.ID()), "voided"); voided != tt.voided {
+						t.Errorf("voided %v, want %v: %v", voided, tt.voided, r.Store.Kinds(j.ID()))
 					}
 				}
-				if len(r.printer.Jobs()) > 0 && tt.at != kiosk.StatePrinting && tt.at != kiosk.StateTake {
+				if len(r.Printer.Jobs()) > 0 && tt.at != kiosk.StatePrinting && tt.at != kiosk.StateTake {
 					t.Error("printed after a timeout")
 				}
 			})
@@ -394,7 +394,7 @@ func TestIdleTimeoutResetsLanguage(t *testing.T) {
 		if r.view().Lang != kiosk.LangEN {
 			t.Fatal("language not switched")
 		}
-		r.sleep(testTimeouts.Idle + time.Second)
+		r.sleep(config.DefaultTimeouts.Idle + time.Second)
 		if r.view().Lang != kiosk.LangJA {
 			t.Fatal("idle timeout kept English")
 		}
@@ -431,25 +431,25 @@ func TestCenterRefusals(t *testing.T) {
 			bubble(t, func(t *testing.T) {
 				r := newRig(t)
 				defer r.close()
-				r.center.RefuseCode(tt.code)
+				r.Center.RefuseCode(tt.code)
 				r.toPIN()
 				r.pin("1234")
 				if tt.code == center.CodeUnavailable { // retried with backoff first
 					r.sleep(10 * time.Second)
 				}
 				r.wantProblem(tt.want)
-				j := r.store.Last()
-				if got := r.store.Kinds(j.ID()); !slices.Equal(got, []string{"voided"}) {
+				j := r.Store.Last()
+				if got := r.Store.Kinds(j.ID()); !slices.Equal(got, []string{"voided"}) {
 					t.Errorf("outbox %v, want one voided", got)
 				}
-				if len(r.printer.Jobs()) != 0 {
+				if len(r.Printer.Jobs()) != 0 {
 					t.Error("printed")
 				}
 				wantTries := 1
 				if tt.code == center.CodeUnavailable {
 					wantTries = 1 + kiosk.DefaultIssueRetries
 				}
-				iss := r.center.Issues()
+				iss := r.Center.Issues()
 				if len(iss) != wantTries {
 					t.Fatalf("%d attempts, want %d", len(iss), wantTries)
 				}
@@ -467,12 +467,12 @@ func TestCenterRetryLaterThenIssued(t *testing.T) {
 	bubble(t, func(t *testing.T) {
 		r := newRig(t)
 		defer r.close()
-		r.center.RefuseTimes(kiosktest.CodeError(center.CodeUnavailable), 2)
+		r.Center.RefuseTimes(kiosktest.CodeError(center.CodeUnavailable), 2)
 		r.toPIN()
 		r.pin("1234")
 		r.sleep(5 * time.Second)
 		r.want(kiosk.StateFee)
-		iss := r.center.Issues()
+		iss := r.Center.Issues()
 		if len(iss) != 3 || iss[0].Key != iss[2].Key {
 			t.Fatalf("attempts %d, keys must be the same", len(iss))
 		}
@@ -483,11 +483,11 @@ func TestChallengeFails(t *testing.T) {
 	bubble(t, func(t *testing.T) {
 		r := newRig(t)
 		defer r.close()
-		r.center.FailChallenge(fmt.Errorf("center: challenge: %w", center.ErrRetryLater))
+		r.Center.FailChallenge(fmt.Errorf("center: challenge: %w", center.ErrRetryLater))
 		r.toPIN()
 		r.pin("1234")
 		r.wantProblem(kiosk.ProblemCenterUnreachable)
-		if got := r.store.Kinds(r.store.Last().ID()); len(got) != 0 {
+		if got := r.Store.Kinds(r.Store.Last().ID()); len(got) != 0 {
 			t.Errorf("nothing was sent, yet outbox %v", got)
 		}
 	})
@@ -511,18 +511,18 @@ func TestPrinterFailure(t *testing.T) {
 				r := newRig(t)
 				defer r.close()
 				r.toFee()
-				tt.arm(r.printer)
+				tt.arm(r.Printer)
 				r.in(kiosk.InputNext, 0)
 				r.wantProblem(tt.want)
-				j := r.store.Last()
+				j := r.Store.Last()
 				want := []string{"intent", "card_checked", "request_sent", "document_received", "print_started", "print_failed", "closed"}
 				if got := j.Steps(); !slices.Equal(got, want) {
 					t.Errorf("journal %v", got)
 				}
-				if got := r.store.Kinds(j.ID()); !slices.Equal(got, []string{"voided"}) {
+				if got := r.Store.Kinds(j.ID()); !slices.Equal(got, []string{"voided"}) {
 					t.Errorf("outbox %v, want one voided", got)
 				}
-				for _, m := range r.store.Outbox() {
+				for _, m := range r.Store.Outbox() {
 					if m.Kind == "voided" {
 						want := string(printer.ReasonPaperOut)
 						if tt.want == kiosk.ProblemPrinterFailed {
@@ -542,22 +542,22 @@ func TestOutOfService(t *testing.T) {
 	bubble(t, func(t *testing.T) {
 		r := newRig(t)
 		defer r.close()
-		r.store.Refuse(errors.New("offline: queue full"))
+		r.Store.Refuse(errors.New("offline: queue full"))
 		r.in(kiosk.InputStart, 0)
 		r.wantProblem(kiosk.ProblemOutOfService)
 		r.in(kiosk.InputDone, 0)
-		r.store.Refuse(nil)
-		r.printer.PaperOut(true)
+		r.Store.Refuse(nil)
+		r.Printer.PaperOut(true)
 		r.in(kiosk.InputStart, 0)
 		r.wantProblem(kiosk.ProblemOutOfService)
 		r.in(kiosk.InputDone, 0)
-		r.printer.PaperOut(false)
+		r.Printer.PaperOut(false)
 		// A journal that fails when the request is about to be sent: nothing is sent.
-		r.store.FailStep("request_sent", errors.New("offline: disk full"))
+		r.Store.FailStep("request_sent", errors.New("offline: disk full"))
 		r.toPIN()
 		r.pin("1234")
 		r.wantProblem(kiosk.ProblemStoreFailed)
-		if len(r.center.Issues()) != 0 {
+		if len(r.Center.Issues()) != 0 {
 			t.Error("request sent without a journal entry")
 		}
 	})
@@ -573,21 +573,21 @@ func TestPayment(t *testing.T) {
 		}
 		r.in(kiosk.InputNext, 0)
 		r.want(kiosk.StateTake)
-		if got := r.payer.Paid(); !slices.Equal(got, []int64{200}) {
+		if got := r.Payer.Paid(); !slices.Equal(got, []int64{200}) {
 			t.Fatalf("paid %v", got)
 		}
-		if got := r.store.Kinds(r.store.Last().ID()); !slices.Equal(got, []string{"payment", "completed"}) {
+		if got := r.Store.Kinds(r.Store.Last().ID()); !slices.Equal(got, []string{"payment", "completed"}) {
 			t.Errorf("outbox %v", got)
 		}
 	})
 	bubble(t, func(t *testing.T) {
 		r := newRig(t, withPayer)
 		defer r.close()
-		r.payer.Fail(kiosk.ErrPaymentCancelled)
+		r.Payer.Fail(kiosk.ErrPaymentCancelled)
 		r.toFee()
 		r.in(kiosk.InputNext, 0)
 		r.wantProblem(kiosk.ProblemPaymentFailed)
-		if len(r.printer.Jobs()) != 0 {
+		if len(r.Printer.Jobs()) != 0 {
 			t.Error("printed without payment")
 		}
 	})
@@ -607,7 +607,7 @@ func TestCancel(t *testing.T) {
 				} else if v.State != kiosk.StateIdle {
 					t.Fatalf("cancel at %s went to %s", st, v.State)
 				}
-				if st == kiosk.StateFee && !slices.Equal(r.store.Kinds(r.store.Last().ID()), []string{"voided"}) {
+				if st == kiosk.StateFee && !slices.Equal(r.Store.Kinds(r.Store.Last().ID()), []string{"voided"}) {
 					t.Error("cancel at the fee did not void")
 				}
 			})
@@ -630,10 +630,10 @@ func TestBackNavigation(t *testing.T) {
 		r.insert()
 		r.pin("1234")
 		r.want(kiosk.StateFee)
-		if iss := r.center.Issues(); iss[0].Request.Type != center.FamilyRegister || !iss[0].Request.Options.Individual {
+		if iss := r.Center.Issues(); iss[0].Request.Type != center.FamilyRegister || !iss[0].Request.Options.Individual {
 			t.Fatalf("request %+v", iss[0].Request)
 		}
-		if n := len(r.store.Sessions()); n != 2 {
+		if n := len(r.Store.Sessions()); n != 2 {
 			t.Fatalf("%d journals", n)
 		}
 	})
@@ -644,14 +644,14 @@ func TestNoCrossSession(t *testing.T) {
 	bubble(t, func(t *testing.T) {
 		r := newRig(t)
 		defer r.close()
-		r.center.Hold()
+		r.Center.Hold()
 		r.toPIN()
 		r.pin("1234")
 		r.want(kiosk.StateCenter)
 		r.remove()
 		r.wantProblem(kiosk.ProblemCardRemoved)
 		r.in(kiosk.InputDone, 0)
-		first := r.store.Last()
+		first := r.Store.Last()
 
 		// The next resident, with another card.
 		vc2, card2, err := kiosktest.NewCard(readertest.Options{AuthKey: readertest.Key(1002), AuthPIN: "5678"})
@@ -661,10 +661,10 @@ func TestNoCrossSession(t *testing.T) {
 		r.in(kiosk.InputStart, 0)
 		r.in(kiosk.InputSelect, 2)
 		r.in(kiosk.InputNext, 0)
-		r.e.CardInserted(card2)
+		r.Engine.CardInserted(card2)
 		r.sleep(0)
 		r.want(kiosk.StatePIN)
-		r.center.Release() // the first session's request completes now
+		r.Center.Release() // the first session's request completes now
 		r.sleep(time.Second)
 		r.want(kiosk.StatePIN)
 		if v := r.view(); v.Fee != 0 || v.Cert != center.SealRegistration {
@@ -674,14 +674,14 @@ func TestNoCrossSession(t *testing.T) {
 		r.want(kiosk.StateFee)
 		r.in(kiosk.InputNext, 0)
 		r.want(kiosk.StateTake)
-		jobs := r.printer.Jobs()
-		second := r.store.Last()
+		jobs := r.Printer.Jobs()
+		second := r.Store.Last()
 		if len(jobs) != 1 || jobs[0].Document.Key != second.Key() || jobs[0].Document.Request.Type != center.SealRegistration ||
 			jobs[0].Document.CardFingerprint != center.Fingerprint(vc2.AuthCert().Raw) {
 			t.Fatalf("jobs %+v", jobs)
 		}
-		if !slices.Equal(r.store.Kinds(first.ID()), []string{"voided"}) {
-			t.Errorf("first session %v", r.store.Kinds(first.ID()))
+		if !slices.Equal(r.Store.Kinds(first.ID()), []string{"voided"}) {
+			t.Errorf("first session %v", r.Store.Kinds(first.ID()))
 		}
 	})
 }
@@ -703,7 +703,7 @@ func TestLeftoverCard(t *testing.T) {
 		r := newRig(t)
 		defer r.close()
 		r.toPIN()
-		r.sleep(testTimeouts.PIN + time.Second)
+		r.sleep(config.DefaultTimeouts.PIN + time.Second)
 		r.want(kiosk.StateIdle)
 		if v := r.view(); !v.CardLeftover || !v.CardPresent {
 			t.Fatalf("leftover card not flagged: %+v", v)
@@ -767,12 +767,12 @@ func (c fixedClock) Now() time.Time { return time.Time(c) }
 
 func TestSeveralMunicipalities(t *testing.T) {
 	bubble(t, func(t *testing.T) {
-		other := allDay()
+		other := kiosktest.AllDay()
 		other.Code, other.Name = "131016", "千代田区"
 		other.Certificates = other.Certificates[:1]
 		other.Certificates[0].FeeYen = 300
 		r := newRig(t, func(o *kiosk.Options, _ *readertest.Options) {
-			o.Municipalities = []config.Municipality{allDay(), other}
+			o.Municipalities = []config.Municipality{kiosktest.AllDay(), other}
 		})
 		defer r.close()
 		r.in(kiosk.InputStart, 0)
@@ -784,7 +784,7 @@ func TestSeveralMunicipalities(t *testing.T) {
 		}
 		r.in(kiosk.InputBack, 0)
 		r.want(kiosk.StateMunicipality)
-		r.sleep(testTimeouts.Choose + time.Second)
+		r.sleep(config.DefaultTimeouts.Choose + time.Second)
 		r.want(kiosk.StateIdle)
 	})
 }
@@ -797,7 +797,7 @@ func TestOptionsValidation(t *testing.T) {
 	if _, err := kiosk.New(base); err == nil || !strings.Contains(err.Error(), "municipality") {
 		t.Errorf("no municipality: %v", err)
 	}
-	base.Municipalities = []config.Municipality{allDay()}
+	base.Municipalities = []config.Municipality{kiosktest.AllDay()}
 	base.Language = "fr"
 	if _, err := kiosk.New(base); err == nil {
 		t.Error("language fr accepted")

@@ -17,7 +17,7 @@ func Example() {
 		Center:         &kiosktest.Center{},
 		Store:          &kiosktest.Store{},
 		Printer:        &kiosktest.Printer{},
-		Municipalities: []config.Municipality{allDay()},
+		Municipalities: []config.Municipality{kiosktest.AllDay()},
 	})
 	if err != nil {
 		fmt.Println(err)

@@ -15,7 +15,7 @@ import (
 
 func TestPing(t *testing.T) {
 	e, err := kiosk.New(kiosk.Options{Center: &kiosktest.Center{}, Store: &kiosktest.Store{}, Printer: &kiosktest.Printer{},
-		Municipalities: []config.Municipality{allDay()}, Timeouts: testTimeouts, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+		Municipalities: []config.Municipality{kiosktest.AllDay()}, Timeouts: config.DefaultTimeouts, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -35,7 +35,7 @@ func TestPINNeverKept(t *testing.T) {
 		r := newRig(t, func(_ *kiosk.Options, o *readertest.Options) { o.AuthPIN = secret })
 		defer r.close()
 		spy := &spyCard{}
-		r.wrap = func(c kiosk.Card) kiosk.Card { spy.Card = c; return spy }
+		r.WrapCard = func(c kiosk.Card) kiosk.Card { spy.Card = c; return spy }
 		r.toPIN()
 
 		for _, p := range []string{wrong, secret} {
@@ -43,7 +43,7 @@ func TestPINNeverKept(t *testing.T) {
 				r.in(kiosk.InputDigit, int(c-'0'))
 			}
 			// While typing, the digits are in the session (the probe can see them)...
-			if buf, n, ok := kiosk.PINBuffer(r.e); !ok || n != 4 || string(buf[:]) != p {
+			if buf, n, ok := kiosk.PINBuffer(r.Engine); !ok || n != 4 || string(buf[:]) != p {
 				t.Fatalf("probe sees %q/%d/%v before OK", buf, n, ok)
 			}
 			if v := fmt.Sprintf("%+v", r.view()); strings.Contains(v, p) {
@@ -51,7 +51,7 @@ func TestPINNeverKept(t *testing.T) {
 			}
 			r.in(kiosk.InputNext, 0)
 			// ...and gone right after OK.
-			if buf, n, ok := kiosk.PINBuffer(r.e); ok && (n != 0 || buf != [4]byte{}) {
+			if buf, n, ok := kiosk.PINBuffer(r.Engine); ok && (n != 0 || buf != [4]byte{}) {
 				t.Fatalf("session keeps %q (%d digits) after OK", buf, n)
 			}
 		}
@@ -72,7 +72,7 @@ func TestPINNeverKept(t *testing.T) {
 		r.remove()
 		r.want(kiosk.StateIdle)
 
-		logs := r.logs.String()
+		logs := r.Logs.String()
 		if !strings.Contains(logs, "state=pin") {
 			t.Fatalf("logs do not show the flow (test would be vacuous):\n%s", logs)
 		}
@@ -80,7 +80,7 @@ func TestPINNeverKept(t *testing.T) {
 			if strings.Contains(logs, p) {
 				t.Errorf("logs contain a PIN %s:\n%s", p, logs)
 			}
-			for _, m := range r.store.Outbox() {
+			for _, m := range r.Store.Outbox() {
 				if strings.Contains(fmt.Sprint(m), p) {
 					t.Errorf("outbox holds a PIN: %v", m)
 				}
@@ -89,7 +89,7 @@ func TestPINNeverKept(t *testing.T) {
 				t.Error("view holds a PIN")
 			}
 		}
-		if strings.Contains(logs, r.vc.MyNumber()) {
+		if strings.Contains(logs, r.Card.MyNumber()) {
 			t.Error("logs contain the My Number")
 		}
 	})

@@ -10,7 +10,9 @@ import (
 	"testing/synctest"
 	"time"
 
+	"madoguchi/config"
 	"madoguchi/kiosk"
+	"madoguchi/kiosk/kiosktest"
 	"madoguchi/reader/readertest"
 )
 
@@ -40,7 +42,7 @@ func (f *fakeTech) TestPage(context.Context) error {
 	return f.pageErr
 }
 
-func withTech(ft *fakeTech) rigOpt {
+func withTech(ft *fakeTech) kiosktest.RigOption {
 	return func(o *kiosk.Options, _ *readertest.Options) { o.Technician = ft }
 }
 
@@ -109,7 +111,7 @@ func TestTechnicianMode(t *testing.T) {
 				t.Fatalf("CheckPIN got %q", p)
 			}
 		}
-		if strings.Contains(r.logs.String(), "246813") {
+		if strings.Contains(r.Logs.String(), "246813") {
 			t.Fatal("the technician PIN is in the log")
 		}
 	})
@@ -140,14 +142,14 @@ func TestTechnicianPINLockout(t *testing.T) {
 		r.want(kiosk.StateTechPIN)
 		// The PIN pad times out like every screen, and the digits go with it.
 		r.digits("24")
-		r.sleep(testTimeouts.PIN + time.Second)
+		r.sleep(config.DefaultTimeouts.PIN + time.Second)
 		r.want(kiosk.StateIdle)
 		r.in(kiosk.InputTech, 0)
 		if v := r.view(); v.PINLength != 0 {
 			t.Fatalf("digits survived the timeout: %d", v.PINLength)
 		}
 		r.in(kiosk.InputCancel, 0)
-		if strings.Contains(r.logs.String(), "111111") {
+		if strings.Contains(r.Logs.String(), "111111") {
 			t.Fatal("a PIN is in the log")
 		}
 	})

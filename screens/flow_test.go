@@ -18,89 +18,63 @@ import (
 	"madoguchi/config"
 	"madoguchi/kiosk"
 	"madoguchi/kiosk/kiosktest"
-	"madoguchi/reader"
 	"madoguchi/reader/readertest"
 )
 
-func TestMain(m *testing.M) {
-	if _, err := readertest.DefaultPKI(); err != nil {
-		panic(err)
-	}
-	for i := 1000; i < 1004; i++ {
-		readertest.Key(i)
-	}
-	os.Exit(m.Run())
-}
+func TestMain(m *testing.M) { os.Exit(kiosktest.Main(m)) }
 
-func allDay() config.Municipality {
-	return config.Municipality{Code: config.DemoMunicipalityCode, Name: "見本市", Hours: config.Hours{Open: 0, Close: 24 * 60},
-		Certificates: []config.Certificate{
-			{Type: center.ResidentRecord, FeeYen: 200}, {Type: center.ResidentRecordItems, FeeYen: 200},
-			{Type: center.SealRegistration, FeeYen: 200}, {Type: center.FamilyRegister, FeeYen: 350},
-			{Type: center.FamilyRegisterAnnex, FeeYen: 200}, {Type: center.TaxIncome, FeeYen: 200},
-		}}
-}
-
-// urig runs the engine with the kiosktest doubles and the UI on a simulation screen,
-// inside a synctest bubble. Residents' taps are mouse events at the centre of the
-// button on screen; the card is placed and taken through the technician bar.
+// urig runs a kiosktest.Rig with the UI on a simulation screen, inside a synctest
+// bubble. Residents' taps are mouse events at the centre of the button on screen; the
+// card is placed and taken through the technician bar.
 type urig struct {
-	t       *testing.T
-	w, h    int
-	sim     tcell.SimulationScreen
-	e       *kiosk.Engine
-	center  *kiosktest.Center
-	store   *kiosktest.Store
-	printer *kiosktest.Printer
-	vc      *readertest.Card
-	tech    []TechAction
-	cancel  context.CancelFunc
-	done    chan struct{}
+	*kiosktest.Rig
+	t      *testing.T
+	w, h   int
+	sim    tcell.SimulationScreen
+	tech   []TechAction
+	cancel context.CancelFunc
+	done   chan struct{}
 }
 
-func newURig(t *testing.T, w, h int, mod func(*kiosk.Options, *readertest.Options)) *urig {
+// newURig builds and starts the engine and the UI on a w×h screen; call it inside the
+// bubble.
+func newURig(t *testing.T, w, h int, opts ...kiosktest.RigOption) *urig {
 	t.Helper()
-	r := &urig{t: t, w: w, h: h, center: &kiosktest.Center{}, store: &kiosktest.Store{}, printer: &kiosktest.Printer{}}
-	opts := kiosk.Options{Center: r.center, Store: r.store, Printer: r.printer, Municipalities: []config.Municipality{allDay()}}
-	var copts readertest.Options
-	if mod != nil {
-		mod(&opts, &copts)
-	}
-	var err error
-	if r.vc, err = readertest.NewCard(copts); err != nil {
-		t.Fatal(err)
-	}
-	r.vc.Remove()
-	if r.e, err = kiosk.New(opts); err != nil {
-		t.Fatal(err)
-	}
-	r.tech = []TechAction{
-		{Label: "カードを置く", Key: tcell.KeyF5, Do: func() { r.vc.Insert(); r.e.CardInserted(reader.New(r.vc)) }},
-		{Label: "カードを取る", Key: tcell.KeyF6, Do: func() { r.vc.Remove(); r.e.CardRemoved() }},
-	}
+	r := &urig{Rig: kiosktest.NewRig(t, opts...), t: t, w: w, h: h}
+	r.tech = cardActions(r.Rig)
 	r.sim = newSim(t, w, h)
 	ctx, cancel := context.WithCancel(context.Background())
 	r.cancel, r.done = cancel, make(chan struct{})
-	go func() { r.e.Run(ctx) }()
-	go func() { Run(ctx, r.sim, r.e, Options{Technician: r.tech}); close(r.done) }()
+	r.Start(ctx)
+	go func() { Run(ctx, r.sim, r.Engine, Options{Technician: r.tech}); close(r.done) }()
 	synctest.Wait()
 	return r
 }
 
+// cardActions are the technician bar's buttons that place (F5) and take (F6) the rig's
+// virtual card.
+func cardActions(r *kiosktest.Rig) []TechAction {
+	return []TechAction{
+		{Label: "カードを置く", Key: tcell.KeyF5, Do: r.InsertCard},
+		{Label: "カードを取る", Key: tcell.KeyF6, Do: r.RemoveCard},
+	}
+}
+
+// close stops the UI and the engine and checks the invariants every test shares.
 func (r *urig) close() {
+	r.t.Helper()
 	r.cancel()
 	<-r.done
+	r.Stop()
 	r.sim.Fini()
 	synctest.Wait()
-	if n := r.vc.MyNumberAccesses(); n != 0 {
-		r.t.Errorf("My Number touched %d times", n)
-	}
+	r.Check(r.t)
 }
 
 // buttons lays out the current view as the UI did (Targets), to find where to tap.
 func (r *urig) buttons() []button {
 	var bs []button
-	for _, t := range Targets(r.w, r.h, r.e.View(), r.tech) {
+	for _, t := range Targets(r.w, r.h, r.Engine.View(), r.tech) {
 		bs = append(bs, button{r: rect{t.X, t.Y, t.W, t.H}, in: t.Input, label: t.Label, tech: t.Tech, bg: t.Background})
 	}
 	return bs
@@ -125,7 +99,7 @@ func (r *urig) tap(in kiosk.Input) {
 			return
 		}
 	}
-	r.t.Fatalf("no button for %+v on %s:\n%s", in, r.e.View().State, r.screen())
+	r.t.Fatalf("no button for %+v on %s:\n%s", in, r.Engine.View().State, r.screen())
 }
 
 func (r *urig) tapTech(i int) {
@@ -186,14 +160,14 @@ func (r *urig) shows(texts ...string) {
 	sc := strings.ReplaceAll(r.screen(), "\n", "")
 	for _, s := range texts {
 		if !strings.Contains(sc, s) {
-			r.t.Fatalf("screen (%s) does not show %q:\n%s", r.e.View().State, s, r.screen())
+			r.t.Fatalf("screen (%s) does not show %q:\n%s", r.Engine.View().State, s, r.screen())
 		}
 	}
 }
 
 func (r *urig) want(st kiosk.State) {
 	r.t.Helper()
-	if v := r.e.View(); v.State != st {
+	if v := r.Engine.View(); v.State != st {
 		r.t.Fatalf("state %s/%s, want %s:\n%s", v.State, v.Problem, st, r.screen())
 	}
 }
@@ -210,14 +184,14 @@ func (r *urig) toPIN() {
 	r.tap(kiosk.Input{Kind: kiosk.InputStart})
 	r.tap(kiosk.Input{Kind: kiosk.InputSelect, Arg: 0})
 	r.tap(kiosk.Input{Kind: kiosk.InputNext})
-	r.shows(txtPlaceCard.in(r.e.View().Lang))
+	r.shows(txtPlaceCard.in(r.Engine.View().Lang))
 	r.tapTech(0)
 	r.want(kiosk.StatePIN)
 }
 
 func TestFlowTouchSuccess(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		r := newURig(t, 100, 30, nil)
+		r := newURig(t, 100, 30)
 		defer r.close()
 		r.shows(txtTouch.ja, "見本市", "06:30-23:00"[:0]+"00:00-24:00")
 		r.tap(kiosk.Input{Kind: kiosk.InputStart})
@@ -243,10 +217,10 @@ func TestFlowTouchSuccess(t *testing.T) {
 		r.shows(txtTakeBoth.ja)
 		r.tapTech(1)
 		r.shows(txtTouch.ja)
-		if jobs := r.printer.Jobs(); len(jobs) != 1 || jobs[0].Document.Request.Copies != 2 || !jobs[0].Document.Request.Options.Household {
+		if jobs := r.Printer.Jobs(); len(jobs) != 1 || jobs[0].Document.Request.Copies != 2 || !jobs[0].Document.Request.Options.Household {
 			t.Fatalf("jobs %+v", jobs)
 		}
-		if got := r.store.Kinds(r.store.Last().ID()); !slices.Equal(got, []string{"completed"}) {
+		if got := r.Store.Kinds(r.Store.Last().ID()); !slices.Equal(got, []string{"completed"}) {
 			t.Errorf("outbox %v", got)
 		}
 	})
@@ -254,7 +228,7 @@ func TestFlowTouchSuccess(t *testing.T) {
 
 func TestFlowKeyboardSuccess(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		r := newURig(t, 80, 24, nil)
+		r := newURig(t, 80, 24)
 		defer r.close()
 		r.key(tcell.KeyF1, 0)
 		r.shows(txtTouch.en, "日本語")
@@ -279,7 +253,7 @@ func TestFlowKeyboardSuccess(t *testing.T) {
 		r.shows(txtTakeBoth.en)
 		r.key(tcell.KeyF6, 0)
 		r.want(kiosk.StateIdle)
-		if jobs := r.printer.Jobs(); len(jobs) != 1 || jobs[0].Document.Request.Type != center.SealRegistration {
+		if jobs := r.Printer.Jobs(); len(jobs) != 1 || jobs[0].Document.Request.Type != center.SealRegistration {
 			t.Fatalf("jobs %+v", jobs)
 		}
 	})
@@ -287,7 +261,7 @@ func TestFlowKeyboardSuccess(t *testing.T) {
 
 func TestFlowWrongPINThenSuccess(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		r := newURig(t, 100, 30, nil)
+		r := newURig(t, 100, 30)
 		defer r.close()
 		r.toPIN()
 		r.pin("4321")
@@ -299,9 +273,9 @@ func TestFlowWrongPINThenSuccess(t *testing.T) {
 
 func TestFlowLockout(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		r := newURig(t, 80, 24, nil)
+		r := newURig(t, 80, 24)
 		defer r.close()
-		r.vc.SetTriesLeft(readertest.PINAuth, 1)
+		r.Card.SetTriesLeft(readertest.PINAuth, 1)
 		r.toPIN()
 		r.shows("入力できる残り回数：1回", txtLastTry.ja)
 		r.pin("0000")
@@ -330,20 +304,20 @@ func (r *urig) drive(st kiosk.State) {
 		r.tap(kiosk.Input{Kind: kiosk.InputSelect, Arg: 0})
 		r.tap(kiosk.Input{Kind: kiosk.InputNext})
 	case kiosk.StateReadingCard:
-		r.vc.InjectFault(readertest.Fault{Kind: readertest.FaultDelay, Delay: time.Hour})
+		r.Card.InjectFault(readertest.Fault{Kind: readertest.FaultDelay, Delay: time.Hour})
 		r.drive(kiosk.StatePlaceCard)
 		r.tapTech(0)
 	case kiosk.StatePIN:
 		r.toPIN()
 	case kiosk.StateCenter:
-		r.center.Hold()
+		r.Center.Hold()
 		r.toPIN()
 		r.pin("1234")
 	case kiosk.StateFee:
 		r.toPIN()
 		r.pin("1234")
 	case kiosk.StatePrinting:
-		r.printer.Hold()
+		r.Printer.Hold()
 		r.drive(kiosk.StateFee)
 		r.tap(kiosk.Input{Kind: kiosk.InputNext})
 	case kiosk.StateTake:
@@ -375,14 +349,14 @@ func TestFlowCardPulled(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.at.String(), func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
-				r := newURig(t, 100, 30, nil)
+				r := newURig(t, 100, 30)
 				defer r.close()
 				r.drive(tt.at)
 				r.shows(stateText[tt.at].ja)
 				r.tapTech(1)
 				r.shows(tt.want)
 				if tt.at == kiosk.StatePrinting {
-					r.printer.Release()
+					r.Printer.Release()
 					synctest.Wait()
 					r.shows(txtTakeCert.ja)
 				}
@@ -411,7 +385,7 @@ func TestFlowTimeouts(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.at.String(), func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
-				r := newURig(t, 80, 24, nil)
+				r := newURig(t, 80, 24)
 				defer r.close()
 				r.drive(tt.at)
 				time.Sleep(tt.after + time.Second)
@@ -419,7 +393,7 @@ func TestFlowTimeouts(t *testing.T) {
 				r.shows(tt.want)
 				if tt.at == kiosk.StatePrinting {
 					r.shows(txtNoCharge.ja)
-					if got := r.store.Kinds(r.store.Last().ID()); !slices.Equal(got, []string{"voided"}) {
+					if got := r.Store.Kinds(r.Store.Last().ID()); !slices.Equal(got, []string{"voided"}) {
 						t.Errorf("outbox %v", got)
 					}
 				}
@@ -443,14 +417,14 @@ func TestFlowCenterRefusals(t *testing.T) {
 				synctest.Test(t, func(t *testing.T) {
 					r := newURig(t, 100, 30, func(o *kiosk.Options, _ *readertest.Options) { o.Language = lang })
 					defer r.close()
-					r.center.RefuseCode(code)
+					r.Center.RefuseCode(code)
 					r.toPIN()
 					r.pin("1234")
 					time.Sleep(10 * time.Second) // retries of "unavailable"
 					synctest.Wait()
 					title, next := problemText(p)
 					r.shows(title.in(lang), next.in(lang)[:len(next.in(lang))/3])
-					if got := r.store.Kinds(r.store.Last().ID()); !slices.Equal(got, []string{"voided"}) {
+					if got := r.Store.Kinds(r.Store.Last().ID()); !slices.Equal(got, []string{"voided"}) {
 						t.Errorf("outbox %v", got)
 					}
 				})
@@ -461,13 +435,13 @@ func TestFlowCenterRefusals(t *testing.T) {
 
 func TestFlowPrinterFailure(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		r := newURig(t, 80, 24, nil)
+		r := newURig(t, 80, 24)
 		defer r.close()
 		r.drive(kiosk.StateFee)
-		r.printer.PaperOut(true)
+		r.Printer.PaperOut(true)
 		r.tap(kiosk.Input{Kind: kiosk.InputNext})
 		r.shows("用紙切れのため印刷できませんでした", txtNoCharge.ja, "係員にお知らせください")
-		if got := r.store.Kinds(r.store.Last().ID()); !slices.Equal(got, []string{"voided"}) {
+		if got := r.Store.Kinds(r.Store.Last().ID()); !slices.Equal(got, []string{"voided"}) {
 			t.Errorf("outbox %v, want a queued void", got)
 		}
 		r.tap(kiosk.Input{Kind: kiosk.InputDone})
@@ -482,7 +456,7 @@ func TestLanguageSwitchEverywhere(t *testing.T) {
 		kiosk.StatePIN, kiosk.StateCenter, kiosk.StateFee, kiosk.StatePrinting, kiosk.StateTake} {
 		t.Run(st.String(), func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
-				r := newURig(t, 80, 24, nil)
+				r := newURig(t, 80, 24)
 				defer r.close()
 				if st != kiosk.StateIdle {
 					r.drive(st)
@@ -493,12 +467,12 @@ func TestLanguageSwitchEverywhere(t *testing.T) {
 				if m, ok := stateText[st]; ok {
 					r.shows(m.en)
 				}
-				if v := r.e.View(); v.State != st || v.Lang != kiosk.LangEN {
+				if v := r.Engine.View(); v.State != st || v.Lang != kiosk.LangEN {
 					t.Fatalf("after switching: %s %s", v.State, v.Lang)
 				}
 				if st == kiosk.StatePrinting || st == kiosk.StateCenter {
-					r.printer.Release()
-					r.center.Release()
+					r.Printer.Release()
+					r.Center.Release()
 				}
 			})
 		})
@@ -528,7 +502,7 @@ func TestTechBarFits(t *testing.T) {
 // On the idle screen a touch anywhere in the body starts, like the real attract screens.
 func TestIdleTouchAnywhere(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		r := newURig(t, 100, 30, nil)
+		r := newURig(t, 100, 30)
 		defer r.close()
 		r.sim.InjectMouse(3, 20, tcell.Button1, tcell.ModNone)
 		r.sim.InjectMouse(3, 20, tcell.ButtonNone, tcell.ModNone)
@@ -552,7 +526,7 @@ func TestIdleTouchAnywhere(t *testing.T) {
 			}
 		}
 		synctest.Wait()
-		if v := r.e.View(); v.Copies != 1 {
+		if v := r.Engine.View(); v.Copies != 1 {
 			t.Fatalf("a drag counted as a tap: copies %d", v.Copies)
 		}
 		r.sim.InjectMouse(x, y, tcell.ButtonNone, tcell.ModNone)
@@ -562,14 +536,14 @@ func TestIdleTouchAnywhere(t *testing.T) {
 
 func TestFocusAndEnter(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		r := newURig(t, 80, 24, nil)
+		r := newURig(t, 80, 24)
 		defer r.close()
 		r.drive(kiosk.StateOptions)
 		r.key(tcell.KeyTab, 0) // language
 		r.key(tcell.KeyTab, 0) // 本人のみ
 		r.key(tcell.KeyTab, 0) // 世帯全員
 		r.key(tcell.KeyEnter, 0)
-		if !r.e.View().Options.Household {
+		if !r.Engine.View().Options.Household {
 			t.Fatal("Enter did not press the focused button")
 		}
 		r.key(tcell.KeyEsc, 0)
@@ -579,7 +553,7 @@ func TestFocusAndEnter(t *testing.T) {
 
 func TestCountdown(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		r := newURig(t, 80, 24, nil)
+		r := newURig(t, 80, 24)
 		defer r.close()
 		r.drive(kiosk.StatePIN)
 		time.Sleep(config.DefaultTimeouts.PIN - 5*time.Second)

@@ -18,7 +18,7 @@ func (m msg) in(l kiosk.Lang) string {
 }
 
 // The wording follows real コンビニ交付 terminals: polite, short, and always saying what to
-// do next. No ambiguous-width characters (○ ※ ① ● × box drawing): TestNoAmbiguousWidth.
+// do next. No ambiguous-width characters (○ ※ ① ● × box drawing): checkWidths in TestGolden.
 var (
 	txtService    = msg{"証明書交付サービス", "Certificate Service"}
 	txtLangButton = msg{"English", "日本語"}
@@ -73,78 +73,64 @@ var (
 	btnPlus    = msg{"＋", "＋"}
 )
 
+// certTitlesEN names the certificates in English; Japanese uses center.CertType.Title.
+var certTitlesEN = map[center.CertType]string{
+	center.ResidentRecord:      "Residence Certificate (Juminhyo)",
+	center.ResidentRecordItems: "Certificate of Residence Items",
+	center.SealRegistration:    "Seal Registration Certificate",
+	center.FamilyRegister:      "Family Register (Koseki)",
+	center.FamilyRegisterAnnex: "Koseki Supplement (Fuhyo)",
+	center.TaxIncome:           "Tax and Income Certificate",
+}
+
 func certTitle(t center.CertType, l kiosk.Lang) string {
-	switch l {
-	case kiosk.LangEN:
-		switch t {
-		case center.ResidentRecord:
-			return "Residence Certificate (Juminhyo)"
-		case center.ResidentRecordItems:
-			return "Certificate of Residence Items"
-		case center.SealRegistration:
-			return "Seal Registration Certificate"
-		case center.FamilyRegister:
-			return "Family Register (Koseki)"
-		case center.FamilyRegisterAnnex:
-			return "Koseki Supplement (Fuhyo)"
-		case center.TaxIncome:
-			return "Tax and Income Certificate"
-		}
+	if en, ok := certTitlesEN[t]; ok && l == kiosk.LangEN {
+		return en
 	}
 	return t.Title()
 }
 
-func yen(n int, l kiosk.Lang) string {
-	if l == kiosk.LangEN {
-		return fmt.Sprintf("%d yen", n)
-	}
-	return fmt.Sprintf("%d円", n)
-}
+// Texts with numbers: fmt formats, one argument per verb, in both languages.
+var (
+	fmtYen       = msg{"%d円", "%d yen"}
+	fmtCopies    = msg{"%d通", "%d copies"}
+	fmtCountdown = msg{"あと%d秒で終了します", "Ending in %d s"}
+	fmtTries     = msg{"入力できる残り回数：%d回", "Tries left: %d"}
+	fmtFee       = msg{"1通%s、合計%s", "%s per copy, %s in total"} // unit fee, total (yen)
+)
+
+// format fills m's text in l with args, as fmt.Sprintf does.
+func (m msg) format(l kiosk.Lang, args ...any) string { return fmt.Sprintf(m.in(l), args...) }
+
+func yen(n int, l kiosk.Lang) string { return fmtYen.format(l, n) }
 
 func copiesText(n int, l kiosk.Lang) string {
-	if l == kiosk.LangEN {
-		if n == 1 {
-			return "1 copy"
-		}
-		return fmt.Sprintf("%d copies", n)
+	if n == 1 && l == kiosk.LangEN {
+		return "1 copy"
 	}
-	return fmt.Sprintf("%d通", n)
+	return fmtCopies.format(l, n)
 }
 
-func countdownText(n int, l kiosk.Lang) string {
-	if l == kiosk.LangEN {
-		return fmt.Sprintf("Ending in %d s", n)
-	}
-	return fmt.Sprintf("あと%d秒で終了します", n)
-}
+func countdownText(n int, l kiosk.Lang) string { return fmtCountdown.format(l, n) }
 
-func triesText(n int, l kiosk.Lang) string {
-	if l == kiosk.LangEN {
-		return fmt.Sprintf("Tries left: %d", n)
-	}
-	return fmt.Sprintf("入力できる残り回数：%d回", n)
-}
+func triesText(n int, l kiosk.Lang) string { return fmtTries.format(l, n) }
 
 func feeLine(unit, copies int, l kiosk.Lang) string {
-	if l == kiosk.LangEN {
-		return fmt.Sprintf("%s per copy, %s in total", yen(unit, l), yen(unit*copies, l))
-	}
-	return fmt.Sprintf("1通%s、合計%s", yen(unit, l), yen(unit*copies, l))
+	return fmtFee.format(l, yen(unit, l), yen(unit*copies, l))
 }
 
-// optionText names an option and its two choices (off, on).
+// optionTexts names each option and its two choices (off, on).
+var optionTexts = map[kiosk.Option]struct{ label, off, on msg }{
+	kiosk.OptHousehold:    {msg{"記載する方", "Persons"}, msg{"本人のみ", "Only me"}, msg{"世帯全員", "Household"}},
+	kiosk.OptDomicile:     {msg{"本籍・筆頭者", "Domicile"}, msg{"記載しない", "Omit"}, msg{"記載する", "Include"}},
+	kiosk.OptRelationship: {msg{"世帯主・続柄", "Relationship"}, msg{"記載しない", "Omit"}, msg{"記載する", "Include"}},
+	kiosk.OptIndividual:   {msg{"記載内容", "Content"}, msg{"全部事項", "All members"}, msg{"個人事項", "Only me"}},
+}
+
+// optionText names an option and its two choices (off, on); empty for an unknown option.
 func optionText(o kiosk.Option) (label, off, on msg) {
-	switch o {
-	case kiosk.OptHousehold:
-		return msg{"記載する方", "Persons"}, msg{"本人のみ", "Only me"}, msg{"世帯全員", "Household"}
-	case kiosk.OptDomicile:
-		return msg{"本籍・筆頭者", "Domicile"}, msg{"記載しない", "Omit"}, msg{"記載する", "Include"}
-	case kiosk.OptRelationship:
-		return msg{"世帯主・続柄", "Relationship"}, msg{"記載しない", "Omit"}, msg{"記載する", "Include"}
-	case kiosk.OptIndividual:
-		return msg{"記載内容", "Content"}, msg{"全部事項", "All members"}, msg{"個人事項", "Only me"}
-	}
-	return msg{}, msg{}, msg{}
+	t := optionTexts[o]
+	return t.label, t.off, t.on
 }
 
 func optionOn(v kiosk.View, o kiosk.Option) bool {
@@ -161,75 +147,56 @@ func optionOn(v kiosk.View, o kiosk.Option) bool {
 	return false
 }
 
+// problemTexts holds each problem screen's title and what to do next. Every problem in
+// kiosk.Problems has an entry (TestTextTables).
+var problemTexts = map[kiosk.Problem]struct{ title, next msg }{
+	kiosk.ProblemOutOfService: {msg{"ただいまご利用いただけません", "Out of service"},
+		msg{"申し訳ございません。しばらくしてから、もう一度お試しください。", "Sorry. Please try again later."}},
+	kiosk.ProblemClosed: {msg{"サービス時間外です", "The service is closed"},
+		msg{"受付時間内に、もう一度ご利用ください。", "Please come back during service hours."}},
+	kiosk.ProblemCancelled: {msg{"手続きを中止しました", "Cancelled"},
+		msg{"証明書は交付されていません。", "No certificate was issued."}},
+	kiosk.ProblemCardRemoved: {msg{"カードが取り外されました", "The card was removed"},
+		msg{"手続きを中止しました。はじめからやり直してください。", "The request was cancelled. Please start again."}},
+	kiosk.ProblemCardUnreadable: {msg{"カードを読み取れませんでした", "The card could not be read"},
+		msg{"カードの置き方を確かめて、もう一度お試しください。続く場合は、市区町村の窓口にご相談ください。", "Check how the card is placed and try again. If this happens again, ask at your municipal office."}},
+	kiosk.ProblemNotMyNumberCard: {msg{"ご利用いただけないカードです", "This card cannot be used"},
+		msg{"電子証明書のついたマイナンバーカードをお使いください。", "Please use a My Number Card with its electronic certificate."}},
+	kiosk.ProblemCertExpired: {msg{"電子証明書の有効期限が切れています", "The electronic certificate has expired"},
+		msg{"お住まいの市区町村の窓口で、電子証明書を更新してください。", "Please renew it at your municipal office."}},
+	kiosk.ProblemPINLocked: {msg{"暗証番号がロックされています", "The PIN is locked"},
+		msg{"暗証番号がロックされています。お住まいの市区町村の窓口で再設定してください。", "The PIN is locked. Please reset it at your municipal office."}},
+	kiosk.ProblemCardSuspended: {msg{"このカードの電子証明書は停止されています", "The card's certificate is suspended"},
+		msg{"お住まいの市区町村の窓口にお問い合わせください。", "Please contact your municipal office."}},
+	kiosk.ProblemCardNotAccepted: {msg{"ご利用いただけないカードです", "This card cannot be used"},
+		msg{"電子証明書を確認できませんでした。市区町村の窓口にご相談ください。", "The electronic certificate could not be checked. Please ask at your municipal office."}},
+	kiosk.ProblemResidentNotFound: {msg{"証明書を交付できません", "The certificate cannot be issued"},
+		msg{"この端末では交付できません。市区町村の窓口でお手続きください。", "It cannot be issued at this terminal. Please apply at your municipal office."}},
+	kiosk.ProblemNotEligible: {msg{"この証明書は交付できません", "This certificate cannot be issued"},
+		msg{"登録や記録がないため交付できません。市区町村の窓口にご相談ください。", "There is no record for it. Please ask at your municipal office."}},
+	kiosk.ProblemMovedOut: {msg{"転出の届出をされた方はご利用いただけません", "Not available after a moving-out notice"},
+		msg{"市区町村の窓口でお手続きください。", "Please apply at your municipal office."}},
+	kiosk.ProblemCenterUnreachable: {msg{"ただいま交付できません", "The certificate cannot be issued now"},
+		msg{"通信ができませんでした。しばらくしてから、もう一度お試しください。", "The center did not answer. Please try again later."}},
+	kiosk.ProblemCenterError: {msg{"証明書を交付できませんでした", "The certificate could not be issued"},
+		msg{"もう一度お試しください。続く場合は、市区町村の窓口にご相談ください。", "Please try again. If this happens again, ask at your municipal office."}},
+	kiosk.ProblemPaperOut: {msg{"用紙切れのため印刷できませんでした", "The printer is out of paper"},
+		msg{"係員にお知らせください。", "Please tell the staff."}},
+	kiosk.ProblemPrinterFailed: {msg{"印刷できませんでした", "The certificate could not be printed"},
+		msg{"係員にお知らせください。", "Please tell the staff."}},
+	kiosk.ProblemPaymentFailed: {msg{"お支払いが完了しませんでした", "The payment was not completed"},
+		msg{"証明書は交付されていません。入れたお金をお取りください。", "No certificate was issued. Please take back your money."}},
+	kiosk.ProblemStoreFailed: {msg{"ただいま交付できません", "The certificate cannot be issued now"},
+		msg{"端末の不具合のため中止しました。係員にお知らせください。", "The terminal has a fault. Please tell the staff."}},
+}
+
+// txtProblemUnknown titles a problem with no entry in problemTexts.
+var txtProblemUnknown = msg{"エラー", "Error"}
+
 // problemText is the title of a problem screen and what to do next.
 func problemText(p kiosk.Problem) (title, next msg) {
-	switch p {
-	case kiosk.ProblemOutOfService:
-		return msg{"ただいまご利用いただけません", "Out of service"},
-			msg{"申し訳ございません。しばらくしてから、もう一度お試しください。", "Sorry. Please try again later."}
-	case kiosk.ProblemClosed:
-		return msg{"サービス時間外です", "The service is closed"},
-			msg{"受付時間内に、もう一度ご利用ください。", "Please come back during service hours."}
-	case kiosk.ProblemCancelled:
-		return msg{"手続きを中止しました", "Cancelled"},
-			msg{"証明書は交付されていません。", "No certificate was issued."}
-	case kiosk.ProblemCardRemoved:
-		return msg{"カードが取り外されました", "The card was removed"},
-			msg{"手続きを中止しました。はじめからやり直してください。", "The request was cancelled. Please start again."}
-	case kiosk.ProblemCardUnreadable:
-		return msg{"カードを読み取れませんでした", "The card could not be read"},
-			msg{"カードの置き方を確かめて、もう一度お試しください。続く場合は、市区町村の窓口にご相談ください。",
-				"Check how the card is placed and try again. If this happens again, ask at your municipal office."}
-	case kiosk.ProblemNotMyNumberCard:
-		return msg{"ご利用いただけないカードです", "This card cannot be used"},
-			msg{"電子証明書のついたマイナンバーカードをお使いください。", "Please use a My Number Card with its electronic certificate."}
-	case kiosk.ProblemCertExpired:
-		return msg{"電子証明書の有効期限が切れています", "The electronic certificate has expired"},
-			msg{"お住まいの市区町村の窓口で、電子証明書を更新してください。", "Please renew it at your municipal office."}
-	case kiosk.ProblemPINLocked:
-		return msg{"暗証番号がロックされています", "The PIN is locked"},
-			msg{"暗証番号がロックされています。お住まいの市区町村の窓口で再設定してください。",
-				"The PIN is locked. Please reset it at your municipal office."}
-	case kiosk.ProblemCardSuspended:
-		return msg{"このカードの電子証明書は停止されています", "The card's certificate is suspended"},
-			msg{"お住まいの市区町村の窓口にお問い合わせください。", "Please contact your municipal office."}
-	case kiosk.ProblemCardNotAccepted:
-		return msg{"ご利用いただけないカードです", "This card cannot be used"},
-			msg{"電子証明書を確認できませんでした。市区町村の窓口にご相談ください。",
-				"The electronic certificate could not be checked. Please ask at your municipal office."}
-	case kiosk.ProblemResidentNotFound:
-		return msg{"証明書を交付できません", "The certificate cannot be issued"},
-			msg{"この端末では交付できません。市区町村の窓口でお手続きください。",
-				"It cannot be issued at this terminal. Please apply at your municipal office."}
-	case kiosk.ProblemNotEligible:
-		return msg{"この証明書は交付できません", "This certificate cannot be issued"},
-			msg{"登録や記録がないため交付できません。市区町村の窓口にご相談ください。",
-				"There is no record for it. Please ask at your municipal office."}
-	case kiosk.ProblemMovedOut:
-		return msg{"転出の届出をされた方はご利用いただけません", "Not available after a moving-out notice"},
-			msg{"市区町村の窓口でお手続きください。", "Please apply at your municipal office."}
-	case kiosk.ProblemCenterUnreachable:
-		return msg{"ただいま交付できません", "The certificate cannot be issued now"},
-			msg{"通信ができませんでした。しばらくしてから、もう一度お試しください。",
-				"The center did not answer. Please try again later."}
-	case kiosk.ProblemCenterError:
-		return msg{"証明書を交付できませんでした", "The certificate could not be issued"},
-			msg{"もう一度お試しください。続く場合は、市区町村の窓口にご相談ください。",
-				"Please try again. If this happens again, ask at your municipal office."}
-	case kiosk.ProblemPaperOut:
-		return msg{"用紙切れのため印刷できませんでした", "The printer is out of paper"},
-			msg{"係員にお知らせください。", "Please tell the staff."}
-	case kiosk.ProblemPrinterFailed:
-		return msg{"印刷できませんでした", "The certificate could not be printed"},
-			msg{"係員にお知らせください。", "Please tell the staff."}
-	case kiosk.ProblemPaymentFailed:
-		return msg{"お支払いが完了しませんでした", "The payment was not completed"},
-			msg{"証明書は交付されていません。入れたお金をお取りください。",
-				"No certificate was issued. Please take back your money."}
-	case kiosk.ProblemStoreFailed:
-		return msg{"ただいま交付できません", "The certificate cannot be issued now"},
-			msg{"端末の不具合のため中止しました。係員にお知らせください。",
-				"The terminal has a fault. Please tell the staff."}
+	if t, ok := problemTexts[p]; ok {
+		return t.title, t.next
 	}
-	return msg{"エラー", "Error"}, msg{"", ""}
+	return txtProblemUnknown, msg{}
 }

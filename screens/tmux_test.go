@@ -12,11 +12,7 @@ import (
 	"github.com/gdamore/tcell/v2"
 	"github.com/rivo/uniseg"
 
-	"madoguchi/config"
-	"madoguchi/kiosk"
 	"madoguchi/kiosk/kiosktest"
-	"madoguchi/reader"
-	"madoguchi/reader/readertest"
 )
 
 const helperEnv = "MADOGUCHI_SCREENS_TMUX_HELPER"
@@ -28,17 +24,7 @@ func TestTmuxHelper(t *testing.T) {
 	if os.Getenv(helperEnv) != "1" {
 		t.Skip("helper process of TestTmux")
 	}
-	vc, err := readertest.NewCard(readertest.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	vc.Remove()
-	pr := &kiosktest.Printer{}
-	e, err := kiosk.New(kiosk.Options{Center: &kiosktest.Center{}, Store: &kiosktest.Store{}, Printer: pr,
-		Municipalities: []config.Municipality{allDay()}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	r := kiosktest.NewRig(t)
 	scr, err := tcell.NewScreen()
 	if err != nil {
 		t.Fatal(err)
@@ -49,16 +35,13 @@ func TestTmuxHelper(t *testing.T) {
 	defer scr.Fini()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	go e.Run(ctx)
-	tech := []TechAction{
-		{Label: "カードを置く", Key: tcell.KeyF5, Do: func() { vc.Insert(); e.CardInserted(reader.New(vc)) }},
-		{Label: "カードを取る", Key: tcell.KeyF6, Do: func() { vc.Remove(); e.CardRemoved() }},
-		{Label: "終了", Key: tcell.KeyF10, Do: func() {
-			os.WriteFile(os.Getenv(helperEnv+"_OUT"), []byte(fmt.Sprintf("printed %d", len(pr.Jobs()))), 0o600)
-			cancel()
-		}},
-	}
-	Run(ctx, scr, e, Options{Technician: tech})
+	r.Start(ctx)
+	defer r.Stop()
+	tech := append(cardActions(r), TechAction{Label: "終了", Key: tcell.KeyF10, Do: func() {
+		os.WriteFile(os.Getenv(helperEnv+"_OUT"), []byte(fmt.Sprintf("printed %d", len(r.Printer.Jobs()))), 0o600)
+		cancel()
+	}})
+	Run(ctx, scr, r.Engine, Options{Technician: tech})
 }
 
 type tmux struct {

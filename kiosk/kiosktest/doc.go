@@ -5,6 +5,14 @@
 // hang on command (Printer, Payer), and a virtual My Number Card session (NewCard) built
 // on reader/readertest, so that the engine talks to a card through the real allow-list.
 //
+// NewRig wires them: an engine serving AllDay, the doubles and a virtual card off the
+// reader, which InsertCard and RemoveCard move. The rig starts no goroutine until Start,
+// so under testing/synctest everything it runs belongs to the caller's bubble; Check
+// asserts what every engine test shares (the My Number and the text AP never touched,
+// every journal closed). Each test package keeps its own way of driving it: inputs for
+// the engine's tests, taps on a simulation screen for the screens'. Main, run by
+// TestMain, makes the virtual cards' PKI and keys outside any bubble.
+//
 // They are for the engine's and the screens' tests and for benchmarks; end-to-end tests
 // use the real center, offline store and printer back ends.
 package kiosktest

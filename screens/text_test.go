@@ -1,0 +1,72 @@
+package screens
+
+import (
+	"testing"
+
+	"madoguchi/center"
+	"madoguchi/kiosk"
+)
+
+// Every problem, certificate and option the engine can show has its text in both
+// languages; an unknown one falls back without an empty title.
+func TestTextTables(t *testing.T) {
+	for _, p := range kiosk.Problems {
+		t.Run("problem-"+p.String(), func(t *testing.T) {
+			if _, ok := problemTexts[p]; !ok {
+				t.Fatal("no entry in problemTexts")
+			}
+			title, next := problemText(p)
+			for _, m := range []msg{title, next} {
+				if m.ja == "" || m.en == "" {
+					t.Errorf("text %+v misses a language", m)
+				}
+			}
+		})
+	}
+	t.Run("problem-unknown", func(t *testing.T) {
+		if title, next := problemText(kiosk.Problem(-1)); title != txtProblemUnknown || next != (msg{}) {
+			t.Errorf("problemText(-1) = %+v, %+v", title, next)
+		}
+	})
+	for _, ct := range center.CertTypes {
+		t.Run("cert-"+string(ct), func(t *testing.T) {
+			ja, en := certTitle(ct, kiosk.LangJA), certTitle(ct, kiosk.LangEN)
+			if ja != ct.Title() || en == "" || en == ja {
+				t.Errorf("titles %q / %q", ja, en)
+			}
+			for _, o := range kiosk.OptionsFor(ct) {
+				label, off, on := optionText(o)
+				for _, m := range []msg{label, off, on} {
+					if m.ja == "" || m.en == "" {
+						t.Errorf("option %d: text %+v misses a language", o, m)
+					}
+				}
+			}
+		})
+	}
+}
+
+func TestTextWithNumbers(t *testing.T) {
+	tests := []struct {
+		name   string
+		f      func(kiosk.Lang) string
+		ja, en string
+	}{
+		{"yen", func(l kiosk.Lang) string { return yen(350, l) }, "350円", "350 yen"},
+		{"one-copy", func(l kiosk.Lang) string { return copiesText(1, l) }, "1通", "1 copy"},
+		{"copies", func(l kiosk.Lang) string { return copiesText(3, l) }, "3通", "3 copies"},
+		{"countdown", func(l kiosk.Lang) string { return countdownText(5, l) }, "あと5秒で終了します", "Ending in 5 s"},
+		{"tries", func(l kiosk.Lang) string { return triesText(2, l) }, "入力できる残り回数：2回", "Tries left: 2"},
+		{"fee", func(l kiosk.Lang) string { return feeLine(200, 2, l) }, "1通200円、合計400円", "200 yen per copy, 400 yen in total"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := tt.f(kiosk.LangJA); got != tt.ja {
+				t.Errorf("ja: %q, want %q", got, tt.ja)
+			}
+			if got := tt.f(kiosk.LangEN); got != tt.en {
+				t.Errorf("en: %q, want %q", got, tt.en)
+			}
+		})
+	}
+}
