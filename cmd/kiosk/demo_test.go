@@ -122,7 +122,14 @@ func (s *tmuxSession) screen() string {
 // waitFor waits until the screen shows text.
 func (s *tmuxSession) waitFor(text string) {
 	s.t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
+	s.waitLong(text, 20*time.Second)
+}
+
+// waitLong is waitFor with its own deadline, for steps that include RSA key generation
+// (the demo's first card), which takes seconds per key under qemu-arm.
+func (s *tmuxSession) waitLong(text string, d time.Duration) {
+	s.t.Helper()
+	deadline := time.Now().Add(d)
 	for time.Now().Before(deadline) {
 		if strings.Contains(s.screen(), text) {
 			return
@@ -146,8 +153,8 @@ func TestDemoInTmux(t *testing.T) {
 	s.waitFor("部数")
 	s.keys("Enter") // options as they are: 本人のみ, 1通
 	s.waitFor("マイナンバーカードを置いてください")
-	s.keys("F2") // place the virtual card
-	s.waitFor("入力できる残り回数：3回")
+	s.keys("F2") // place the virtual card (made in the background since start-up)
+	s.waitLong("入力できる残り回数：3回", 2*time.Minute)
 	s.keys("1", "2", "3", "4", "Enter")
 	s.waitFor("手数料")
 	s.keys("Enter") // confirm the fee
