@@ -48,14 +48,17 @@ build: deps
 	$(GO) build -o bin/ ./cmd/...
 
 # The whole test suite, as CI runs it (.ci/run calls exactly this target): vet, every test
-# natively, then the cross builds and every test again under QEMU for arm64 and armv7.
+# natively, again with the race detector, then the cross builds and every test again
+# under QEMU for arm64 and armv7.
 test: test-native
 	$(MAKE) --no-print-directory test-cross
 
 # The native half of `test`: quicker while working on the code, not a substitute for `test`.
+# The race detector runs the suite once more with -short (long loops bounded).
 test-native: deps
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 20m ./...
+	$(GO) test -race -short -count=1 -timeout 20m ./...
 
 demo: build
 	./bin/kiosk demo

@@ -33,7 +33,11 @@ func (x *Context) Connect(ctx context.Context, readerName string, opt Options) (
 	if opt.Shared {
 		mode = scard.ShareShared
 	}
-	sc, err := x.sc.Connect(readerName, mode, scard.ProtocolAny)
+	h, err := x.handle()
+	if err != nil {
+		return nil, err
+	}
+	sc, err := h.Connect(readerName, mode, scard.ProtocolAny)
 	if err != nil {
 		return nil, fmt.Errorf("pcsc: connect %q: %w", readerName, classify(err))
 	}

@@ -28,6 +28,29 @@ func Open() (*Context, error) {
 	return &Context{sc: sc}, nil
 }
 
+// ErrClosed is returned by a Context's methods after Close.
+var ErrClosed = errors.New("pcsc: context closed")
+
+// handle is the service handle, or ErrClosed after Close. A call that took the handle
+// just before a concurrent Close fails with pcscd's invalid-handle error, never crashes.
+func (x *Context) handle() (*scard.Context, error) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if x.sc == nil {
+		return nil, ErrClosed
+	}
+	return x.sc, nil
+}
+
+// cancel interrupts a blocked GetStatusChange; after Close it does nothing.
+func (x *Context) cancel() {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if x.sc != nil {
+		_ = x.sc.Cancel()
+	}
+}
+
 // Close releases the context.
 func (x *Context) Close() error {
 	x.mu.Lock()
@@ -47,7 +70,11 @@ func (x *Context) Close() error {
 // Readers lists the readers, optionally only those whose name matches pattern (nil = all).
 // No reader at all is an empty list, not an error.
 func (x *Context) Readers(pattern *regexp.Regexp) ([]string, error) {
-	names, err := x.sc.ListReaders()
+	sc, err := x.handle()
+	if err != nil {
+		return nil, err
+	}
+	names, err := sc.ListReaders()
 	if errors.Is(err, scard.ErrNoReadersAvailable) {
 		return nil, nil
 	}
@@ -84,7 +111,11 @@ func (x *Context) States(readers []string) ([]State, error) {
 	if len(rs) == 0 {
 		return nil, nil
 	}
-	if err := x.sc.GetStatusChange(rs, 0); err != nil && !errors.Is(err, scard.ErrTimeout) {
+	sc, err := x.handle()
+	if err != nil {
+		return nil, err
+	}
+	if err := sc.GetStatusChange(rs, 0); err != nil && !errors.Is(err, scard.ErrTimeout) {
 		return nil, fmt.Errorf("pcsc: reader states: %w", classify(err))
 	}
 	out := make([]State, len(rs))

@@ -321,3 +321,37 @@ func TestReaderGone(t *testing.T) {
 	ev.waitFor(t, pcsc.ReaderAdded, h2.ReaderName(0))
 	ev.waitFor(t, pcsc.CardInserted, h2.ReaderName(0))
 }
+
+// TestClosedContext: after Close every call says so, and a Watch whose context ends
+// while its pcsc context is being closed (the cancel loop racing Close) does not crash.
+func TestClosedContext(t *testing.T) {
+	h := pcschost.Start(t)
+	x, err := pcsc.Open()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := x.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := x.Readers(nil); !errors.Is(err, pcsc.ErrClosed) {
+		t.Errorf("Readers after Close: %v", err)
+	}
+	if _, err := x.States([]string{h.ReaderName(0)}); !errors.Is(err, pcsc.ErrClosed) {
+		t.Errorf("States after Close: %v", err)
+	}
+	if _, err := x.Connect(context.Background(), h.ReaderName(0), pcsc.Options{}); !errors.Is(err, pcsc.ErrClosed) {
+		t.Errorf("Connect after Close: %v", err)
+	}
+	if err := x.Close(); err != nil {
+		t.Errorf("second Close: %v", err)
+	}
+	// Many short watches: each ends by its context while Watch closes the pcsc context.
+	for i := 0; i < 20; i++ {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Duration(i%5)*time.Millisecond)
+		err := pcsc.Watch(ctx, nil, func(pcsc.Event) {})
+		cancel()
+		if !errors.Is(err, context.DeadlineExceeded) {
+			t.Fatalf("watch %d: %v", i, err)
+		}
+	}
+}

@@ -89,7 +89,7 @@ func (x *Context) watch(ctx context.Context, pattern *regexp.Regexp, emit func(E
 	defer close(returned)
 	stop := context.AfterFunc(ctx, func() {
 		for {
-			_ = x.sc.Cancel()
+			x.cancel()
 			select {
 			case <-returned:
 				return
@@ -143,7 +143,11 @@ func (x *Context) watch(ctx context.Context, pattern *regexp.Regexp, emit func(E
 			states = append(states, scard.ReaderState{Reader: n, CurrentState: cur &^ scard.StateChanged})
 		}
 		states = append(states, pnp)
-		err = x.sc.GetStatusChange(states, -1)
+		h, err := x.handle()
+		if err != nil {
+			return lost(err)
+		}
+		err = h.GetStatusChange(states, -1)
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
