@@ -38,7 +38,7 @@ func (c *settableClock) set(t time.Time) {
 func (c *settableClock) After(d time.Duration) <-chan time.Time { return time.After(d) }
 
 // waitState waits until the engine shows st.
-func waitState(t *testing.T, eng *kiosk.Engine, st kiosk.State) kiosk.View {
+func waitState(t testing.TB, eng *kiosk.Engine, st kiosk.State) kiosk.View {
 	t.Helper()
 	deadline := time.Now().Add(15 * time.Second)
 	for {
