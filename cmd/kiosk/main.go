@@ -1,16 +1,14 @@
-// Command kiosk is the madoguchi appliance: a self-service certificate kiosk for the My
-// Number Card. Run `kiosk help` for the subcommands.
 package main
 
 import (
 	"context"
-
 	"fmt"
 	"io"
-	"madoguchi/config"
 	"os"
 	"os/signal"
 	"syscall"
+
+	"madoguchi/config"
 )
 
 // Stamped at build time: go build -ldflags "-X main.version=… -X main.commit=…".
