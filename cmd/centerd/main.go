@@ -1,13 +1,3 @@
-// Command centerd is madoguchi's reference issuance center: for demos, tests and municipal
-// pilots. All its state lives in one folder: the test PKI, the SQLite database, the
-// municipalities' fees and hours (municipalities.toml) and the demo cards.
-//
-//	centerd init [-kiosk ID]... DIR      create the PKI, kiosk certificates, the database and demo residents with cards
-//	centerd serve [-listen ADDR] [-always-open] DIR
-//	centerd revoke [-reason TEXT] DIR SERIAL   suspend a card at once (hex serial, colons allowed)
-//	centerd reinstate DIR SERIAL
-//	centerd import DIR FILE.csv          add or update residents (columns: see server.CSVColumns)
-//	centerd gaps DIR                     list missing message sequence numbers per kiosk
 package main
 
 import (

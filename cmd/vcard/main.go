@@ -1,15 +1,3 @@
-// Command vcard attaches a virtual My Number Card (package reader/readertest) to a running
-// pcscd through vsmartcard's vpcd driver: it dials the vpcd slot, answers its frames, and
-// redials 200 ms after pcscd drops the connection. Test use only: never install
-// vsmartcard-vpcd on a kiosk image.
-//
-//	vcard -addr 127.0.0.1:35963 -pki /tmp/pki -state /tmp/card.json -log
-//
-// With -pki DIR the card's certificates are issued by DIR/auth-ca.{crt,key} and
-// DIR/sign-ca.{crt,key} (readertest.CA.WritePEM format; created there if missing, so a test
-// center can trust them). SIGUSR1 removes the card from the reader, SIGUSR2 inserts it
-// again; SIGINT/SIGTERM end the program. With -state FILE the card's keys, certificates, PINs and counters
-// survive restarts (the file is rewritten whenever a counter or PIN changes).
 package main
 
 import (
