@@ -52,7 +52,7 @@
 //	  attempts, last_error  uploads it took and the refusal reason (written with the state change)
 //	  state       pending | delivered | parked
 //	  created_at, done_at  wall time (ms): age cap, retention, information
-//	alerts    what the technician must see (quarantine, recovered sessions, parked messages, failed prints)
+//	alerts    what the technician must see (quarantine, recovered sessions, parked messages, failed prints, uploads the center refuses)
 //	meta      schema version
 //
 // # Journal

@@ -26,6 +26,12 @@ var (
 	ErrSettings = errors.New("offline: database settings differ from the DSN")
 	// ErrSessionState: a journal step was called out of order.
 	ErrSessionState = errors.New("offline: session step out of order")
+
+	// ErrUploadRefused is for Senders to wrap: the center refused a whole upload for a
+	// reason waiting will not fix (a kiosk id that does not match its certificate, a
+	// malformed request). Sync still retries with backoff, since the center's side may
+	// be fixed, and raises an "upload_refused" alert once per distinct refusal.
+	ErrUploadRefused = errors.New("offline: the center refused the upload")
 )
 
 // classify maps a SQLite or OS error onto the sentinels: disk full, fatal I/O, or

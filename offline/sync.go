@@ -2,6 +2,7 @@ package offline
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -82,6 +83,7 @@ func (s *Store) syncBatch(ctx context.Context, snd Sender, attempts int) (delive
 // status, when non-nil, receives the worker's state after every attempt.
 func (s *Store) Sync(ctx context.Context, snd Sender, status func(SyncStatus)) error {
 	failures := 0
+	refusal := "" // the whole-upload refusal last alerted; "" after a success
 	lastPrune := s.clock.Now()
 	if _, err := s.Prune(ctx); err != nil && !errors.Is(err, ErrDiskFull) {
 		return err
@@ -120,6 +122,12 @@ func (s *Store) Sync(ctx context.Context, snd Sender, status func(SyncStatus)) e
 			}
 			failures++
 			report(err)
+			if errors.Is(err, ErrUploadRefused) && err.Error() != refusal {
+				refusal = err.Error()
+				if aerr := s.write(ctx, func(tx *sql.Tx) error { return s.alertTx(ctx, tx, "upload_refused", refusal) }); aerr != nil && s.Err() != nil {
+					return s.Err()
+				}
+			}
 			wait := Backoff(failures, s.opts.BackoffBase, s.opts.BackoffMax, rand.Float64)
 			select {
 			case <-ctx.Done():
@@ -131,6 +139,7 @@ func (s *Store) Sync(ctx context.Context, snd Sender, status func(SyncStatus)) e
 				failures = 0
 			}
 		case more:
+			refusal = ""
 			if failures > 0 {
 				failures = 0
 				report(nil)

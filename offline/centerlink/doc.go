@@ -18,8 +18,11 @@
 //     in the next upload instead of the whole batch being refused forever.
 //   - Any error of center.Client.SendMessages (transport, timeout, 5xx, unreadable
 //     answer, or a refusal of the whole request) fails the whole batch: the queue retries
-//     it later with the same keys and sequence numbers. Per-message verdicts (accepted,
-//     duplicate, refused) are passed through by key.
+//     it later with the same keys and sequence numbers. A refusal of the whole request
+//     (center.ErrRefused: 4xx such as kiosk_mismatch) also wraps offline.ErrUploadRefused,
+//     so the queue raises an alert the technician sees instead of only a growing
+//     backlog. Per-message verdicts (accepted, duplicate, refused) are passed through by
+//     key.
 //   - Issuance states map one to one (unknown, issued, completed, voided). An error —
 //     including a state this package does not know — makes Recover treat the center as
 //     unreachable, which voids the session: the safe side.

@@ -38,6 +38,9 @@ func (l Link) Send(ctx context.Context, batch []offline.Message) ([]offline.Resu
 		msgs[i] = center.Message{Seq: m.Seq, Key: m.Key, Kind: center.MessageKind(m.Kind), Payload: m.Payload}
 	}
 	res, err := l.Client.SendMessages(ctx, msgs)
+	if errors.Is(err, center.ErrRefused) {
+		return nil, fmt.Errorf("centerlink: upload %d messages: %w: %w", len(batch), offline.ErrUploadRefused, err)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("centerlink: upload %d messages: %w", len(batch), err)
 	}

@@ -2,11 +2,15 @@ package centerlink_test
 
 import (
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -289,4 +293,88 @@ func Example() {
 	delivered, _, err := s.SyncOnce(ctx, link) // normally: go s.Sync(ctx, link, status)
 	fmt.Println(delivered, err)
 	// Output: 1 <nil>
+}
+
+// TestWholeUploadRefused: a center that refuses every upload as a whole (here one of
+// another protocol version, answering 400 bad_request) is reported by the Link with
+// offline.ErrUploadRefused, and the queue, which keeps retrying (the center may be
+// fixed), raises one alert for it however often it retries.
+func TestWholeUploadRefused(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	other := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusBadRequest)
+		w.Write([]byte(`{"error":{"code":"bad_request","message":"unknown field \"messages\""}}`))
+	}))
+	other.TLS = &tls.Config{Certificates: []tls.Certificate{f.c.PKI().Server}, ClientAuth: tls.RequireAnyClientCert}
+	other.StartTLS()
+	defer other.Close()
+	o, err := f.c.ClientOptions(kioskID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o.BaseURL = other.URL
+	cl, err := center.NewClient(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	link := centerlink.Link{Client: cl}
+	_, err = link.Send(ctx, []offline.Message{msg(1, offline.KindAudit, map[string]any{"event": "x"})})
+	if !errors.Is(err, offline.ErrUploadRefused) || !errors.Is(err, center.ErrRefused) {
+		t.Fatalf("Send: %v, want ErrUploadRefused and center.ErrRefused", err)
+	}
+
+	s, err := offline.Open(ctx, filepath.Join(t.TempDir(), "kiosk.db"), offline.Options{MinFreeDiskBytes: 1,
+		BackoffBase: time.Millisecond, BackoffMax: 5 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if _, err := s.Recover(ctx, link); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Enqueue(ctx, offline.KindAudit, map[string]any{"event": "door_opened"}); err != nil {
+		t.Fatal(err)
+	}
+	sctx, cancel := context.WithCancel(ctx)
+	attempts := make(chan offline.SyncStatus, 100)
+	done := make(chan error, 1)
+	go func() {
+		done <- s.Sync(sctx, link, func(st offline.SyncStatus) {
+			select {
+			case attempts <- st:
+			default:
+			}
+		})
+	}()
+	for n := 0; n < 5; n++ {
+		select {
+		case st := <-attempts:
+			if st.LastError == "" {
+				t.Fatalf("attempt %d succeeded", n)
+			}
+		case <-time.After(30 * time.Second):
+			t.Fatal("the queue stopped retrying")
+		}
+	}
+	cancel()
+	<-done
+	alerts, err := s.Alerts(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var refused []string
+	for _, a := range alerts {
+		if a.Kind == "upload_refused" {
+			refused = append(refused, a.Detail)
+		}
+	}
+	if len(refused) != 1 || !strings.Contains(refused[0], "bad_request") {
+		t.Fatalf("upload_refused alerts %q, want one naming bad_request", refused)
+	}
+	if b, _ := s.Backlog(ctx); b.Count != 1 || b.Parked != 0 {
+		t.Fatalf("backlog %+v: the message must stay pending for the next try", b)
+	}
 }
