@@ -13,7 +13,6 @@ import (
 	"madoguchi/center/centertest"
 	"madoguchi/config"
 	"madoguchi/kiosk"
-	"madoguchi/offline/centerlink"
 	"madoguchi/printer/printertest"
 	"madoguchi/reader"
 	"madoguchi/reader/readertest"
@@ -72,27 +71,12 @@ func benchOKToPrinter(b *testing.B, setPrinter func(*config.Config), mark func()
 	if err := os.MkdirAll(cfg.Printer.Dir, 0o700); err != nil {
 		b.Fatal(err)
 	}
-	client, err := newCenterClient(cfg, nil)
+	parts, err := assemble(ctx, cfg, assembleOptions{Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		b.Fatal(err)
 	}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	store, err := openQueue(ctx, cfg, centerlink.Link{Client: client}, log, nil)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer store.Close()
-	prn, err := newPrinter(cfg, nil)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer prn.Close()
-	opts := engineOptions(cfg, client)
-	opts.Store, opts.Printer, opts.Logger = queueStore{store}, prn, log
-	eng, err := kiosk.New(opts)
-	if err != nil {
-		b.Fatal(err)
-	}
+	defer parts.close()
+	eng := parts.engine
 	done := make(chan struct{})
 	go func() { eng.Run(ctx); close(done) }()
 	defer func() { cancel(); <-done }()

@@ -14,7 +14,6 @@ import (
 	"madoguchi/center/centertest"
 	"madoguchi/config"
 	"madoguchi/kiosk"
-	"madoguchi/offline/centerlink"
 	"madoguchi/reader"
 	"madoguchi/reader/readertest"
 )
@@ -76,26 +75,12 @@ func TestClockJump(t *testing.T) {
 		t.Fatal(err)
 	}
 	clk := &settableClock{now: time.Unix(0, 0).UTC()}
-	client, err := newCenterClient(cfg, clk)
+	parts, err := assemble(ctx, cfg, assembleOptions{Clock: clk, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		t.Fatal(err)
 	}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	store, err := openQueue(ctx, cfg, centerlink.Link{Client: client}, log, clk)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
-	prn, err := newPrinter(cfg, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	opts := engineOptions(cfg, client)
-	opts.Store, opts.Printer, opts.Logger = queueStore{store}, prn, log
-	eng, err := kiosk.New(opts)
-	if err != nil {
-		t.Fatal(err)
-	}
+	defer parts.close()
+	eng, store, client := parts.engine, parts.store, parts.client
 	go eng.Run(ctx)
 
 	now := time.Now()
@@ -153,7 +138,7 @@ func TestClockJump(t *testing.T) {
 	}
 	sync := func() {
 		t.Helper()
-		if _, _, err := store.SyncOnce(ctx, centerlink.Link{Client: client}); err != nil {
+		if _, _, err := store.SyncOnce(ctx, parts.link); err != nil {
 			t.Fatal(err)
 		}
 	}

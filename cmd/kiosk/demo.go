@@ -19,9 +19,7 @@ import (
 
 	"madoguchi/center/centertest"
 	"madoguchi/config"
-	"madoguchi/kiosk"
 	"madoguchi/offline"
-	"madoguchi/offline/centerlink"
 	"madoguchi/reader"
 	"madoguchi/reader/readertest"
 	"madoguchi/screens"
@@ -43,9 +41,7 @@ type demo struct {
 	dir    string
 	cfg    *config.Config
 	center *centertest.Center
-	link   centerlink.Link
-	store  *offline.Store
-	engine *kiosk.Engine
+	parts  *kioskParts // the kiosk wired from cfg
 	log    *slog.Logger
 	logf   *os.File
 
@@ -107,16 +103,7 @@ func startDemo(ctx context.Context, dir string, lang string) (*demo, error) {
 	if err := d.cfg.CheckFiles(); err != nil {
 		return nil, fmt.Errorf("demo: configuration files: %w", err)
 	}
-	client, err := newCenterClient(d.cfg, nil)
-	if err != nil {
-		return nil, fmt.Errorf("demo: %w", err)
-	}
-	d.link = centerlink.Link{Client: client}
-	if d.store, err = openQueue(ctx, d.cfg, d.link, d.log, nil); err != nil {
-		return nil, fmt.Errorf("demo: %w", err)
-	}
-	prn, err := newPrinter(d.cfg, nil)
-	if err != nil {
+	if d.parts, err = assemble(ctx, d.cfg, assembleOptions{Log: d.log}); err != nil {
 		return nil, fmt.Errorf("demo: %w", err)
 	}
 	specs := demoCardSpecs()
@@ -131,11 +118,6 @@ func startDemo(ctx context.Context, dir string, lang string) (*demo, error) {
 	d.cancelCards = cancelCards
 	d.prepared = make(chan struct{})
 	go func() { defer close(d.prepared); d.prepareCards(cardCtx, specs) }()
-	opts := engineOptions(d.cfg, client)
-	opts.Store, opts.Printer, opts.Logger = queueStore{d.store}, prn, d.log.With("part", "engine")
-	if d.engine, err = kiosk.New(opts); err != nil {
-		return nil, fmt.Errorf("demo: engine: %w", err)
-	}
 	ok = true
 	return d, nil
 }
@@ -260,7 +242,7 @@ func (d *demo) toggleCard() {
 	if d.placed {
 		d.cards[d.current].card.Remove()
 		d.placed = false
-		d.engine.CardRemoved()
+		d.parts.engine.CardRemoved()
 		return
 	}
 	if d.pending {
@@ -292,7 +274,7 @@ func (d *demo) placeLocked() {
 	c := d.cards[d.current].card
 	c.Insert() // a fresh power-up: nothing selected, no PIN verified
 	d.placed = true
-	d.engine.CardInserted(reader.New(c)) // a fresh session object for every insertion
+	d.parts.engine.CardInserted(reader.New(c)) // a fresh session object for every insertion
 }
 
 // nextCard selects the next demo card; the placed card must be taken first.
@@ -333,8 +315,8 @@ func (d *demo) close() {
 		close(d.stop)
 		<-d.prepared
 	}
-	if d.store != nil {
-		d.store.Close()
+	if d.parts != nil {
+		d.parts.close()
 	}
 	if d.center != nil {
 		d.center.Close()
@@ -384,9 +366,9 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	scr.EnableMouse()
 	var wg sync.WaitGroup
 	wg.Add(2)
-	go func() { defer wg.Done(); _ = d.engine.Run(ctx) }()
-	go func() { defer wg.Done(); _ = d.store.Sync(ctx, d.link, nil) }()
-	uiErr := screens.Run(ctx, scr, d.engine, screens.Options{Technician: d.technicianBar(cancel)})
+	go func() { defer wg.Done(); _ = d.parts.engine.Run(ctx) }()
+	go func() { defer wg.Done(); _ = d.parts.store.Sync(ctx, d.parts.link, nil) }()
+	uiErr := screens.Run(ctx, scr, d.parts.engine, screens.Options{Technician: d.technicianBar(cancel)})
 	scr.Fini()
 	cancel()
 	wg.Wait()
@@ -396,9 +378,9 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	flushCtx, flushCancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer flushCancel()
-	_, _, _ = d.store.SyncOnce(flushCtx, d.link) // hand the last messages to the center
+	_, _, _ = d.parts.store.SyncOnce(flushCtx, d.parts.link) // hand the last messages to the center
 	fmt.Fprintf(stdout, "kiosk demo: printed documents are in %s\n", d.cfg.Printer.Dir)
-	if b, err := d.store.Backlog(flushCtx); err == nil {
+	if b, err := d.parts.store.Backlog(flushCtx); err == nil {
 		fmt.Fprintf(stdout, "kiosk demo: %s\n", describeBacklog(b))
 	}
 	fmt.Fprintf(stdout, "kiosk demo: log in %s, everything else in %s\n", filepath.Join(dir, "kiosk.log"), dir)

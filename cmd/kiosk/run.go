@@ -17,7 +17,6 @@ import (
 
 	"madoguchi/config"
 	"madoguchi/kiosk"
-	"madoguchi/offline/centerlink"
 	"madoguchi/printer"
 	"madoguchi/printer/gpio"
 	"madoguchi/reader/pcsc"
@@ -52,18 +51,6 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 
-	client, err := newCenterClient(cfg, nil)
-	if err != nil {
-		log.Error("start", "err", err)
-		return 1
-	}
-	link := centerlink.Link{Client: client}
-	store, err := openQueue(ctx, cfg, link, log, nil)
-	if err != nil {
-		log.Error("start", "err", err)
-		return 1
-	}
-	defer store.Close()
 	var sensors printer.Sensors
 	if g := cfg.GPIO; g.PaperLow != "" || g.Door != "" || g.CardLED != "" || g.Buzzer != "" {
 		panel, err := gpio.OpenHost(gpio.PinNames{PaperLow: g.PaperLow, Door: g.Door, CardLED: g.CardLED, Buzzer: g.Buzzer}, gpio.Options{})
@@ -74,20 +61,13 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		defer panel.Close()
 		sensors = panel
 	}
-	prn, err := newPrinter(cfg, sensors)
+	parts, err := assemble(ctx, cfg, assembleOptions{Sensors: sensors, Technician: true, Log: log})
 	if err != nil {
 		log.Error("start", "err", err)
 		return 1
 	}
-	defer prn.Close()
-	opts := engineOptions(cfg, client)
-	opts.Store, opts.Printer, opts.Logger = queueStore{store}, prn, log.With("part", "engine")
-	opts.Technician = newTechnician(cfg, prn)
-	eng, err := kiosk.New(opts)
-	if err != nil {
-		log.Error("start", "err", err)
-		return 1
-	}
+	defer parts.close()
+	eng, store, prn, link := parts.engine, parts.store, parts.printer, parts.link
 
 	scr, err := tcell.NewScreen()
 	if err == nil {

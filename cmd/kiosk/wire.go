@@ -14,6 +14,7 @@ import (
 	"madoguchi/kiosk"
 	"madoguchi/offline"
 	"madoguchi/offline/centerlink"
+	"madoguchi/printer"
 )
 
 // newCenterClient builds the center client from the files the configuration names: the
@@ -67,6 +68,67 @@ func loadCenterFiles(c config.Center) (centerFiles, error) {
 		return centerFiles{}, fmt.Errorf("center CA: %s holds no PEM certificate", c.CAFile)
 	}
 	return centerFiles{cert: cert, leaf: leaf, roots: pool}, nil
+}
+
+// kioskParts are one kiosk's parts wired from its configuration: the center client, the
+// durable queue (already recovered), the printer and the engine. `kiosk run`, `kiosk demo`
+// and the tests that stand in for them all build them with assemble.
+type kioskParts struct {
+	client  *center.Client
+	link    centerlink.Link
+	store   *offline.Store
+	printer *enginePrinter
+	engine  *kiosk.Engine
+}
+
+// assembleOptions are what differs between run, demo and tests.
+type assembleOptions struct {
+	Sensors    printer.Sensors // the GPIO panel's sensors and indicators; nil: none wired
+	Technician bool            // technician mode on the screen (when a technician PIN is set)
+	Clock      offline.Clock   // nil: the system clock (tests start one in 1970)
+	Log        *slog.Logger
+}
+
+// assemble wires cfg's parts. The caller runs the engine and the queue's sync worker
+// (link is its Sender) and calls close when both have stopped.
+func assemble(ctx context.Context, cfg *config.Config, o assembleOptions) (*kioskParts, error) {
+	p := &kioskParts{}
+	var err error
+	if p.client, err = newCenterClient(cfg, o.Clock); err != nil {
+		return nil, err
+	}
+	p.link = centerlink.Link{Client: p.client}
+	if p.store, err = openQueue(ctx, cfg, p.link, o.Log, o.Clock); err != nil {
+		p.close()
+		return nil, err
+	}
+	if p.printer, err = newPrinter(cfg, o.Sensors); err != nil {
+		p.close()
+		return nil, err
+	}
+	opts := engineOptions(cfg, p.client)
+	opts.Store, opts.Printer, opts.Logger = queueStore{p.store}, p.printer, o.Log.With("part", "engine")
+	if o.Technician {
+		opts.Technician = newTechnician(cfg, p.printer)
+	}
+	if p.engine, err = kiosk.New(opts); err != nil {
+		p.close()
+		return nil, fmt.Errorf("engine: %w", err)
+	}
+	return p, nil
+}
+
+// close releases what assemble opened, in reverse order.
+func (p *kioskParts) close() {
+	if p.printer != nil {
+		p.printer.Close()
+	}
+	if p.store != nil {
+		p.store.Close()
+	}
+	if p.client != nil {
+		p.client.Close()
+	}
 }
 
 // offlineOptions maps the [queue] section onto the queue's options.
