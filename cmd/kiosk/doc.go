@@ -8,9 +8,10 @@
 //	                printer, engine, the PC/SC watcher (watchCards) and the touch screen.
 //	demo.go         `kiosk demo`: the same wiring with the reference center in-process,
 //	                virtual cards made in the background and a file printer.
-//	wire.go         what run, demo and the tools share: the center client from the [center]
-//	                files (loadCenterFiles is the one loader, diag uses it too), the queue
-//	                with its options, and the adapters between offline and kiosk.
+//	wire.go         what run, demo and the tools share: assemble wires one kiosk's parts
+//	                (center client, recovered queue, printer, engine) from its
+//	                configuration; loadCenterFiles is the one loader of the [center]
+//	                files (diag uses it too); the adapters between offline and kiosk.
 //	printer.go      the configured printer as the engine sees it (enginePrinter).
 //	diag*.go        `kiosk diag`: one section per part, text or --json, exit code = health.
 //	queue*.go       `kiosk queue`: the technician's view of the outbox; read-only except
