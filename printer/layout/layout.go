@@ -10,6 +10,8 @@ import (
 	"os"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"golang.org/x/image/font/sfnt"
 
@@ -143,11 +145,44 @@ func Validate(c center.Content) error {
 	case len(c.Sections) == 0:
 		return bad("empty body")
 	}
+	fields := []struct{ name, v string }{
+		{"title", c.Title}, {"municipality", c.Municipality}, {"certification", c.Certification},
+		{"issue date", c.IssuedOn}, {"issuer", c.Issuer}, {"issuance number", c.IssuanceNumber},
+		{"verification code", c.VerificationCode}, {"kiosk note", c.KioskNote},
+	}
 	for i, s := range c.Sections {
+		fields = append(fields, struct{ name, v string }{fmt.Sprintf("section %d heading", i+1), s.Heading})
 		for j, r := range s.Rows {
 			if strings.Contains(r.Label, "個人番号") || strings.Contains(r.Label, "マイナンバー") {
 				return bad("section %d row %d: a My Number is never printed", i+1, j+1)
 			}
+			fields = append(fields,
+				struct{ name, v string }{fmt.Sprintf("section %d row %d label", i+1, j+1), r.Label},
+				struct{ name, v string }{fmt.Sprintf("section %d row %d value", i+1, j+1), r.Value})
+		}
+	}
+	for _, f := range fields {
+		if err := printable(f.v); err != nil {
+			return bad("%s: %v", f.name, err)
+		}
+	}
+	return nil
+}
+
+// printable refuses text a certificate must not carry: bytes that are not UTF-8, control
+// characters other than the line break, and the bidirectional controls that can make
+// printed text read differently from what was signed (e.g. U+202E).
+func printable(s string) error {
+	if !utf8.ValidString(s) {
+		return errors.New("not UTF-8")
+	}
+	for _, r := range s {
+		switch {
+		case r == '\n':
+		case unicode.IsControl(r):
+			return fmt.Errorf("control character %U", r)
+		case r >= 0x202A && r <= 0x202E, r >= 0x2066 && r <= 0x2069, r == 0x200E, r == 0x200F, r == 0x061C:
+			return fmt.Errorf("bidirectional control %U", r)
 		}
 	}
 	return nil

@@ -227,6 +227,9 @@ func TestInvalidContent(t *testing.T) {
 		{"my number", func(c *center.Content) {
 			c.Sections[0].Rows = append(c.Sections[0].Rows, center.Row{Label: "個人番号", Value: "123456789012"})
 		}},
+		{"issuance number not UTF-8", func(c *center.Content) { c.IssuanceNumber = "A\xc1" }},
+		{"bidi override in a value", func(c *center.Content) { c.Sections[0].Rows[0].Value = "見本\u202e郎太" }},
+		{"control character in the title", func(c *center.Content) { c.Title = "住民票\x00の写し" }},
 		{"row taller than a page", func(c *center.Content) {
 			c.Sections[0].Rows[0].Value = strings.Repeat("長い備考\n", 200)
 		}},
