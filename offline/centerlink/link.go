@@ -39,7 +39,9 @@ func (l Link) Send(ctx context.Context, batch []offline.Message) ([]offline.Resu
 	}
 	res, err := l.Client.SendMessages(ctx, msgs)
 	if errors.Is(err, center.ErrRefused) {
-		return nil, fmt.Errorf("centerlink: upload %d messages: %w: %w", len(batch), offline.ErrUploadRefused, err)
+		// No message count here: the queue alerts once per distinct refusal text, and a
+		// batch that grows between retries is still the same refusal.
+		return nil, fmt.Errorf("centerlink: upload: %w: %w", offline.ErrUploadRefused, err)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("centerlink: upload %d messages: %w", len(batch), err)

@@ -349,7 +349,7 @@ func TestWholeUploadRefused(t *testing.T) {
 			}
 		})
 	}()
-	for n := 0; n < 5; n++ {
+	for n := 0; n < 6; n++ {
 		select {
 		case st := <-attempts:
 			if st.LastError == "" {
@@ -357,6 +357,11 @@ func TestWholeUploadRefused(t *testing.T) {
 			}
 		case <-time.After(30 * time.Second):
 			t.Fatal("the queue stopped retrying")
+		}
+		if n == 2 { // the batch grows between retries: still the same refusal
+			if err := s.Enqueue(ctx, offline.KindAudit, map[string]any{"event": "door_closed"}); err != nil {
+				t.Fatal(err)
+			}
 		}
 	}
 	cancel()
@@ -374,7 +379,7 @@ func TestWholeUploadRefused(t *testing.T) {
 	if len(refused) != 1 || !strings.Contains(refused[0], "bad_request") {
 		t.Fatalf("upload_refused alerts %q, want one naming bad_request", refused)
 	}
-	if b, _ := s.Backlog(ctx); b.Count != 1 || b.Parked != 0 {
+	if b, _ := s.Backlog(ctx); b.Count != 2 || b.Parked != 0 {
 		t.Fatalf("backlog %+v: the message must stay pending for the next try", b)
 	}
 }
