@@ -4,13 +4,11 @@ import (
 	"context"
 	"io"
 	"log/slog"
-	"os"
 	"path/filepath"
 	"slices"
 	"testing"
 	"time"
 
-	"madoguchi/center/centertest"
 	"madoguchi/config"
 	"madoguchi/kiosk"
 	"madoguchi/printer/printertest"
@@ -56,21 +54,10 @@ func BenchmarkOKToPrinter(b *testing.B) {
 func benchOKToPrinter(b *testing.B, setPrinter func(*config.Config), mark func(), arrived func() bool) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	c, err := centertest.New(ctx, centertest.Options{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer c.Close()
-	dir := b.TempDir()
-	if err := c.PKI().WriteKioskFiles(dir, "bench-kiosk"); err != nil {
-		b.Fatal(err)
-	}
+	dir, c := newKioskDir(b, "bench-kiosk")
 	cfg := config.Demo(dir)
 	cfg.Kiosk.ID, cfg.Center.URL = "bench-kiosk", c.URL()
 	setPrinter(cfg)
-	if err := os.MkdirAll(cfg.Printer.Dir, 0o700); err != nil {
-		b.Fatal(err)
-	}
 	parts, err := assemble(ctx, cfg, assembleOptions{Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		b.Fatal(err)
@@ -81,17 +68,7 @@ func benchOKToPrinter(b *testing.B, setPrinter func(*config.Config), mark func()
 	go func() { eng.Run(ctx); close(done) }()
 	defer func() { cancel(); <-done }()
 
-	signCA, err := readertest.NewCAWithKey(time.Now(), true, readertest.Key(1101))
-	if err != nil {
-		b.Fatal(err)
-	}
-	vc, err := readertest.NewCard(readertest.Options{PKI: &readertest.PKI{Auth: c.PKI().AuthCA, Sign: signCA}, AuthKey: readertest.Key(3300)})
-	if err != nil {
-		b.Fatal(err)
-	}
-	if err := c.AddDemoPerson(ctx, centertest.DemoPeople()[0], vc.AuthCert()); err != nil {
-		b.Fatal(err)
-	}
+	vc := residentCard(b, c, 0, 3300, readertest.Options{})
 	in := func(k kiosk.InputKind, arg int) { eng.Input(kiosk.Input{Kind: k, Arg: arg}) }
 	var ds []time.Duration
 	for b.Loop() {

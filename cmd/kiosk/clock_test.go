@@ -5,13 +5,11 @@ import (
 	"database/sql"
 	"io"
 	"log/slog"
-	"os"
 	"path/filepath"
 	"sync"
 	"testing"
 	"time"
 
-	"madoguchi/center/centertest"
 	"madoguchi/config"
 	"madoguchi/kiosk"
 	"madoguchi/reader"
@@ -60,20 +58,9 @@ func waitState(t testing.TB, eng *kiosk.Engine, st kiosk.State) kiosk.View {
 func TestClockJump(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	c, err := centertest.New(ctx, centertest.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	dir := t.TempDir()
-	if err := c.PKI().WriteKioskFiles(dir, "clock-kiosk"); err != nil {
-		t.Fatal(err)
-	}
+	dir, c := newKioskDir(t, "clock-kiosk")
 	cfg := config.Demo(dir) // 見本市 with the default year-end closure: 1970-01-01 would be "closed"
 	cfg.Kiosk.ID, cfg.Center.URL = "clock-kiosk", c.URL()
-	if err := os.MkdirAll(cfg.Printer.Dir, 0o700); err != nil {
-		t.Fatal(err)
-	}
 	clk := &settableClock{now: time.Unix(0, 0).UTC()}
 	parts, err := assemble(ctx, cfg, assembleOptions{Clock: clk, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
@@ -84,25 +71,8 @@ func TestClockJump(t *testing.T) {
 	go eng.Run(ctx)
 
 	now := time.Now()
-	signCA, err := readertest.NewCAWithKey(now, true, readertest.Key(1101))
-	if err != nil {
-		t.Fatal(err)
-	}
-	pki := &readertest.PKI{Auth: c.PKI().AuthCA, Sign: signCA}
-	good, err := readertest.NewCard(readertest.Options{PKI: pki, AuthKey: readertest.Key(3200)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	expired, err := readertest.NewCard(readertest.Options{PKI: pki, AuthKey: readertest.Key(3201), NotBefore: now.AddDate(-5, 0, 0), NotAfter: now.AddDate(0, 0, -1)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := c.AddDemoPerson(ctx, centertest.DemoPeople()[0], good.AuthCert()); err != nil {
-		t.Fatal(err)
-	}
-	if err := c.AddDemoPerson(ctx, centertest.DemoPeople()[1], expired.AuthCert()); err != nil {
-		t.Fatal(err)
-	}
+	good := residentCard(t, c, 0, 3200, readertest.Options{})
+	expired := residentCard(t, c, 1, 3201, readertest.Options{NotBefore: now.AddDate(-5, 0, 0), NotAfter: now.AddDate(0, 0, -1)})
 	in := func(k kiosk.InputKind, arg int) { eng.Input(kiosk.Input{Kind: k, Arg: arg}) }
 	toCard := func() {
 		waitState(t, eng, kiosk.StateIdle)

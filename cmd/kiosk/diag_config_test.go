@@ -66,19 +66,8 @@ type diagRig struct {
 func newDiagRig(t *testing.T) *diagRig {
 	t.Helper()
 	ctx := context.Background()
-	r := &diagRig{dir: t.TempDir()}
-	c, err := centertest.New(ctx, centertest.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Close() })
-	r.center = c
-	if err := c.PKI().WriteKioskFiles(r.dir, "diag-kiosk-1"); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Mkdir(filepath.Join(r.dir, "printed"), 0o700); err != nil {
-		t.Fatal(err)
-	}
+	r := &diagRig{}
+	r.dir, r.center = newKioskDir(t, "diag-kiosk-1")
 	// The queue as `kiosk run` leaves it: created, recovered, one message delivered.
 	cfg := r.load(t, r.write(t, "start.toml", `^Virtual PCD 00 00$`, "backend = \"file\"\ndir = \"printed\""))
 	client, err := newCenterClient(cfg, nil)

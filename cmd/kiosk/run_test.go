@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"database/sql"
 	"encoding/json"
 	"fmt"
@@ -78,36 +77,14 @@ func newRunRig(tb testing.TB) *runRig { return newRunRigPrinter(tb, runFilePrint
 // newRunRigPrinter is newRunRig with the given [printer] section.
 func newRunRigPrinter(tb testing.TB, printerTOML string) *runRig {
 	tb.Helper()
-	ctx := context.Background()
-	r := &runRig{host: pcschost.Start(tb), dir: tb.TempDir()}
-	c, err := centertest.New(ctx, centertest.Options{})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { c.Close() })
-	r.center = c
-	if err := c.PKI().WriteKioskFiles(r.dir, "run-kiosk-1"); err != nil {
-		tb.Fatal(err)
-	}
-	if err := os.Mkdir(filepath.Join(r.dir, "printed"), 0o700); err != nil {
-		tb.Fatal(err)
-	}
+	r := &runRig{host: pcschost.Start(tb)}
+	r.dir, r.center = newKioskDir(tb, "run-kiosk-1")
 	r.statusAddr = freeLoopbackAddr(tb)
 	r.cfgPath = filepath.Join(r.dir, "kiosk.toml")
-	if err := os.WriteFile(r.cfgPath, []byte(fmt.Sprintf(runTestConfig, printerTOML, c.URL(), r.statusAddr)), 0o600); err != nil {
+	if err := os.WriteFile(r.cfgPath, []byte(fmt.Sprintf(runTestConfig, printerTOML, r.center.URL(), r.statusAddr)), 0o600); err != nil {
 		tb.Fatal(err)
 	}
-	signCA, err := readertest.NewCAWithKey(time.Now(), true, readertest.Key(1101))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	r.card, err = readertest.NewCard(readertest.Options{PKI: &readertest.PKI{Auth: c.PKI().AuthCA, Sign: signCA}, AuthKey: readertest.Key(3100), AuthPIN: runRigPIN})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	if err := c.AddDemoPerson(ctx, centertest.DemoPeople()[0], r.card.AuthCert()); err != nil {
-		tb.Fatal(err)
-	}
+	r.card = residentCard(tb, r.center, 0, 3100, readertest.Options{AuthPIN: runRigPIN})
 	return r
 }
 
