@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"testing"
 
+	"madoguchi/center"
 	"madoguchi/printer"
 	"madoguchi/printer/escpos"
 	"madoguchi/printer/printertest"
@@ -14,30 +15,28 @@ import (
 // (the bytes an IPP printer receives).
 func BenchmarkLayoutPDF(b *testing.B) {
 	l := newLayout(b)
-	for _, ct := range printertest.CertTypes {
-		c, err := printertest.Content(ct)
-		if err != nil {
-			b.Fatal(err)
-		}
-		b.Run(string(ct), func(b *testing.B) {
-			var size, pages int
-			for b.Loop() {
-				pdf, n, err := l.PDF(c)
-				if err != nil {
-					b.Fatal(err)
-				}
-				size, pages = len(pdf), n
-			}
-			b.ReportMetric(float64(size), "bytes-to-printer")
-			b.ReportMetric(float64(pages), "pages")
-		})
-	}
+	benchLayout(b, func(c center.Content) (int, int, error) {
+		pdf, pages, err := l.PDF(c)
+		return len(pdf), pages, err
+	})
 }
 
 // BenchmarkLayoutRaster: layout + raster rendering + ESC/POS encoding per
 // certificate; reports the bytes an ESC/POS printer receives.
 func BenchmarkLayoutRaster(b *testing.B) {
 	l := newLayout(b)
+	benchLayout(b, func(c center.Content) (int, int, error) {
+		pg, err := l.Raster(c)
+		if err != nil {
+			return 0, 0, err
+		}
+		return len(escpos.Encode(pg, escpos.Options{})), len(pg), nil
+	})
+}
+
+// benchLayout runs render on every certificate type's content as a sub-benchmark and
+// reports the bytes sent to the printer and the pages of the last run.
+func benchLayout(b *testing.B, render func(center.Content) (size, pages int, err error)) {
 	for _, ct := range printertest.CertTypes {
 		c, err := printertest.Content(ct)
 		if err != nil {
@@ -46,11 +45,10 @@ func BenchmarkLayoutRaster(b *testing.B) {
 		b.Run(string(ct), func(b *testing.B) {
 			var size, pages int
 			for b.Loop() {
-				pg, err := l.Raster(c)
-				if err != nil {
+				var err error
+				if size, pages, err = render(c); err != nil {
 					b.Fatal(err)
 				}
-				size, pages = len(escpos.Encode(pg, escpos.Options{})), len(pg)
 			}
 			b.ReportMetric(float64(size), "bytes-to-printer")
 			b.ReportMetric(float64(pages), "pages")
