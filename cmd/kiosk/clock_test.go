@@ -6,33 +6,21 @@ import (
 	"io"
 	"log/slog"
 	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
+	"madoguchi/center/centertest"
 	"madoguchi/config"
 	"madoguchi/kiosk"
 	"madoguchi/reader"
 	"madoguchi/reader/readertest"
 )
 
-// settableClock is a wall clock a test can set, as NTP does; timers are real.
-type settableClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
+// settableClock is a wall clock a test can set, as NTP does (centertest.Clock); the
+// queue's timers are real.
+type settableClock struct{ *centertest.Clock }
 
-func (c *settableClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-func (c *settableClock) set(t time.Time) {
-	c.mu.Lock()
-	c.now = t
-	c.mu.Unlock()
-}
-func (c *settableClock) After(d time.Duration) <-chan time.Time { return time.After(d) }
+func (settableClock) After(d time.Duration) <-chan time.Time { return time.After(d) }
 
 // waitState waits until the engine shows st.
 func waitState(t testing.TB, eng *kiosk.Engine, st kiosk.State) kiosk.View {
@@ -61,7 +49,7 @@ func TestClockJump(t *testing.T) {
 	dir, c := newKioskDir(t, "clock-kiosk")
 	cfg := config.Demo(dir) // 見本市 with the default year-end closure: 1970-01-01 would be "closed"
 	cfg.Kiosk.ID, cfg.Center.URL = "clock-kiosk", c.URL()
-	clk := &settableClock{now: time.Unix(0, 0).UTC()}
+	clk := settableClock{centertest.NewClock(time.Unix(0, 0).UTC())}
 	parts, err := assemble(ctx, cfg, assembleOptions{Clock: clk, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		t.Fatal(err)
@@ -128,7 +116,7 @@ func TestClockJump(t *testing.T) {
 	take(expired)
 	in(kiosk.InputDone, 0)
 
-	clk.set(time.Now()) // NTP sync: +56 years
+	clk.Set(time.Now()) // NTP sync: +56 years
 	if err := store.CanStartSession(ctx); err != nil {
 		t.Fatalf("after the jump: %v", err)
 	}
