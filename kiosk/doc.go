@@ -6,13 +6,25 @@
 //   - States (State) follow the walk-up flow: idle → (municipality) → choose → options →
 //     place card → reading card → PIN → center → fee → (paying) → printing → take → idle.
 //     Errors end in StateProblem with a Problem saying what happened; the screens say what
-//     to do next.
+//     to do next. Everything known about a state is its entry in one table (states.go):
+//     its name, timeout, whether it waits for the resident (the screens show a countdown:
+//     State.WaitsForResident), whether the machine is working (touches do not restart the
+//     timeout), whether it needs the card, and its handlers for an input, the timeout, a
+//     card placed or removed, and its part of the View. Adding a state is one constant,
+//     one table entry and its handlers (and its screen in package screens, whose test
+//     fails until it has one).
+//   - pinPad (pinpad.go) is the one PIN editor, used by the resident's 4-digit PIN and the
+//     technician's PIN; it is the one place that zeroes a PIN.
+//   - Asynchronous work (async.go) is started only by spawn and belongs to an owner (a
+//     session, or one visit to the technician menu); named limits bound it
+//     (TechActionTimeout for the technician's actions; a session's work ends with its
+//     state's timeout).
 //   - Events are the screens' inputs (Input), the card's arrival and removal
 //     (CardInserted, CardRemoved), the per-screen timers, and the answers of the card,
 //     center, payer and printer. Run handles them one at a time on one goroutine, which
-//     alone owns the session and its journal. Slow work (card, center, payer, printer)
-//     runs in goroutines bound to the session's context; its result is applied only if
-//     that session is still the current one and no later work superseded it.
+//     alone owns the session and its journal. Slow work (card, center, payer, printer,
+//     technician actions) runs in goroutines started by spawn; its result is applied only
+//     if its owner is still live and no later work superseded it.
 //   - Ports are small interfaces defined here and wired in cmd/kiosk: Card (*reader.Card
 //     as is), Center (*center.Client as is), Store and Journal (package offline through
 //     an adapter), Printer (optionally PrinterChecker), Payer (optional), Clock.

@@ -150,9 +150,8 @@ type slot struct {
 // session is everything one resident's transaction holds. wipe clears it.
 type session struct {
 	id     uint64
-	ctx    context.Context
+	work   owner // its asynchronous work (card, center, payer, printer)
 	cancel context.CancelFunc
-	op     uint64
 
 	muni    int
 	cert    center.CertType
@@ -164,8 +163,7 @@ type session struct {
 	authCert *x509.Certificate
 	tries    int
 	wrong    bool
-	pin      [4]byte
-	npin     int
+	pin      pinPad // the 4-digit authentication PIN while typed
 
 	challenge string
 	issueKey  string
@@ -178,8 +176,7 @@ func (s *session) request() center.Request {
 }
 
 func (s *session) wipe() {
-	clear(s.pin[:])
-	s.npin = 0
+	s.pin.wipe()
 	s.card, s.authCert, s.issued, s.payment, s.journal = nil, nil, nil, nil, nil
 	s.challenge, s.issueKey = "", ""
 	s.opts, s.cert, s.copies = center.Options{}, "", 0
@@ -190,12 +187,7 @@ type (
 	cardInEv  struct{ card Card }
 	cardOutEv struct{}
 	timeoutEv struct{ gen uint64 }
-	probeEv   struct{ fn func() } // runs fn on the loop (internal tests)
-	resultEv  struct {
-		s     *session
-		op    uint64
-		apply func()
-	}
+	loopEv    struct{ fn func() } // runs fn on the loop (Ping, and internal tests)
 )
 
 // New validates the options and builds an engine; call Run to start it.
@@ -205,7 +197,7 @@ func New(opts Options) (*Engine, error) {
 		return nil, err
 	}
 	e := &Engine{o: o, log: o.Logger, events: make(chan any, eventQueue), stop: make(chan struct{}),
-		updates: make(chan struct{}, 1), lang: o.Language}
+		updates: make(chan struct{}, 1), lang: o.Language, tech: techState{pad: newPINPad(TechPINMax)}}
 	e.view = View{State: StateIdle, Lang: o.Language, MaxCopies: o.MaxCopies, Pays: o.Payer != nil}
 	return e, nil
 }
@@ -277,49 +269,13 @@ func (e *Engine) handle(ev any) {
 		if ev.gen == e.timerGen {
 			e.timeout()
 		}
-	case probeEv:
+	case loopEv:
 		ev.fn()
 	case resultEv:
-		if ev.s == e.sess && ev.s != nil && ev.op == ev.s.op {
+		if !ev.o.done && ev.op == ev.o.op {
 			ev.apply()
 		}
 	}
-}
-
-// spawn runs work for session s off the loop; the function it returns runs on the loop,
-// only if s is still the current session and no later work was started for it.
-func (e *Engine) spawn(s *session, work func(ctx context.Context) func()) {
-	s.op++
-	op, ctx := s.op, s.ctx
-	go func() {
-		apply := work(ctx)
-		e.post(resultEv{s: s, op: op, apply: apply})
-	}()
-}
-
-func (e *Engine) timeoutOf(st State) time.Duration {
-	t := e.o.Timeouts
-	switch st {
-	case StateIdle:
-		return t.Idle
-	case StateMunicipality, StateChoose, StateOptions:
-		return t.Choose
-	case StatePlaceCard, StateReadingCard:
-		return t.Card
-	case StatePIN:
-		return t.PIN
-	case StateCenter:
-		return t.Center
-	case StateFee, StatePaying:
-		return t.Fee
-	case StatePrinting:
-		return t.Print
-	case StateTechPIN:
-		return t.PIN
-	case StateTech:
-		return TechMenuTimeout
-	}
-	return t.Take
 }
 
 func (e *Engine) arm() {
@@ -327,7 +283,7 @@ func (e *Engine) arm() {
 		e.timer.Stop()
 	}
 	e.timerGen++
-	gen, d := e.timerGen, e.timeoutOf(e.state)
+	gen, d := e.timerGen, e.state.Timeout(e.o.Timeouts)
 	e.deadline = time.Now().Add(d)
 	e.timer = time.AfterFunc(d, func() { e.post(timeoutEv{gen}) })
 }
@@ -340,7 +296,10 @@ func (e *Engine) enter(st State) {
 		e.problem = ProblemNone
 	}
 	if st != StateTechPIN {
-		e.tech.wipe()
+		e.tech.pad.wipe()
+	}
+	if st != StateTech {
+		e.tech.leave()
 	}
 	e.state, e.note = st, NoteNone
 	e.log.Debug("kiosk: state", "state", st.String())
@@ -348,14 +307,8 @@ func (e *Engine) enter(st State) {
 	e.publish()
 }
 
-func (e *Engine) interactive() bool {
-	switch e.state {
-	case StateReadingCard, StateCenter, StatePaying, StatePrinting:
-		return false
-	}
-	return true
-}
-
+// input handles one input: the language toggle on every screen, else the state's
+// handler. A touch restarts the screen's timeout unless the machine is working.
 func (e *Engine) input(in Input) {
 	if in.Kind == InputLanguage {
 		if e.lang == LangJA {
@@ -363,144 +316,18 @@ func (e *Engine) input(in Input) {
 		} else {
 			e.lang = LangJA
 		}
-		if e.interactive() {
+		if !e.state.MachineWorking() {
 			e.arm()
 		}
 		e.publish()
 		return
 	}
-	if e.interactive() {
-		e.arm() // a touch restarts the screen's inactivity timeout
+	if !e.state.MachineWorking() {
+		e.arm()
 	}
 	e.note = NoteNone
-	if e.state == StateTechPIN || e.state == StateTech {
-		e.techInput(in)
+	if h := e.state.spec().input; h != nil && h(e, in) {
 		return
-	}
-	s := e.sess
-	switch e.state {
-	case StateIdle:
-		if in.Kind == InputStart {
-			e.start()
-			return
-		}
-		if in.Kind == InputTech {
-			e.techGesture()
-			return
-		}
-	case StateMunicipality:
-		switch in.Kind {
-		case InputSelect:
-			if in.Arg >= 0 && in.Arg < len(e.o.Municipalities) && e.muniOpen(in.Arg, e.o.Clock.Now()) {
-				s.muni = in.Arg
-				e.enter(StateChoose)
-				return
-			}
-			e.note = NoteUnavailable
-		case InputBack, InputCancel:
-			e.quit("cancelled")
-			return
-		}
-	case StateChoose:
-		switch in.Kind {
-		case InputSelect:
-			m := e.o.Municipalities[s.muni]
-			if in.Arg >= 0 && in.Arg < len(m.Certificates) {
-				c := m.Certificates[in.Arg]
-				if certOpen(m, c.Type, e.o.Clock.Now()) {
-					s.cert, s.opts, s.copies = c.Type, center.Options{}, 1
-					e.enter(StateOptions)
-					return
-				}
-			}
-			e.note = NoteUnavailable
-		case InputBack:
-			if len(e.o.Municipalities) > 1 {
-				e.enter(StateMunicipality)
-				return
-			}
-			e.quit("cancelled")
-			return
-		case InputCancel:
-			e.quit("cancelled")
-			return
-		}
-	case StateOptions:
-		switch in.Kind {
-		case InputOption:
-			setOption(&s.opts, s.cert, Option(in.Arg), in.On)
-		case InputCopies:
-			s.copies = min(max(s.copies+in.Arg, 1), e.o.MaxCopies)
-		case InputBack:
-			e.enter(StateChoose)
-			return
-		case InputCancel:
-			e.quit("cancelled")
-			return
-		case InputNext:
-			e.order()
-			return
-		}
-	case StatePlaceCard:
-		switch in.Kind {
-		case InputBack:
-			if err := s.journal.Close(context.WithoutCancel(e.ctx), "back to options"); err != nil {
-				e.log.Warn("kiosk: journal close", "err", err)
-			}
-			s.journal = nil
-			e.enter(StateOptions)
-			return
-		case InputCancel:
-			e.quit("cancelled")
-			return
-		}
-	case StateReadingCard, StateCenter:
-		// Machine time: only the card's removal or the timeout ends these.
-	case StatePIN:
-		switch in.Kind {
-		case InputDigit:
-			if in.Arg >= 0 && in.Arg <= 9 && s.npin < len(s.pin) {
-				s.pin[s.npin] = byte('0' + in.Arg)
-				s.npin++
-			}
-		case InputDelete:
-			if s.npin > 0 {
-				s.npin--
-				s.pin[s.npin] = 0
-			}
-		case InputClear:
-			clear(s.pin[:])
-			s.npin = 0
-		case InputNext:
-			if s.npin != len(s.pin) {
-				e.note = NoteNeed4Digits
-				break
-			}
-			e.verify()
-			return
-		case InputCancel:
-			e.fail(ProblemCancelled, "cancelled at pin")
-			return
-		}
-	case StateFee:
-		switch in.Kind {
-		case InputNext:
-			e.confirmFee()
-			return
-		case InputCancel:
-			e.fail(ProblemCancelled, "cancelled at fee")
-			return
-		}
-	case StatePaying:
-		if in.Kind == InputCancel {
-			e.fail(ProblemPaymentFailed, "payment cancelled")
-			return
-		}
-	case StateTake, StateProblem:
-		if in.Kind == InputDone {
-			e.enter(StateIdle)
-			return
-		}
 	}
 	e.publish()
 }
@@ -575,7 +402,7 @@ func (e *Engine) start() {
 	}
 	e.nextID++
 	ctx, cancel := context.WithCancel(e.ctx)
-	e.sess = &session{id: e.nextID, ctx: ctx, cancel: cancel, copies: 1}
+	e.sess = &session{id: e.nextID, work: owner{ctx: ctx}, cancel: cancel, copies: 1, pin: newPINPad(4)}
 	e.log.Info("kiosk: session start", "session", e.nextID)
 	if len(e.o.Municipalities) > 1 {
 		e.enter(StateMunicipality)
@@ -621,6 +448,7 @@ func (e *Engine) endSession(reason string) {
 		return
 	}
 	e.sess = nil
+	s.work.done = true
 	s.cancel()
 	if s.journal != nil {
 		if err := s.journal.Close(context.WithoutCancel(e.ctx), reason); err != nil {
@@ -653,33 +481,13 @@ func (e *Engine) fail(p Problem, reason string) {
 
 func (e *Engine) timeout() {
 	e.log.Info("kiosk: timeout", "state", e.state.String())
-	switch e.state {
-	case StateIdle:
-		e.lang = e.o.Language
-		e.deadline = time.Time{}
-		e.publish()
-	case StateMunicipality, StateChoose, StateOptions, StatePlaceCard, StatePIN, StateFee:
-		e.quit("timeout")
-	case StateReadingCard:
-		e.fail(ProblemCardUnreadable, "timeout reading card")
-	case StateCenter:
-		e.fail(ProblemCenterUnreachable, "timeout waiting for center")
-	case StatePaying:
-		e.fail(ProblemPaymentFailed, "timeout paying")
-	case StatePrinting:
-		if err := e.sess.journal.PrintFailed(context.WithoutCancel(e.ctx), "print timeout"); err != nil {
-			e.log.Error("kiosk: journal print failed", "err", err)
-		}
-		e.fail(ProblemPrinterFailed, "print timeout")
-	default: // take, problem
-		e.enter(StateIdle)
-	}
+	e.state.spec().expire(e)
 }
 
 func (e *Engine) cardIn(c Card) {
 	e.slot = slot{card: c, present: true}
-	if e.state == StatePlaceCard {
-		e.readCard()
+	if f := e.state.spec().cardIn; f != nil {
+		f(e)
 		return
 	}
 	e.publish()
@@ -687,17 +495,15 @@ func (e *Engine) cardIn(c Card) {
 
 func (e *Engine) cardOut() {
 	e.slot = slot{}
-	switch e.state {
-	case StateReadingCard, StatePIN, StateCenter, StateFee, StatePaying:
+	sp := e.state.spec()
+	switch {
+	case sp.needsCard:
 		e.fail(ProblemCardRemoved, "card removed")
-		return
-	case StatePrinting:
-		e.cardGone = true // the paper is on its way: printing goes on
-	case StateTake:
-		e.enter(StateIdle)
-		return
+	case sp.cardOut != nil:
+		sp.cardOut(e)
+	default:
+		e.publish()
 	}
-	e.publish()
 }
 
 // readCard reads the card on the reader, if it is a fresh one.
@@ -710,7 +516,7 @@ func (e *Engine) readCard() {
 	s.card = e.slot.card
 	card := s.card
 	e.enter(StateReadingCard)
-	e.spawn(s, func(ctx context.Context) func() {
+	e.spawn(&s.work, untilStateTimeout, func(ctx context.Context) func() {
 		e.cardMu.Lock()
 		defer e.cardMu.Unlock()
 		if err := card.Identify(ctx); err != nil {
@@ -767,13 +573,10 @@ func (e *Engine) cardRead(cert *x509.Certificate, tries int) {
 // right after the card saw it.
 func (e *Engine) verify() {
 	s := e.sess
-	pin := make([]byte, s.npin)
-	copy(pin, s.pin[:s.npin])
-	clear(s.pin[:])
-	s.npin = 0
+	pin := s.pin.take()
 	card, req, kiosk := s.card, s.request(), e.o.Center.KioskID()
 	e.enter(StateCenter)
-	e.spawn(s, func(ctx context.Context) func() {
+	e.spawn(&s.work, untilStateTimeout, func(ctx context.Context) func() {
 		e.cardMu.Lock()
 		err := card.Verify(ctx, reader.AuthPIN, pin)
 		clear(pin)
@@ -829,7 +632,7 @@ func (e *Engine) signed(challenge string, sig []byte) {
 	s.challenge, s.issueKey = challenge, key
 	in := center.Issue{Key: key, Challenge: challenge, AuthCert: s.authCert.Raw, Signature: sig, Request: s.request()}
 	retries, delay := e.o.IssueRetries, e.o.RetryDelay
-	e.spawn(s, func(ctx context.Context) func() {
+	e.spawn(&s.work, untilStateTimeout, func(ctx context.Context) func() {
 		for attempt := 0; ; attempt++ {
 			doc, err := e.o.Center.Issue(ctx, in)
 			if err == nil {
@@ -903,7 +706,7 @@ func (e *Engine) confirmFee() {
 		return
 	}
 	e.enter(StatePaying)
-	e.spawn(s, func(ctx context.Context) func() {
+	e.spawn(&s.work, untilStateTimeout, func(ctx context.Context) func() {
 		p, err := e.o.Payer.Pay(ctx, fee)
 		if err != nil {
 			return func() {
@@ -927,7 +730,7 @@ func (e *Engine) print(pay *Payment) {
 	job := PrintJob{Session: s.journal.ID(), Document: s.issued.Document, Payload: s.issued.Payload, Signature: s.issued.Signature}
 	e.cardGone = !e.slot.present
 	e.enter(StatePrinting)
-	e.spawn(s, func(ctx context.Context) func() {
+	e.spawn(&s.work, untilStateTimeout, func(ctx context.Context) func() {
 		err := e.o.Printer.Print(ctx, job)
 		return func() { e.printed(err) }
 	})
@@ -966,15 +769,6 @@ func (e *Engine) publish() {
 	v := View{State: e.state, Lang: e.lang, Problem: e.problem, Note: e.note, MaxCopies: e.o.MaxCopies,
 		Pays: e.o.Payer != nil, CardPresent: e.slot.present, CardLeftover: e.slot.leftover, Deadline: e.deadline,
 		TechEnabled: e.o.Technician != nil, OutOfService: e.tech.oos}
-	switch e.state {
-	case StateTechPIN:
-		v.PINLength, v.WrongPIN = e.tech.npin, e.tech.wrong
-	case StateTech:
-		v.TechLines, v.TechMessage, v.TechBusy = append([]string(nil), e.tech.lines...), e.tech.msg, e.tech.busy
-	}
-	if e.state == StateTake || e.state == StatePrinting {
-		v.CardGone = e.cardGone || !e.slot.present
-	}
 	v.Municipalities = make([]MunicipalityView, len(e.o.Municipalities))
 	for i, m := range e.o.Municipalities {
 		v.Municipalities[i] = MunicipalityView{Code: m.Code, Name: m.Name, Open: e.muniOpen(i, now), Hours: m.Hours.String()}
@@ -992,10 +786,13 @@ func (e *Engine) publish() {
 				Hours: h.String(), WeekdaysOnly: c.WeekdaysOnly}
 		}
 		v.Cert, v.Options, v.Copies = s.cert, s.opts, s.copies
-		v.PINLength, v.TriesLeft, v.WrongPIN = s.npin, s.tries, s.wrong
+		v.PINLength, v.TriesLeft, v.WrongPIN = s.pin.len(), s.tries, s.wrong
 		if s.issued != nil {
 			v.Fee, v.UnitFee = s.issued.Document.Fee, s.issued.Document.UnitFee
 		}
+	}
+	if f := e.state.spec().view; f != nil {
+		f(e, &v)
 	}
 	e.vmu.Lock()
 	e.seq++

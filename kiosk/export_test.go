@@ -3,9 +3,10 @@ package kiosk
 // PINBuffer reads the current session's PIN buffer on the engine's loop (tests only).
 func PINBuffer(e *Engine) (buf [4]byte, n int, ok bool) {
 	done := make(chan struct{})
-	e.post(probeEv{func() {
+	e.post(loopEv{func() {
 		if e.sess != nil {
-			buf, n, ok = e.sess.pin, e.sess.npin, true
+			copy(buf[:], e.sess.pin.buf)
+			n, ok = e.sess.pin.len(), true
 		}
 		close(done)
 	}})

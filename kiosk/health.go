@@ -15,7 +15,7 @@ var ErrNotRunning = errors.New("kiosk: engine not running")
 func (e *Engine) Ping(ctx context.Context) error {
 	done := make(chan struct{})
 	select {
-	case e.events <- probeEv{func() { close(done) }}:
+	case e.events <- loopEv{func() { close(done) }}:
 	case <-e.stop:
 		return ErrNotRunning
 	case <-ctx.Done():

@@ -45,21 +45,23 @@ const (
 
 // techState is technician mode's part of the engine, owned by the loop.
 type techState struct {
-	pin    [TechPINMax]byte
-	npin   int
+	pad    pinPad // the technician PIN while typed (TechPINMax digits at most)
 	wrong  bool
 	fails  int
 	locked time.Time // gesture ignored until then (monotonic)
 	lines  []string
 	msg    string
 	busy   bool
-	gen    uint64 // results of work started before a newer request are dropped
+	job    *owner // the menu's actions, from entering the menu to leaving it
 	oos    bool   // out of service, set by the technician
 }
 
-func (t *techState) wipe() {
-	clear(t.pin[:])
-	t.npin = 0
+// leave drops the results of actions still running when the menu is left.
+func (t *techState) leave() {
+	if t.job != nil {
+		t.job.done = true
+		t.job = nil
+	}
 }
 
 // techGesture opens the PIN pad from the idle screen.
@@ -76,61 +78,55 @@ func (e *Engine) techGesture() {
 	e.enter(StateTechPIN)
 }
 
-// techInput handles inputs in the technician states.
-func (e *Engine) techInput(in Input) {
+// inputTechPIN handles the technician's PIN pad.
+func (e *Engine) inputTechPIN(in Input) bool {
 	t := &e.tech
-	if e.state == StateTechPIN {
-		switch in.Kind {
-		case InputDigit:
-			if in.Arg >= 0 && in.Arg <= 9 && t.npin < len(t.pin) {
-				t.pin[t.npin] = byte('0' + in.Arg)
-				t.npin++
-			}
-		case InputDelete:
-			if t.npin > 0 {
-				t.npin--
-				t.pin[t.npin] = 0
-			}
-		case InputClear:
-			t.wipe()
-		case InputNext:
-			ok := t.npin > 0 && e.o.Technician.CheckPIN(t.pin[:t.npin])
-			t.wipe()
-			if !ok {
-				t.fails++
-				t.wrong = true
-				e.log.Warn("kiosk: wrong technician PIN", "failures", t.fails)
-				if t.fails >= TechMaxFailures {
-					t.fails = 0
-					t.locked = time.Now().Add(TechLockout)
-					e.enter(StateIdle)
-					return
-				}
-				break
-			}
-			t.fails, t.wrong = 0, false
-			t.lines, t.msg = nil, ""
-			e.log.Info("kiosk: technician mode entered")
-			e.enter(StateTech)
-			e.techRun(TechDiagnostics)
-			return
-		case InputCancel, InputDone:
-			e.enter(StateIdle)
-			return
-		}
-		e.publish()
-		return
+	if t.pad.edit(in) {
+		return false
 	}
+	switch in.Kind {
+	case InputNext:
+		pin := t.pad.take()
+		ok := len(pin) > 0 && e.o.Technician.CheckPIN(pin)
+		clear(pin)
+		if !ok {
+			t.fails++
+			t.wrong = true
+			e.log.Warn("kiosk: wrong technician PIN", "failures", t.fails)
+			if t.fails >= TechMaxFailures {
+				t.fails = 0
+				t.locked = time.Now().Add(TechLockout)
+				e.enter(StateIdle)
+				return true
+			}
+			return false
+		}
+		t.fails, t.wrong = 0, false
+		t.lines, t.msg = nil, ""
+		e.log.Info("kiosk: technician mode entered")
+		e.enter(StateTech)
+		t.job = &owner{ctx: e.ctx}
+		e.techRun(TechDiagnostics)
+		return true
+	case InputCancel, InputDone:
+		e.enter(StateIdle)
+		return true
+	}
+	return false
+}
+
+// inputTech handles the technician menu.
+func (e *Engine) inputTech(in Input) bool {
 	switch in.Kind {
 	case InputSelect:
 		e.techRun(in.Arg)
-		return
+		return true
 	case InputCancel, InputDone:
-		e.log.Info("kiosk: technician mode left", "out_of_service", t.oos)
+		e.log.Info("kiosk: technician mode left", "out_of_service", e.tech.oos)
 		e.enter(StateIdle)
-		return
+		return true
 	}
-	e.publish()
+	return false
 }
 
 // techRun starts a menu action; its result is shown when it comes back, unless the
@@ -138,13 +134,8 @@ func (e *Engine) techInput(in Input) {
 func (e *Engine) techRun(action int) {
 	t := &e.tech
 	back := e.o.Technician
-	t.gen++
-	gen := t.gen
 	finish := func(lines []string, msg string) func() {
 		return func() {
-			if e.state != StateTech || gen != t.gen {
-				return
-			}
 			t.busy = false
 			if lines != nil {
 				t.lines = lines
@@ -179,13 +170,13 @@ func (e *Engine) techRun(action int) {
 	}
 	t.busy, t.msg = true, ""
 	e.publish()
-	ctx := e.ctx
-	go func() {
-		ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
-		defer cancel()
-		apply := work(ctx)
-		e.post(probeEv{apply})
-	}()
+	e.spawn(t.job, TechActionTimeout, work)
+}
+
+func (e *Engine) viewTechPIN(v *View) { v.PINLength, v.WrongPIN = e.tech.pad.len(), e.tech.wrong }
+
+func (e *Engine) viewTech(v *View) {
+	v.TechLines, v.TechMessage, v.TechBusy = append([]string(nil), e.tech.lines...), e.tech.msg, e.tech.busy
 }
 
 func nonNil(s []string) []string {

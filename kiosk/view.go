@@ -6,42 +6,6 @@ import (
 	"madoguchi/center"
 )
 
-// State is the screen the kiosk is on. Every state has a timeout (Options.Timeouts).
-type State int
-
-// The states of the walk-up flow, in order; Problem and the Take screen end every session.
-const (
-	StateIdle         State = iota // attract screen: hours, "touch to start"
-	StateMunicipality              // choose the municipality (only when there are several)
-	StateChoose                    // choose the certificate
-	StateOptions                   // options and copies, then confirm the order
-	StatePlaceCard                 // "place your card"
-	StateReadingCard               // reading the card (certificate, tries)
-	StatePIN                       // PIN pad
-	StateCenter                    // verifying the PIN, asking the center
-	StateFee                       // fee confirmation
-	StatePaying                    // taking the fee (only with a Payer)
-	StatePrinting                  // printing
-	StateTake                      // "take your card and certificate"
-	StateProblem                   // an error screen: View.Problem says which
-	StateTechPIN                   // technician mode: PIN pad (see techmode.go)
-	StateTech                      // technician mode: menu
-)
-
-var stateNames = [...]string{"idle", "municipality", "choose", "options", "place-card", "reading-card",
-	"pin", "center", "fee", "paying", "printing", "take", "problem", "tech-pin", "tech"}
-
-func (s State) String() string {
-	if s >= 0 && int(s) < len(stateNames) {
-		return stateNames[s]
-	}
-	return "state(?)"
-}
-
-// States lists every state.
-var States = []State{StateIdle, StateMunicipality, StateChoose, StateOptions, StatePlaceCard, StateReadingCard,
-	StatePIN, StateCenter, StateFee, StatePaying, StatePrinting, StateTake, StateProblem, StateTechPIN, StateTech}
-
 // Problem is what went wrong, shown on the problem screen with what to do next.
 type Problem int
 

@@ -187,3 +187,28 @@ func clip(s string, w int) string {
 	}
 	return out + "~"
 }
+
+func (f *frame) techBar(tech []TechAction, y int) {
+	f.c.fill(rect{0, y, f.w, 1}, stTech)
+	x := 1
+	for i, a := range tech {
+		label := a.Label
+		if name := keyName(a.Key); name != "" {
+			label = name + " " + label
+		}
+		bw := textWidth(label) + 2
+		if x+bw > f.w {
+			f.c.overflow = append(f.c.overflow, label)
+			break
+		}
+		f.add(button{r: rect{x, y, bw, 1}, label: label, st: stTech.Reverse(true), tech: i + 1})
+		x += bw + 1
+	}
+}
+
+func keyName(k tcell.Key) string {
+	if k >= tcell.KeyF1 && k <= tcell.KeyF12 {
+		return fmt.Sprintf("F%d", int(k-tcell.KeyF1)+1)
+	}
+	return ""
+}

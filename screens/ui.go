@@ -67,7 +67,7 @@ func (u *UI) Draw(v kiosk.View) {
 
 // countdown is the number of seconds to show before the screen times out, or 0.
 func countdown(v kiosk.View, now time.Time) int {
-	if v.Deadline.IsZero() || !countdownState(v.State) {
+	if v.Deadline.IsZero() || !v.State.WaitsForResident() {
 		return 0
 	}
 	left := v.Deadline.Sub(now)

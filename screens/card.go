@@ -1,0 +1,103 @@
+package screens
+
+// The screens of the card: place the card, type the PIN.
+
+import (
+	"fmt"
+
+	"github.com/gdamore/tcell/v2"
+
+	"madoguchi/kiosk"
+)
+
+func (f *frame) placeCard() {
+	b := f.body
+	f.c.para(rect{2, b.y + 1, f.w - 4, 2}, f.t(txtPlaceCard), stBold)
+	f.c.para(rect{2, b.y + 3, f.w - 4, 2}, f.t(txtPlaceHow), stBody)
+	cw, ch := 28, 5
+	if b.h < 20 {
+		ch = 4
+	}
+	card := rect{(f.w - cw) / 2, b.y + 6, cw, ch}
+	f.c.fill(card, stCard)
+	f.c.center(card, card.y+ch/2, f.t(msg{"マイナンバーカード", "My Number Card"}), stCard)
+	if f.v.CardLeftover {
+		f.c.para(rect{2, card.y + ch + 1, f.w - 4, 2}, f.t(txtTakeAgain), stWarn)
+	}
+	f.footer([]button{f.back(), f.cancel()}, nil)
+}
+
+func (f *frame) pin() {
+	b := f.body
+	v := f.v
+	kpw := min(3*12+4, max(31, f.w*2/5)) // keypad width
+	kx := f.w - 2 - kpw
+	left := rect{2, b.y + 1, kx - 4, b.h - 1}
+	y := left.y
+	y += f.c.para(rect{left.x, y, left.w, 2}, f.t(txtPINPrompt), stBold)
+	y += f.c.para(rect{left.x, y, left.w, 2}, f.t(txtPINWhich), stBody) + 1
+	// Masked digits: ＊ for entered, ＿ for the rest.
+	mask := ""
+	for i := range 4 {
+		if i > 0 {
+			mask += "  "
+		}
+		if i < v.PINLength {
+			mask += "＊"
+		} else {
+			mask += "＿"
+		}
+	}
+	box := rect{left.x + (left.w-20)/2, y, 20, 3}
+	f.c.fill(box, stPIN)
+	f.c.center(box, y+1, mask, stPIN)
+	y += 4
+	f.c.para(rect{left.x, y, left.w, 1}, triesText(v.TriesLeft, f.l), stBold)
+	y++
+	if v.WrongPIN {
+		y += f.c.para(rect{left.x, y, left.w, 2}, f.t(txtPINWrong), stWarn)
+	}
+	if v.TriesLeft == 1 {
+		y += f.c.para(rect{left.x, y, left.w, 3}, f.t(txtLastTry), stWarn)
+	}
+	if v.Note == kiosk.NoteNeed4Digits {
+		f.c.para(rect{left.x, y, left.w, 2}, f.t(txtNeed4), stWarn)
+	}
+	// Keypad on the right half.
+	kw := (kpw - 4) / 3
+	kh := min(max((b.h-1-3)/4, 3), 4)
+	ky := b.y + 1
+	keys := []struct {
+		label string
+		in    kiosk.Input
+		st    tcell.Style
+	}{}
+	for d := 1; d <= 9; d++ {
+		keys = append(keys, struct {
+			label string
+			in    kiosk.Input
+			st    tcell.Style
+		}{fmt.Sprint(d), kiosk.Input{Kind: kiosk.InputDigit, Arg: d}, stNormal})
+	}
+	keys = append(keys,
+		struct {
+			label string
+			in    kiosk.Input
+			st    tcell.Style
+		}{f.t(btnDelete), kiosk.Input{Kind: kiosk.InputDelete}, stCancel},
+		struct {
+			label string
+			in    kiosk.Input
+			st    tcell.Style
+		}{"0", kiosk.Input{Kind: kiosk.InputDigit, Arg: 0}, stNormal},
+		struct {
+			label string
+			in    kiosk.Input
+			st    tcell.Style
+		}{f.t(btnClear), kiosk.Input{Kind: kiosk.InputClear}, stCancel})
+	for i, k := range keys {
+		r := rect{kx + (i%3)*(kw+2), ky + (i/3)*(kh+1), kw, kh}
+		f.add(button{r: r, in: k.in, label: k.label, st: k.st})
+	}
+	f.footer([]button{f.cancel()}, &button{in: kiosk.Input{Kind: kiosk.InputNext}, label: f.t(btnOK), st: stPrimary, primary: true})
+}

@@ -1,0 +1,136 @@
+package screens
+
+// The screens where the resident chooses: idle, municipality, certificate, options.
+
+import (
+	"fmt"
+
+	"madoguchi/kiosk"
+)
+
+func (f *frame) idle() {
+	b := f.body
+	v := f.v
+	open := false
+	y := b.y + 1
+	for _, m := range v.Municipalities {
+		line := fmt.Sprintf("%s  %s %s", m.Name, f.t(txtHours), m.Hours)
+		f.c.center(rect{2, 0, f.w - 4, 1}, y, line, stBold)
+		y++
+		open = open || m.Open
+		if y > b.y+3 {
+			break
+		}
+	}
+	bw, bh := min(40, f.w-8), 3
+	if b.h >= 20 {
+		bh = 5
+	}
+	by := b.y + (b.h-bh)/2 + 1
+	if !open {
+		f.c.para(rect{2, by - 2, f.w - 4, 1}, f.t(txtClosedNow), stWarn)
+	} else {
+		f.c.para(rect{2, by - 2, f.w - 4, 1}, f.t(txtTouch), stBold)
+		f.add(button{r: rect{(f.w - bw) / 2, by, bw, bh}, in: kiosk.Input{Kind: kiosk.InputStart}, label: f.t(txtStart), st: stPrimary, primary: true})
+	}
+	if v.CardLeftover {
+		f.c.para(rect{2, by + bh + 1, f.w - 4, 2}, f.t(txtLeftover), stWarn)
+	}
+	// Anywhere on the body starts, like the real terminals' attract screen.
+	f.add(button{r: rect{0, b.y, f.w, b.h + 3}, in: kiosk.Input{Kind: kiosk.InputStart}, bg: true})
+}
+
+func (f *frame) municipality() {
+	b := f.body
+	f.c.text(2, b.y+1, f.w-4, f.t(txtChooseMuni), stBold)
+	y := b.y + 3
+	for i, m := range f.v.Municipalities {
+		if y+3 > f.h-4 {
+			f.c.overflow = append(f.c.overflow, m.Name)
+			break
+		}
+		st, sub := stNormal, f.t(txtHours)+" "+m.Hours
+		if !m.Open {
+			st, sub = stDisabled, f.t(txtNotNow)
+		}
+		f.add(button{r: rect{2, y, f.w - 4, 3}, in: kiosk.Input{Kind: kiosk.InputSelect, Arg: i}, label: m.Name, sub: sub, st: st})
+		y += 4
+	}
+	f.note()
+	f.footer([]button{f.cancel()}, nil)
+}
+
+func (f *frame) choose() {
+	b := f.body
+	f.c.text(2, b.y+1, f.w-4, f.t(txtChooseCert), stBold)
+	certs := f.v.Certificates
+	cols := 2
+	rows := (len(certs) + cols - 1) / cols
+	avail := b.h - 3 - 1 // below the prompt, above the note row
+	bh := 3
+	if rows > 0 {
+		bh = min(max((avail-(rows-1))/rows, 3), 5)
+	}
+	cw := (f.w - 4 - 2) / cols
+	for i, c := range certs {
+		x := 2 + (i%cols)*(cw+2)
+		y := b.y + 3 + (i/cols)*(bh+1)
+		st, sub := stNormal, yen(c.FeeYen, f.l)
+		if !c.Available {
+			st = stDisabled
+			when := c.Hours
+			if c.WeekdaysOnly {
+				when = f.t(txtWeekdays) + " " + when
+			}
+			sub = f.t(txtOutOfHours) + " (" + when + ")"
+		}
+		f.add(button{r: rect{x, y, cw, bh}, in: kiosk.Input{Kind: kiosk.InputSelect, Arg: i}, label: certTitle(c.Type, f.l), sub: sub, st: st})
+	}
+	f.note()
+	f.footer([]button{f.back(), f.cancel()}, nil)
+}
+
+func (f *frame) options() {
+	b := f.body
+	v := f.v
+	f.c.text(2, b.y+1, f.w-4, certTitle(v.Cert, f.l), stBold)
+	lw := 16
+	tw := min(20, (f.w-4-lw-2)/2)
+	y := b.y + 3
+	gap := 1
+	opts := kiosk.OptionsFor(v.Cert)
+	for _, o := range opts {
+		label, off, on := optionText(o)
+		f.c.text(2, y+1, lw-1, f.t(label), stBold)
+		isOn := optionOn(v, o)
+		for k, choice := range []struct {
+			m  msg
+			on bool
+		}{{off, false}, {on, true}} {
+			st, mark := stOff, "[ ] "
+			if choice.on == isOn {
+				st, mark = stPrimary, "[x] "
+			}
+			f.add(button{r: rect{2 + lw + k*(tw+2), y, tw, 3}, in: kiosk.Input{Kind: kiosk.InputOption, Arg: int(o), On: choice.on},
+				label: mark + f.t(choice.m), st: st})
+		}
+		y += 3 + gap
+	}
+	// Copies: － n ＋, and the fee.
+	f.c.text(2, y+1, lw-1, f.t(txtCopies), stBold)
+	x := 2 + lw
+	f.add(button{r: rect{x, y, 8, 3}, in: kiosk.Input{Kind: kiosk.InputCopies, Arg: -1}, label: f.t(btnMinus), st: stNormal})
+	f.c.center(rect{x + 8, y, 12, 3}, y+1, copiesText(v.Copies, f.l), stBold)
+	f.add(button{r: rect{x + 20, y, 8, 3}, in: kiosk.Input{Kind: kiosk.InputCopies, Arg: +1}, label: f.t(btnPlus), st: stNormal})
+	unit := 0
+	for _, c := range v.Certificates {
+		if c.Type == v.Cert {
+			unit = c.FeeYen
+		}
+	}
+	if fx := x + 30; fx < f.w-2 {
+		f.c.para(rect{fx, y + 1, f.w - 2 - fx, 2}, feeLine(unit, v.Copies, f.l), stBody)
+	}
+	f.note()
+	f.footer([]button{f.back(), f.cancel()}, &button{in: kiosk.Input{Kind: kiosk.InputNext}, label: f.t(btnNext), st: stPrimary, primary: true})
+}

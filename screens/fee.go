@@ -1,0 +1,40 @@
+package screens
+
+// The screens of the fee: confirmation and payment.
+
+import (
+	"madoguchi/kiosk"
+)
+
+func (f *frame) feeBox(y int) int {
+	box := rect{(f.w - 36) / 2, y, 36, 3}
+	f.c.fill(box, stPIN)
+	f.c.center(box, y+1, f.t(txtFee)+"  "+yen(f.v.Fee, f.l), stPIN)
+	return 3
+}
+
+func (f *frame) fee() {
+	b := f.body
+	v := f.v
+	y := b.y + 1
+	f.c.center(rect{2, 0, f.w - 4, 1}, y, certTitle(v.Cert, f.l)+"  "+copiesText(v.Copies, f.l), stBold)
+	y += 2
+	y += f.feeBox(y) + 1
+	copies := max(v.Copies, 1)
+	f.c.para(rect{2, y, f.w - 4, 1}, feeLine(v.UnitFee, copies, f.l), stBody)
+	y += 2
+	ask, label := txtFeeAsk, btnConfirm
+	if v.Pays && v.Fee > 0 {
+		ask, label = txtFeeAskPay, btnPay
+	}
+	f.c.para(rect{2, y, f.w - 4, 2}, f.t(ask), stBold)
+	f.footer([]button{f.cancel()}, &button{in: kiosk.Input{Kind: kiosk.InputNext}, label: f.t(label), st: stPrimary, primary: true})
+}
+
+func (f *frame) paying() {
+	b := f.body
+	y := b.y + 2
+	f.c.para(rect{2, y, f.w - 4, 2}, f.t(txtPaying), stBold)
+	f.feeBox(y + 3)
+	f.footer([]button{f.cancel()}, nil)
+}

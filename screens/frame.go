@@ -1,0 +1,170 @@
+package screens
+
+// The frame every screen is laid out in: header, body, footer buttons, the countdown,
+// and the table of which screen each engine state shows.
+
+import (
+	"github.com/gdamore/tcell/v2"
+
+	"madoguchi/kiosk"
+)
+
+// button is a touch target: a filled rectangle with one or two centred lines.
+type button struct {
+	r       rect
+	in      kiosk.Input
+	label   string
+	sub     string
+	st      tcell.Style
+	primary bool // Enter activates it
+	tech    int  // index+1 of a technician action; 0 for the resident's buttons
+	bg      bool // the background of a screen (idle): lowest priority, not focusable
+}
+
+// frame lays out one screen.
+type frame struct {
+	c       *canvas
+	v       kiosk.View
+	l       kiosk.Lang
+	w, h    int // the resident's area (the technician bar is below it)
+	body    rect
+	buttons []button
+}
+
+func (f *frame) t(m msg) string { return m.in(f.l) }
+
+func (f *frame) add(b button) {
+	f.buttons = append(f.buttons, b)
+}
+
+func (f *frame) drawButton(b button, focused bool) {
+	st := b.st
+	if focused {
+		st = st.Underline(true).Reverse(true)
+	}
+	if b.bg {
+		return
+	}
+	f.c.fill(b.r, st)
+	inner := rect{b.r.x + 1, b.r.y, b.r.w - 2, b.r.h}
+	mid := b.r.y + (b.r.h-1)/2
+	if b.sub != "" && b.r.h >= 2 {
+		mid = b.r.y + (b.r.h-2)/2
+		if b.r.h >= 3 && (b.r.h-2)%2 == 1 {
+			mid = b.r.y + (b.r.h-1)/2
+			if mid+1 >= b.r.y+b.r.h {
+				mid--
+			}
+		}
+		f.c.center(inner, mid, b.label, st)
+		f.c.center(inner, mid+1, b.sub, st.Bold(false))
+		return
+	}
+	f.c.center(inner, mid, b.label, st)
+}
+
+// footer places up to two buttons on the left and one on the right, 3 rows high.
+func (f *frame) footer(left []button, right *button) {
+	y := f.h - 3
+	bw := min(max(f.w/5, 12), 20)
+	x := 1
+	for _, b := range left {
+		b.r = rect{x, y, bw, 3}
+		f.add(b)
+		x += bw + 2
+	}
+	if right != nil {
+		right.r = rect{f.w - 1 - bw, y, bw, 3}
+		f.add(*right)
+	}
+}
+
+func (f *frame) cancel() button {
+	return button{in: kiosk.Input{Kind: kiosk.InputCancel}, label: f.t(btnCancel), st: stCancel}
+}
+
+func (f *frame) back() button {
+	return button{in: kiosk.Input{Kind: kiosk.InputBack}, label: f.t(btnBack), st: stCancel}
+}
+
+// message is a screen of one bold line and one explanation, centred.
+func (f *frame) message(title, sub msg) {
+	b := f.body
+	y := b.y + b.h/2 - 2
+	n := f.c.para(rect{2, y, f.w - 4, 2}, f.t(title), stBold)
+	f.c.para(rect{4, y + n + 1, f.w - 8, 3}, f.t(sub), stBody)
+}
+
+func (f *frame) note() {
+	var m msg
+	switch f.v.Note {
+	case kiosk.NoteUnavailable:
+		m = txtUnavail
+	case kiosk.NoteNeed4Digits:
+		m = txtNeed4
+	default:
+		return
+	}
+	f.c.para(rect{2, f.h - 4, f.w - 4, 1}, f.t(m), stWarn)
+}
+
+// CountdownFrom is how many seconds before a screen's timeout the countdown appears.
+const CountdownFrom = 10
+
+// screenOf is the screen each engine state shows; every kiosk.State has one (tested).
+var screenOf = map[kiosk.State]func(*frame){
+	kiosk.StateIdle:         (*frame).idle,
+	kiosk.StateMunicipality: (*frame).municipality,
+	kiosk.StateChoose:       (*frame).choose,
+	kiosk.StateOptions:      (*frame).options,
+	kiosk.StatePlaceCard:    (*frame).placeCard,
+	kiosk.StateReadingCard:  func(f *frame) { f.message(txtReading, txtDontMove) },
+	kiosk.StatePIN:          (*frame).pin,
+	kiosk.StateCenter:       func(f *frame) { f.message(txtCenter, txtKeepCard) },
+	kiosk.StateFee:          (*frame).fee,
+	kiosk.StatePaying:       (*frame).paying,
+	kiosk.StatePrinting:     func(f *frame) { f.message(txtPrinting, txtPrintWait) },
+	kiosk.StateTake:         (*frame).take,
+	kiosk.StateProblem:      (*frame).problem,
+	kiosk.StateTechPIN:      (*frame).techPIN,
+	kiosk.StateTech:         (*frame).techMenu,
+}
+
+// render draws v and returns its touch targets. remain > 0 shows "ending in remain
+// seconds" in the footer.
+func render(scr tcell.Screen, v kiosk.View, tech []TechAction, focus, remain int) ([]button, []string) {
+	w, h := scr.Size()
+	if len(tech) > 0 {
+		h--
+	}
+	c := &canvas{s: scr}
+	f := &frame{c: c, v: v, l: v.Lang, w: w, h: h, body: rect{0, 3, w, h - 6}}
+	if f.l != kiosk.LangEN {
+		f.l = kiosk.LangJA
+	}
+	scr.SetStyle(stBody)
+	c.fill(rect{0, 0, w, h}, stBody)
+
+	// Header with the language switch, on every screen.
+	c.fill(rect{0, 0, w, 3}, stHeader)
+	title := f.t(txtService)
+	if len(v.Municipalities) > 0 && v.State != kiosk.StateIdle && v.State != kiosk.StateMunicipality {
+		title = v.Municipalities[min(max(v.Municipality, 0), len(v.Municipalities)-1)].Name + "  " + title
+	}
+	c.text(2, 1, w-20, title, stHeader)
+	f.add(button{r: rect{w - 16, 0, 16, 3}, in: kiosk.Input{Kind: kiosk.InputLanguage}, label: f.t(txtLangButton), st: stLang})
+
+	if draw, ok := screenOf[v.State]; ok {
+		draw(f)
+	}
+	if remain > 0 && v.State.WaitsForResident() {
+		f.c.center(rect{0, 0, w, 1}, h-2, countdownText(remain, f.l), stWarn)
+	}
+	if len(tech) > 0 {
+		f.techBar(tech, h)
+	}
+	for i, b := range f.buttons {
+		f.drawButton(b, i == focus)
+	}
+	return f.buttons, c.overflow
+}

@@ -1,0 +1,31 @@
+package screens
+
+// The screens that end a session: take the card and certificate, a problem.
+
+import (
+	"madoguchi/kiosk"
+)
+
+func (f *frame) take() {
+	m := txtTakeBoth
+	if f.v.CardGone {
+		m = txtTakeCert
+	}
+	f.message(m, txtThanks)
+	f.footer(nil, &button{in: kiosk.Input{Kind: kiosk.InputDone}, label: f.t(btnDone), st: stPrimary, primary: true})
+}
+
+func (f *frame) problem() {
+	b := f.body
+	title, next := problemText(f.v.Problem)
+	y := b.y + 2
+	y += f.c.para(rect{2, y, f.w - 4, 2}, f.t(title), stWarn) + 1
+	y += f.c.para(rect{6, y, f.w - 12, 4}, f.t(next), stBody) + 1
+	if f.v.Problem.Voided() {
+		y += f.c.para(rect{2, y, f.w - 4, 1}, f.t(txtNoCharge), stBold)
+	}
+	if f.v.CardPresent {
+		f.c.para(rect{2, y, f.w - 4, 1}, f.t(txtTakeCard), stBold)
+	}
+	f.footer(nil, &button{in: kiosk.Input{Kind: kiosk.InputDone}, label: f.t(btnTop), st: stPrimary, primary: true})
+}
