@@ -33,6 +33,21 @@
 //     header, not a button, so residents lose nothing. The technician's PIN pad shows one
 //     ＊ per digit and no length hint.
 //
+// # Files
+//
+//	frame.go    the frame of every screen (header, body, footer buttons, countdown) and
+//	            screenOf, the one table of which screen each engine state shows
+//	choose.go   idle, municipality, certificate and options screens
+//	card.go     place the card, the PIN pad
+//	fee.go      fee confirmation and payment
+//	outcome.go  take the card and certificate, problems
+//	techmode.go the technician's gesture, PIN pad, menu and bar
+//	style.go    colours and styles; draw.go the canvas; text.go every text in ja and en
+//	ui.go       hit-testing, keys, focus, the countdown clock and Run
+//
+// Which states wait for the resident (and get a countdown) is the engine's knowledge:
+// kiosk.State.WaitsForResident.
+//
 // Golden files of every screen are in testdata (text, then a style map and legend);
 // regenerate with `go test ./screens -update`.
 package screens
