@@ -135,6 +135,7 @@ type Engine struct {
 	timer    *time.Timer
 	timerGen uint64
 	deadline time.Time
+	screen   uint64 // counts enter: the screen generation inputs are stamped with
 	nextID   uint64
 	seq      uint64
 	cardGone bool
@@ -302,6 +303,7 @@ func (e *Engine) enter(st State) {
 		e.tech.leave()
 	}
 	e.state, e.note = st, NoteNone
+	e.screen++
 	e.log.Debug("kiosk: state", "state", st.String())
 	e.arm()
 	e.publish()
@@ -310,6 +312,10 @@ func (e *Engine) enter(st State) {
 // input handles one input: the language toggle on every screen, else the state's
 // handler. A touch restarts the screen's timeout unless the machine is working.
 func (e *Engine) input(in Input) {
+	if in.Screen != 0 && in.Screen != e.screen {
+		e.log.Debug("kiosk: input for a screen already left dropped", "input", in.Kind.String(), "state", e.state.String())
+		return
+	}
 	if in.Kind == InputLanguage {
 		if e.lang == LangJA {
 			e.lang = LangEN
@@ -766,7 +772,7 @@ func (e *Engine) printed(err error) {
 
 func (e *Engine) publish() {
 	now := e.o.Clock.Now()
-	v := View{State: e.state, Lang: e.lang, Problem: e.problem, Note: e.note, MaxCopies: e.o.MaxCopies,
+	v := View{State: e.state, Screen: e.screen, Lang: e.lang, Problem: e.problem, Note: e.note, MaxCopies: e.o.MaxCopies,
 		Pays: e.o.Payer != nil, CardPresent: e.slot.present, CardLeftover: e.slot.leftover, Deadline: e.deadline,
 		TechEnabled: e.o.Technician != nil, OutOfService: e.tech.oos}
 	v.Municipalities = make([]MunicipalityView, len(e.o.Municipalities))

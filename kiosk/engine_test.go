@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"madoguchi/center"
@@ -810,4 +811,35 @@ func TestOptionsValidation(t *testing.T) {
 	if v := e.View(); v.Lang != kiosk.LangJA || v.MaxCopies != center.MaxCopies {
 		t.Errorf("defaults %+v", v)
 	}
+}
+
+// An input stamped with a screen the engine has left is dropped: the second tap of a
+// double tap on the PIN's 確認 never confirms the fee.
+func TestInputForALeftScreenDropped(t *testing.T) {
+	bubble(t, func(t *testing.T) {
+		r := newRig(t)
+		defer r.close()
+		r.toPIN()
+		for _, d := range "1234" {
+			r.in(kiosk.InputDigit, int(d-'0'))
+		}
+		pin := r.view().Screen
+		if pin == 0 {
+			t.Fatal("no screen generation in the view")
+		}
+		next := kiosk.Input{Kind: kiosk.InputNext, Screen: pin}
+		r.Engine.Input(next)
+		synctest.Wait()
+		r.want(kiosk.StateFee)
+		r.Engine.Input(next) // the ghost
+		synctest.Wait()
+		r.want(kiosk.StateFee)
+		if n := len(r.Printer.Jobs()); n != 0 {
+			t.Fatalf("%d print jobs from a tap on the PIN screen", n)
+		}
+		next.Screen = r.view().Screen
+		r.Engine.Input(next)
+		synctest.Wait()
+		r.want(kiosk.StateTake)
+	})
 }

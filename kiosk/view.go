@@ -129,6 +129,10 @@ type Input struct {
 	Kind InputKind
 	Arg  int
 	On   bool
+	// Screen is the View.Screen of the screen the input was made on (the screens stamp
+	// every tap and key); the engine drops an input made on a screen it has left, so a
+	// tap meant for one screen never acts on the next. Zero: not checked.
+	Screen uint64
 }
 
 // Note is a transient hint on the current screen.
@@ -162,6 +166,7 @@ type CertView struct {
 // It never holds a PIN digit, a certificate or a document's content.
 type View struct {
 	Seq     uint64 // increases with every change
+	Screen  uint64 // increases each time a screen is entered (never zero once running)
 	State   State
 	Lang    Lang
 	Problem Problem

@@ -28,7 +28,10 @@ func (f *frame) fee() {
 		ask, label = txtFeeAskPay, btnPay
 	}
 	f.c.para(rect{2, y, f.w - 4, 2}, f.t(ask), stBold)
-	f.footer([]button{f.cancel()}, &button{in: kiosk.Input{Kind: kiosk.InputNext}, label: f.t(label), st: stPrimary, primary: true})
+	// The confirmation sits in the middle of the footer: the PIN pad's 確認, a moment
+	// earlier, was at the right, and a second tap meant for it must not land on this one.
+	f.footer([]button{f.cancel()}, nil)
+	f.footerMiddle(button{in: kiosk.Input{Kind: kiosk.InputNext}, label: f.t(label), st: stPrimary, primary: true})
 }
 
 func (f *frame) paying() {

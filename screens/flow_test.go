@@ -34,6 +34,7 @@ type urig struct {
 	tech   []TechAction
 	cancel context.CancelFunc
 	done   chan struct{}
+	tapped uint64 // the screen of the last tap (View.Screen)
 }
 
 // newURig builds and starts the engine and the UI on a w×h screen; call it inside the
@@ -80,7 +81,14 @@ func (r *urig) buttons() []button {
 	return bs
 }
 
+// tapAt taps the middle of b. On a screen it has not tapped yet it first waits out the
+// tap guard, as a resident reading the screen does (a whole second, which keeps the
+// countdown's once-a-second ticks where the tests expect them).
 func (r *urig) tapAt(b button) {
+	if v := r.Engine.View(); v.Screen != r.tapped {
+		time.Sleep(time.Second)
+		r.tapped = v.Screen
+	}
 	x, y := b.r.x+b.r.w/2, b.r.y+b.r.h/2
 	r.sim.InjectMouse(x, y, tcell.Button1, tcell.ModNone)
 	r.sim.InjectMouse(x, y, tcell.ButtonNone, tcell.ModNone)
@@ -504,33 +512,45 @@ func TestIdleTouchAnywhere(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		r := newURig(t, 100, 30)
 		defer r.close()
+		time.Sleep(TapGuard)
 		r.sim.InjectMouse(3, 20, tcell.Button1, tcell.ModNone)
 		r.sim.InjectMouse(3, 20, tcell.ButtonNone, tcell.ModNone)
 		synctest.Wait()
 		r.want(kiosk.StateChoose)
-		// A held press (drag) is one tap: the press on a certificate selects it once,
-		// further motion with the button held sends nothing.
-		var cert button
-		for _, b := range r.buttons() {
-			if b.in == (kiosk.Input{Kind: kiosk.InputSelect, Arg: 0}) {
-				cert = b
+		time.Sleep(TapGuard)
+		// A tap is taken on release, by the button the finger went down on: a finger
+		// that slides from one certificate to another and lifts there chooses nothing.
+		find := func(in kiosk.Input) button {
+			for _, b := range r.buttons() {
+				if b.in == in {
+					return b
+				}
 			}
+			t.Fatalf("no button %+v", in)
+			return button{}
 		}
-		x, y := cert.r.x+1, cert.r.y+1
-		r.sim.InjectMouse(x, y, tcell.Button1, tcell.ModNone)
+		first, second := find(kiosk.Input{Kind: kiosk.InputSelect, Arg: 0}), find(kiosk.Input{Kind: kiosk.InputSelect, Arg: 1})
+		r.sim.InjectMouse(first.r.x+1, first.r.y+1, tcell.Button1, tcell.ModNone)
 		synctest.Wait()
+		r.want(kiosk.StateChoose) // nothing on the press
+		r.sim.InjectMouse(second.r.x+1, second.r.y+1, tcell.Button1, tcell.ModNone)
+		r.sim.InjectMouse(second.r.x+1, second.r.y+1, tcell.ButtonNone, tcell.ModNone)
+		synctest.Wait()
+		r.want(kiosk.StateChoose)
+		// A long press on "+" with the finger moving on it is one tap.
+		r.tap(kiosk.Input{Kind: kiosk.InputSelect, Arg: 0})
 		r.want(kiosk.StateOptions)
-		for _, b := range r.buttons() { // move over the "+" button with the button held
-			if b.in == (kiosk.Input{Kind: kiosk.InputCopies, Arg: 1}) {
-				r.sim.InjectMouse(b.r.x+1, b.r.y+1, tcell.Button1, tcell.ModNone)
-			}
-		}
+		time.Sleep(time.Second)
+		plus := find(kiosk.Input{Kind: kiosk.InputCopies, Arg: 1})
+		r.sim.InjectMouse(plus.r.x+1, plus.r.y+1, tcell.Button1, tcell.ModNone)
 		synctest.Wait()
-		if v := r.Engine.View(); v.Copies != 1 {
-			t.Fatalf("a drag counted as a tap: copies %d", v.Copies)
-		}
-		r.sim.InjectMouse(x, y, tcell.ButtonNone, tcell.ModNone)
+		time.Sleep(2 * time.Second)
+		r.sim.InjectMouse(plus.r.x+2, plus.r.y+1, tcell.Button1, tcell.ModNone)
+		r.sim.InjectMouse(plus.r.x+2, plus.r.y+1, tcell.ButtonNone, tcell.ModNone)
 		synctest.Wait()
+		if v := r.Engine.View(); v.Copies != 2 {
+			t.Fatalf("a long press with motion: copies %d, want 2", v.Copies)
+		}
 	})
 }
 

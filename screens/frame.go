@@ -66,7 +66,7 @@ func (f *frame) drawButton(b button, focused bool) {
 // footer places up to two buttons on the left and one on the right, 3 rows high.
 func (f *frame) footer(left []button, right *button) {
 	y := f.h - 3
-	bw := min(max(f.w/5, 12), 20)
+	bw := f.footerWidth()
 	x := 1
 	for _, b := range left {
 		b.r = rect{x, y, bw, 3}
@@ -77,6 +77,17 @@ func (f *frame) footer(left []button, right *button) {
 		right.r = rect{f.w - 1 - bw, y, bw, 3}
 		f.add(*right)
 	}
+}
+
+// footerWidth is the width of a footer button.
+func (f *frame) footerWidth() int { return min(max(f.w/5, 12), 20) }
+
+// footerMiddle places one button in the middle of the footer row, as wide as the
+// footer's other buttons.
+func (f *frame) footerMiddle(b button) {
+	bw := f.footerWidth()
+	b.r = rect{(f.w - bw) / 2, f.h - 3, bw, 3}
+	f.add(b)
 }
 
 func (f *frame) cancel() button {

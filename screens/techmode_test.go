@@ -50,9 +50,12 @@ func TestTechGestureThroughUI(t *testing.T) {
 	u := NewUI(scr, Options{})
 	u.Draw(kiosk.View{State: kiosk.StateIdle, TechEnabled: true, Municipalities: sampleMunis()})
 	tap := func(x, y int) (kiosk.Input, bool) {
-		in, ok := u.Event(tcell.NewEventMouse(x, y, tcell.Button1, 0))
-		u.Event(tcell.NewEventMouse(x, y, tcell.ButtonNone, 0))
-		return in, ok
+		in, ok := u.Event(tcell.NewEventMouse(x, y, tcell.Button1, 0)) // the gesture counts presses
+		rin, rok := u.Event(tcell.NewEventMouse(x, y, tcell.ButtonNone, 0))
+		if ok {
+			return in, ok
+		}
+		return rin, rok
 	}
 	for i := range TechTaps {
 		in, ok := tap(2, 1)

@@ -90,6 +90,7 @@ func (m tmux) tap(s string) {
 	m.t.Helper()
 	x, y := m.waitFor(s)
 	x += uniseg.StringWidth(s) / 2
+	time.Sleep(TapGuard + 100*time.Millisecond) // a new screen takes no tap at once
 	for _, seq := range []string{fmt.Sprintf("\x1b[<0;%d;%dM", x+1, y+1), fmt.Sprintf("\x1b[<0;%d;%dm", x+1, y+1)} {
 		var hex []string
 		for _, b := range []byte(seq) {

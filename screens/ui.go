@@ -31,6 +31,23 @@ type TechAction struct {
 type Options struct {
 	// Technician adds a one-row bar at the bottom of the screen with these actions.
 	Technician []TechAction
+	// Now is the clock of the countdown, the tap guard and the technician gesture; nil:
+	// time.Now.
+	Now func() time.Time
+}
+
+// TapGuard is how long after a screen appears a touch is not taken. The second tap of a
+// double tap comes within Android's double-tap window of 300 ms (Windows' default
+// double-click time is 500 ms); a resident who reads the new screen before touching it
+// takes longer than that. 500 ms swallows a shaky finger's second and third taps and
+// costs a reading resident nothing.
+const TapGuard = 500 * time.Millisecond
+
+// press is a finger on the screen: the button it went down on, on which screen.
+type press struct {
+	ok     bool // it went down on a button, outside the guard time
+	screen uint64
+	b      button
 }
 
 // UI draws engine views on a tcell screen and turns taps and keys into engine inputs.
@@ -43,7 +60,9 @@ type UI struct {
 	overflow []string
 	focus    int // index into buttons, -1 none
 	pressed  bool
-	remain   int // countdown shown in the last frame
+	down     press     // where the finger went down
+	shownAt  time.Time // when the current screen appeared
+	remain   int       // countdown shown in the last frame
 	gesture  gesture
 }
 
@@ -51,6 +70,9 @@ type UI struct {
 func NewUI(scr tcell.Screen, opts Options) *UI {
 	scr.EnableMouse(tcell.MouseButtonEvents)
 	scr.HideCursor()
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
 	return &UI{scr: scr, opts: opts, focus: -1}
 }
 
@@ -59,8 +81,11 @@ func (u *UI) Draw(v kiosk.View) {
 	if v.State != u.view.State || v.Problem != u.view.Problem {
 		u.focus = -1
 	}
+	if v.Screen != u.view.Screen {
+		u.shownAt = u.opts.Now()
+	}
 	u.view = v
-	u.remain = countdown(v, time.Now())
+	u.remain = countdown(v, u.opts.Now())
 	u.buttons, u.overflow = render(u.scr, v, u.opts.Technician, u.focus, u.remain)
 	u.scr.Show()
 }
@@ -95,25 +120,52 @@ func (u *UI) Event(ev tcell.Event) (kiosk.Input, bool) {
 		u.scr.Sync()
 		u.Draw(u.view)
 	case *tcell.EventMouse:
-		if ev.Buttons()&tcell.Button1 == 0 {
-			u.pressed = false
-			return kiosk.Input{}, false
-		}
-		if u.pressed { // held or dragged: one tap is one input
-			return kiosk.Input{}, false
-		}
-		u.pressed = true
-		x, y := ev.Position()
-		if done, handled := u.gesture.tap(u.view, x, y, time.Now()); handled {
-			return kiosk.Input{Kind: kiosk.InputTech}, done
-		}
-		if i := u.hit(x, y); i >= 0 {
-			return u.activate(i)
-		}
+		return u.mouse(ev)
 	case *tcell.EventKey:
 		return u.key(ev)
 	}
 	return kiosk.Input{}, false
+}
+
+// mouse turns presses and releases of button 1 into taps. A tap is taken on release, only
+// by the button the finger went down on, when that button is still where it was on the
+// same screen, and only when the finger went down TapGuard or more after the screen
+// appeared. A held or dragged press is one tap at most. This holds with foot's touch
+// semantics too (press and release both sent when the finger lifts).
+func (u *UI) mouse(ev *tcell.EventMouse) (kiosk.Input, bool) {
+	x, y := ev.Position()
+	if ev.Buttons()&tcell.Button1 == 0 {
+		if !u.pressed {
+			return kiosk.Input{}, false
+		}
+		u.pressed = false
+		d := u.down
+		u.down = press{}
+		if !d.ok || d.screen != u.view.Screen {
+			return kiosk.Input{}, false
+		}
+		if i := u.hit(x, y); i >= 0 && sameButton(u.buttons[i], d.b) {
+			return u.activate(i)
+		}
+		return kiosk.Input{}, false
+	}
+	if u.pressed { // held or dragged: the release decides
+		return kiosk.Input{}, false
+	}
+	u.pressed = true
+	now := u.opts.Now()
+	if done, handled := u.gesture.tap(u.view, x, y, now); handled {
+		return kiosk.Input{Kind: kiosk.InputTech, Screen: u.view.Screen}, done
+	}
+	u.down = press{}
+	if i := u.hit(x, y); i >= 0 && now.Sub(u.shownAt) >= TapGuard {
+		u.down = press{ok: true, screen: u.view.Screen, b: u.buttons[i]}
+	}
+	return kiosk.Input{}, false
+}
+
+func sameButton(a, b button) bool {
+	return a.r == b.r && a.in == b.in && a.tech == b.tech && a.label == b.label && a.bg == b.bg
 }
 
 // hit returns the button under (x, y): drawn buttons before the screen's background.
@@ -140,10 +192,18 @@ func (u *UI) activate(i int) (kiosk.Input, bool) {
 		}
 		return kiosk.Input{}, false
 	}
-	return b.in, true
+	in := b.in
+	in.Screen = u.view.Screen
+	return in, true
 }
 
 func (u *UI) key(ev *tcell.EventKey) (kiosk.Input, bool) {
+	in, ok := u.keyInput(ev)
+	in.Screen = u.view.Screen
+	return in, ok
+}
+
+func (u *UI) keyInput(ev *tcell.EventKey) (kiosk.Input, bool) {
 	st := u.view.State
 	for i, a := range u.opts.Technician {
 		if a.Key != 0 && ev.Key() == a.Key {

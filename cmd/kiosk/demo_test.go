@@ -10,7 +10,6 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -18,6 +17,7 @@ import (
 	"github.com/rivo/uniseg"
 
 	"madoguchi/offline"
+	"madoguchi/screens"
 )
 
 // tmuxSession runs a command in a private tmux server (its own socket) sized like a kiosk.
@@ -38,6 +38,11 @@ func startTmux(t *testing.T, env []string, command ...string) *tmuxSession {
 		t.Fatalf("tmux: %v\n%s", err, out)
 	}
 	t.Cleanup(func() { exec.Command("tmux", "-L", s.socket, "kill-server").Run() })
+	// Keep the pane (and the server) when the command exits, so its last screen can still
+	// be read: without this the server may be gone before the test reads it.
+	if out, err := exec.Command("tmux", "-L", s.socket, "set-option", "-g", "remain-on-exit", "on").CombinedOutput(); err != nil {
+		t.Fatalf("tmux set-option: %v\n%s", err, out)
+	}
 	return s
 }
 
@@ -62,6 +67,7 @@ var padRows = []*regexp.Regexp{
 // mouse press and release on each digit, so no digit passes as a keystroke.
 func (s *tmuxSession) tapDigits(digits string) {
 	s.t.Helper()
+	time.Sleep(screens.TapGuard + 100*time.Millisecond) // a new screen takes no tap at once
 	for _, d := range digits {
 		x, y := -1, -1
 		for row, line := range strings.Split(s.screen(), "\n") {
@@ -119,6 +125,18 @@ func (s *tmuxSession) screen() string {
 	return string(out)
 }
 
+// history is the pane's whole output, scrolled-off lines included.
+func (s *tmuxSession) history() string {
+	out, _ := exec.Command("tmux", "-L", s.socket, "capture-pane", "-p", "-S", "-").CombinedOutput()
+	return string(out)
+}
+
+// dead reports whether the command in the pane has exited (the pane remains on exit).
+func (s *tmuxSession) dead() bool {
+	out, _ := exec.Command("tmux", "-L", s.socket, "list-panes", "-F", "#{pane_dead}").Output()
+	return strings.TrimSpace(string(out)) == "1"
+}
+
 // waitFor waits until the screen shows text.
 func (s *tmuxSession) waitFor(text string) {
 	s.t.Helper()
@@ -160,22 +178,18 @@ func TestDemoInTmux(t *testing.T) {
 	s.keys("Enter") // confirm the fee
 	s.waitFor("カードと証明書をお取りください")
 	s.keys("F2") // take the card
-	pid := s.pid()
 	s.keys("F10")
-	deadline := time.Now().Add(20 * time.Second)
-	for !strings.Contains(s.screen(), "printed documents are in") {
+	// The files are read once the process is gone: closing the queue checkpoints and
+	// removes the WAL.
+	deadline := time.Now().Add(time.Minute)
+	for !s.dead() {
 		if time.Now().After(deadline) {
 			t.Fatalf("demo did not quit; screen:\n%s", s.screen())
 		}
-		time.Sleep(100 * time.Millisecond)
+		time.Sleep(50 * time.Millisecond)
 	}
-	// The files are read once the process is gone: closing the queue checkpoints and
-	// removes the WAL.
-	for syscall.Kill(pid, 0) == nil {
-		if time.Now().After(deadline) {
-			t.Fatalf("demo process %d still running", pid)
-		}
-		time.Sleep(20 * time.Millisecond)
+	if out := s.history(); !strings.Contains(out, "printed documents are in") {
+		t.Fatalf("demo did not say where the documents are:\n%s", out)
 	}
 
 	pdfs, _ := filepath.Glob(filepath.Join(dir, "printed", "*.pdf"))
