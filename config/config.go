@@ -219,7 +219,7 @@ func Demo(dir string) *Config {
 	c.Municipalities = []Municipality{{
 		Code:   DemoMunicipalityCode,
 		Name:   "見本市",
-		Hours:  Hours{Open: 0, Close: 24 * 60}, // a demo should work at any hour
+		Hours:  AllDay, // a demo should work at any hour
 		Closed: nil,
 		Certificates: []Certificate{
 			{Type: center.ResidentRecord, FeeYen: 200},

@@ -47,6 +47,10 @@
 //     (mode & 0o077 == 0); its bytes are zeroed after the check.
 //   - Service hours and closed days are in JST (a fixed zone, no tzdata needed). The
 //     default year-end closure is 12-29..01-03; setting `closed` replaces it.
+//   - hours.go is the project's one model of opening hours and its one JST: a Schedule
+//     (window, weekdays only, closed days) answers Municipality.OpenAt and
+//     CertificateOpenAt here and the reference center's service hours (center/server). A
+//     window never crosses midnight.
 //   - Queue caps never drop messages: reaching one puts the kiosk out of service.
 //   - The status endpoint listens on loopback only unless allow_remote is set.
 //   - Nothing here reads the clock: OpenAt and CertificateOpenAt take the time.

@@ -8,9 +8,10 @@ import (
 	"time"
 )
 
-// JST is Japan Standard Time. Service hours and closed days are always read in JST,
-// whatever the kiosk's TZ says; a fixed zone needs no tzdata on the device (Japan has had
-// no daylight saving time since 1951).
+// JST is Japan Standard Time, the one zone of the project: service hours and closed days
+// (here and in the reference center, center/server) and the center's ages and printed
+// dates are always read in JST, whatever the machine's TZ says. A fixed zone needs no
+// tzdata on the device (Japan has had no daylight saving time since 1951).
 var JST = time.FixedZone("JST", 9*60*60)
 
 // Hours is a daily service window in JST, [Open, Close) in minutes after midnight.
@@ -22,6 +23,9 @@ type Hours struct {
 
 // DefaultHours is the usual コンビニ交付 service window, 6:30–23:00 every day.
 var DefaultHours = Hours{Open: 6*60 + 30, Close: 23 * 60}
+
+// AllDay is the window "00:00-24:00".
+var AllDay = Hours{Open: 0, Close: 24 * 60}
 
 // ParseHours reads "HH:MM-HH:MM", e.g. "06:30-23:00" or "00:00-24:00".
 func ParseHours(s string) (Hours, error) {
@@ -176,22 +180,38 @@ func (c Closure) String() string {
 	return c.From.String() + ".." + c.To.String()
 }
 
-// ClosedOn reports whether t's JST day is a closed day of the municipality.
-func (m Municipality) ClosedOn(t time.Time) bool {
-	for _, c := range m.Closed {
+// Schedule is when a service is open, read in JST: inside Hours, on a weekday if
+// WeekdaysOnly, and not on a Closed day. A window never crosses midnight (Hours.Valid);
+// the zero Hours contains no minute, so a Schedule with zero Hours is never open.
+// Municipality.OpenAt, Municipality.CertificateOpenAt and the reference center's service
+// hours (center/server) are all answered by a Schedule.
+type Schedule struct {
+	Hours        Hours
+	WeekdaysOnly bool
+	Closed       []Closure
+}
+
+// OpenAt reports whether the schedule is open at t.
+func (s Schedule) OpenAt(t time.Time) bool {
+	t = t.In(JST)
+	if s.WeekdaysOnly && (t.Weekday() == time.Saturday || t.Weekday() == time.Sunday) {
+		return false
+	}
+	for _, c := range s.Closed {
 		if c.Contains(t) {
-			return true
+			return false
 		}
 	}
-	return false
+	return s.Hours.Contains(t.Hour()*60 + t.Minute())
 }
+
+// Schedule is the municipality's own schedule: its hours and closed days, every day of
+// the week.
+func (m Municipality) Schedule() Schedule { return Schedule{Hours: m.Hours, Closed: m.Closed} }
 
 // OpenAt reports whether the municipality's service is open at t: not a closed day and
 // inside its hours, both in JST.
-func (m Municipality) OpenAt(t time.Time) bool {
-	t = t.In(JST)
-	return !m.ClosedOn(t) && m.Hours.Contains(t.Hour()*60+t.Minute())
-}
+func (m Municipality) OpenAt(t time.Time) bool { return m.Schedule().OpenAt(t) }
 
 // CertificateOpenAt reports whether the certificate type can be issued at t: the
 // municipality offers it, the day is not closed, it is a weekday when the certificate is
@@ -202,14 +222,11 @@ func (m Municipality) CertificateOpenAt(typ CertType, t time.Time) bool {
 	if !ok {
 		return false
 	}
-	t = t.In(JST)
-	if !m.OpenAt(t) {
-		return false
+	own := Schedule{Hours: c.Hours, WeekdaysOnly: c.WeekdaysOnly}
+	if own.Hours.IsZero() {
+		own.Hours = AllDay
 	}
-	if c.WeekdaysOnly && (t.Weekday() == time.Saturday || t.Weekday() == time.Sunday) {
-		return false
-	}
-	return c.Hours.IsZero() || c.Hours.Contains(t.Hour()*60+t.Minute())
+	return m.OpenAt(t) && own.OpenAt(t)
 }
 
 // Certificate returns the municipality's settings for a certificate type.

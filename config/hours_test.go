@@ -72,14 +72,22 @@ func TestParseClosure(t *testing.T) {
 
 func jst(y int, m time.Month, d, hh, mm int) time.Time { return time.Date(y, m, d, hh, mm, 0, 0, JST) }
 
+// TestOpenAt covers a municipality's schedule and the shared model (Schedule) on its own,
+// including what only the reference center's hours used to test: weekdays only, windows
+// that cannot cross midnight, the zero Hours and the zero time.
 func TestOpenAt(t *testing.T) {
 	sample := Municipality{Code: "131016", Name: "千代田区", Hours: DefaultHours, Closed: DefaultClosures}
+	office := Schedule{Hours: Hours{9 * 60, 17 * 60}, WeekdaysOnly: true, Closed: DefaultClosures}
+	acrossMidnight, err := ParseHours("22:00-02:00")
+	if err != nil || acrossMidnight.Valid() {
+		t.Fatalf("ParseHours(22:00-02:00) = %v, %v; want a window that is not Valid", acrossMidnight, err)
+	}
 	allDay := Municipality{Hours: Hours{0, 24 * 60}, Closed: append(append([]Closure{}, DefaultClosures...),
 		Closure{From: Date{2026, time.October, 1}, To: Date{2026, time.October, 1}},
 		Closure{From: Date{Month: time.February, Day: 29}, To: Date{Month: time.February, Day: 29}})}
 	tests := []struct {
 		name string
-		m    Municipality
+		m    interface{ OpenAt(time.Time) bool } // a Municipality or a Schedule
 		at   time.Time
 		want bool
 	}{
@@ -106,6 +114,24 @@ func TestOpenAt(t *testing.T) {
 		{"dated closure other year", allDay, jst(2027, 10, 1, 12, 0), true},
 		{"leap day closure", allDay, jst(2028, 2, 29, 12, 0), false},
 		{"no closures", Municipality{Hours: DefaultHours}, jst(2026, 12, 31, 12, 0), true},
+		{"zero hours", Municipality{}, jst(2026, 11, 26, 12, 0), false},
+		{"weekday", office, jst(2026, 11, 27, 9, 0), true},
+		{"saturday", office, jst(2026, 11, 28, 9, 0), false},
+		{"sunday", office, jst(2026, 11, 29, 9, 0), false},
+		{"monday", office, jst(2026, 11, 30, 16, 59), true},
+		{"weekday closed day", office, jst(2026, 12, 29, 12, 0), false},
+		// Friday 2026-11-27 15:30 UTC is Saturday 00:30 in Japan: the JST day decides.
+		{"utc friday is jst saturday", Schedule{Hours: AllDay, WeekdaysOnly: true}, time.Date(2026, 11, 27, 15, 30, 0, 0, time.UTC), false},
+		{"schedule all day midnight", Schedule{Hours: AllDay}, jst(2026, 11, 28, 0, 0), true},
+		{"schedule all day last minute", Schedule{Hours: AllDay}, jst(2026, 11, 28, 23, 59), true},
+		{"schedule zero hours", Schedule{}, jst(2026, 11, 26, 12, 0), false},
+		{"schedule zero hours midnight", Schedule{}, jst(2026, 11, 26, 0, 0), false},
+		{"across midnight late", Schedule{Hours: acrossMidnight}, jst(2026, 11, 26, 23, 0), false},
+		{"across midnight early", Schedule{Hours: acrossMidnight}, jst(2026, 11, 26, 1, 0), false},
+		// The zero time is 0001-01-01 09:00 JST, a Monday, and 01-01 is a default closed day.
+		{"zero time in the window", Schedule{Hours: Hours{9 * 60, 17 * 60}, WeekdaysOnly: true}, time.Time{}, true},
+		{"zero time before the window", Schedule{Hours: Hours{9*60 + 1, 17 * 60}}, time.Time{}, false},
+		{"zero time on a closed day", office, time.Time{}, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -137,6 +163,8 @@ func TestCertificateOpenAt(t *testing.T) {
 		{"koseki year end weekday", center.FamilyRegister, jst(2026, 12, 29, 10, 0), false},
 		{"own hours cannot widen the municipality's", center.TaxIncome, jst(2026, 11, 26, 5, 0), false},
 		{"not offered", center.SealRegistration, jst(2026, 11, 26, 12, 0), false},
+		{"no own hours is the municipality's", center.ResidentRecord, jst(2026, 11, 26, 6, 30), true},
+		{"no own hours on a closed day", center.ResidentRecord, jst(2027, 1, 3, 12, 0), false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

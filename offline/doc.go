@@ -108,7 +108,8 @@
 //
 // # Time
 //
-// A Clock is injected. Order never depends on time (seq does); backoff uses timers.
+// A Clock (Now only) is injected. Order never depends on time (seq does); backoff and the
+// prune interval use the time package's timers, not the Clock.
 // Wall time is stored for information, and used only for the age cap and retention —
 // on a board without an RTC that clock may jump at boot, which can make the age cap
 // trip early or late but never reorders or loses a message.

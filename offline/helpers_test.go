@@ -11,7 +11,7 @@ import (
 	"madoguchi/offline/offlinetest"
 )
 
-// fakeClock: settable wall time; After uses real timers (tests that need fast
+// fakeClock: settable wall time; the store's waits use real timers (tests that need fast
 // backoff set small BackoffBase).
 type fakeClock struct {
 	mu  sync.Mutex
@@ -25,7 +25,6 @@ func (c *fakeClock) Now() time.Time {
 	defer c.mu.Unlock()
 	return c.now
 }
-func (c *fakeClock) After(d time.Duration) <-chan time.Time { return time.After(d) }
 func (c *fakeClock) Advance(d time.Duration) {
 	c.mu.Lock()
 	c.now = c.now.Add(d)

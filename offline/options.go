@@ -130,12 +130,13 @@ func (o Options) withDefaults() (Options, error) {
 	return o, nil
 }
 
-// Clock is the time source. Now readings from the system clock carry Go's monotonic
-// reading, so durations between them (backoff) are immune to wall-clock steps; wall
-// time is only stored as information and for the age cap and retention.
+// Clock is the wall-time source. Now readings from the system clock carry Go's monotonic
+// reading; wall time is only stored as information and for the age cap and retention.
+// Waits (backoff, the prune interval) use the time package's timers, never the Clock, so
+// a clock step cannot shorten or stretch them, and tests of them run under
+// testing/synctest or with real, short timers.
 type Clock interface {
 	Now() time.Time
-	After(d time.Duration) <-chan time.Time
 }
 
 // SystemClock is the real clock.
@@ -143,6 +144,3 @@ type SystemClock struct{}
 
 // Now returns time.Now().
 func (SystemClock) Now() time.Time { return time.Now() }
-
-// After returns time.After(d).
-func (SystemClock) After(d time.Duration) <-chan time.Time { return time.After(d) }

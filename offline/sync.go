@@ -134,7 +134,7 @@ func (s *Store) Sync(ctx context.Context, snd Sender, status func(SyncStatus)) e
 				return ctx.Err()
 			case <-s.fatalCh:
 				return s.Err()
-			case <-s.clock.After(wait):
+			case <-time.After(wait):
 			case <-s.netUp:
 				failures = 0
 			}
@@ -156,7 +156,7 @@ func (s *Store) Sync(ctx context.Context, snd Sender, status func(SyncStatus)) e
 				return s.Err()
 			case <-s.wake:
 			case <-s.netUp:
-			case <-s.clock.After(s.opts.PruneEvery):
+			case <-time.After(s.opts.PruneEvery):
 			}
 		}
 	}

@@ -28,5 +28,8 @@
 //   - The card is identified by SELECT of the JPKI AID and its token file (EF 0006), never
 //     by its ATR, which differs between chip vendors and readers.
 //
-// Facts about the card, with their sources, are in ../shared/reference/jpki-protocol.md.
+// Facts about the card come from public sources: the jpki/myna tool (Rust and Go),
+// OpenSC's jpki driver (src/libopensc/card-jpki.c, pkcs15-jpki.c), AokiApp/jsapdu's
+// mynacard package, siketyan/jpki-rs, the ATR list of Debian's pcsc-tools, and what
+// OpenSC 0.23.0 with vsmartcard-vpcd showed against the virtual card (package readertest).
 package reader

@@ -14,9 +14,11 @@
 //   - Issuance is one BEGIN IMMEDIATE transaction: key lookup (replay or conflict),
 //     challenge, certificate, signature, revocation, resident, eligibility, rendering,
 //     Ed25519 signature, insert of key + stored answer. A refusal writes nothing.
-//   - Municipalities carry per-type fees and service hours in JST; rendering (render.go)
-//     produces center.Content for 住民票の写し, 住民票記載事項証明書, 印鑑登録証明書,
-//     戸籍証明書, 戸籍の附票の写し and 課税・所得証明書.
+//   - Municipalities carry per-type fees and service hours in JST; the hours mean a
+//     config.Schedule, the model the kiosk's configuration uses, and config.JST is the
+//     zone of hours, ages and printed dates. Rendering (render.go) produces
+//     center.Content for 住民票の写し, 住民票記載事項証明書, 印鑑登録証明書, 戸籍証明書,
+//     戸籍の附票の写し and 課税・所得証明書.
 //   - Messages are stored once per (kiosk, key) and move issuances to completed or voided;
 //     sequence gaps per kiosk are reported, not refused.
 //

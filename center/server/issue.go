@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"madoguchi/center"
+	"madoguchi/config"
 )
 
 func (s *Server) handleChallenge(w http.ResponseWriter, r *http.Request, kiosk string) {
@@ -316,7 +317,7 @@ func (s *Server) eligible(r Resident, m Municipality, req center.Request, now ti
 	if !m.hoursFor(req.Type).open(now) {
 		return refuse(center.CodeClosed, "%s is not available at this hour", req.Type.Title())
 	}
-	birth, _ := time.ParseInLocation("2006-01-02", r.Birth, JST) // validated on insert
+	birth, _ := time.ParseInLocation("2006-01-02", r.Birth, config.JST) // validated on insert
 	a := age(birth, now)
 	if a < m.MinAge {
 		return refuse(center.CodeNotEligible, "the service requires age %d or over", m.MinAge)

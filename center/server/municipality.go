@@ -2,16 +2,14 @@ package server
 
 import (
 	"fmt"
-
-	"github.com/BurntSushi/toml"
 	"strconv"
 	"time"
 
-	"madoguchi/center"
-)
+	"github.com/BurntSushi/toml"
 
-// JST is Japan Standard Time (no daylight saving), used for hours, ages and printed dates.
-var JST = time.FixedZone("JST", 9*60*60)
+	"madoguchi/center"
+	"madoguchi/config"
+)
 
 // Municipality is one municipality served by the center: its fees and hours.
 type Municipality struct {
@@ -24,12 +22,14 @@ type Municipality struct {
 	MinAge    int                       `toml:"min_age"`    // minimum age for any certificate; 0 = none (印鑑 always needs 15)
 }
 
-// Hours are service hours in JST. The zero value means always open.
+// Hours are service hours in JST, as written in the center's municipalities file; they
+// mean the config.Schedule that schedule returns, the model the kiosk's configuration
+// uses too. The zero value means always open.
 type Hours struct {
-	Open         string   `toml:"open"`          // "HH:MM"; Open and Close both empty = all day
-	Close        string   `toml:"close"`         // "HH:MM", exclusive
+	Open         string   `toml:"open"`          // "HH:MM" (config.ParseHours); Open and Close both empty = all day
+	Close        string   `toml:"close"`         // "HH:MM", exclusive, up to "24:00"
 	WeekdaysOnly bool     `toml:"weekdays_only"` // closed on Saturdays and Sundays
-	Closed       []string `toml:"closed"`        // "MM-DD" days closed every year (e.g. 12-29 … 01-03)
+	Closed       []string `toml:"closed"`        // closed days as config.ParseClosure reads them, e.g. "12-29" or "12-29..01-03"
 }
 
 // ParseMunicipalities reads municipalities from TOML: one [[municipality]] table each,
@@ -97,51 +97,37 @@ func (m Municipality) Validate() error {
 }
 
 func (h Hours) validate() error {
-	if (h.Open == "") != (h.Close == "") {
-		return fmt.Errorf("hours: open and close go together")
-	}
-	if h.Open != "" {
-		o, err1 := minutes(h.Open)
-		c, err2 := minutes(h.Close)
-		if err1 != nil || err2 != nil || o >= c {
-			return fmt.Errorf("hours: %q-%q is not HH:MM-HH:MM", h.Open, h.Close)
-		}
-	}
-	for _, d := range h.Closed {
-		if _, err := time.Parse("01-02", d); err != nil {
-			return fmt.Errorf("hours: closed day %q is not MM-DD", d)
-		}
-	}
-	return nil
+	_, err := h.schedule()
+	return err
 }
 
-func minutes(hhmm string) (int, error) {
-	t, err := time.Parse("15:04", hhmm)
-	if err != nil {
-		return 0, err
+// schedule reads h into the shared model of opening hours.
+func (h Hours) schedule() (config.Schedule, error) {
+	s := config.Schedule{Hours: config.AllDay, WeekdaysOnly: h.WeekdaysOnly}
+	if (h.Open == "") != (h.Close == "") {
+		return s, fmt.Errorf("hours: open and close go together")
 	}
-	return t.Hour()*60 + t.Minute(), nil
+	if h.Open != "" {
+		w, err := config.ParseHours(h.Open + "-" + h.Close)
+		if err != nil || !w.Valid() {
+			return s, fmt.Errorf("hours: %q-%q is not HH:MM-HH:MM", h.Open, h.Close)
+		}
+		s.Hours = w
+	}
+	for _, d := range h.Closed {
+		c, err := config.ParseClosure(d)
+		if err != nil {
+			return s, fmt.Errorf("hours: closed day %q: %w", d, err)
+		}
+		s.Closed = append(s.Closed, c)
+	}
+	return s, nil
 }
 
 // open reports whether h is open at t.
 func (h Hours) open(t time.Time) bool {
-	t = t.In(JST)
-	if h.WeekdaysOnly && (t.Weekday() == time.Saturday || t.Weekday() == time.Sunday) {
-		return false
-	}
-	md := t.Format("01-02")
-	for _, d := range h.Closed {
-		if d == md {
-			return false
-		}
-	}
-	if h.Open == "" {
-		return true
-	}
-	o, _ := minutes(h.Open) // validated
-	c, _ := minutes(h.Close)
-	now := t.Hour()*60 + t.Minute()
-	return now >= o && now < c
+	s, err := h.schedule() // validated; fail closed all the same
+	return err == nil && s.OpenAt(t)
 }
 
 // hoursFor returns the hours of a type.
@@ -173,7 +159,7 @@ func DemoMunicipality() Municipality {
 // Wareki formats a date in the Japanese era calendar as printed on certificates, e.g.
 // 令和8年11月26日 (the first year is 元年).
 func Wareki(t time.Time) string {
-	t = t.In(JST)
+	t = t.In(config.JST)
 	d := t.Format("20060102")
 	eras := []struct {
 		name, from string
@@ -194,7 +180,7 @@ func Wareki(t time.Time) string {
 
 // age is the completed years at t of someone born on birth (both JST dates).
 func age(birth, t time.Time) int {
-	t = t.In(JST)
+	t = t.In(config.JST)
 	a := t.Year() - birth.Year()
 	if t.Month() < birth.Month() || t.Month() == birth.Month() && t.Day() < birth.Day() {
 		a--

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"madoguchi/center"
+	"madoguchi/config"
 )
 
 // render builds the printed content of a certificate. It never includes a My Number or a
@@ -129,7 +130,7 @@ func headOf(members []Resident, r Resident, o center.Options) string {
 }
 
 func birthText(ymd string) string {
-	t, err := time.ParseInLocation("2006-01-02", ymd, JST)
+	t, err := time.ParseInLocation("2006-01-02", ymd, config.JST)
 	if err != nil {
 		return "―"
 	}

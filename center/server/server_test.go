@@ -17,6 +17,7 @@ import (
 	"madoguchi/center"
 	"madoguchi/center/centertest"
 	"madoguchi/center/server"
+	"madoguchi/config"
 	"madoguchi/reader/readertest"
 )
 
@@ -550,7 +551,7 @@ func TestServiceHours(t *testing.T) {
 	hanako := e.card(t, 0, "D0001")
 	jst := func(s string) time.Time {
 		t.Helper()
-		v, err := time.ParseInLocation("2006-01-02 15:04", s, server.JST)
+		v, err := time.ParseInLocation("2006-01-02 15:04", s, config.JST)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -892,7 +893,7 @@ func TestWareki(t *testing.T) {
 		{"1989-01-08", "平成元年1月8日"}, {"1989-01-07", "昭和64年1月7日"}, {"1926-12-25", "昭和元年12月25日"},
 	} {
 		t.Run(tc.in, func(t *testing.T) {
-			d, _ := time.ParseInLocation("2006-01-02", tc.in, server.JST)
+			d, _ := time.ParseInLocation("2006-01-02", tc.in, config.JST)
 			if got := server.Wareki(d); got != tc.want {
 				t.Errorf("got %s", got)
 			}

@@ -16,12 +16,6 @@ import (
 	"madoguchi/reader/readertest"
 )
 
-// settableClock is a wall clock a test can set, as NTP does (centertest.Clock); the
-// queue's timers are real.
-type settableClock struct{ *centertest.Clock }
-
-func (settableClock) After(d time.Duration) <-chan time.Time { return time.After(d) }
-
 // waitState waits until the engine shows st.
 func waitState(t testing.TB, eng *kiosk.Engine, st kiosk.State) kiosk.View {
 	t.Helper()
@@ -49,7 +43,7 @@ func TestClockJump(t *testing.T) {
 	dir, c := newKioskDir(t, "clock-kiosk")
 	cfg := config.Demo(dir) // 見本市 with the default year-end closure: 1970-01-01 would be "closed"
 	cfg.Kiosk.ID, cfg.Center.URL = "clock-kiosk", c.URL()
-	clk := settableClock{centertest.NewClock(time.Unix(0, 0).UTC())}
+	clk := centertest.NewClock(time.Unix(0, 0).UTC()) // a wall clock the test sets, as NTP does; the queue's timers are real
 	parts, err := assemble(ctx, cfg, assembleOptions{Clock: clk, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		t.Fatal(err)

@@ -2,8 +2,11 @@
 // Number Card (Card), the test JPKI PKI that issues its certificates (CA, Key), and the vpcd
 // serving loop (VPCD, ServeVPCD) that attaches a Card to a real pcscd. Package
 // readertest/pcschost runs a private pcscd for tests; cmd/vcard is the same card as a
-// process. References: /work/shared/reference/jpki-protocol.md (§ numbers below) and
-// pcsc-harness.md.
+// process. The behaviour follows the public sources named in package reader's doc; "fact"
+// marks what a source states or OpenSC 0.23.0 with vpcd 0.8 showed, "ASSUMED"
+// what none settles. The § numbers below are sections of the project's JPKI protocol
+// notes (jpki-protocol.md), which cite those sources fact by fact; the vpcd and pcscd
+// recipes are those of its PC/SC harness notes (pcsc-harness.md).
 //
 // # The card
 //

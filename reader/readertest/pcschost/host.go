@@ -25,7 +25,7 @@ import (
 // Paths and names of the Debian packages the harness needs.
 const (
 	vpcdDriver   = "/usr/lib/pcsc/drivers/serial/libifdvpcd.so"
-	installHint  = "install the Debian packages: apt-get install -y --no-install-recommends pcscd vsmartcard-vpcd opensc opensc-pkcs11 pcsc-tools (see /work/shared/reference/pcsc-harness.md)"
+	installHint  = "install the Debian packages: apt-get install -y --no-install-recommends pcscd vsmartcard-vpcd opensc opensc-pkcs11 pcsc-tools iproute2 util-linux (or run `make deps` as root)"
 	friendlyName = "Virtual PCD"
 	// EnvSocket is the variable libpcsclite reads (once per process) to find pcscd's socket.
 	EnvSocket = "PCSCLITE_CSOCK_NAME"
@@ -60,7 +60,7 @@ type attachment struct {
 	done   chan struct{}
 }
 
-// Check reports what is missing to run a private pcscd, naming the Debian packages.
+// Check reports what is missing to run a private pcscd and how to install it.
 func Check() error {
 	var missing []string
 	for _, bin := range []string{"pcscd", "unshare", "ss", "mount"} {
