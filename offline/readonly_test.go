@@ -282,11 +282,7 @@ func fileDigest(t *testing.T, paths ...string) [sha256.Size]byte {
 func TestReadOnlyCannotWrite(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "kiosk.db")
-	s := openStore(t, path, offline.Options{})
-	recovered(t, s)
-	if err := s.Enqueue(ctx, offline.KindAudit, map[string]int{"i": 1}); err != nil {
-		t.Fatal(err)
-	}
+	s := queueWith(t, path, 1)
 	s.Close()
 	before := fileDigest(t, path, path+"-wal")
 	r := openRO(t, path)
@@ -317,16 +313,12 @@ func TestReadOnlyCannotWrite(t *testing.T) {
 func TestReadOnlyBesideStore(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "kiosk.db")
-	s := openStore(t, path, offline.Options{})
-	recovered(t, s)
-	if err := s.Enqueue(ctx, offline.KindAudit, map[string]int{"i": 1}); err != nil {
-		t.Fatal(err)
-	}
+	s := queueWith(t, path, 1)
 	r := openRO(t, path)
 	if st, err := r.Stats(ctx, time.Now()); err != nil || st.Pending != 1 {
 		t.Fatalf("Stats = %+v, %v", st, err)
 	}
-	if err := s.Enqueue(ctx, offline.KindAudit, map[string]int{"i": 2}); err != nil {
+	if err := s.Enqueue(ctx, offline.KindAudit, map[string]int{"i": 1}); err != nil {
 		t.Fatalf("Store write beside a read-only look: %v", err)
 	}
 	if _, _, err := s.SyncOnce(ctx, verdictSender{}); err != nil {
@@ -338,7 +330,7 @@ func TestReadOnlyBesideStore(t *testing.T) {
 	if err := r.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.Enqueue(ctx, offline.KindAudit, map[string]int{"i": 3}); err != nil {
+	if err := s.Enqueue(ctx, offline.KindAudit, map[string]int{"i": 2}); err != nil {
 		t.Fatalf("Store write after the look: %v", err)
 	}
 }
@@ -373,18 +365,7 @@ func TestOpenExisting(t *testing.T) {
 		hurt func(t *testing.T, path string)
 		want string // in the error
 	}{
-		{"scribbled pages", func(t *testing.T, path string) {
-			f, err := os.OpenFile(path, os.O_RDWR, 0)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer f.Close()
-			st, _ := f.Stat()
-			junk := []byte(strings.Repeat("\xff\x00garbage", 128))
-			for off := int64(2 * offline.PageSize); off < st.Size(); off += offline.PageSize {
-				f.WriteAt(junk[:offline.PageSize-100], off+50)
-			}
-		}, "malformed"},
+		{"scribbled pages", func(t *testing.T, path string) { scribblePages(t, path) }, ""},
 		{"one table's page (readable, fails quick_check)", func(t *testing.T, path string) {
 			db, err := sql.Open("sqlite3", "file:"+path+"?mode=ro")
 			if err != nil {
@@ -407,14 +388,7 @@ func TestOpenExisting(t *testing.T) {
 	for _, tc := range damage {
 		t.Run(tc.name, func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "kiosk.db")
-			s := openStore(t, path, offline.Options{})
-			recovered(t, s)
-			for i := 0; i < 30; i++ {
-				if err := s.Enqueue(ctx, offline.KindAudit, map[string]int{"i": i}); err != nil {
-					t.Fatal(err)
-				}
-			}
-			s.Close()
+			queueWith(t, path, 30).Close()
 			os.Remove(path + "-wal")
 			os.Remove(path + "-shm")
 			tc.hurt(t, path)
