@@ -13,8 +13,8 @@ import (
 // ReadOnly is the database opened read-only, for a technician's look beside the running
 // kiosk (`kiosk diag`, `kiosk queue`, the status endpoint, technician mode): it never
 // writes to the kiosk's database, and SQLite in WAL mode lets it read while the kiosk's
-// Store writes. Its queries are Store's (see read.go). It is not safe for concurrent
-// use from several goroutines beyond what database/sql gives (one connection).
+// Store writes. Its queries are Store's (see read.go). It is safe for concurrent use
+// (one connection; the statements take turns).
 type ReadOnly struct {
 	db    *sql.DB
 	path  string
