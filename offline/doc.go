@@ -29,6 +29,21 @@
 // full disk, or the MaxDBBytes cap via max_page_count) makes CanStartSession return
 // ErrDiskFull; the failed transaction is rolled back and nothing already queued is lost.
 //
+// # Reading beside the kiosk
+//
+// This package is the only one that knows the schema: no other package holds SQL or
+// builds a DSN. The queries that only read (read.go: Alerts, Backlog, QuickCheck,
+// Stats, List) are written once and run by both Store and ReadOnly. OpenReadOnly opens
+// the file with mode=ro for a technician's look beside the running kiosk (`kiosk
+// diag`, `kiosk queue`, the status endpoint, technician mode): it never creates the
+// file (ErrNoDatabase when it is missing), cannot write, and in WAL mode reads while
+// the kiosk writes; run as root, it hands the -wal/-shm files it created to the
+// database's owner. Stats, List and Alerts carry the JSON names of `kiosk queue -json`,
+// the queue export and the status endpoint; List never reads a payload out, only its
+// size. A technician's write (`kiosk queue retry`, `ack`) goes through OpenExisting:
+// Open, but only on a file that exists and passes quick_check (moving a damaged file
+// aside is the kiosk's job at its start).
+//
 // # Tables
 //
 // No table ever holds a PIN, a My Number, a name, an address or a certificate.

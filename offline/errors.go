@@ -24,6 +24,9 @@ var (
 	// ErrSettings: the database connection does not have the durability settings the
 	// DSN asked for; Open refuses to run.
 	ErrSettings = errors.New("offline: database settings differ from the DSN")
+	// ErrNoDatabase: OpenReadOnly or OpenExisting found no database file (the kiosk
+	// creates it at its first start).
+	ErrNoDatabase = errors.New("offline: database file does not exist")
 	// ErrSessionState: a journal step was called out of order.
 	ErrSessionState = errors.New("offline: session step out of order")
 

@@ -28,3 +28,9 @@ func EnqueueBulk(s *Store, kind string, payload []byte, n int) error {
 		return nil
 	})
 }
+
+// ExecForTest runs a statement on r's connection (to show that it cannot write).
+func ExecForTest(ctx context.Context, r *ReadOnly, query string) error {
+	_, err := r.db.ExecContext(ctx, query)
+	return err
+}

@@ -2,7 +2,9 @@ package offline_test
 
 import (
 	"context"
+	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -51,6 +53,37 @@ func recovered(tb testing.TB, s *offline.Store) {
 	tb.Helper()
 	if _, err := s.Recover(context.Background(), nil); err != nil {
 		tb.Fatalf("recover: %v", err)
+	}
+}
+
+// queueWith opens a recovered store at path holding n audit messages.
+func queueWith(tb testing.TB, path string, n int) *offline.Store {
+	tb.Helper()
+	s := openStore(tb, path, offline.Options{})
+	recovered(tb, s)
+	for i := 0; i < n; i++ {
+		if err := s.Enqueue(context.Background(), offline.KindAudit, map[string]int{"i": i}); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	return s
+}
+
+// scribblePages damages the closed database at path: its -wal and -shm go, the header
+// page stays, and garbage is written over the b-tree pages after it.
+func scribblePages(tb testing.TB, path string) {
+	tb.Helper()
+	os.Remove(path + "-wal")
+	os.Remove(path + "-shm")
+	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer f.Close()
+	st, _ := f.Stat()
+	junk := []byte(strings.Repeat("\xff\x00garbage", 512))
+	for off := int64(4096); off < st.Size(); off += 4096 {
+		f.WriteAt(junk[:4000], off+50)
 	}
 }
 

@@ -78,8 +78,21 @@ func DSN(path string, busy time.Duration) string {
 	v.Set("_busy_timeout", fmt.Sprint(busy.Milliseconds()))
 	v.Set("_txlock", "immediate")
 	v.Set("_foreign_keys", "1")
-	return "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + v.Encode()
+	return fileURI(path) + "?" + v.Encode()
 }
+
+// readOnlyDSN is the connection string of a read-only look (ReadOnly): it never
+// creates the file and never writes to it; busy is how long a read waits for the
+// kiosk's writer.
+func readOnlyDSN(path string, busy time.Duration) string {
+	v := url.Values{}
+	v.Set("mode", "ro")
+	v.Set("_busy_timeout", fmt.Sprint(busy.Milliseconds()))
+	return fileURI(path) + "?" + v.Encode()
+}
+
+// fileURI is path as an SQLite file: URI, without parameters.
+func fileURI(path string) string { return "file:" + (&url.URL{Path: path}).EscapedPath() }
 
 // Store is the kiosk's durable journal and outbox in one SQLite file. It is safe for
 // concurrent use; all writes go through one connection (one writer).
@@ -192,7 +205,7 @@ func precreate(path string) error {
 	if st, err := os.Stat(path); err == nil && st.Size() > 0 {
 		return nil
 	}
-	c, err := (&sqlite3.SQLiteDriver{}).Open("file:" + (&url.URL{Path: path}).EscapedPath() + "?_synchronous=FULL")
+	c, err := (&sqlite3.SQLiteDriver{}).Open(fileURI(path) + "?_synchronous=FULL")
 	if err != nil {
 		return fmt.Errorf("offline: create database: %w", err)
 	}
@@ -208,15 +221,15 @@ func (s *Store) init(ctx context.Context) error {
 	if err := AssertSettings(ctx, s.db, s.opts.BusyTimeout); err != nil {
 		return err
 	}
-	var res string
-	if err := s.db.QueryRowContext(ctx, `PRAGMA quick_check`).Scan(&res); err != nil {
-		return fmt.Errorf("offline: quick_check: %w", err)
+	res, err := quickCheck(ctx, s.db)
+	if err != nil {
+		return err
 	}
 	if res != "ok" {
 		return fmt.Errorf("offline: quick_check: %s: %w", res, sqlite3.Error{Code: sqlite3.ErrCorrupt})
 	}
 	var have string
-	err := s.db.QueryRowContext(ctx, `SELECT value FROM meta WHERE key='schema'`).Scan(&have)
+	err = s.db.QueryRowContext(ctx, `SELECT value FROM meta WHERE key='schema'`).Scan(&have)
 	switch {
 	case err == nil && have == schemaVersion:
 	case err == nil:
@@ -279,7 +292,7 @@ func AssertSettings(ctx context.Context, db *sql.DB, busy time.Duration) error {
 // salvageLastSeq tries to read the highest outbox sequence from a corrupt database;
 // 0 when nothing can be read.
 func salvageLastSeq(path string, opts Options) int64 {
-	db, err := sql.Open("sqlite3", "file:"+(&url.URL{Path: path}).EscapedPath()+"?mode=ro")
+	db, err := sql.Open("sqlite3", fileURI(path)+"?mode=ro")
 	if err != nil {
 		return 0
 	}
@@ -434,34 +447,6 @@ func (s *Store) alertTx(ctx context.Context, tx *sql.Tx, kind, detail string) er
 	return err
 }
 
-// Alert is something the technician must see (diag, service screen).
-type Alert struct {
-	ID     int64
-	At     time.Time // wall time, information only
-	Kind   string    // database_quarantined, session_recovered, message_parked, ...
-	Detail string
-}
-
-// Alerts lists the alerts not yet acknowledged, oldest first.
-func (s *Store) Alerts(ctx context.Context) ([]Alert, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT id, at, kind, detail FROM alerts WHERE acked=0 ORDER BY id`)
-	if err != nil {
-		return nil, fmt.Errorf("offline: list alerts: %w", err)
-	}
-	defer rows.Close()
-	var out []Alert
-	for rows.Next() {
-		var a Alert
-		var at int64
-		if err := rows.Scan(&a.ID, &at, &a.Kind, &a.Detail); err != nil {
-			return nil, fmt.Errorf("offline: list alerts: %w", err)
-		}
-		a.At = time.UnixMilli(at)
-		out = append(out, a)
-	}
-	return out, rows.Err()
-}
-
 // AckAlert marks an alert as seen by the technician.
 func (s *Store) AckAlert(ctx context.Context, id int64) error {
 	return s.write(ctx, func(tx *sql.Tx) error {
@@ -525,38 +510,4 @@ func (s *Store) used(ctx context.Context) (int64, error) {
 		return 0, fmt.Errorf("offline: read page count: %w", err)
 	}
 	return (pages - free) * pageSize, nil
-}
-
-// Backlog describes what waits for the center.
-type Backlog struct {
-	Count  int       // pending + parked messages
-	Parked int       // refused by the center; need the technician
-	Bytes  int64     // payload bytes of those messages
-	Oldest time.Time // wall time the oldest was queued (zero when Count is 0)
-	Seq    int64     // highest sequence number assigned so far
-}
-
-// Backlog reports the undelivered messages.
-func (s *Store) Backlog(ctx context.Context) (Backlog, error) {
-	var b Backlog
-	var oldest sql.NullInt64
-	err := s.db.QueryRowContext(ctx, `SELECT count(*), coalesce(sum(state='parked'),0), coalesce(sum(length(payload)),0), min(created_at)
-		FROM outbox WHERE state != 'delivered'`).Scan(&b.Count, &b.Parked, &b.Bytes, &oldest)
-	if err != nil {
-		return b, fmt.Errorf("offline: read backlog: %w", err)
-	}
-	if oldest.Valid {
-		b.Oldest = time.UnixMilli(oldest.Int64)
-	}
-	if err := s.db.QueryRowContext(ctx, `SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name='outbox'),0)`).Scan(&b.Seq); err != nil {
-		return b, fmt.Errorf("offline: read sequence: %w", err)
-	}
-	return b, nil
-}
-
-// QuickCheck runs PRAGMA quick_check and returns its first line ("ok" when healthy).
-func (s *Store) QuickCheck(ctx context.Context) (string, error) {
-	var res string
-	err := s.db.QueryRowContext(ctx, `PRAGMA quick_check`).Scan(&res)
-	return res, err
 }

@@ -116,35 +116,14 @@ func TestCorruptDatabaseIsQuarantined(t *testing.T) {
 				t.Fatal(err)
 			}
 		}},
-		{"damaged pages", func(t *testing.T, path string) {
-			os.Remove(path + "-wal")
-			os.Remove(path + "-shm")
-			f, err := os.OpenFile(path, os.O_RDWR, 0)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer f.Close()
-			st, _ := f.Stat()
-			// keep the header page, scribble over the b-tree pages after it
-			junk := []byte(strings.Repeat("\xff\x00garbage", 512))
-			for off := int64(4096); off < st.Size(); off += 4096 {
-				f.WriteAt(junk[:4000], off+50)
-			}
-		}},
+		{"damaged pages", func(t *testing.T, path string) { scribblePages(t, path) }},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			ctx := context.Background()
 			dir := t.TempDir()
 			path := filepath.Join(dir, "kiosk.db")
-			s := openStore(t, path, offline.Options{})
-			recovered(t, s)
-			for i := 0; i < 30; i++ {
-				if err := s.Enqueue(ctx, offline.KindAudit, map[string]int{"i": i}); err != nil {
-					t.Fatal(err)
-				}
-			}
-			s.Close()
+			queueWith(t, path, 30).Close()
 			tc.corrupt(t, path)
 
 			s2 := openStore(t, path, offline.Options{})

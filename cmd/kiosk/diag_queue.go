@@ -8,23 +8,24 @@ import (
 	"time"
 
 	"madoguchi/config"
+	"madoguchi/offline"
 )
 
 // queueDiag is the queue section: what waits for the center, and whether the SQLite
 // file is sound. It reads the file read-only, so it is safe beside a running kiosk.
 type queueDiag struct {
 	verdict
-	Path       string       `json:"path,omitempty"`
-	QuickCheck string       `json:"quick_check,omitempty"`
-	Stats      *queueStats  `json:"stats,omitempty"`
-	AlertList  []queueAlert `json:"alert_list,omitempty"`
+	Path       string          `json:"path,omitempty"`
+	QuickCheck string          `json:"quick_check,omitempty"`
+	Stats      *offline.Stats  `json:"stats,omitempty"`
+	AlertList  []offline.Alert `json:"alert_list,omitempty"`
 }
 
 func diagnoseQueue(ctx context.Context, cfg *config.Config, now time.Time) (d queueDiag) {
 	d = queueDiag{Path: cfg.Queue.Path}
 	defer d.settle()
-	q, err := openQueueRO(ctx, cfg.Queue.Path)
-	if errors.Is(err, errNoQueue) {
+	q, err := offline.OpenReadOnly(ctx, cfg.Queue.Path)
+	if errors.Is(err, offline.ErrNoDatabase) {
 		d.warn("no queue database yet at %s: `kiosk run` creates it at its first start", cfg.Queue.Path)
 		return d
 	}
@@ -33,20 +34,20 @@ func diagnoseQueue(ctx context.Context, cfg *config.Config, now time.Time) (d qu
 		return d
 	}
 	defer q.Close()
-	if d.QuickCheck, err = q.quickCheck(ctx); err != nil {
+	if d.QuickCheck, err = q.QuickCheck(ctx); err != nil {
 		d.fail("%v", err)
 		return d
 	}
 	if d.QuickCheck != "ok" {
 		d.fail("queue database is damaged (quick_check: %s); the kiosk moves it aside and starts a fresh one at its next start", d.QuickCheck)
 	}
-	st, err := q.stats(ctx, now)
+	st, err := q.Stats(ctx, now)
 	if err != nil {
 		d.fail("%v", err)
 		return d
 	}
 	d.Stats = &st
-	if d.AlertList, err = q.alerts(ctx); err != nil {
+	if d.AlertList, err = q.Alerts(ctx); err != nil {
 		d.fail("%v", err)
 		return d
 	}

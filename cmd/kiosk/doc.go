@@ -14,8 +14,9 @@
 //	                files (diag uses it too); the adapters between offline and kiosk.
 //	printer.go      the configured printer as the engine sees it (enginePrinter).
 //	diag*.go        `kiosk diag`: one section per part, text or --json, exit code = health.
-//	queue*.go       `kiosk queue`: the technician's view of the outbox; read-only except
-//	                retry and ack.
+//	queue.go        `kiosk queue`: the technician's view of the outbox through
+//	                offline.ReadOnly; retry and ack write through offline.OpenExisting.
+//	                No SQL here or anywhere in this command: the queue's schema is offline's.
 //	status_*.go     the appliance's reporting: journald log lines, sd_notify readiness and
 //	                watchdog, the read-only status endpoint.
 //	techmode.go     what technician mode on the screen may do (diagnostics, test page).

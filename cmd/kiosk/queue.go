@@ -86,8 +86,8 @@ func loadQueueConfig(path string) (*config.Config, error) {
 	return config.Parse(path, data)
 }
 
-func queueOpen(ctx context.Context, cfg *config.Config, stderr io.Writer) (*queueDB, bool) {
-	q, err := openQueueRO(ctx, cfg.Queue.Path)
+func queueOpen(ctx context.Context, cfg *config.Config, stderr io.Writer) (*offline.ReadOnly, bool) {
+	q, err := offline.OpenReadOnly(ctx, cfg.Queue.Path)
 	if err != nil {
 		fmt.Fprintf(stderr, "kiosk queue: %v\n", err)
 		return nil, false
@@ -114,7 +114,7 @@ func queueStatsCmd(ctx context.Context, cfg *config.Config, args []string, stdou
 		return 1
 	}
 	defer q.Close()
-	st, err := q.stats(ctx, time.Now())
+	st, err := q.Stats(ctx, time.Now())
 	if err != nil {
 		fmt.Fprintf(stderr, "kiosk queue: %v\n", err)
 		return 1
@@ -157,11 +157,11 @@ func queueListCmd(ctx context.Context, cfg *config.Config, args []string, stdout
 		return 1
 	}
 	defer q.Close()
-	states := []string{"pending", "parked"}
+	states := []offline.MessageState{offline.StatePending, offline.StateParked}
 	if *all {
 		states = nil
 	}
-	rows, err := q.list(ctx, time.Now(), states...)
+	rows, err := q.List(ctx, time.Now(), states...)
 	if err != nil {
 		fmt.Fprintf(stderr, "kiosk queue: %v\n", err)
 		return 1
@@ -197,7 +197,7 @@ func queueAlertsCmd(ctx context.Context, cfg *config.Config, args []string, stdo
 		return 1
 	}
 	defer q.Close()
-	al, err := q.alerts(ctx)
+	al, err := q.Alerts(ctx)
 	if err != nil {
 		fmt.Fprintf(stderr, "kiosk queue: %v\n", err)
 		return 1
@@ -230,27 +230,10 @@ func seqArgs(args []string) ([]int64, error) {
 	return out, nil
 }
 
-// openQueueRW opens the queue for a technician's write (retry, ack). It refuses a file
-// that does not exist (it would create one) or that fails quick_check (opening it
-// would move it aside: that is the kiosk's job at its start).
+// openQueueRW opens the queue for a technician's write (retry, ack): only a file that
+// exists and is sound (offline.OpenExisting).
 func openQueueRW(ctx context.Context, cfg *config.Config) (*offline.Store, error) {
-	q, err := openQueueRO(ctx, cfg.Queue.Path)
-	if err != nil {
-		return nil, err
-	}
-	res, err := q.quickCheck(ctx)
-	q.Close()
-	if err != nil {
-		return nil, err
-	}
-	if res != "ok" {
-		return nil, fmt.Errorf("queue: database damaged (quick_check: %s); start the kiosk to move it aside", res)
-	}
-	st, err := offline.Open(ctx, cfg.Queue.Path, offlineOptions(cfg.Queue))
-	if err != nil {
-		return nil, fmt.Errorf("queue: %w", err)
-	}
-	return st, nil
+	return offline.OpenExisting(ctx, cfg.Queue.Path, offlineOptions(cfg.Queue))
 }
 
 // restartHint: the running kiosk's sync worker finds messages a separate process put
@@ -353,18 +336,21 @@ func queueAckCmd(ctx context.Context, cfg *config.Config, args []string, stdout,
 	return code
 }
 
+// queueRow is one message as `kiosk queue list -json` and the export show it.
+type queueRow = offline.MessageInfo
+
 // queueExport is the file a technician hands over (to the center's operators or the
 // vendor): everything about the queue except the payloads.
 type queueExport struct {
-	Format     string       `json:"format"` // "madoguchi-queue-export/1"
-	KioskID    string       `json:"kiosk_id"`
-	Location   string       `json:"location"`
-	Exported   time.Time    `json:"exported"`
-	Version    string       `json:"version"`
-	QuickCheck string       `json:"quick_check"`
-	Stats      queueStats   `json:"stats"`
-	Messages   []queueRow   `json:"messages"`
-	Alerts     []queueAlert `json:"alerts"`
+	Format     string          `json:"format"` // "madoguchi-queue-export/1"
+	KioskID    string          `json:"kiosk_id"`
+	Location   string          `json:"location"`
+	Exported   time.Time       `json:"exported"`
+	Version    string          `json:"version"`
+	QuickCheck string          `json:"quick_check"`
+	Stats      offline.Stats   `json:"stats"`
+	Messages   []queueRow      `json:"messages"`
+	Alerts     []offline.Alert `json:"alerts"`
 }
 
 func queueExportCmd(ctx context.Context, cfg *config.Config, args []string, stdout, stderr io.Writer) int {
@@ -381,10 +367,10 @@ func queueExportCmd(ctx context.Context, cfg *config.Config, args []string, stdo
 	ex := queueExport{Format: "madoguchi-queue-export/1", KioskID: cfg.Kiosk.ID, Location: cfg.Kiosk.Location,
 		Exported: now.UTC(), Version: version + " (" + commit + ")"}
 	var err error
-	if ex.QuickCheck, err = q.quickCheck(ctx); err == nil {
-		if ex.Stats, err = q.stats(ctx, now); err == nil {
-			if ex.Messages, err = q.list(ctx, now); err == nil {
-				ex.Alerts, err = q.alerts(ctx)
+	if ex.QuickCheck, err = q.QuickCheck(ctx); err == nil {
+		if ex.Stats, err = q.Stats(ctx, now); err == nil {
+			if ex.Messages, err = q.List(ctx, now); err == nil {
+				ex.Alerts, err = q.Alerts(ctx)
 			}
 		}
 	}

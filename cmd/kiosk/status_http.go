@@ -13,6 +13,7 @@ import (
 
 	"madoguchi/config"
 	"madoguchi/kiosk"
+	"madoguchi/offline"
 )
 
 // The status endpoint: read-only JSON for the technician's laptop (or a monitoring
@@ -54,11 +55,11 @@ type statusAnswer struct {
 	Problem   string `json:"problem,omitempty"` // the problem screen shown, e.g. "out-of-service"
 	Answering *bool  `json:"engine_answering,omitempty"`
 
-	Printer     string      `json:"printer,omitempty"` // "ok" or what stops it
-	Queue       *queueStats `json:"queue,omitempty"`
-	QueueError  string      `json:"queue_error,omitempty"`
-	DiskFree    uint64      `json:"disk_free_bytes"`
-	DiskFailure bool        `json:"disk_nearly_full"`
+	Printer     string         `json:"printer,omitempty"` // "ok" or what stops it
+	Queue       *offline.Stats `json:"queue,omitempty"`
+	QueueError  string         `json:"queue_error,omitempty"`
+	DiskFree    uint64         `json:"disk_free_bytes"`
+	DiskFailure bool           `json:"disk_nearly_full"`
 }
 
 // statusServer answers status requests, each computed at most once per cacheFor.
@@ -116,10 +117,10 @@ func (s *statusServer) answer(ctx context.Context) statusAnswer {
 			a.Problems = append(a.Problems, "printer: "+err.Error())
 		}
 	}
-	if q, err := openQueueRO(ctx, s.cfg.Queue.Path); err != nil {
+	if q, err := offline.OpenReadOnly(ctx, s.cfg.Queue.Path); err != nil {
 		a.QueueError = err.Error()
 	} else {
-		if st, err := q.stats(ctx, now); err != nil {
+		if st, err := q.Stats(ctx, now); err != nil {
 			a.QueueError = err.Error()
 		} else {
 			a.Queue = &st

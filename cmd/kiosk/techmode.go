@@ -11,6 +11,7 @@ import (
 	"madoguchi/center"
 	"madoguchi/config"
 	"madoguchi/kiosk"
+	"madoguchi/offline"
 	"madoguchi/printer"
 )
 
@@ -94,13 +95,13 @@ func (t *techOffice) Diagnostics(ctx context.Context) []string {
 
 // Queue summarises the queue and lists the alerts (read-only).
 func (t *techOffice) Queue(ctx context.Context) []string {
-	q, err := openQueueRO(ctx, t.cfg.Queue.Path)
+	q, err := offline.OpenReadOnly(ctx, t.cfg.Queue.Path)
 	if err != nil {
 		return []string{err.Error()}
 	}
 	defer q.Close()
 	now := t.now()
-	st, err := q.stats(ctx, now)
+	st, err := q.Stats(ctx, now)
 	if err != nil {
 		return []string{err.Error()}
 	}
@@ -114,7 +115,7 @@ func (t *techOffice) Queue(ctx context.Context) []string {
 	if st.Parked > 0 {
 		lines = append(lines, "parked: see `kiosk queue list`, then `kiosk queue retry`")
 	}
-	als, err := q.alerts(ctx)
+	als, err := q.Alerts(ctx)
 	if err != nil {
 		return append(lines, err.Error())
 	}
