@@ -73,7 +73,8 @@
 // # Journal
 //
 // A Session goes intent → card_checked → request_sent → document_received →
-// [payment] → print_started → printed | print_failed → closed. Only the steps that
+// [payment] → print_started → printed | print_failed → closed (the order: package
+// offline/journal; a step out of order is ErrSessionState). Only the steps that
 // precede an effect outside the kiosk commit, each together with the outbox message it
 // produces (the transactional outbox):
 //
@@ -139,7 +140,14 @@
 // end that the center holds exactly the kiosk's outbox — every completion, void,
 // payment and audit event once, one outcome per issuance, no sequence gap — with
 // nothing left undelivered. Process kills test the logic, not power loss (the page
-// cache survives a kill). Package offlinetest's stand-in receiver remains for the
-// HTTP-layer fault tests (reset, 5xx, dropped or garbled replies), which the reference
-// center cannot inject.
+// cache survives a kill). Every other test that delivers uses the same reference
+// center through centerlink.Link, with centertest.Faults in front of it for the
+// HTTP-layer faults (reset, 5xx, slow, dropped, garbled and partial answers, refusals of
+// single messages) and Center.Down/Up for a center that is away; no test re-declares
+// the wire format. Sessions whose messages must be accepted make a real issuance
+// request first (the center refuses a completed for a key it never issued).
+//
+// The step names and their order live in offline/journal, shared with the engine's
+// test double (kiosk/kiosktest); kiosktest.JournalContract checks the kiosk's adapter
+// over this package (cmd/kiosk) and the double against one table.
 package offline

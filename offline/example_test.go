@@ -6,9 +6,12 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"time"
 
+	"madoguchi/center"
+	"madoguchi/center/centertest"
 	"madoguchi/offline"
-	"madoguchi/offline/offlinetest"
+	"madoguchi/offline/centerlink"
 )
 
 // A kiosk's life with the store: open, recover, check before each session, journal
@@ -18,10 +21,19 @@ func Example() {
 	dir, _ := os.MkdirTemp("", "offline-example")
 	defer os.RemoveAll(dir)
 
-	center := offlinetest.NewCenter() // cmd/kiosk passes an adapter onto the center client
-	center.Start()
-	defer center.Stop()
-	cl := &offlinetest.Client{BaseURL: center.URL(), KioskID: "kiosk-1"}
+	// The reference center, with a resident and her card; cmd/kiosk's center is remote.
+	c, err := centertest.New(ctx, centertest.Options{Dir: dir})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer c.Close()
+	now := time.Now()
+	card, _ := c.NewCard(0, now.Add(-time.Hour), now.AddDate(1, 0, 0))
+	c.AddDemoPerson(ctx, centertest.DemoPeople()[0], card.Cert)
+	client, _ := c.NewClient("kiosk-1")
+	defer client.Close()
+	cl := centerlink.Link{Client: client} // the queue's Sender and StatusChecker, as cmd/kiosk wires it
 
 	s, err := offline.Open(ctx, filepath.Join(dir, "kiosk.db"), offline.Options{MinFreeDiskBytes: 1})
 	if err != nil {
@@ -41,13 +53,14 @@ func Example() {
 	x, _ := s.BeginSession(ctx, offline.Intent{CertType: "juminhyo", Copies: 1})
 	x.CardChecked()
 	key, _ := x.RequestSent(ctx) // committed before the request leaves
-	cl.Issue(ctx, key)           // the issuance request (center protocol) uses this key
+	// The issuance request (center protocol) uses this key; the card signs it.
+	centertest.IssueWith(ctx, client, card, key, center.Request{Type: center.ResidentRecord, Copies: 1})
 	x.DocumentReceived(300)
 	x.PrintStarted(ctx, &offline.Payment{Method: "cash", Amount: 300})
 	x.Printed(ctx)
 	x.Close(ctx, "card taken")
 
 	delivered, _, err := s.SyncOnce(ctx, cl) // normally: go s.Sync(ctx, sender, status)
-	fmt.Println(delivered, err, center.Stats().SortedKinds())
+	fmt.Println(delivered, err, c.Faults().Stats().SortedKinds())
 	// Output: 2 <nil> completed=1 payment=1
 }

@@ -9,8 +9,10 @@ import (
 	"testing"
 	"time"
 
+	"madoguchi/center"
+	"madoguchi/center/centertest"
 	"madoguchi/offline"
-	"madoguchi/offline/offlinetest"
+	"madoguchi/offline/centerlink"
 )
 
 // fakeClock: settable wall time; the store's waits use real timers (tests that need fast
@@ -87,19 +89,94 @@ func scribblePages(tb testing.TB, path string) {
 	}
 }
 
-func startCenter(tb testing.TB) *offlinetest.Center {
+// testCenter is the reference center (center/centertest, with its fault injector) and
+// one resident whose card signs the sessions' issuance requests. The queue reaches it
+// through centerlink.Link over a center.Client, as cmd/kiosk wires it.
+type testCenter struct {
+	*centertest.Center
+	card    *centertest.Card
+	mu      sync.Mutex
+	clients map[string]*center.Client
+}
+
+// startCenter starts a center for the test, its database in a temporary folder.
+func startCenter(tb testing.TB) *testCenter { return startCenterIn(tb, tb.TempDir()) }
+
+// centerPKI is made once: every test's center shares the key material.
+var centerPKI = sync.OnceValues(func() (*centertest.PKI, error) { return centertest.NewPKI(time.Now()) })
+
+func startCenterIn(tb testing.TB, dir string) *testCenter {
 	tb.Helper()
-	c := offlinetest.NewCenter()
-	if err := c.Start(); err != nil {
+	ctx := context.Background()
+	pki, err := centerPKI()
+	if err != nil {
 		tb.Fatal(err)
 	}
-	tb.Cleanup(c.Stop)
-	return c
+	c, err := centertest.New(ctx, centertest.Options{Dir: dir, PKI: pki})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tc := &testCenter{Center: c, clients: map[string]*center.Client{}}
+	tb.Cleanup(func() {
+		for _, cl := range tc.clients {
+			cl.Close()
+		}
+		c.Close()
+	})
+	now := time.Now()
+	if tc.card, err = c.NewCard(0, now.Add(-time.Hour), now.AddDate(1, 0, 0)); err != nil {
+		tb.Fatal(err)
+	}
+	if err := c.AddDemoPerson(ctx, centertest.DemoPeople()[0], tc.card.Cert); err != nil {
+		tb.Fatal(err)
+	}
+	return tc
+}
+
+// client is the center client of kioskID (one per kiosk, closed with the center).
+func (c *testCenter) client(tb testing.TB, kioskID string) *center.Client {
+	tb.Helper()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if cl := c.clients[kioskID]; cl != nil {
+		return cl
+	}
+	cl, err := c.NewClient(kioskID)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	c.clients[kioskID] = cl
+	return cl
+}
+
+// link is the queue's Sender and StatusChecker for kioskID.
+func (c *testCenter) link(tb testing.TB, kioskID string) centerlink.Link {
+	return centerlink.Link{Client: c.client(tb, kioskID)}
+}
+
+// issuer returns what a session of kioskID does with its issue key: the issuance
+// request, signed by the resident's card, so that the center knows the key when the
+// session's completed and payment messages arrive.
+func (c *testCenter) issuer(tb testing.TB, kioskID string) func(key string) {
+	return func(key string) {
+		tb.Helper()
+		req := center.Request{Type: center.ResidentRecord, Copies: 1}
+		if _, err := centertest.IssueWith(context.Background(), c.client(tb, kioskID), c.card, key, req); err != nil {
+			tb.Fatalf("issue %s: %v", key, err)
+		}
+	}
 }
 
 // runSession drives one full session to the given end: "printed", "failed",
-// "cancel-after-request", "cancel-before-request".
+// "cancel-after-request", "cancel-before-request". Its issuance request goes nowhere.
 func runSession(tb testing.TB, s *offline.Store, end string, pay bool) *offline.Session {
+	tb.Helper()
+	return runSessionWith(tb, s, nil, end, pay)
+}
+
+// runSessionWith is runSession whose issuance request is issue (testCenter.issuer), when
+// not nil.
+func runSessionWith(tb testing.TB, s *offline.Store, issue func(key string), end string, pay bool) *offline.Session {
 	tb.Helper()
 	ctx := context.Background()
 	x, err := s.BeginSession(ctx, offline.Intent{CertType: "juminhyo", Copies: 1})
@@ -117,8 +194,11 @@ func runSession(tb testing.TB, s *offline.Store, end string, pay bool) *offline.
 		must(x.Close(ctx, "card removed"))
 		return x
 	}
-	_, err = x.RequestSent(ctx)
+	key, err := x.RequestSent(ctx)
 	must(err)
+	if issue != nil {
+		issue(key)
+	}
 	if end == "cancel-after-request" {
 		must(x.Close(ctx, "timeout"))
 		return x

@@ -8,10 +8,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+
+	"madoguchi/offline/journal"
 )
 
-// Step is one state of a session's journal, in order.
-type Step string
+// Step is one state of a session's journal, in order (names and order: package
+// offline/journal, shared with the kiosk's test double).
+type Step = journal.Step
 
 // The journal steps. Only RequestSent, PrintStarted, Printed/PrintFailed and Closed
 // commit; Intent, CardChecked and DocumentReceived are noted in memory and written with
@@ -19,15 +22,15 @@ type Step string
 // session is recovered the same way with or without them). Payment is written in the
 // PrintStarted commit.
 const (
-	StepIntent       Step = "intent"
-	StepCardChecked  Step = "card_checked"
-	StepRequestSent  Step = "request_sent"
-	StepDocument     Step = "document_received"
-	StepPayment      Step = "payment"
-	StepPrintStarted Step = "print_started"
-	StepPrinted      Step = "printed"
-	StepPrintFailed  Step = "print_failed"
-	StepClosed       Step = "closed"
+	StepIntent       = journal.Intent
+	StepCardChecked  = journal.CardChecked
+	StepRequestSent  = journal.RequestSent
+	StepDocument     = journal.Document
+	StepPayment      = journal.Payment
+	StepPrintStarted = journal.PrintStarted
+	StepPrinted      = journal.Printed
+	StepPrintFailed  = journal.PrintFailed
+	StepClosed       = journal.Closed
 )
 
 // Message kinds written by the journal.
@@ -113,19 +116,17 @@ func (s *Store) BeginSession(ctx context.Context, in Intent) (*Session, error) {
 	return &Session{s: s, id: NewKey(), intent: in, steps: []Step{StepIntent}}, nil
 }
 
-func (x *Session) note(st Step, allowedAfter ...Step) error {
-	cur := x.State()
-	for _, a := range allowedAfter {
-		if cur == a {
-			x.steps = append(x.steps, st)
-			return nil
-		}
+// note appends st when it may follow the latest step (journal.Follows).
+func (x *Session) note(st Step) error {
+	if cur := x.State(); !journal.Follows(cur, st) {
+		return fmt.Errorf("%w: %s after %s", ErrSessionState, st, cur)
 	}
-	return fmt.Errorf("%w: %s after %s", ErrSessionState, st, cur)
+	x.steps = append(x.steps, st)
+	return nil
 }
 
 // CardChecked notes that the card was read and accepted (no write).
-func (x *Session) CardChecked() error { return x.note(StepCardChecked, StepIntent) }
+func (x *Session) CardChecked() error { return x.note(StepCardChecked) }
 
 // Audit queues an audit event, written with the session's next commit. The detail
 // must hold no personal data (never a PIN or My Number).
@@ -150,7 +151,7 @@ func (x *Session) stepsText() string {
 // engine sends the request (first commit of the session). Every retry of the
 // request, also after a restart, must use IssueKey.
 func (x *Session) RequestSent(ctx context.Context) (string, error) {
-	if err := x.note(StepRequestSent, StepCardChecked); err != nil {
+	if err := x.note(StepRequestSent); err != nil {
 		return "", err
 	}
 	key := NewKey()
@@ -174,7 +175,7 @@ func (x *Session) RequestSent(ctx context.Context) (string, error) {
 
 // DocumentReceived notes the center's (verified) document and the fee (no write).
 func (x *Session) DocumentReceived(fee int64) error {
-	if err := x.note(StepDocument, StepRequestSent); err != nil {
+	if err := x.note(StepDocument); err != nil {
 		return err
 	}
 	x.fee = fee
@@ -186,11 +187,11 @@ func (x *Session) DocumentReceived(fee int64) error {
 func (x *Session) PrintStarted(ctx context.Context, pay *Payment) error {
 	n := len(x.steps)
 	if pay != nil {
-		if err := x.note(StepPayment, StepDocument); err != nil {
+		if err := x.note(StepPayment); err != nil {
 			return err
 		}
 	}
-	if err := x.note(StepPrintStarted, StepDocument, StepPayment); err != nil {
+	if err := x.note(StepPrintStarted); err != nil {
 		x.steps = x.steps[:n]
 		return err
 	}
@@ -227,7 +228,7 @@ func (x *Session) PrintFailed(ctx context.Context, reason string) error {
 }
 
 func (x *Session) outcome2(ctx context.Context, st Step, kind, reason string) error {
-	if err := x.note(st, StepPrintStarted); err != nil {
+	if err := x.note(st); err != nil {
 		return err
 	}
 	x.outcome = "completed"
@@ -299,7 +300,7 @@ func (x *Session) Close(ctx context.Context, reason string) error {
 		return nil
 	}
 	cur := x.State()
-	if cur == StepPrinted || cur == StepPrintFailed {
+	if cur.IsOutcome() {
 		// The outcome and its message are committed: closing is bookkeeping only and
 		// rides on the store's next commit (a restart closes it if none came).
 		x.s.closeMu.Lock()

@@ -13,7 +13,6 @@ import (
 	_ "github.com/mattn/go-sqlite3"
 
 	"madoguchi/offline"
-	"madoguchi/offline/offlinetest"
 )
 
 func TestAssertSettings(t *testing.T) {
@@ -169,10 +168,13 @@ func TestDiskFullRefusesSessionsAndKeepsQueue(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			ctx := context.Background()
 			path := filepath.Join(t.TempDir(), "kiosk.db")
-			opts := offline.Options{MaxDBBytes: 256 << 10, ReserveBytes: tc.reserve, MaxPendingBytes: 1 << 30, MaxPending: 1 << 30}
+			// Batches of 20 padded messages stay below the center's 64 KiB request limit.
+			opts := offline.Options{MaxDBBytes: 256 << 10, ReserveBytes: tc.reserve, MaxPendingBytes: 1 << 30, MaxPending: 1 << 30,
+				BatchSize: 20}
 			s := openStore(t, path, opts)
 			recovered(t, s)
-			runSession(t, s, "printed", true) // its close waits for the next commit
+			c := startCenter(t)
+			runSessionWith(t, s, c.issuer(t, "k1"), "printed", true) // its close waits for the next commit
 			var running []*offline.Session
 			for i := 0; i < 30; i++ {
 				x, err := s.BeginSession(ctx, offline.Intent{CertType: "juminhyo", Copies: 1})
@@ -222,8 +224,7 @@ func TestDiskFullRefusesSessionsAndKeepsQueue(t *testing.T) {
 				s = openStore(t, path, opts)
 			}
 			// Nothing already queued is lost, and a full database can still drain.
-			c := startCenter(t)
-			cl := &offlinetest.Client{BaseURL: c.URL(), KioskID: "k1"}
+			cl := c.link(t, "k1")
 			if _, _, err := s.SyncOnce(ctx, cl); err != nil {
 				t.Fatalf("drain on a full database: %v", err)
 			}

@@ -1,6 +1,7 @@
 package offline_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"os"
@@ -11,8 +12,9 @@ import (
 	"testing"
 	"time"
 
+	"madoguchi/center"
+	"madoguchi/center/centertest"
 	"madoguchi/offline"
-	"madoguchi/offline/offlinetest"
 )
 
 func TestBackoff(t *testing.T) {
@@ -78,9 +80,9 @@ func waitDrained(t *testing.T, s *offline.Store, parked int) {
 	}
 }
 
-func checkCenter(t *testing.T, c *offlinetest.Center, kiosk string, want int, wantDups bool) {
+func checkCenter(t *testing.T, c *testCenter, kiosk string, want int, wantDups bool) {
 	t.Helper()
-	st := c.Stats()
+	st := c.Faults().Stats()
 	if st.Accepted != want {
 		t.Errorf("center applied %d messages, want %d", st.Accepted, want)
 	}
@@ -90,26 +92,32 @@ func checkCenter(t *testing.T, c *offlinetest.Center, kiosk string, want int, wa
 	if wantDups && st.Duplicates == 0 {
 		t.Errorf("no duplicate was answered: the retry-after-commit path was not exercised")
 	}
-	if gaps, max := c.Gaps(kiosk); len(gaps) > 0 || max != int64(want) {
+	if gaps, max := c.Faults().Gaps(kiosk); len(gaps) > 0 || max != int64(want) {
 		t.Errorf("sequence gaps %v, max %d (want none, max %d)", gaps, max, want)
+	}
+	if gaps, err := c.Server().SequenceGaps(context.Background(), kiosk); err != nil || len(gaps) > 0 {
+		t.Errorf("the center's own sequence gaps: %v, %v", gaps, err)
 	}
 }
 
 func TestSyncHTTPFaults(t *testing.T) {
+	type faults = []centertest.Fault
 	tests := []struct {
 		name     string
-		faults   []offlinetest.Fault
+		faults   faults
 		wantDups bool
+		quiet    bool // the queue sees no failed upload (a partial answer is a success)
 	}{
-		{"healthy", nil, false},
-		{"connection reset", []offlinetest.Fault{offlinetest.FaultReset, offlinetest.FaultReset}, false},
-		{"5xx", []offlinetest.Fault{offlinetest.Fault5xx, offlinetest.Fault5xx, offlinetest.Fault5xx}, false},
-		{"slow beyond the timeout", []offlinetest.Fault{offlinetest.FaultSlow}, true},
-		{"reply lost after commit", []offlinetest.Fault{offlinetest.FaultDropReply, offlinetest.FaultNone, offlinetest.FaultDropReply}, true},
-		{"garbage reply after commit", []offlinetest.Fault{offlinetest.FaultGarbage}, true},
-		{"garbage reply without commit", []offlinetest.Fault{offlinetest.FaultGarbageNoApply}, false},
-		{"everything", []offlinetest.Fault{offlinetest.FaultReset, offlinetest.FaultSlow, offlinetest.Fault5xx,
-			offlinetest.FaultDropReply, offlinetest.FaultGarbage, offlinetest.FaultGarbageNoApply}, true},
+		{"healthy", nil, false, true},
+		{"connection reset", faults{centertest.FaultReset, centertest.FaultReset}, false, false},
+		{"5xx", faults{centertest.Fault5xx, centertest.Fault5xx, centertest.Fault5xx}, false, false},
+		{"slow beyond the timeout", faults{centertest.FaultSlow}, true, false},
+		{"reply lost after commit", faults{centertest.FaultDropReply, centertest.FaultNone, centertest.FaultDropReply}, true, false},
+		{"garbage reply after commit", faults{centertest.FaultGarbage}, true, false},
+		{"garbage reply without commit", faults{centertest.FaultGarbageNoApply}, false, false},
+		{"partial reply after commit", faults{centertest.FaultPartialReply, centertest.FaultPartialReply}, true, true},
+		{"everything", faults{centertest.FaultReset, centertest.FaultSlow, centertest.Fault5xx,
+			centertest.FaultDropReply, centertest.FaultGarbage, centertest.FaultGarbageNoApply, centertest.FaultPartialReply}, true, false},
 	}
 	const n = 25
 	for _, tc := range tests {
@@ -118,18 +126,18 @@ func TestSyncHTTPFaults(t *testing.T) {
 			s := openStore(t, "", offline.Options{BatchSize: 10, BackoffBase: 5 * time.Millisecond, BackoffMax: 20 * time.Millisecond, SendTimeout: 300 * time.Millisecond})
 			recovered(t, s)
 			c := startCenter(t)
-			c.SlowDelay = time.Second
-			c.Inject(tc.faults...)
+			c.Faults().SetSlowDelay(time.Second)
+			c.Faults().Inject(tc.faults...)
 			for i := 0; i < n; i++ {
 				if err := s.Enqueue(ctx, offline.KindAudit, map[string]int{"i": i}); err != nil {
 					t.Fatal(err)
 				}
 			}
-			stop, failures := runSync(t, s, &offlinetest.Client{BaseURL: c.URL(), KioskID: "k1"})
+			stop, failures := runSync(t, s, c.link(t, "k1"))
 			waitDrained(t, s, 0)
 			stop()
 			checkCenter(t, c, "k1", n, tc.wantDups)
-			if len(tc.faults) > 0 && failures.Load() == 0 {
+			if !tc.quiet && failures.Load() == 0 {
 				t.Error("no failed upload was reported")
 			}
 		})
@@ -142,16 +150,16 @@ func TestSyncCenterDownThenNetworkUp(t *testing.T) {
 	s := openStore(t, "", offline.Options{BackoffBase: time.Hour, BackoffMax: time.Hour, SendTimeout: time.Second})
 	recovered(t, s)
 	c := startCenter(t)
-	c.Stop()
+	c.Down()
 	for i := 0; i < 5; i++ {
 		s.Enqueue(ctx, offline.KindAudit, map[string]int{"i": i})
 	}
-	stop, failures := runSync(t, s, &offlinetest.Client{BaseURL: c.URL(), KioskID: "k1"})
+	stop, failures := runSync(t, s, c.link(t, "k1"))
 	defer stop()
 	for failures.Load() == 0 {
 		time.Sleep(5 * time.Millisecond)
 	}
-	if err := c.Start(); err != nil {
+	if err := c.Up(); err != nil {
 		t.Fatal(err)
 	}
 	s.NetworkUp()
@@ -167,22 +175,23 @@ func TestRefusedMessagesAreParked(t *testing.T) {
 	c := startCenter(t)
 	refuse := atomic.Bool{}
 	refuse.Store(true)
-	c.Refuse = func(_ string, m offlinetest.WireMessage) string {
-		if refuse.Load() && m.Kind == "bogus" {
-			return "unknown kind"
+	// The center refuses the "bogus" messages until refuse is cleared (as if fixed).
+	c.Faults().Refuse(func(_ string, m center.Message) string {
+		if refuse.Load() && bytes.Contains(m.Payload, []byte("bogus")) {
+			return "bogus message"
 		}
 		return ""
-	}
+	})
 	s.Enqueue(ctx, offline.KindAudit, map[string]int{"i": 1})
-	s.Enqueue(ctx, "bogus", map[string]int{"i": 2})
+	s.Enqueue(ctx, offline.KindAudit, map[string]int{"bogus": 2})
 	s.Enqueue(ctx, offline.KindAudit, map[string]int{"i": 3})
-	cl := &offlinetest.Client{BaseURL: c.URL(), KioskID: "k1"}
+	cl := c.link(t, "k1")
 	d, p, err := s.SyncOnce(ctx, cl)
 	if err != nil || d != 2 || p != 1 {
 		t.Fatalf("SyncOnce = %d delivered, %d parked, %v; want 2, 1", d, p, err)
 	}
 	parked, _ := s.Parked(ctx)
-	if len(parked) != 1 || parked[0].Kind != "bogus" || parked[0].Reason != "unknown kind" {
+	if len(parked) != 1 || parked[0].Seq != 2 || !bytes.Contains(parked[0].Payload, []byte("bogus")) || parked[0].Reason != "bogus message" {
 		t.Fatalf("parked = %+v", parked)
 	}
 	b, _ := s.Backlog(ctx)
@@ -210,7 +219,7 @@ func TestRefusedMessagesAreParked(t *testing.T) {
 	// A technician's `kiosk queue retry` is another process with its own store on the
 	// same file: the running kiosk's worker finds the message below its position.
 	refuse.Store(true)
-	s.Enqueue(ctx, "bogus", map[string]int{"i": 4})
+	s.Enqueue(ctx, offline.KindAudit, map[string]int{"bogus": 4})
 	if _, p, _ := s.SyncOnce(ctx, cl); p != 1 {
 		t.Fatalf("second bogus message: parked %d", p)
 	}
@@ -267,7 +276,7 @@ func TestCapsPutKioskOutOfService(t *testing.T) {
 			}
 			// Draining brings the kiosk back.
 			c := startCenter(t)
-			if _, _, err := s.SyncOnce(ctx, &offlinetest.Client{BaseURL: c.URL(), KioskID: "k"}); err != nil {
+			if _, _, err := s.SyncOnce(ctx, c.link(t, "k")); err != nil {
 				t.Fatal(err)
 			}
 			if err := s.CanStartSession(ctx); err != nil {
@@ -312,8 +321,8 @@ func TestIdleKioskWritesNothing(t *testing.T) {
 	s := openStore(t, path, offline.Options{PruneEvery: 20 * time.Millisecond})
 	recovered(t, s)
 	c := startCenter(t)
-	runSession(t, s, "printed", true)
-	stop, _ := runSync(t, s, &offlinetest.Client{BaseURL: c.URL(), KioskID: "k1"})
+	runSessionWith(t, s, c.issuer(t, "k1"), "printed", true)
+	stop, _ := runSync(t, s, c.link(t, "k1"))
 	defer stop()
 	waitDrained(t, s, 0)
 	time.Sleep(50 * time.Millisecond) // let the worker settle into its idle wait
@@ -337,7 +346,7 @@ func TestIdleKioskWritesNothing(t *testing.T) {
 		t.Errorf("idle kiosk wrote %d bytes (write_bytes)", w1-w0)
 	}
 	// The probe can see writes: one session afterwards is visible in it.
-	runSession(t, s, "printed", false)
+	runSessionWith(t, s, c.issuer(t, "k1"), "printed", false)
 	if w2 := procWchar(t); w0 >= 0 && w2 == w1 {
 		t.Errorf("write_bytes did not move for a session: the idle check proves nothing")
 	}
@@ -350,9 +359,9 @@ func TestRetention(t *testing.T) {
 	s := openStore(t, path, offline.Options{Clock: clk, Retention: 24 * time.Hour})
 	recovered(t, s)
 	c := startCenter(t)
-	cl := &offlinetest.Client{BaseURL: c.URL(), KioskID: "k1"}
+	cl := c.link(t, "k1")
 	for i := 0; i < 3; i++ {
-		runSession(t, s, "printed", false)
+		runSessionWith(t, s, c.issuer(t, "k1"), "printed", false)
 	}
 	if _, _, err := s.SyncOnce(ctx, cl); err != nil {
 		t.Fatal(err)
@@ -387,7 +396,7 @@ func TestSyncStopsOnFatalStorageError(t *testing.T) {
 	restore := offline.SetCommitFault(offline.ErrFsyncForTest)
 	defer restore()
 	done := make(chan error, 1)
-	go func() { done <- s.Sync(ctx, &offlinetest.Client{BaseURL: c.URL(), KioskID: "k1"}, nil) }()
+	go func() { done <- s.Sync(ctx, c.link(t, "k1"), nil) }()
 	select {
 	case err := <-done:
 		if !errors.Is(err, offline.ErrFatal) {
@@ -420,7 +429,7 @@ func TestClockJump(t *testing.T) {
 		}
 	}
 	c := startCenter(t)
-	cl := &offlinetest.Client{BaseURL: c.URL(), KioskID: "k"}
+	cl := c.link(t, "k")
 	if _, _, err := s.SyncOnce(ctx, cl); err != nil {
 		t.Fatal(err)
 	}

@@ -9,6 +9,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"log"
 	"log/slog"
 	"math/big"
 	"net"
@@ -38,23 +39,30 @@ type Options struct {
 	Logger         *slog.Logger          // default: discard
 }
 
-// Center is a reference center serving HTTPS on 127.0.0.1 inside the process.
+// Center is a reference center serving HTTPS on 127.0.0.1 inside the process, with a
+// fault injector (Faults) in front of it.
 type Center struct {
 	pki    *PKI
 	srv    *server.Server
-	http   *http.Server
-	ln     net.Listener
+	faults *Faults
+	tls    *tls.Config
+	errLog *log.Logger
+	addr   string // host:port, kept across Down and Up
 	url    string
 	tmp    string
 	clock  center.Clock
-	done   chan struct{}
-	close  sync.Once
+
+	mu    sync.Mutex // guards http and done
+	http  *http.Server
+	done  chan struct{}
+	close sync.Once
+
 	closed error
 }
 
 // New starts a center.
 func New(ctx context.Context, opts Options) (*Center, error) {
-	c := &Center{clock: opts.Clock, pki: opts.PKI, done: make(chan struct{})}
+	c := &Center{clock: opts.Clock, pki: opts.PKI}
 	if c.clock == nil {
 		c.clock = center.SystemClock
 	}
@@ -86,33 +94,67 @@ func New(ctx context.Context, opts Options) (*Center, error) {
 		c.cleanup()
 		return nil, err
 	}
-	c.ln, err = net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		c.srv.Close()
-		c.cleanup()
-		return nil, fmt.Errorf("centertest: listen: %w", err)
-	}
-	c.url = "https://" + c.ln.Addr().String()
 	logger := opts.Logger
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	c.http = &http.Server{
-		Handler:           c.srv.Handler(),
-		TLSConfig:         c.srv.TLSConfig(c.pki.Server),
+	// Connection-level errors (a client that hung up mid-handshake, as killed kiosks in
+	// crash tests do) go to the test's logger at debug level, not to stderr.
+	c.errLog = slog.NewLogLogger(logger.Handler(), slog.LevelDebug)
+	c.tls = c.srv.TLSConfig(c.pki.Server)
+	c.faults = Wrap(c.srv.Handler())
+	c.addr = "127.0.0.1:0"
+	if err := c.Up(); err != nil {
+		c.srv.Close()
+		c.cleanup()
+		return nil, err
+	}
+	c.url = "https://" + c.addr
+	return c, nil
+}
+
+// Up starts serving again after Down, on the same port (the first time: a fresh one). It
+// does nothing while the center is up.
+func (c *Center) Up() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.http != nil {
+		return nil
+	}
+	ln, err := net.Listen("tcp", c.addr)
+	if err != nil {
+		return fmt.Errorf("centertest: listen: %w", err)
+	}
+	c.addr = ln.Addr().String()
+	hs := &http.Server{
+		Handler:           c.faults,
+		TLSConfig:         c.tls.Clone(),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      30 * time.Second,
 		IdleTimeout:       2 * time.Minute,
-		// Connection-level errors (a client that hung up mid-handshake, as killed kiosks
-		// in crash tests do) go to the test's logger at debug level, not to stderr.
-		ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelDebug),
+		ErrorLog:          c.errLog,
 	}
+	done := make(chan struct{})
 	go func() {
-		defer close(c.done)
-		_ = c.http.ServeTLS(c.ln, "", "")
+		defer close(done)
+		_ = hs.ServeTLS(ln, "", "")
 	}()
-	return c, nil
+	c.http, c.done = hs, done
+	return nil
+}
+
+// Down stops serving at once: the listener and every connection are closed, as when the
+// center or the network is down. The database stays; Up serves it again.
+func (c *Center) Down() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.http == nil {
+		return
+	}
+	_ = c.http.Close()
+	<-c.done
+	c.http = nil
 }
 
 func (c *Center) cleanup() {
@@ -121,18 +163,29 @@ func (c *Center) cleanup() {
 	}
 }
 
-// Close stops serving, closes the database and removes the temporary folder.
+// Close stops serving (letting requests in flight finish), closes the database and
+// removes the temporary folder.
 func (c *Center) Close() error {
 	c.close.Do(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		err := c.http.Shutdown(ctx)
-		<-c.done
+		var err error
+		c.mu.Lock()
+		if c.http != nil {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			err = c.http.Shutdown(ctx)
+			cancel()
+			<-c.done
+			c.http = nil
+		}
+		c.mu.Unlock()
 		c.closed = errors.Join(err, c.srv.Close())
 		c.cleanup()
 	})
 	return c.closed
 }
+
+// Faults is the fault injector in front of the center: faults for the next uploads,
+// per-message refusals, and what the center answered.
+func (c *Center) Faults() *Faults { return c.faults }
 
 // URL is the center's base URL, https://127.0.0.1:<port>.
 func (c *Center) URL() string { return c.url }

@@ -14,4 +14,22 @@
 //     household, under 15, moved out, suspended card).
 //   - Card: a key and certificate that sign like the card does (Card.Sign), and IssueWith
 //     runs the kiosk's side of one issuance.
+//   - Faults: a fault injector in front of the center's handler (every Center has one,
+//     Center.Faults; Wrap puts one in front of any handler). Inject queues one Fault per
+//     upload (POST /v1/messages): drop the request unanswered, answer 503, answer late,
+//     apply and drop the answer, apply and answer garbage, answer garbage without
+//     applying, apply and answer for half the batch. Refuse refuses single messages
+//     before the center sees them (the rest of the batch goes through). Stats counts
+//     what the center answered — accepted, duplicates, refusals, and its own refusals as
+//     Conflicts (a double effect or a protocol error by the kiosk) — and Gaps the
+//     sequence numbers it has not accepted. Other requests pass through untouched.
+//   - Down and Up: the listener and every connection close (a center or network that is
+//     away) and come back on the same port with the same database.
+//
+// It is the one test center that speaks the protocol: the offline queue's tests
+// (through offline/centerlink), the engine's end-to-end tests and cmd/kiosk's all talk to
+// it with the real center client, so the wire format is declared once, in package
+// center. (kiosk/kiosktest's Center is an in-memory double of the engine's Center port
+// for tests under testing/synctest; it has no wire format of its own.) centertest
+// imports nothing of the kiosk (offline, kiosk), so any of them may use it.
 package centertest

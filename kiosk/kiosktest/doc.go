@@ -13,6 +13,13 @@
 // the engine's tests, taps on a simulation screen for the screens'. Main, run by
 // TestMain, makes the virtual cards' PKI and keys outside any bubble.
 //
+// JournalContract is the journal's contract as a table test — legal and illegal step
+// orders, what each ending queues (completed, voided, payment), voiding on Close,
+// audit events before Close, invalid intents — for every implementation of the
+// engine's Store port: this package's Store (its own test) and the kiosk's adapter over
+// package offline (cmd/kiosk). Store and offline take the step names and order from one
+// table, offline/journal.
+//
 // They are for the engine's and the screens' tests and for benchmarks; end-to-end tests
 // use the real center, offline store and printer back ends.
 package kiosktest

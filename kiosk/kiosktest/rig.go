@@ -12,6 +12,7 @@ import (
 	"madoguchi/center"
 	"madoguchi/config"
 	"madoguchi/kiosk"
+	"madoguchi/offline/journal"
 	"madoguchi/reader"
 	"madoguchi/reader/readertest"
 )
@@ -152,7 +153,7 @@ func (r *Rig) Check(tb testing.TB) {
 		}
 	}
 	for _, j := range r.Store.Sessions() {
-		if st := j.Steps(); len(st) == 0 || st[len(st)-1] != "closed" {
+		if st := j.Steps(); len(st) == 0 || st[len(st)-1] != string(journal.Closed) {
 			tb.Errorf("session %s left open: %v", j.ID(), st)
 		}
 	}

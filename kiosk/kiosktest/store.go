@@ -7,6 +7,7 @@ import (
 	"sync"
 
 	"madoguchi/kiosk"
+	"madoguchi/offline/journal"
 )
 
 // ErrStep is returned by a Journal method called out of order.
@@ -19,10 +20,11 @@ type Message struct {
 	Detail  map[string]any
 }
 
-// Store is an in-memory journal and outbox with the step order of package offline:
-// intent → card_checked → request_sent → document_received → print_started →
-// printed|print_failed → closed. Close of a session that sent a request and has no print
-// outcome queues a "voided" message, as offline does.
+// Store is an in-memory journal and outbox with the step order of package offline (one
+// table for both: offline/journal): intent → card_checked → request_sent →
+// document_received → print_started → printed|print_failed → closed. Close of a session
+// that sent a request and has no print outcome queues a "voided" message, as offline
+// does. JournalContract checks both alike.
 type Store struct {
 	mu       sync.Mutex
 	refuse   error
@@ -66,7 +68,7 @@ func (s *Store) BeginSession(ctx context.Context, in kiosk.Intent) (kiosk.Journa
 	if in.CertType == "" || in.Copies < 1 {
 		return nil, fmt.Errorf("kiosktest: invalid intent %+v", in)
 	}
-	j := &Journal{s: s, id: fmt.Sprintf("s%04d", len(s.sessions)+1), Intent: in, steps: []string{"intent"}}
+	j := &Journal{s: s, id: fmt.Sprintf("s%04d", len(s.sessions)+1), Intent: in, steps: []journal.Step{journal.Intent}}
 	s.sessions = append(s.sessions, j)
 	return j, nil
 }
@@ -112,7 +114,7 @@ type Journal struct {
 	id     string
 	Intent kiosk.Intent
 
-	steps   []string
+	steps   []journal.Step
 	key     string
 	fee     int64
 	reason  string
@@ -124,11 +126,15 @@ type Journal struct {
 // ID returns the session id.
 func (j *Journal) ID() string { return j.id }
 
-// Steps returns the steps so far.
+// Steps returns the names of the steps so far.
 func (j *Journal) Steps() []string {
 	j.s.mu.Lock()
 	defer j.s.mu.Unlock()
-	return append([]string(nil), j.steps...)
+	out := make([]string, len(j.steps))
+	for i, st := range j.steps {
+		out[i] = string(st)
+	}
+	return out
 }
 
 // Key returns the issuance key (after RequestSent).
@@ -152,23 +158,21 @@ func (j *Journal) CloseReason() string {
 	return j.reason
 }
 
-func (j *Journal) step(st string, after ...string) error {
+func (j *Journal) step(st journal.Step) error {
 	j.s.mu.Lock()
 	defer j.s.mu.Unlock()
-	if err := j.s.failStep[st]; err != nil {
+	if err := j.s.failStep[string(st)]; err != nil {
 		return err
 	}
 	if j.closed {
 		return fmt.Errorf("%w: %s after close", ErrStep, st)
 	}
 	cur := j.steps[len(j.steps)-1]
-	for _, a := range after {
-		if cur == a {
-			j.steps = append(j.steps, st)
-			return nil
-		}
+	if !journal.Follows(cur, st) {
+		return fmt.Errorf("%w: %s after %s", ErrStep, st, cur)
 	}
-	return fmt.Errorf("%w: %s after %s", ErrStep, st, cur)
+	j.steps = append(j.steps, st)
+	return nil
 }
 
 func (j *Journal) queue(kind string, d map[string]any) {
@@ -178,7 +182,7 @@ func (j *Journal) queue(kind string, d map[string]any) {
 }
 
 // CardChecked notes the card was accepted.
-func (j *Journal) CardChecked() error { return j.step("card_checked", "intent") }
+func (j *Journal) CardChecked() error { return j.step(journal.CardChecked) }
 
 // Audit records an event (queued as an audit message).
 func (j *Journal) Audit(event string, detail map[string]any) error {
@@ -191,7 +195,7 @@ func (j *Journal) Audit(event string, detail map[string]any) error {
 
 // RequestSent commits a fresh issuance key.
 func (j *Journal) RequestSent(ctx context.Context) (string, error) {
-	if err := j.step("request_sent", "card_checked"); err != nil {
+	if err := j.step(journal.RequestSent); err != nil {
 		return "", err
 	}
 	j.s.mu.Lock()
@@ -203,7 +207,7 @@ func (j *Journal) RequestSent(ctx context.Context) (string, error) {
 
 // DocumentReceived notes the fee.
 func (j *Journal) DocumentReceived(fee int64) error {
-	if err := j.step("document_received", "request_sent"); err != nil {
+	if err := j.step(journal.Document); err != nil {
 		return err
 	}
 	j.s.mu.Lock()
@@ -214,7 +218,7 @@ func (j *Journal) DocumentReceived(fee int64) error {
 
 // PrintStarted commits "about to print" with the payment, if any.
 func (j *Journal) PrintStarted(ctx context.Context, pay *kiosk.Payment) error {
-	if err := j.step("print_started", "document_received"); err != nil {
+	if err := j.step(journal.PrintStarted); err != nil {
 		return err
 	}
 	if pay != nil {
@@ -228,7 +232,7 @@ func (j *Journal) PrintStarted(ctx context.Context, pay *kiosk.Payment) error {
 
 // Printed commits the printed outcome and queues "completed".
 func (j *Journal) Printed(ctx context.Context) error {
-	if err := j.step("printed", "print_started"); err != nil {
+	if err := j.step(journal.Printed); err != nil {
 		return err
 	}
 	j.queue("completed", map[string]any{"issue_key": j.Key()})
@@ -237,7 +241,7 @@ func (j *Journal) Printed(ctx context.Context) error {
 
 // PrintFailed commits the failed outcome and queues "voided".
 func (j *Journal) PrintFailed(ctx context.Context, reason string) error {
-	if err := j.step("print_failed", "print_started"); err != nil {
+	if err := j.step(journal.PrintFailed); err != nil {
 		return err
 	}
 	j.queue("voided", map[string]any{"issue_key": j.Key(), "reason": reason})
@@ -254,9 +258,9 @@ func (j *Journal) Close(ctx context.Context, reason string) error {
 	cur := j.steps[len(j.steps)-1]
 	sent := j.key != ""
 	j.closed, j.reason = true, reason
-	j.steps = append(j.steps, "closed")
+	j.steps = append(j.steps, journal.Closed)
 	j.s.mu.Unlock()
-	if sent && cur != "printed" && cur != "print_failed" {
+	if sent && !cur.IsOutcome() {
 		j.queue("voided", map[string]any{"issue_key": j.Key(), "reason": "cancelled: " + reason})
 	}
 	return nil

@@ -7,9 +7,10 @@
 // The interfaces are offline's (defined where they are consumed); the wire types and the
 // HTTPS client are center's. Neither package imports the other: offline stays free of the
 // protocol and its HTTP client, and center — the protocol package, which imports no SQL
-// driver — stays free of the SQLite queue. cmd/kiosk wires a Link, and the queue's crash
-// loop (offline's TestCrashLoop) delivers through the same Link to the reference center
-// (center/centertest), so the adapter the kiosk runs is the one the crash test checks.
+// driver — stays free of the SQLite queue. cmd/kiosk wires a Link, and offline's tests —
+// the crash loop and the HTTP-fault tests (centertest.Faults) alike — deliver through the
+// same Link to the reference center (center/centertest), so the adapter the kiosk runs is
+// the one those tests check.
 //
 // # Mapping
 //
