@@ -331,6 +331,10 @@ func (e *Engine) input(in Input) {
 	if !e.state.MachineWorking() {
 		e.arm()
 	}
+	if in.Kind == InputContinue { // only the time is extended
+		e.publish()
+		return
+	}
 	e.note = NoteNone
 	if h := e.state.spec().input; h != nil && h(e, in) {
 		return

@@ -345,13 +345,13 @@ func TestTimeoutAtEachStep(t *testing.T) {
 		problem kiosk.Problem // 0: back to idle
 		voided  bool
 	}{
-		{kiosk.StateChoose, to.Choose, 0, false},
-		{kiosk.StateOptions, to.Choose, 0, false},
-		{kiosk.StatePlaceCard, to.Card, 0, false},
+		{kiosk.StateChoose, to.Choose, kiosk.ProblemTimedOut, false},
+		{kiosk.StateOptions, to.Choose, kiosk.ProblemTimedOut, false},
+		{kiosk.StatePlaceCard, to.Card, kiosk.ProblemTimedOut, false},
 		{kiosk.StateReadingCard, to.Card, kiosk.ProblemCardUnreadable, false},
-		{kiosk.StatePIN, to.PIN, 0, false},
+		{kiosk.StatePIN, to.PIN, kiosk.ProblemTimedOut, false},
 		{kiosk.StateCenter, to.Center, kiosk.ProblemCenterUnreachable, true},
-		{kiosk.StateFee, to.Fee, 0, true},
+		{kiosk.StateFee, to.Fee, kiosk.ProblemTimedOut, true},
 		{kiosk.StatePaying, to.Fee, kiosk.ProblemPaymentFailed, true},
 		{kiosk.StatePrinting, to.Print, kiosk.ProblemPrinterFailed, true},
 		{kiosk.StateTake, to.Take, 0, false},
@@ -705,6 +705,8 @@ func TestLeftoverCard(t *testing.T) {
 		defer r.close()
 		r.toPIN()
 		r.sleep(config.DefaultTimeouts.PIN + time.Second)
+		r.wantProblem(kiosk.ProblemTimedOut)
+		r.sleep(config.DefaultTimeouts.Take + time.Second)
 		r.want(kiosk.StateIdle)
 		if v := r.view(); !v.CardLeftover || !v.CardPresent {
 			t.Fatalf("leftover card not flagged: %+v", v)
@@ -786,7 +788,7 @@ func TestSeveralMunicipalities(t *testing.T) {
 		r.in(kiosk.InputBack, 0)
 		r.want(kiosk.StateMunicipality)
 		r.sleep(config.DefaultTimeouts.Choose + time.Second)
-		r.want(kiosk.StateIdle)
+		r.wantProblem(kiosk.ProblemTimedOut)
 	})
 }
 

@@ -339,8 +339,9 @@ func (e *Engine) expireIdleScreen() {
 	e.publish()
 }
 
-// expireQuit: a resident who walked away; the session ends without a problem screen.
-func (e *Engine) expireQuit() { e.quit("timeout") }
+// expireQuit: a resident who walked away or could not finish in time. The session ends
+// with a short screen that says so and that nothing was issued.
+func (e *Engine) expireQuit() { e.fail(ProblemTimedOut, "timeout") }
 
 // expireToIdle returns to the idle screen (take, problem, technician mode).
 func (e *Engine) expireToIdle() { e.enter(StateIdle) }

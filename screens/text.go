@@ -59,18 +59,19 @@ var (
 	txtNoCharge  = msg{"手数料はかかりません。", "You will not be charged."}
 	txtUnavail   = msg{"この証明書は、ただいま交付できません。", "This certificate is not available now."}
 
-	btnBack    = msg{"戻る", "Back"}
-	btnCancel  = msg{"やめる", "Cancel"}
-	btnNext    = msg{"次へ", "Next"}
-	btnOK      = msg{"確認", "OK"}
-	btnConfirm = msg{"確認", "Confirm"}
-	btnPay     = msg{"支払う", "Pay"}
-	btnDone    = msg{"終了", "Done"}
-	btnTop     = msg{"はじめに戻る", "Start over"}
-	btnDelete  = msg{"訂正", "Del"}
-	btnClear   = msg{"全消去", "Clear"}
-	btnMinus   = msg{"－", "－"}
-	btnPlus    = msg{"＋", "＋"}
+	btnBack     = msg{"戻る", "Back"}
+	btnCancel   = msg{"やめる", "Cancel"}
+	btnNext     = msg{"次へ", "Next"}
+	btnOK       = msg{"確認", "OK"}
+	btnConfirm  = msg{"確認", "Confirm"}
+	btnPay      = msg{"支払う", "Pay"}
+	btnDone     = msg{"終了", "Done"}
+	btnContinue = msg{"続ける", "Continue"}
+	btnTop      = msg{"はじめに戻る", "Start over"}
+	btnDelete   = msg{"訂正", "Del"}
+	btnClear    = msg{"全消去", "Clear"}
+	btnMinus    = msg{"－", "－"}
+	btnPlus     = msg{"＋", "＋"}
 )
 
 // certTitlesEN names the certificates in English; Japanese uses center.CertType.Title.
@@ -188,6 +189,8 @@ var problemTexts = map[kiosk.Problem]struct{ title, next msg }{
 		msg{"証明書は交付されていません。入れたお金をお取りください。", "No certificate was issued. Please take back your money."}},
 	kiosk.ProblemStoreFailed: {msg{"ただいま交付できません", "The certificate cannot be issued now"},
 		msg{"端末の不具合のため中止しました。係員にお知らせください。", "The terminal has a fault. Please tell the staff."}},
+	kiosk.ProblemTimedOut: {msg{"時間切れのため中止しました", "Time is up"},
+		msg{"証明書は交付されていません。もう一度はじめから操作してください。", "No certificate was issued. Please start again."}},
 }
 
 // txtProblemUnknown titles a problem with no entry in problemTexts.
