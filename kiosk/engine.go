@@ -290,7 +290,9 @@ func (e *Engine) arm() {
 }
 
 func (e *Engine) enter(st State) {
-	if st == StateIdle && e.state != StateIdle {
+	if st == StateIdle && e.state != StateIdle && !e.slot.leftover {
+		// A card left on the reader keeps the session's language for the reminder to
+		// take it; its removal (or the idle timeout) restores the default.
 		e.lang = e.o.Language
 	}
 	if st != StateProblem {

@@ -845,3 +845,32 @@ func TestInputForALeftScreenDropped(t *testing.T) {
 		r.want(kiosk.StateTake)
 	})
 }
+
+// The session's language stays until the resident's card is taken from the idle screen.
+func TestLanguageKeptUntilCardTaken(t *testing.T) {
+	bubble(t, func(t *testing.T) {
+		r := newRig(t)
+		defer r.close()
+		r.in(kiosk.InputLanguage, 0)
+		r.toPIN()
+		r.in(kiosk.InputCancel, 0)
+		r.wantProblem(kiosk.ProblemCancelled)
+		r.in(kiosk.InputDone, 0)
+		r.want(kiosk.StateIdle)
+		if v := r.view(); v.Lang != kiosk.LangEN || !v.CardLeftover {
+			t.Fatalf("idle with the card left: lang %s leftover %v, want en and true", v.Lang, v.CardLeftover)
+		}
+		r.remove()
+		if v := r.view(); v.Lang != kiosk.LangJA {
+			t.Fatalf("after the card was taken: lang %s, want ja", v.Lang)
+		}
+		// Without a card left, the end of the session restores the default at once.
+		r.in(kiosk.InputLanguage, 0)
+		r.in(kiosk.InputStart, 0)
+		r.in(kiosk.InputCancel, 0)
+		r.want(kiosk.StateIdle)
+		if v := r.view(); v.Lang != kiosk.LangJA {
+			t.Fatalf("after a cancel without a card: lang %s, want ja", v.Lang)
+		}
+	})
+}

@@ -96,7 +96,8 @@ func init() {
 	take := func(t config.Timeouts) time.Duration { return t.Take }
 
 	t := [stateCount]stateSpec{
-		StateIdle:         {limit: idle, input: (*Engine).inputIdle, expire: (*Engine).expireIdleScreen},
+		StateIdle: {limit: idle, input: (*Engine).inputIdle, expire: (*Engine).expireIdleScreen,
+			cardOut: (*Engine).cardTakenAtIdle},
 		StateMunicipality: resident(choose, (*Engine).inputMunicipality),
 		StateChoose:       resident(choose, (*Engine).inputChoose),
 		StateOptions:      resident(choose, (*Engine).inputOptions),
@@ -358,6 +359,13 @@ func (e *Engine) expirePrinting() {
 // cardGoneWhilePrinting: the paper is on its way, printing goes on.
 func (e *Engine) cardGoneWhilePrinting() {
 	e.cardGone = true
+	e.publish()
+}
+
+// cardTakenAtIdle: the last resident's card is gone; the idle screen speaks the default
+// language again.
+func (e *Engine) cardTakenAtIdle() {
+	e.lang = e.o.Language
 	e.publish()
 }
 

@@ -613,3 +613,28 @@ func TestCountdown(t *testing.T) {
 		r.want(kiosk.StateIdle)
 	})
 }
+
+// A resident who cancels with the card on the reader and starts again is asked to lift
+// and replace it, in words that do not call it someone else's; once replaced, the card
+// is read.
+func TestFlowOwnCardLeftAfterCancel(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		r := newURig(t, 80, 24)
+		defer r.close()
+		r.drive(kiosk.StatePIN)
+		r.tap(kiosk.Input{Kind: kiosk.InputCancel})
+		r.want(kiosk.StateProblem)
+		r.tap(kiosk.Input{Kind: kiosk.InputDone})
+		r.want(kiosk.StateIdle)
+		r.drive(kiosk.StatePlaceCard)
+		r.shows("カードが置かれたままです")
+		for _, bad := range []string{"前の方", "earlier session", "someone"} {
+			if strings.Contains(r.screen(), bad) || strings.Contains(txtTakeAgain.en, bad) {
+				t.Fatalf("the leftover words accuse (%q):\n%s", bad, r.screen())
+			}
+		}
+		r.tapTech(1) // lift
+		r.tapTech(0) // and place again
+		r.want(kiosk.StatePIN)
+	})
+}

@@ -35,8 +35,10 @@ var (
 	txtCopies     = msg{"部数", "Copies"}
 	txtPlaceCard  = msg{"マイナンバーカードを置いてください", "Place your My Number Card"}
 	txtPlaceHow   = msg{"カードリーダーに、カードを置いてください。", "Put the card on the card reader."}
-	txtTakeAgain  = msg{"前の方のカードが残っています。いったんカードを取り、もう一度置いてください。",
-		"A card from an earlier session is on the reader. Take it, then place your card again."}
+	// A card left from an ended session: it may be this resident's own (cancelled and
+	// started again), so the words do not say whose it is.
+	txtTakeAgain = msg{"カードが置かれたままです。確認のため、いったんカードを取り、もう一度置いてください。",
+		"A card is already on the reader. To make sure it is yours, lift it and place it again."}
 	txtReading   = msg{"カードを読み取っています", "Reading your card"}
 	txtDontMove  = msg{"カードを動かさないでください。", "Do not move the card."}
 	txtPINPrompt = msg{"暗証番号（数字4桁）を入力してください", "Enter your PIN (4 digits)"}
