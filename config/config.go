@@ -127,8 +127,8 @@ type Center struct {
 type Timeouts struct {
 	Idle   time.Duration // attract screen: return to the default language; default 30s
 	Choose time.Duration // choosing certificate and options; default 60s
-	Card   time.Duration // waiting for the card; default 30s
-	PIN    time.Duration // entering the PIN; default 30s
+	Card   time.Duration // waiting for the card; default 60s
+	PIN    time.Duration // entering the PIN; default 60s
 	Center time.Duration // waiting for the center; default 60s, ≥ center.request_timeout
 	Fee    time.Duration // fee confirmation and payment; default 60s
 	Print  time.Duration // printing; default 5m (a certificate can take over 2 minutes)
@@ -177,8 +177,8 @@ const (
 var DefaultTimeouts = Timeouts{
 	Idle:   30 * time.Second,
 	Choose: 60 * time.Second,
-	Card:   30 * time.Second,
-	PIN:    30 * time.Second,
+	Card:   60 * time.Second, // find the card in a wallet, place it
+	PIN:    60 * time.Second, // read the screen, recall the PIN, type it
 	Center: 60 * time.Second,
 	Fee:    60 * time.Second,
 	Print:  5 * time.Minute,

@@ -290,7 +290,9 @@ func (e *Engine) arm() {
 }
 
 func (e *Engine) enter(st State) {
-	if st == StateIdle && e.state != StateIdle {
+	if st == StateIdle && e.state != StateIdle && !e.slot.leftover {
+		// A card left on the reader keeps the session's language for the reminder to
+		// take it; its removal (or the idle timeout) restores the default.
 		e.lang = e.o.Language
 	}
 	if st != StateProblem {
@@ -330,6 +332,10 @@ func (e *Engine) input(in Input) {
 	}
 	if !e.state.MachineWorking() {
 		e.arm()
+	}
+	if in.Kind == InputContinue { // only the time is extended
+		e.publish()
+		return
 	}
 	e.note = NoteNone
 	if h := e.state.spec().input; h != nil && h(e, in) {

@@ -345,13 +345,13 @@ func TestTimeoutAtEachStep(t *testing.T) {
 		problem kiosk.Problem // 0: back to idle
 		voided  bool
 	}{
-		{kiosk.StateChoose, to.Choose, 0, false},
-		{kiosk.StateOptions, to.Choose, 0, false},
-		{kiosk.StatePlaceCard, to.Card, 0, false},
+		{kiosk.StateChoose, to.Choose, kiosk.ProblemTimedOut, false},
+		{kiosk.StateOptions, to.Choose, kiosk.ProblemTimedOut, false},
+		{kiosk.StatePlaceCard, to.Card, kiosk.ProblemTimedOut, false},
 		{kiosk.StateReadingCard, to.Card, kiosk.ProblemCardUnreadable, false},
-		{kiosk.StatePIN, to.PIN, 0, false},
+		{kiosk.StatePIN, to.PIN, kiosk.ProblemTimedOut, false},
 		{kiosk.StateCenter, to.Center, kiosk.ProblemCenterUnreachable, true},
-		{kiosk.StateFee, to.Fee, 0, true},
+		{kiosk.StateFee, to.Fee, kiosk.ProblemTimedOut, true},
 		{kiosk.StatePaying, to.Fee, kiosk.ProblemPaymentFailed, true},
 		{kiosk.StatePrinting, to.Print, kiosk.ProblemPrinterFailed, true},
 		{kiosk.StateTake, to.Take, 0, false},
@@ -705,6 +705,8 @@ func TestLeftoverCard(t *testing.T) {
 		defer r.close()
 		r.toPIN()
 		r.sleep(config.DefaultTimeouts.PIN + time.Second)
+		r.wantProblem(kiosk.ProblemTimedOut)
+		r.sleep(config.DefaultTimeouts.Take + time.Second)
 		r.want(kiosk.StateIdle)
 		if v := r.view(); !v.CardLeftover || !v.CardPresent {
 			t.Fatalf("leftover card not flagged: %+v", v)
@@ -786,7 +788,7 @@ func TestSeveralMunicipalities(t *testing.T) {
 		r.in(kiosk.InputBack, 0)
 		r.want(kiosk.StateMunicipality)
 		r.sleep(config.DefaultTimeouts.Choose + time.Second)
-		r.want(kiosk.StateIdle)
+		r.wantProblem(kiosk.ProblemTimedOut)
 	})
 }
 
@@ -841,5 +843,34 @@ func TestInputForALeftScreenDropped(t *testing.T) {
 		r.Engine.Input(next)
 		synctest.Wait()
 		r.want(kiosk.StateTake)
+	})
+}
+
+// The session's language stays until the resident's card is taken from the idle screen.
+func TestLanguageKeptUntilCardTaken(t *testing.T) {
+	bubble(t, func(t *testing.T) {
+		r := newRig(t)
+		defer r.close()
+		r.in(kiosk.InputLanguage, 0)
+		r.toPIN()
+		r.in(kiosk.InputCancel, 0)
+		r.wantProblem(kiosk.ProblemCancelled)
+		r.in(kiosk.InputDone, 0)
+		r.want(kiosk.StateIdle)
+		if v := r.view(); v.Lang != kiosk.LangEN || !v.CardLeftover {
+			t.Fatalf("idle with the card left: lang %s leftover %v, want en and true", v.Lang, v.CardLeftover)
+		}
+		r.remove()
+		if v := r.view(); v.Lang != kiosk.LangJA {
+			t.Fatalf("after the card was taken: lang %s, want ja", v.Lang)
+		}
+		// Without a card left, the end of the session restores the default at once.
+		r.in(kiosk.InputLanguage, 0)
+		r.in(kiosk.InputStart, 0)
+		r.in(kiosk.InputCancel, 0)
+		r.want(kiosk.StateIdle)
+		if v := r.view(); v.Lang != kiosk.LangJA {
+			t.Fatalf("after a cancel without a card: lang %s, want ja", v.Lang)
+		}
 	})
 }

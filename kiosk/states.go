@@ -96,7 +96,8 @@ func init() {
 	take := func(t config.Timeouts) time.Duration { return t.Take }
 
 	t := [stateCount]stateSpec{
-		StateIdle:         {limit: idle, input: (*Engine).inputIdle, expire: (*Engine).expireIdleScreen},
+		StateIdle: {limit: idle, input: (*Engine).inputIdle, expire: (*Engine).expireIdleScreen,
+			cardOut: (*Engine).cardTakenAtIdle},
 		StateMunicipality: resident(choose, (*Engine).inputMunicipality),
 		StateChoose:       resident(choose, (*Engine).inputChoose),
 		StateOptions:      resident(choose, (*Engine).inputOptions),
@@ -339,8 +340,9 @@ func (e *Engine) expireIdleScreen() {
 	e.publish()
 }
 
-// expireQuit: a resident who walked away; the session ends without a problem screen.
-func (e *Engine) expireQuit() { e.quit("timeout") }
+// expireQuit: a resident who walked away or could not finish in time. The session ends
+// with a short screen that says so and that nothing was issued.
+func (e *Engine) expireQuit() { e.fail(ProblemTimedOut, "timeout") }
 
 // expireToIdle returns to the idle screen (take, problem, technician mode).
 func (e *Engine) expireToIdle() { e.enter(StateIdle) }
@@ -357,6 +359,13 @@ func (e *Engine) expirePrinting() {
 // cardGoneWhilePrinting: the paper is on its way, printing goes on.
 func (e *Engine) cardGoneWhilePrinting() {
 	e.cardGone = true
+	e.publish()
+}
+
+// cardTakenAtIdle: the last resident's card is gone; the idle screen speaks the default
+// language again.
+func (e *Engine) cardTakenAtIdle() {
+	e.lang = e.o.Language
 	e.publish()
 }
 

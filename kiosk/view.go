@@ -31,12 +31,13 @@ const (
 	ProblemPrinterFailed             // printer failure; the session was voided
 	ProblemPaymentFailed             // payment not completed; nothing charged
 	ProblemStoreFailed               // journal write failed; nothing printed or charged
+	ProblemTimedOut                  // the resident did not answer in time; nothing issued
 )
 
 var problemNames = [...]string{"none", "out-of-service", "closed", "cancelled", "card-removed", "card-unreadable",
 	"not-my-number-card", "cert-expired", "pin-locked", "card-suspended", "card-not-accepted",
 	"resident-not-found", "not-eligible", "moved-out", "center-unreachable", "center-error", "paper-out",
-	"printer-failed", "payment-failed", "store-failed"}
+	"printer-failed", "payment-failed", "store-failed", "timed-out"}
 
 func (p Problem) String() string {
 	if p >= 0 && int(p) < len(problemNames) {
@@ -50,7 +51,7 @@ var Problems = []Problem{ProblemOutOfService, ProblemClosed, ProblemCancelled, P
 	ProblemCardUnreadable, ProblemNotMyNumberCard, ProblemCertExpired, ProblemPINLocked, ProblemCardSuspended,
 	ProblemCardNotAccepted, ProblemResidentNotFound, ProblemNotEligible, ProblemMovedOut,
 	ProblemCenterUnreachable, ProblemCenterError, ProblemPaperOut, ProblemPrinterFailed, ProblemPaymentFailed,
-	ProblemStoreFailed}
+	ProblemStoreFailed, ProblemTimedOut}
 
 // Voided reports whether a problem ends a session whose request may have reached the
 // center, so the screen says that nothing is charged.
@@ -90,10 +91,11 @@ const (
 	InputClear              // clear the PIN
 	InputDone               // leave the take or problem screen
 	InputTech               // the hidden technician gesture on the idle screen
+	InputContinue           // a touch outside the buttons or 続ける: the resident is still there
 )
 
 var inputNames = [...]string{"none", "start", "language", "select", "option", "copies", "next", "back", "cancel",
-	"digit", "delete", "clear", "done", "tech"}
+	"digit", "delete", "clear", "done", "tech", "continue"}
 
 func (k InputKind) String() string {
 	if k >= 0 && int(k) < len(inputNames) {

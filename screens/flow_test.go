@@ -380,13 +380,13 @@ func TestFlowTimeouts(t *testing.T) {
 		after time.Duration
 		want  string
 	}{
-		{kiosk.StateChoose, to.Choose, txtTouch.ja},
-		{kiosk.StateOptions, to.Choose, txtTouch.ja},
-		{kiosk.StatePlaceCard, to.Card, txtTouch.ja},
+		{kiosk.StateChoose, to.Choose, "時間切れのため中止しました"},
+		{kiosk.StateOptions, to.Choose, "時間切れのため中止しました"},
+		{kiosk.StatePlaceCard, to.Card, "時間切れのため中止しました"},
 		{kiosk.StateReadingCard, to.Card, "カードを読み取れませんでした"},
-		{kiosk.StatePIN, to.PIN, txtLeftover.ja},
+		{kiosk.StatePIN, to.PIN, "時間切れのため中止しました"},
 		{kiosk.StateCenter, to.Center, "通信ができませんでした"},
-		{kiosk.StateFee, to.Fee, txtLeftover.ja},
+		{kiosk.StateFee, to.Fee, "時間切れのため中止しました"},
 		{kiosk.StatePrinting, to.Print, "印刷できませんでした"},
 		{kiosk.StateTake, to.Take, txtLeftover.ja},
 	}
@@ -585,9 +585,56 @@ func TestCountdown(t *testing.T) {
 		}
 		time.Sleep(config.DefaultTimeouts.PIN - 3*time.Second)
 		synctest.Wait()
-		r.shows("あと3秒で終了します")
-		time.Sleep(4 * time.Second)
+		r.shows("あと3秒で終了します", btnContinue.ja)
+		r.tap(kiosk.Input{Kind: kiosk.InputContinue}) // 続ける extends the time
+		if strings.Contains(r.screen(), "秒で終了します") || r.Engine.View().PINLength != 1 {
+			t.Fatalf("countdown still shown after 続ける, or the PIN changed:\n%s", r.screen())
+		}
+		time.Sleep(config.DefaultTimeouts.PIN - 2*time.Second)
+		synctest.Wait()
+		r.shows("あと2秒で終了します")
+		for _, b := range r.buttons() { // a touch beside the buttons extends it too
+			if b.r.contains(1, r.h/2) {
+				t.Fatalf("(1,%d) is on a button", r.h/2)
+			}
+		}
+		r.sim.InjectMouse(1, r.h/2, tcell.Button1, tcell.ModNone)
+		r.sim.InjectMouse(1, r.h/2, tcell.ButtonNone, tcell.ModNone)
+		synctest.Wait()
+		if strings.Contains(r.screen(), "秒で終了します") {
+			t.Fatalf("countdown still shown after a touch beside the buttons:\n%s", r.screen())
+		}
+		time.Sleep(config.DefaultTimeouts.PIN + time.Second)
+		synctest.Wait()
+		r.want(kiosk.StateProblem)
+		r.shows("時間切れのため中止しました", "証明書は交付されていません")
+		time.Sleep(config.DefaultTimeouts.Take + time.Second)
 		synctest.Wait()
 		r.want(kiosk.StateIdle)
+	})
+}
+
+// A resident who cancels with the card on the reader and starts again is asked to lift
+// and replace it, in words that do not call it someone else's; once replaced, the card
+// is read.
+func TestFlowOwnCardLeftAfterCancel(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		r := newURig(t, 80, 24)
+		defer r.close()
+		r.drive(kiosk.StatePIN)
+		r.tap(kiosk.Input{Kind: kiosk.InputCancel})
+		r.want(kiosk.StateProblem)
+		r.tap(kiosk.Input{Kind: kiosk.InputDone})
+		r.want(kiosk.StateIdle)
+		r.drive(kiosk.StatePlaceCard)
+		r.shows("カードが置かれたままです")
+		for _, bad := range []string{"前の方", "earlier session", "someone"} {
+			if strings.Contains(r.screen(), bad) || strings.Contains(txtTakeAgain.en, bad) {
+				t.Fatalf("the leftover words accuse (%q):\n%s", bad, r.screen())
+			}
+		}
+		r.tapTech(1) // lift
+		r.tapTech(0) // and place again
+		r.want(kiosk.StatePIN)
 	})
 }

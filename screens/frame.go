@@ -142,7 +142,7 @@ var screenOf = map[kiosk.State]func(*frame){
 }
 
 // render draws v and returns its touch targets. remain > 0 shows "ending in remain
-// seconds" in the footer.
+// seconds" and a 続ける button in the header, on the screens that wait for the resident.
 func render(scr tcell.Screen, v kiosk.View, tech []TechAction, focus, remain int) ([]button, []string) {
 	w, h := scr.Size()
 	if len(tech) > 0 {
@@ -162,14 +162,19 @@ func render(scr tcell.Screen, v kiosk.View, tech []TechAction, focus, remain int
 	if len(v.Municipalities) > 0 && v.State != kiosk.StateIdle && v.State != kiosk.StateMunicipality {
 		title = v.Municipalities[min(max(v.Municipality, 0), len(v.Municipalities)-1)].Name + "  " + title
 	}
-	c.text(2, 1, w-20, title, stHeader)
 	f.add(button{r: rect{w - 16, 0, 16, 3}, in: kiosk.Input{Kind: kiosk.InputLanguage}, label: f.t(txtLangButton), st: stLang})
+	if remain > 0 && v.State.WaitsForResident() {
+		// The countdown's own place: the header, instead of the title, with 続ける
+		// beside it (any touch extends the time too).
+		bw := f.footerWidth()
+		f.add(button{r: rect{w - 16 - 1 - bw, 0, bw, 3}, in: kiosk.Input{Kind: kiosk.InputContinue}, label: f.t(btnContinue), st: stPrimary})
+		c.text(2, 1, w-16-bw-4, countdownText(remain, f.l), stCountdown)
+	} else {
+		c.text(2, 1, w-20, title, stHeader)
+	}
 
 	if draw, ok := screenOf[v.State]; ok {
 		draw(f)
-	}
-	if remain > 0 && v.State.WaitsForResident() {
-		f.c.center(rect{0, 0, w, 1}, h-2, countdownText(remain, f.l), stWarn)
 	}
 	if len(tech) > 0 {
 		f.techBar(tech, h)

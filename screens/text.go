@@ -35,48 +35,51 @@ var (
 	txtCopies     = msg{"部数", "Copies"}
 	txtPlaceCard  = msg{"マイナンバーカードを置いてください", "Place your My Number Card"}
 	txtPlaceHow   = msg{"カードリーダーに、カードを置いてください。", "Put the card on the card reader."}
-	txtTakeAgain  = msg{"前の方のカードが残っています。いったんカードを取り、もう一度置いてください。",
-		"A card from an earlier session is on the reader. Take it, then place your card again."}
+	// A card left from an ended session: it may be this resident's own (cancelled and
+	// started again), so the words do not say whose it is.
+	txtTakeAgain = msg{"カードが置かれたままです。確認のため、いったんカードを取り、もう一度置いてください。",
+		"A card is already on the reader. To make sure it is yours, lift it and place it again."}
 	txtReading   = msg{"カードを読み取っています", "Reading your card"}
 	txtDontMove  = msg{"カードを動かさないでください。", "Do not move the card."}
 	txtPINPrompt = msg{"暗証番号（数字4桁）を入力してください", "Enter your PIN (4 digits)"}
-	txtPINWhich  = msg{"利用者証明用電子証明書の暗証番号です。", "The PIN of the user authentication certificate."}
+	txtPINWhich  = msg{"利用者証明用電子証明書の暗証番号です。", "Your card's 4-digit PIN, not the longer signature password."}
 	txtPINWrong  = msg{"暗証番号が違います。", "The PIN is not correct."}
 	txtLastTry   = msg{"次に間違えると暗証番号がロックされます。", "If the next PIN is wrong, the PIN will be locked."}
 	txtNeed4     = msg{"4桁の数字を入力してください。", "Please enter 4 digits."}
-	txtCenter    = msg{"照会中です。しばらくお待ちください。", "Checking. Please wait."}
+	txtCenter    = msg{"照会中です。しばらくお待ちください。", "Checking with the issuing office. Please wait."}
 	txtKeepCard  = msg{"カードを取らないでください。", "Do not remove your card."}
 	txtFee       = msg{"手数料", "Fee"}
 	txtFeeAsk    = msg{"よろしければ「確認」を押してください。", "Press Confirm to print."}
 	txtFeeAskPay = msg{"よろしければ「支払う」を押してください。", "Press Pay to continue."}
-	txtPaying    = msg{"お金を入れてください", "Please insert the money"}
+	txtPaying    = msg{"お金を入れてください", "Please insert the fee"}
 	txtPrinting  = msg{"印刷しています", "Printing"}
 	txtPrintWait = msg{"そのままお待ちください。2分以上かかることがあります。", "Please wait. This can take more than 2 minutes."}
 	txtTakeBoth  = msg{"カードと証明書をお取りください", "Please take your card and certificate"}
 	txtTakeCert  = msg{"証明書をお取りください", "Please take your certificate"}
-	txtThanks    = msg{"ご利用ありがとうございました。", "Thank you."}
+	txtThanks    = msg{"ご利用ありがとうございました。", "Thank you for using this service."}
 	txtTakeCard  = msg{"カードをお取りください。", "Please take your card."}
 	txtNoCharge  = msg{"手数料はかかりません。", "You will not be charged."}
 	txtUnavail   = msg{"この証明書は、ただいま交付できません。", "This certificate is not available now."}
 
-	btnBack    = msg{"戻る", "Back"}
-	btnCancel  = msg{"やめる", "Cancel"}
-	btnNext    = msg{"次へ", "Next"}
-	btnOK      = msg{"確認", "OK"}
-	btnConfirm = msg{"確認", "Confirm"}
-	btnPay     = msg{"支払う", "Pay"}
-	btnDone    = msg{"終了", "Done"}
-	btnTop     = msg{"はじめに戻る", "Start over"}
-	btnDelete  = msg{"訂正", "Del"}
-	btnClear   = msg{"全消去", "Clear"}
-	btnMinus   = msg{"－", "－"}
-	btnPlus    = msg{"＋", "＋"}
+	btnBack     = msg{"戻る", "Back"}
+	btnCancel   = msg{"やめる", "Cancel"}
+	btnNext     = msg{"次へ", "Next"}
+	btnOK       = msg{"確認", "OK"}
+	btnConfirm  = msg{"確認", "Confirm"}
+	btnPay      = msg{"支払う", "Pay"}
+	btnDone     = msg{"終了", "Done"}
+	btnContinue = msg{"続ける", "Continue"}
+	btnTop      = msg{"はじめに戻る", "Start over"}
+	btnDelete   = msg{"訂正", "Delete"}
+	btnClear    = msg{"全消去", "Clear"}
+	btnMinus    = msg{"－", "－"}
+	btnPlus     = msg{"＋", "＋"}
 )
 
 // certTitlesEN names the certificates in English; Japanese uses center.CertType.Title.
 var certTitlesEN = map[center.CertType]string{
 	center.ResidentRecord:      "Residence Certificate (Juminhyo)",
-	center.ResidentRecordItems: "Certificate of Residence Items",
+	center.ResidentRecordItems: "Residence Details Certificate",
 	center.SealRegistration:    "Seal Registration Certificate",
 	center.FamilyRegister:      "Family Register (Koseki)",
 	center.FamilyRegisterAnnex: "Koseki Supplement (Fuhyo)",
@@ -94,7 +97,7 @@ func certTitle(t center.CertType, l kiosk.Lang) string {
 var (
 	fmtYen       = msg{"%d円", "%d yen"}
 	fmtCopies    = msg{"%d通", "%d copies"}
-	fmtCountdown = msg{"あと%d秒で終了します", "Ending in %d s"}
+	fmtCountdown = msg{"あと%d秒で終了します", "Ending in %d seconds"}
 	fmtTries     = msg{"入力できる残り回数：%d回", "Tries left: %d"}
 	fmtFee       = msg{"1通%s、合計%s", "%s per copy, %s in total"} // unit fee, total (yen)
 )
@@ -121,10 +124,10 @@ func feeLine(unit, copies int, l kiosk.Lang) string {
 
 // optionTexts names each option and its two choices (off, on).
 var optionTexts = map[kiosk.Option]struct{ label, off, on msg }{
-	kiosk.OptHousehold:    {msg{"記載する方", "Persons"}, msg{"本人のみ", "Only me"}, msg{"世帯全員", "Household"}},
-	kiosk.OptDomicile:     {msg{"本籍・筆頭者", "Domicile"}, msg{"記載しない", "Omit"}, msg{"記載する", "Include"}},
-	kiosk.OptRelationship: {msg{"世帯主・続柄", "Relationship"}, msg{"記載しない", "Omit"}, msg{"記載する", "Include"}},
-	kiosk.OptIndividual:   {msg{"記載内容", "Content"}, msg{"全部事項", "All members"}, msg{"個人事項", "Only me"}},
+	kiosk.OptHousehold:    {msg{"記載する方", "People"}, msg{"本人のみ", "Only me"}, msg{"世帯全員", "Household"}},
+	kiosk.OptDomicile:     {msg{"本籍・筆頭者", "Domicile"}, msg{"記載しない", "Not shown"}, msg{"記載する", "Shown"}},
+	kiosk.OptRelationship: {msg{"世帯主・続柄", "Relationship"}, msg{"記載しない", "Not shown"}, msg{"記載する", "Shown"}},
+	kiosk.OptIndividual:   {msg{"記載内容", "Contents"}, msg{"全部事項", "Everyone"}, msg{"個人事項", "Only me"}},
 }
 
 // optionText names an option and its two choices (off, on); empty for an unknown option.
@@ -188,6 +191,8 @@ var problemTexts = map[kiosk.Problem]struct{ title, next msg }{
 		msg{"証明書は交付されていません。入れたお金をお取りください。", "No certificate was issued. Please take back your money."}},
 	kiosk.ProblemStoreFailed: {msg{"ただいま交付できません", "The certificate cannot be issued now"},
 		msg{"端末の不具合のため中止しました。係員にお知らせください。", "The terminal has a fault. Please tell the staff."}},
+	kiosk.ProblemTimedOut: {msg{"時間切れのため中止しました", "Time is up"},
+		msg{"証明書は交付されていません。もう一度はじめから操作してください。", "No certificate was issued. Please start again."}},
 }
 
 // txtProblemUnknown titles a problem with no entry in problemTexts.

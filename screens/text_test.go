@@ -1,6 +1,7 @@
 package screens
 
 import (
+	"strings"
 	"testing"
 
 	"madoguchi/center"
@@ -55,7 +56,7 @@ func TestTextWithNumbers(t *testing.T) {
 		{"yen", func(l kiosk.Lang) string { return yen(350, l) }, "350円", "350 yen"},
 		{"one-copy", func(l kiosk.Lang) string { return copiesText(1, l) }, "1通", "1 copy"},
 		{"copies", func(l kiosk.Lang) string { return copiesText(3, l) }, "3通", "3 copies"},
-		{"countdown", func(l kiosk.Lang) string { return countdownText(5, l) }, "あと5秒で終了します", "Ending in 5 s"},
+		{"countdown", func(l kiosk.Lang) string { return countdownText(5, l) }, "あと5秒で終了します", "Ending in 5 seconds"},
 		{"tries", func(l kiosk.Lang) string { return triesText(2, l) }, "入力できる残り回数：2回", "Tries left: 2"},
 		{"fee", func(l kiosk.Lang) string { return feeLine(200, 2, l) }, "1通200円、合計400円", "200 yen per copy, 400 yen in total"},
 	}
@@ -68,5 +69,31 @@ func TestTextWithNumbers(t *testing.T) {
 				t.Errorf("en: %q, want %q", got, tt.en)
 			}
 		})
+	}
+}
+
+// The English review: phrases a native speaker would not write on a public terminal are
+// gone (issue 15's list), and the PIN hint tells the PIN from the signature password.
+func TestEnglishReview(t *testing.T) {
+	var all []string
+	for _, m := range []msg{txtPINWhich, btnDelete, txtCenter, txtPaying, txtThanks} {
+		all = append(all, m.en)
+	}
+	for _, o := range []kiosk.Option{kiosk.OptHousehold, kiosk.OptDomicile, kiosk.OptRelationship, kiosk.OptIndividual} {
+		l, off, on := optionText(o)
+		all = append(all, l.en, off.en, on.en)
+	}
+	for _, c := range center.CertTypes {
+		all = append(all, certTitle(c, kiosk.LangEN))
+	}
+	for _, bad := range []string{"Certificate of Residence Items", "Omit", "Include", "The PIN of the user authentication certificate", "Del"} {
+		for _, s := range all {
+			if s == bad || strings.Contains(s, bad) && bad != "Del" {
+				t.Errorf("English text %q still says %q", s, bad)
+			}
+		}
+	}
+	if !strings.Contains(txtPINWhich.en, "4-digit") {
+		t.Errorf("PIN hint %q does not say 4 digits", txtPINWhich.en)
 	}
 }

@@ -45,9 +45,10 @@ const TapGuard = 500 * time.Millisecond
 
 // press is a finger on the screen: the button it went down on, on which screen.
 type press struct {
-	ok     bool // it went down on a button, outside the guard time
+	ok     bool // it went down outside the guard time
 	screen uint64
 	b      button
+	none   bool // on no button
 }
 
 // UI draws engine views on a tcell screen and turns taps and keys into engine inputs.
@@ -144,8 +145,12 @@ func (u *UI) mouse(ev *tcell.EventMouse) (kiosk.Input, bool) {
 		if !d.ok || d.screen != u.view.Screen {
 			return kiosk.Input{}, false
 		}
-		if i := u.hit(x, y); i >= 0 && sameButton(u.buttons[i], d.b) {
+		i := u.hit(x, y)
+		if i >= 0 && !d.none && sameButton(u.buttons[i], d.b) {
 			return u.activate(i)
+		}
+		if i < 0 && d.none && u.view.State.WaitsForResident() { // a touch beside the buttons
+			return kiosk.Input{Kind: kiosk.InputContinue, Screen: u.view.Screen}, true
 		}
 		return kiosk.Input{}, false
 	}
@@ -158,8 +163,11 @@ func (u *UI) mouse(ev *tcell.EventMouse) (kiosk.Input, bool) {
 		return kiosk.Input{Kind: kiosk.InputTech, Screen: u.view.Screen}, done
 	}
 	u.down = press{}
-	if i := u.hit(x, y); i >= 0 && now.Sub(u.shownAt) >= TapGuard {
-		u.down = press{ok: true, screen: u.view.Screen, b: u.buttons[i]}
+	if now.Sub(u.shownAt) >= TapGuard {
+		u.down = press{ok: true, screen: u.view.Screen, none: true}
+		if i := u.hit(x, y); i >= 0 {
+			u.down.b, u.down.none = u.buttons[i], false
+		}
 	}
 	return kiosk.Input{}, false
 }
@@ -374,7 +382,7 @@ func Targets(w, h int, v kiosk.View, tech []TechAction) []Target {
 	}
 	defer s.Fini()
 	s.SetSize(w, h)
-	bs, _ := render(s, v, tech, -1, 0)
+	bs, _ := render(s, v, tech, -1, countdown(v, time.Now())) // with 続ける while the countdown runs
 	out := make([]Target, 0, len(bs))
 	for _, b := range bs {
 		out = append(out, Target{X: b.r.x, Y: b.r.y, W: b.r.w, H: b.r.h, Input: b.in, Label: b.label, Tech: b.tech, Background: b.bg})
