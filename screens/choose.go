@@ -129,7 +129,7 @@ func (f *frame) options() {
 		}
 	}
 	if fx := x + 30; fx < f.w-2 {
-		f.c.para(rect{fx, y + 1, f.w - 2 - fx, 2}, feeLine(unit, v.Copies, f.l), stBody)
+		f.c.para(rect{fx, y + 1, f.w - 2 - fx, 2}, feeTotalLine(unit, v.Copies, f.l), stBody)
 	}
 	f.note()
 	f.footer([]button{f.back(), f.cancel()}, &button{in: kiosk.Input{Kind: kiosk.InputNext}, label: f.t(btnNext), st: stPrimary, primary: true})

@@ -16,16 +16,25 @@ func (f *frame) feeBox(y int) int {
 func (f *frame) fee() {
 	b := f.body
 	v := f.v
+	// What is bought, once each: the certificate, every option as chosen, the copies
+	// and fee per copy, the total.
 	y := b.y + 1
-	f.c.center(rect{2, 0, f.w - 4, 1}, y, certTitle(v.Cert, f.l)+"  "+copiesText(v.Copies, f.l), stBold)
+	f.c.center(rect{2, 0, f.w - 4, 1}, y, certTitle(v.Cert, f.l), stBold)
+	y += 2
+	for _, line := range chosenOptions(v, f.l) {
+		f.c.center(rect{2, 0, f.w - 4, 1}, y, line, stBody)
+		y++
+	}
+	if len(kiosk.OptionsFor(v.Cert)) > 0 {
+		y++
+	}
+	f.c.center(rect{2, 0, f.w - 4, 1}, y, feeLine(v.UnitFee, max(v.Copies, 1), f.l), stBody)
 	y += 2
 	y += f.feeBox(y) + 1
-	copies := max(v.Copies, 1)
-	f.c.para(rect{2, y, f.w - 4, 1}, feeLine(v.UnitFee, copies, f.l), stBody)
-	y += 2
 	ask, label := txtFeeAsk, btnConfirm
 	if v.Pays && v.Fee > 0 {
 		ask, label = txtFeeAskPay, btnPay
+		y += f.c.para(rect{2, y, f.w - 4, 2}, f.t(txtPayNext), stBody)
 	}
 	f.c.para(rect{2, y, f.w - 4, 2}, f.t(ask), stBold)
 	// The confirmation sits in the middle of the footer: the PIN pad's 確認, a moment

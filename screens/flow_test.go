@@ -220,7 +220,7 @@ func TestFlowTouchSuccess(t *testing.T) {
 		r.shows("＊  ＊  ＊  ＿")
 		r.tap(kiosk.Input{Kind: kiosk.InputDigit, Arg: 4})
 		r.tap(kiosk.Input{Kind: kiosk.InputNext})
-		r.shows("手数料  400円", txtFeeAsk.ja)
+		r.shows("手数料の合計  400円", "記載する方：", "1通あたり200円、2通", txtFeeAsk.ja)
 		r.tap(kiosk.Input{Kind: kiosk.InputNext})
 		r.shows(txtTakeBoth.ja)
 		r.tapTech(1)
@@ -254,7 +254,7 @@ func TestFlowKeyboardSuccess(t *testing.T) {
 		r.key(tcell.KeyBackspace2, 0)
 		r.keys("34")
 		r.key(tcell.KeyEnter, 0)
-		r.shows("Fee  600 yen")
+		r.shows("Total fee  600 yen")
 		// Tab to Cancel and back to Confirm: focus cycles through the buttons.
 		r.key(tcell.KeyBacktab, 0)
 		r.key(tcell.KeyEnter, 0)
@@ -275,7 +275,7 @@ func TestFlowWrongPINThenSuccess(t *testing.T) {
 		r.pin("4321")
 		r.shows(txtPINWrong.ja, "入力できる残り回数：2回")
 		r.pin("1234")
-		r.shows("手数料  200円")
+		r.shows("手数料の合計  200円")
 	})
 }
 

@@ -2,6 +2,8 @@ package screens
 
 import (
 	"fmt"
+	"strconv"
+	"strings"
 
 	"madoguchi/center"
 	"madoguchi/kiosk"
@@ -48,7 +50,8 @@ var (
 	txtNeed4     = msg{"4桁の数字を入力してください。", "Please enter 4 digits."}
 	txtCenter    = msg{"照会中です。しばらくお待ちください。", "Checking with the issuing office. Please wait."}
 	txtKeepCard  = msg{"カードを取らないでください。", "Do not remove your card."}
-	txtFee       = msg{"手数料", "Fee"}
+	txtFee       = msg{"手数料の合計", "Total fee"}
+	txtPayNext   = msg{"次の画面でお支払いいただき、そのあと印刷します。", "You pay on the next screen; then the certificate is printed."}
 	txtFeeAsk    = msg{"よろしければ「確認」を押してください。", "Press Confirm to print."}
 	txtFeeAskPay = msg{"よろしければ「支払う」を押してください。", "Press Pay to continue."}
 	txtPaying    = msg{"お金を入れてください", "Please insert the fee"}
@@ -95,17 +98,33 @@ func certTitle(t center.CertType, l kiosk.Lang) string {
 
 // Texts with numbers: fmt formats, one argument per verb, in both languages.
 var (
-	fmtYen       = msg{"%d円", "%d yen"}
+	fmtYen       = msg{"%s円", "%s yen"} // amount with thousands separators
 	fmtCopies    = msg{"%d通", "%d copies"}
 	fmtCountdown = msg{"あと%d秒で終了します", "Ending in %d seconds"}
 	fmtTries     = msg{"入力できる残り回数：%d回", "Tries left: %d"}
-	fmtFee       = msg{"1通%s、合計%s", "%s per copy, %s in total"} // unit fee, total (yen)
+	fmtFee       = msg{"1通あたり%s、%s", "%s per copy, %s"}  // unit fee, copies
+	fmtFeeTotal  = msg{"1通%s、合計%s", "%s each, %s total"} // unit fee, total (the options screen)
+	fmtOption    = msg{"%s：%s", "%s: %s"}                // option label, choice
 )
 
 // format fills m's text in l with args, as fmt.Sprintf does.
 func (m msg) format(l kiosk.Lang, args ...any) string { return fmt.Sprintf(m.in(l), args...) }
 
-func yen(n int, l kiosk.Lang) string { return fmtYen.format(l, n) }
+func yen(n int, l kiosk.Lang) string { return fmtYen.format(l, grouped(n)) }
+
+// grouped writes n with a comma between groups of three digits: 2,000.
+func grouped(n int) string {
+	s := strconv.Itoa(n)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	if neg {
+		s = "-" + s
+	}
+	return s
+}
 
 func copiesText(n int, l kiosk.Lang) string {
 	if n == 1 && l == kiosk.LangEN {
@@ -119,7 +138,27 @@ func countdownText(n int, l kiosk.Lang) string { return fmtCountdown.format(l, n
 func triesText(n int, l kiosk.Lang) string { return fmtTries.format(l, n) }
 
 func feeLine(unit, copies int, l kiosk.Lang) string {
-	return fmtFee.format(l, yen(unit, l), yen(unit*copies, l))
+	return fmtFee.format(l, yen(unit, l), copiesText(copies, l))
+}
+
+// feeTotalLine is the options screen's running total.
+func feeTotalLine(unit, copies int, l kiosk.Lang) string {
+	return fmtFeeTotal.format(l, yen(unit, l), yen(unit*copies, l))
+}
+
+// chosenOptions are the lines that say which choice the resident made for each option
+// of certificate t ("記載する方：世帯全員").
+func chosenOptions(v kiosk.View, l kiosk.Lang) []string {
+	var out []string
+	for _, o := range kiosk.OptionsFor(v.Cert) {
+		label, off, on := optionText(o)
+		choice := off
+		if optionOn(v, o) {
+			choice = on
+		}
+		out = append(out, fmtOption.format(l, label.in(l), choice.in(l)))
+	}
+	return out
 }
 
 // optionTexts names each option and its two choices (off, on).

@@ -58,7 +58,19 @@ func TestTextWithNumbers(t *testing.T) {
 		{"copies", func(l kiosk.Lang) string { return copiesText(3, l) }, "3通", "3 copies"},
 		{"countdown", func(l kiosk.Lang) string { return countdownText(5, l) }, "あと5秒で終了します", "Ending in 5 seconds"},
 		{"tries", func(l kiosk.Lang) string { return triesText(2, l) }, "入力できる残り回数：2回", "Tries left: 2"},
-		{"fee", func(l kiosk.Lang) string { return feeLine(200, 2, l) }, "1通200円、合計400円", "200 yen per copy, 400 yen in total"},
+		{"fee", func(l kiosk.Lang) string { return feeLine(200, 2, l) }, "1通あたり200円、2通", "200 yen per copy, 2 copies"},
+		{"total", func(l kiosk.Lang) string { return feeTotalLine(1000, 2, l) }, "1通1,000円、合計2,000円", "1,000 yen each, 2,000 yen total"},
+		{"one copy", func(l kiosk.Lang) string { return feeLine(450, 1, l) }, "1通あたり450円、1通", "450 yen per copy, 1 copy"},
+		{"thousands", func(l kiosk.Lang) string { return yen(2000, l) }, "2,000円", "2,000 yen"},
+		{"millions", func(l kiosk.Lang) string { return yen(1234567, l) }, "1,234,567円", "1,234,567 yen"},
+		{"small", func(l kiosk.Lang) string { return yen(0, l) + yen(999, l) }, "0円999円", "0 yen999 yen"},
+		{"options", func(l kiosk.Lang) string {
+			v := kiosk.View{Cert: center.ResidentRecord, Options: center.Options{Household: true, Domicile: true}}
+			return strings.Join(chosenOptions(v, l), "/")
+		}, "記載する方：世帯全員/本籍・筆頭者：記載する/世帯主・続柄：記載しない", "People: Household/Domicile: Shown/Relationship: Not shown"},
+		{"koseki", func(l kiosk.Lang) string {
+			return strings.Join(chosenOptions(kiosk.View{Cert: center.FamilyRegister, Options: center.Options{Individual: true}}, l), "/")
+		}, "記載内容：個人事項", "Contents: Only me"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

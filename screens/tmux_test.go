@@ -132,7 +132,7 @@ func TestTmux(t *testing.T) {
 	}
 	m.waitFor("＊  ＊  ＊  ＊")
 	m.tap("確認")
-	m.waitFor("手数料  200円")
+	m.waitFor("手数料の合計  200円")
 	m.tap("確認")
 	m.waitFor("カードと証明書をお取りください")
 	m.tap("English")
