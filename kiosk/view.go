@@ -146,6 +146,7 @@ const (
 	NoteNeed4Digits         // OK pressed with fewer than 4 digits
 	NoteUnavailable         // the chosen certificate is not available now
 	NoteRemoveAndPlace      // a card from an earlier session is on the reader: take it and place it again
+	NoteMaxCopies           // + pressed at MaxCopies
 )
 
 // MunicipalityView is one municipality on the screens.

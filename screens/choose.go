@@ -87,7 +87,11 @@ func (f *frame) choose() {
 		f.add(button{r: rect{x, y, cw, bh}, in: kiosk.Input{Kind: kiosk.InputSelect, Arg: i}, label: certTitle(c.Type, f.l), sub: sub, st: st})
 	}
 	f.note()
-	f.footer([]button{f.back(), f.cancel()}, nil)
+	if len(f.v.Municipalities) > 1 { // with one municipality 戻る would only do what やめる does
+		f.footer([]button{f.back(), f.cancel()}, nil)
+		return
+	}
+	f.footer([]button{f.cancel()}, nil)
 }
 
 func (f *frame) options() {

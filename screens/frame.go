@@ -113,6 +113,9 @@ func (f *frame) note() {
 		m = txtUnavail
 	case kiosk.NoteNeed4Digits:
 		m = txtNeed4
+	case kiosk.NoteMaxCopies:
+		f.c.para(rect{2, f.h - 4, f.w - 4, 1}, fmtMaxCopies.format(f.l, f.v.MaxCopies), stWarn)
+		return
 	default:
 		return
 	}

@@ -78,6 +78,9 @@ func samples() []sample {
 		{"options-juminhyo", in(kiosk.StateOptions, order)},
 		{"options-koseki", in(kiosk.StateOptions, func(v *kiosk.View) { v.Cert, v.Copies = center.FamilyRegister, 1 })},
 		{"options-inkan", in(kiosk.StateOptions, func(v *kiosk.View) { v.Cert, v.Copies = center.SealRegistration, 10 })},
+		{"options-max", in(kiosk.StateOptions, func(v *kiosk.View) {
+			v.Cert, v.Copies, v.Note = center.SealRegistration, 10, kiosk.NoteMaxCopies
+		})},
 		{"place-card", in(kiosk.StatePlaceCard, order)},
 		{"place-card-leftover", in(kiosk.StatePlaceCard, func(v *kiosk.View) { order(v); v.CardPresent, v.CardLeftover = true, true })},
 		{"reading-card", in(kiosk.StateReadingCard, order)},

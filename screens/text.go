@@ -104,7 +104,8 @@ var (
 	fmtTries     = msg{"入力できる残り回数：%d回", "Tries left: %d"}
 	fmtFee       = msg{"1通あたり%s、%s", "%s per copy, %s"}  // unit fee, copies
 	fmtFeeTotal  = msg{"1通%s、合計%s", "%s each, %s total"} // unit fee, total (the options screen)
-	fmtOption    = msg{"%s：%s", "%s: %s"}                // option label, choice
+	fmtMaxCopies = msg{"一度に交付できるのは%d通までです。", "You can get up to %d copies at a time."}
+	fmtOption    = msg{"%s：%s", "%s: %s"} // option label, choice
 )
 
 // format fills m's text in l with args, as fmt.Sprintf does.
@@ -207,7 +208,7 @@ var problemTexts = map[kiosk.Problem]struct{ title, next msg }{
 	kiosk.ProblemCertExpired: {msg{"電子証明書の有効期限が切れています", "The electronic certificate has expired"},
 		msg{"お住まいの市区町村の窓口で、電子証明書を更新してください。", "Please renew it at your municipal office."}},
 	kiosk.ProblemPINLocked: {msg{"暗証番号がロックされています", "The PIN is locked"},
-		msg{"暗証番号がロックされています。お住まいの市区町村の窓口で再設定してください。", "The PIN is locked. Please reset it at your municipal office."}},
+		msg{"暗証番号の再設定は、お住まいの市区町村の窓口でできます。このカードをお持ちください。", "You can have it reset at your municipal office. Please bring this card."}},
 	kiosk.ProblemCardSuspended: {msg{"このカードの電子証明書は停止されています", "The card's certificate is suspended"},
 		msg{"お住まいの市区町村の窓口にお問い合わせください。", "Please contact your municipal office."}},
 	kiosk.ProblemCardNotAccepted: {msg{"ご利用いただけないカードです", "This card cannot be used"},
