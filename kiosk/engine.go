@@ -783,7 +783,7 @@ func (e *Engine) publish() {
 		TechEnabled: e.o.Technician != nil, OutOfService: e.tech.oos}
 	v.Municipalities = make([]MunicipalityView, len(e.o.Municipalities))
 	for i, m := range e.o.Municipalities {
-		v.Municipalities[i] = MunicipalityView{Code: m.Code, Name: m.Name, Open: e.muniOpen(i, now), Hours: m.Hours.String()}
+		v.Municipalities[i] = MunicipalityView{Code: m.Code, Name: m.Name, NameEN: m.NameEN, Open: e.muniOpen(i, now), Hours: m.Hours.String()}
 	}
 	if s := e.sess; s != nil {
 		m := e.o.Municipalities[s.muni]

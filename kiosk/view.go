@@ -152,6 +152,7 @@ const (
 // MunicipalityView is one municipality on the screens.
 type MunicipalityView struct {
 	Code, Name string
+	NameEN     string // in Latin letters; "" when the configuration gives none
 	Open       bool   // some certificate is available now
 	Hours      string // "06:30-23:00"
 }

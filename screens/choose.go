@@ -14,7 +14,7 @@ func (f *frame) idle() {
 	open := false
 	y := b.y + 1
 	for _, m := range v.Municipalities {
-		line := fmt.Sprintf("%s  %s %s", m.Name, f.t(txtHours), m.Hours)
+		line := fmt.Sprintf("%s  %s %s", muniName(m, f.l), f.t(txtHours), m.Hours)
 		f.c.center(rect{2, 0, f.w - 4, 1}, y, line, stBold)
 		y++
 		open = open || m.Open
@@ -46,14 +46,14 @@ func (f *frame) municipality() {
 	y := b.y + 3
 	for i, m := range f.v.Municipalities {
 		if y+3 > f.h-4 {
-			f.c.overflow = append(f.c.overflow, m.Name)
+			f.c.overflow = append(f.c.overflow, muniName(m, f.l))
 			break
 		}
 		st, sub := stNormal, f.t(txtHours)+" "+m.Hours
 		if !m.Open {
 			st, sub = stDisabled, f.t(txtNotNow)
 		}
-		f.add(button{r: rect{2, y, f.w - 4, 3}, in: kiosk.Input{Kind: kiosk.InputSelect, Arg: i}, label: m.Name, sub: sub, st: st})
+		f.add(button{r: rect{2, y, f.w - 4, 3}, in: kiosk.Input{Kind: kiosk.InputSelect, Arg: i}, label: muniName(m, f.l), sub: sub, st: st})
 		y += 4
 	}
 	f.note()

@@ -163,7 +163,7 @@ func render(scr tcell.Screen, v kiosk.View, tech []TechAction, focus, remain int
 	c.fill(rect{0, 0, w, 3}, stHeader)
 	title := f.t(txtService)
 	if len(v.Municipalities) > 0 && v.State != kiosk.StateIdle && v.State != kiosk.StateMunicipality {
-		title = v.Municipalities[min(max(v.Municipality, 0), len(v.Municipalities)-1)].Name + "  " + title
+		title = muniName(v.Municipalities[min(max(v.Municipality, 0), len(v.Municipalities)-1)], f.l) + "  " + title
 	}
 	f.add(button{r: rect{w - 16, 0, 16, 3}, in: kiosk.Input{Kind: kiosk.InputLanguage}, label: f.t(txtLangButton), st: stLang})
 	if remain > 0 && v.State.WaitsForResident() {

@@ -21,7 +21,7 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 var sizes = []struct{ w, h int }{{80, 24}, {100, 30}}
 
 func sampleMunis() []kiosk.MunicipalityView {
-	return []kiosk.MunicipalityView{{Code: "139998", Name: "見本市", Open: true, Hours: "06:30-23:00"}}
+	return []kiosk.MunicipalityView{{Code: "139998", Name: "見本市", NameEN: "Mihon City", Open: true, Hours: "06:30-23:00"}}
 }
 
 func sampleCerts() []kiosk.CertView {

@@ -89,6 +89,15 @@ var certTitlesEN = map[center.CertType]string{
 	center.TaxIncome:           "Tax and Income Certificate",
 }
 
+// muniName is the municipality's name in l: its Latin-letter name in English when the
+// configuration gives one.
+func muniName(m kiosk.MunicipalityView, l kiosk.Lang) string {
+	if l == kiosk.LangEN && m.NameEN != "" {
+		return m.NameEN
+	}
+	return m.Name
+}
+
 func certTitle(t center.CertType, l kiosk.Lang) string {
 	if en, ok := certTitlesEN[t]; ok && l == kiosk.LangEN {
 		return en
