@@ -246,9 +246,16 @@ func TestWrap(t *testing.T) {
 		want []string
 	}{
 		{"Check how the card is placed and try again.", 20, []string{"Check how the card", "is placed and try", "again."}},
-		{"暗証番号がロックされています。お住まいの", 16, []string{"暗証番号がロック", "されています。お", "住まいの"}},
+		{"暗証番号がロックされています。お住まいの", 16, []string{"暗証番号が", "ロックされていま", "す。お住まいの"}},
 		{"あいうえおかきく。", 16, []string{"あいうえおかき", "く。"}},
 		{"1通200円、合計400円", 10, []string{"1通200円、", "合計400円"}},
+		// Never inside a word: 「してください」 stays whole, the break comes at a phrase.
+		{"端末の不具合のため再設定してください。", 30, []string{"端末の不具合のため", "再設定してください。"}},
+		{"カードが置かれたままです。確認のため、いったんカードを取り、もう一度置いてください。", 76,
+			[]string{"カードが置かれたままです。確認のため、いったんカードを取り、もう", "一度置いてください。"}},
+		{"よろしければ「確認」を押してください。", 20, []string{"よろしければ「確認」", "を押してください。"}},
+		{"あいうえおかきくけこさしすせそ", 10, []string{"あいうえお", "かきくけこ", "さしすせそ"}}, // no boundary: by characters
+		{"Place the card on the reader.", 12, []string{"Place the", "card on the", "reader."}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.s, func(t *testing.T) {
