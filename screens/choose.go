@@ -97,12 +97,17 @@ func (f *frame) choose() {
 func (f *frame) options() {
 	b := f.body
 	v := f.v
-	f.c.text(2, b.y+1, f.w-4, certTitle(v.Cert, f.l), stBold)
 	lw := 16
 	tw := min(20, (f.w-4-lw-2)/2)
-	y := b.y + 3
 	gap := 1
 	opts := kiosk.OptionsFor(v.Cert)
+	// Rows of 3 with a free row between them and above the footer; on a short screen
+	// the title moves up to make room.
+	ty, y := b.y+1, b.y+3
+	if rows := len(opts) + 1; y+3*rows+gap*(rows-1)+1 > f.h-3 {
+		ty, y = b.y, b.y+1
+	}
+	f.c.text(2, ty, f.w-4, certTitle(v.Cert, f.l), stBold)
 	for _, o := range opts {
 		label, off, on := optionText(o)
 		f.c.text(2, y+1, lw-1, f.t(label), stBold)

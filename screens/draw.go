@@ -18,6 +18,7 @@ func (r rect) contains(x, y int) bool { return x >= r.x && x < r.x+r.w && y >= r
 // recorded in overflow, which the tests require to stay empty.
 type canvas struct {
 	s        tcell.Screen
+	ox, oy   int // where the frame's (0, 0) is on the screen
 	overflow []string
 }
 
@@ -26,7 +27,7 @@ func textWidth(s string) int { return uniseg.StringWidth(s) }
 func (c *canvas) fill(r rect, st tcell.Style) {
 	for y := r.y; y < r.y+r.h; y++ {
 		for x := r.x; x < r.x+r.w; x++ {
-			c.s.Put(x, y, " ", st)
+			c.s.Put(c.ox+x, c.oy+y, " ", st)
 		}
 	}
 }
@@ -43,7 +44,7 @@ func (c *canvas) text(x, y, maxw int, s string, st tcell.Style) int {
 			c.overflow = append(c.overflow, s)
 			return used
 		}
-		c.s.Put(x+used, y, g, st)
+		c.s.Put(c.ox+x+used, c.oy+y, g, st)
 		used += w
 	}
 	return used

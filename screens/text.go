@@ -114,6 +114,7 @@ var (
 	fmtFee       = msg{"1通あたり%s、%s", "%s per copy, %s"}  // unit fee, copies
 	fmtFeeTotal  = msg{"1通%s、合計%s", "%s each, %s total"} // unit fee, total (the options screen)
 	fmtMaxCopies = msg{"一度に交付できるのは%d通までです。", "You can get up to %d copies at a time."}
+	fmtTooSmall  = msg{"画面が小さすぎます（%d×%d）。%d×%d以上にしてください（端末の文字を小さく）。", "Screen too small (%dx%d cells): it needs %dx%d or more (use a smaller terminal font)."}
 	fmtOption    = msg{"%s：%s", "%s: %s"} // option label, choice
 )
 
