@@ -174,6 +174,7 @@ type View struct {
 	State   State
 	Lang    Lang
 	Problem Problem
+	Refusal center.Reason // ProblemNotEligible: why, when the center said
 	Note    Note
 
 	Municipalities []MunicipalityView

@@ -78,6 +78,9 @@ func samples() []sample {
 		{"options-juminhyo", in(kiosk.StateOptions, order)},
 		{"options-koseki", in(kiosk.StateOptions, func(v *kiosk.View) { v.Cert, v.Copies = center.FamilyRegister, 1 })},
 		{"options-inkan", in(kiosk.StateOptions, func(v *kiosk.View) { v.Cert, v.Copies = center.SealRegistration, 10 })},
+		{"problem-no-seal", in(kiosk.StateProblem, func(v *kiosk.View) {
+			v.Problem, v.Refusal, v.CardPresent = kiosk.ProblemNotEligible, center.ReasonNoSeal, true
+		})},
 		{"options-max", in(kiosk.StateOptions, func(v *kiosk.View) {
 			v.Cert, v.Copies, v.Note = center.SealRegistration, 10, kiosk.NoteMaxCopies
 		})},

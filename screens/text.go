@@ -249,6 +249,31 @@ var problemTexts = map[kiosk.Problem]struct{ title, next msg }{
 var txtProblemUnknown = msg{"エラー", "Error"}
 
 // problemText is the title of a problem screen and what to do next.
+// refusalTexts say why a certificate cannot be issued, when the center gave a reason.
+var refusalTexts = map[center.Reason]msg{
+	center.ReasonUnderAge: {"年齢の条件を満たしていないため、この証明書は交付できません。市区町村の窓口にご相談ください。",
+		"You are below the age this certificate requires. Please ask at your municipal office."},
+	center.ReasonNoSeal: {"印鑑登録がないため、印鑑登録証明書は交付できません。印鑑登録は市区町村の窓口でできます。",
+		"No seal is registered for you. You can register one at your municipal office."},
+	center.ReasonNoTaxRecord: {"その年度の課税の記録がないため交付できません。市区町村の窓口にご相談ください。",
+		"There is no tax record for that year. Please ask at your municipal office."},
+	center.ReasonDomicileElsewhere: {"本籍がこの市区町村にないため、戸籍の証明書は交付できません。本籍地の市区町村で利用の登録が必要です。",
+		"Your family register is kept by another municipality. It must be registered for kiosk use there first."},
+	center.ReasonNotOffered: {"この証明書は、この端末では交付していません。市区町村の窓口をご利用ください。",
+		"This certificate is not issued at this terminal. Please use your municipal office."},
+	center.ReasonNoRecord: {"この記録では証明書を交付できません。市区町村の窓口にご相談ください。",
+		"No certificate can be issued for this record. Please ask at your municipal office."},
+}
+
+// problemTextFor is problemText with the center's reason for a refusal, when it gave one.
+func problemTextFor(v kiosk.View) (title, next msg) {
+	title, next = problemText(v.Problem)
+	if m, ok := refusalTexts[v.Refusal]; ok && v.Problem == kiosk.ProblemNotEligible {
+		next = m
+	}
+	return title, next
+}
+
 func problemText(p kiosk.Problem) (title, next msg) {
 	if t, ok := problemTexts[p]; ok {
 		return t.title, t.next
