@@ -295,7 +295,7 @@ func (c *Client) do(ctx context.Context, method, path string, in, out any) error
 		e := &Error{Status: resp.StatusCode, Code: CodeInternal}
 		var eb ErrorBody
 		if json.Unmarshal(raw, &eb) == nil && eb.Error.Code != "" {
-			e.Code, e.Message = eb.Error.Code, eb.Error.Message
+			e.Code, e.Reason, e.Message = eb.Error.Code, eb.Error.Reason, eb.Error.Message
 		} else {
 			e.Message = strings.TrimSpace(string(raw[:min(len(raw), 200)]))
 			if resp.StatusCode >= 400 && resp.StatusCode < 500 {

@@ -35,6 +35,29 @@ const (
 	CodeInternal         Code = "internal"           // (500)
 )
 
+// Reason says, for a not_eligible refusal, why in terms the kiosk can put to the
+// resident. It is optional: an unknown or empty reason is shown as a general refusal.
+type Reason string
+
+// The reasons of a not_eligible refusal.
+const (
+	ReasonUnderAge          Reason = "under_age"          // below the age the certificate or service needs
+	ReasonNoSeal            Reason = "no_seal"            // no seal registered (印鑑登録証明書)
+	ReasonNoTaxRecord       Reason = "no_tax_record"      // no tax assessment for the year asked
+	ReasonDomicileElsewhere Reason = "domicile_elsewhere" // 本籍 held by another municipality (戸籍)
+	ReasonNotOffered        Reason = "not_offered"        // the municipality does not issue it at kiosks
+	ReasonNoRecord          Reason = "no_record"          // no certificate can be issued for this record
+)
+
+// ReasonOf returns the reason of a refusal in err's chain, or "".
+func ReasonOf(err error) Reason {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Reason
+	}
+	return ""
+}
+
 // Sentinels for errors.Is. ErrRetryLater covers transport errors, timeouts, 5xx and 429:
 // the same request (same key) may be sent again. ErrRefused covers every definite refusal:
 // retrying the same request will not help.
@@ -93,6 +116,7 @@ var codeSentinel = map[Code]error{
 type Error struct {
 	Status  int
 	Code    Code
+	Reason  Reason // not_eligible only; may be ""
 	Message string
 }
 
@@ -131,5 +155,6 @@ type ErrorBody struct {
 // ErrorDetail is the inside of ErrorBody.
 type ErrorDetail struct {
 	Code    Code   `json:"code"`
+	Reason  Reason `json:"reason,omitempty"` // not_eligible: why, for the resident
 	Message string `json:"message"`
 }

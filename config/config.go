@@ -60,6 +60,7 @@ type Kiosk struct {
 type Municipality struct {
 	Code         string        // 6-digit 全国地方公共団体コード with its check digit
 	Name         string        // shown to residents, e.g. 見本市
+	NameEN       string        // in Latin letters for the English screens, e.g. "Mihon City"; "" shows Name
 	Hours        Hours         // default DefaultHours (06:30-23:00)
 	Closed       []Closure     // default DefaultClosures (12-29..01-03)
 	Certificates []Certificate // at least one
@@ -219,6 +220,7 @@ func Demo(dir string) *Config {
 	c.Municipalities = []Municipality{{
 		Code:   DemoMunicipalityCode,
 		Name:   "見本市",
+		NameEN: "Mihon City",
 		Hours:  AllDay, // a demo should work at any hour
 		Closed: nil,
 		Certificates: []Certificate{

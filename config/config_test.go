@@ -380,3 +380,26 @@ func TestProblemsError(t *testing.T) {
 	sorted := ps.sorted().Strings()
 	sameLines(t, sorted, []string{"center.url: missing", "k.toml:2:5: TOML syntax error: x", "k.toml:3: kiosk.id: bad"})
 }
+
+func TestMunicipalityNameEN(t *testing.T) {
+	tests := []struct {
+		name, value string
+		ok          bool
+	}{
+		{"romaji", "Chiyoda City", true},
+		{"macron and hyphen", "Ōtsu-shi", true},
+		{"kanji", "千代田区", false},
+		{"kana", "ちよだ", false},
+		{"control", "Chiyoda\x1b[2J", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := Demo(t.TempDir())
+			c.Municipalities[0].NameEN = tt.value
+			err := c.Validate()
+			if got := err == nil || !strings.Contains(err.Error(), "name_en"); got != tt.ok {
+				t.Errorf("name_en %q: %v, want ok %v", tt.value, err, tt.ok)
+			}
+		})
+	}
+}

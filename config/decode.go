@@ -433,6 +433,7 @@ func (d *decoder) municipality(t *table) Municipality {
 		t.str("code", &m.Code)
 	}
 	t.str("name", &m.Name)
+	t.str("name_en", &m.NameEN)
 	parseKey(t, "hours", "a string", &m.Hours, ParseHours, rejectHours("06:30-23:00"))
 	if closed, present := parseEach(t, "closed", ParseClosure, rejectClosure); present {
 		m.Closed = closed

@@ -115,6 +115,20 @@ func (v *validator) dur(path string, d time.Duration) {
 
 func (v *validator) lineOf(path string) int { return v.c.lines[path] }
 
+// isLatin reports whether s is text in Latin letters, digits, spaces and the
+// punctuation of names (romaji such as "Chiyoda City", "Ōtsu-shi"), without kana or kanji.
+func isLatin(s string, max int) bool {
+	if !isText(s, max) {
+		return false
+	}
+	for _, r := range s {
+		if !unicode.In(r, unicode.Latin, unicode.Digit) && !strings.ContainsRune(" -'.,()&", r) {
+			return false
+		}
+	}
+	return true
+}
+
 func isText(s string, max int) bool {
 	if strings.TrimSpace(s) == "" || !utf8.ValidString(s) || utf8.RuneCountInString(s) > max {
 		return false
@@ -243,6 +257,9 @@ func (v *validator) municipalities() {
 			}
 		}
 		v.need(p+".name", m.Name, isText(m.Name, 100), "text of 1 to 100 characters without control characters")
+		if m.NameEN != "" && !isLatin(m.NameEN, 100) {
+			v.add(p+".name_en", "must be the name in Latin letters (romaji), 1 to 100 characters, got %q", m.NameEN)
+		}
 		if !m.Hours.Valid() {
 			v.add(p+".hours", `must open before it closes, such as "06:30-23:00", got %q`, m.Hours.String())
 		}

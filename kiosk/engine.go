@@ -129,6 +129,7 @@ type Engine struct {
 	state    State
 	lang     Lang
 	problem  Problem
+	refusal  center.Reason // with ProblemNotEligible: the center's reason, if it gave one
 	note     Note
 	sess     *session
 	slot     slot
@@ -296,7 +297,7 @@ func (e *Engine) enter(st State) {
 		e.lang = e.o.Language
 	}
 	if st != StateProblem {
-		e.problem = ProblemNone
+		e.problem, e.refusal = ProblemNone, ""
 	}
 	if st != StateTechPIN {
 		e.tech.pad.wipe()
@@ -682,6 +683,7 @@ func (e *Engine) centerFailed(err error) {
 		p = ProblemMovedOut
 	case errors.Is(err, center.ErrNotEligible):
 		p = ProblemNotEligible
+		e.refusal = center.ReasonOf(err)
 	case errors.Is(err, center.ErrClosed):
 		p = ProblemClosed
 	}
@@ -778,12 +780,12 @@ func (e *Engine) printed(err error) {
 
 func (e *Engine) publish() {
 	now := e.o.Clock.Now()
-	v := View{State: e.state, Screen: e.screen, Lang: e.lang, Problem: e.problem, Note: e.note, MaxCopies: e.o.MaxCopies,
+	v := View{State: e.state, Screen: e.screen, Lang: e.lang, Problem: e.problem, Refusal: e.refusal, Note: e.note, MaxCopies: e.o.MaxCopies,
 		Pays: e.o.Payer != nil, CardPresent: e.slot.present, CardLeftover: e.slot.leftover, Deadline: e.deadline,
 		TechEnabled: e.o.Technician != nil, OutOfService: e.tech.oos}
 	v.Municipalities = make([]MunicipalityView, len(e.o.Municipalities))
 	for i, m := range e.o.Municipalities {
-		v.Municipalities[i] = MunicipalityView{Code: m.Code, Name: m.Name, Open: e.muniOpen(i, now), Hours: m.Hours.String()}
+		v.Municipalities[i] = MunicipalityView{Code: m.Code, Name: m.Name, NameEN: m.NameEN, Open: e.muniOpen(i, now), Hours: m.Hours.String()}
 	}
 	if s := e.sess; s != nil {
 		m := e.o.Municipalities[s.muni]

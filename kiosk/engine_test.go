@@ -874,3 +874,37 @@ func TestLanguageKeptUntilCardTaken(t *testing.T) {
 		}
 	})
 }
+
+// Back from the options screen to the same certificate keeps what was chosen; another
+// certificate starts afresh. + at the maximum says why nothing happens.
+func TestOptionsKeptAndMaxCopiesSaid(t *testing.T) {
+	bubble(t, func(t *testing.T) {
+		r := newRig(t)
+		defer r.close()
+		r.in(kiosk.InputStart, 0)
+		r.in(kiosk.InputSelect, 0)
+		r.opt(kiosk.OptHousehold, true)
+		r.in(kiosk.InputCopies, +1)
+		r.in(kiosk.InputBack, 0)
+		r.want(kiosk.StateChoose)
+		r.in(kiosk.InputSelect, 0)
+		if v := r.view(); !v.Options.Household || v.Copies != 2 {
+			t.Fatalf("back and the same certificate: options %+v copies %d", v.Options, v.Copies)
+		}
+		r.in(kiosk.InputBack, 0)
+		r.in(kiosk.InputSelect, 2)
+		if v := r.view(); v.Options.Household || v.Copies != 1 {
+			t.Fatalf("another certificate: options %+v copies %d", v.Options, v.Copies)
+		}
+		for range 20 {
+			r.in(kiosk.InputCopies, +1)
+		}
+		if v := r.view(); v.Copies != v.MaxCopies || v.Note != kiosk.NoteMaxCopies {
+			t.Fatalf("at the maximum: copies %d/%d note %v", v.Copies, v.MaxCopies, v.Note)
+		}
+		r.in(kiosk.InputCopies, -1)
+		if v := r.view(); v.Note != kiosk.NoteNone {
+			t.Fatalf("note %v after going down", v.Note)
+		}
+	})
+}

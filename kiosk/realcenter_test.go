@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"madoguchi/center"
 	"madoguchi/center/centertest"
 	"madoguchi/config"
 	"madoguchi/kiosk"
@@ -137,18 +138,19 @@ func TestReferenceCenter(t *testing.T) {
 		person int
 		cert   int
 		want   kiosk.Problem
+		why    center.Reason
 	}{
-		{"moved out", 5, 0, kiosk.ProblemMovedOut},
-		{"suspended", 6, 0, kiosk.ProblemCardSuspended},
-		{"under 15 seal", 4, 2, kiosk.ProblemNotEligible},
+		{"moved out", 5, 0, kiosk.ProblemMovedOut, ""},
+		{"suspended", 6, 0, kiosk.ProblemCardSuspended, ""},
+		{"under 15 seal", 4, 2, kiosk.ProblemNotEligible, center.ReasonUnderAge},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			vc := r.card(t, tc.person)
 			r.toPIN(t, vc, tc.cert)
 			r.e.Input(kiosk.Input{Kind: kiosk.InputNext})
 			v := waitView(t, r.e, func(v kiosk.View) bool { return v.State == kiosk.StateProblem || v.State == kiosk.StateFee })
-			if v.Problem != tc.want {
-				t.Fatalf("%s/%s, want %s", v.State, v.Problem, tc.want)
+			if v.Problem != tc.want || v.Refusal != tc.why {
+				t.Fatalf("%s/%s (%q), want %s (%q)", v.State, v.Problem, v.Refusal, tc.want, tc.why)
 			}
 			if got := r.st.Kinds(r.st.Last().ID()); !slices.Equal(got, []string{"voided"}) {
 				t.Errorf("outbox %v", got)

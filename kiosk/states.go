@@ -224,7 +224,9 @@ func (e *Engine) inputChoose(in Input) bool {
 		if in.Arg >= 0 && in.Arg < len(m.Certificates) {
 			c := m.Certificates[in.Arg]
 			if certOpen(m, c.Type, e.o.Clock.Now()) {
-				s.cert, s.opts, s.copies = c.Type, center.Options{}, 1
+				if c.Type != s.cert { // the same one again (back from options) keeps the choices
+					s.cert, s.opts, s.copies = c.Type, center.Options{}, 1
+				}
 				e.enter(StateOptions)
 				return true
 			}
@@ -250,6 +252,9 @@ func (e *Engine) inputOptions(in Input) bool {
 	case InputOption:
 		setOption(&s.opts, s.cert, Option(in.Arg), in.On)
 	case InputCopies:
+		if s.copies+in.Arg > e.o.MaxCopies {
+			e.note = NoteMaxCopies
+		}
 		s.copies = min(max(s.copies+in.Arg, 1), e.o.MaxCopies)
 	case InputBack:
 		e.enter(StateChoose)

@@ -146,11 +146,13 @@ const (
 	NoteNeed4Digits         // OK pressed with fewer than 4 digits
 	NoteUnavailable         // the chosen certificate is not available now
 	NoteRemoveAndPlace      // a card from an earlier session is on the reader: take it and place it again
+	NoteMaxCopies           // + pressed at MaxCopies
 )
 
 // MunicipalityView is one municipality on the screens.
 type MunicipalityView struct {
 	Code, Name string
+	NameEN     string // in Latin letters; "" when the configuration gives none
 	Open       bool   // some certificate is available now
 	Hours      string // "06:30-23:00"
 }
@@ -172,6 +174,7 @@ type View struct {
 	State   State
 	Lang    Lang
 	Problem Problem
+	Refusal center.Reason // ProblemNotEligible: why, when the center said
 	Note    Note
 
 	Municipalities []MunicipalityView

@@ -14,7 +14,7 @@ func (f *frame) idle() {
 	open := false
 	y := b.y + 1
 	for _, m := range v.Municipalities {
-		line := fmt.Sprintf("%s  %s %s", m.Name, f.t(txtHours), m.Hours)
+		line := fmt.Sprintf("%s  %s %s", muniName(m, f.l), f.t(txtHours), m.Hours)
 		f.c.center(rect{2, 0, f.w - 4, 1}, y, line, stBold)
 		y++
 		open = open || m.Open
@@ -46,14 +46,14 @@ func (f *frame) municipality() {
 	y := b.y + 3
 	for i, m := range f.v.Municipalities {
 		if y+3 > f.h-4 {
-			f.c.overflow = append(f.c.overflow, m.Name)
+			f.c.overflow = append(f.c.overflow, muniName(m, f.l))
 			break
 		}
 		st, sub := stNormal, f.t(txtHours)+" "+m.Hours
 		if !m.Open {
 			st, sub = stDisabled, f.t(txtNotNow)
 		}
-		f.add(button{r: rect{2, y, f.w - 4, 3}, in: kiosk.Input{Kind: kiosk.InputSelect, Arg: i}, label: m.Name, sub: sub, st: st})
+		f.add(button{r: rect{2, y, f.w - 4, 3}, in: kiosk.Input{Kind: kiosk.InputSelect, Arg: i}, label: muniName(m, f.l), sub: sub, st: st})
 		y += 4
 	}
 	f.note()
@@ -87,18 +87,27 @@ func (f *frame) choose() {
 		f.add(button{r: rect{x, y, cw, bh}, in: kiosk.Input{Kind: kiosk.InputSelect, Arg: i}, label: certTitle(c.Type, f.l), sub: sub, st: st})
 	}
 	f.note()
-	f.footer([]button{f.back(), f.cancel()}, nil)
+	if len(f.v.Municipalities) > 1 { // with one municipality 戻る would only do what やめる does
+		f.footer([]button{f.back(), f.cancel()}, nil)
+		return
+	}
+	f.footer([]button{f.cancel()}, nil)
 }
 
 func (f *frame) options() {
 	b := f.body
 	v := f.v
-	f.c.text(2, b.y+1, f.w-4, certTitle(v.Cert, f.l), stBold)
 	lw := 16
 	tw := min(20, (f.w-4-lw-2)/2)
-	y := b.y + 3
 	gap := 1
 	opts := kiosk.OptionsFor(v.Cert)
+	// Rows of 3 with a free row between them and above the footer; on a short screen
+	// the title moves up to make room.
+	ty, y := b.y+1, b.y+3
+	if rows := len(opts) + 1; y+3*rows+gap*(rows-1)+1 > f.h-3 {
+		ty, y = b.y, b.y+1
+	}
+	f.c.text(2, ty, f.w-4, certTitle(v.Cert, f.l), stBold)
 	for _, o := range opts {
 		label, off, on := optionText(o)
 		f.c.text(2, y+1, lw-1, f.t(label), stBold)

@@ -2,6 +2,7 @@ package screens
 
 import (
 	"strings"
+	"unicode"
 
 	"github.com/gdamore/tcell/v2"
 	"github.com/rivo/uniseg"
@@ -17,6 +18,7 @@ func (r rect) contains(x, y int) bool { return x >= r.x && x < r.x+r.w && y >= r
 // recorded in overflow, which the tests require to stay empty.
 type canvas struct {
 	s        tcell.Screen
+	ox, oy   int // where the frame's (0, 0) is on the screen
 	overflow []string
 }
 
@@ -25,7 +27,7 @@ func textWidth(s string) int { return uniseg.StringWidth(s) }
 func (c *canvas) fill(r rect, st tcell.Style) {
 	for y := r.y; y < r.y+r.h; y++ {
 		for x := r.x; x < r.x+r.w; x++ {
-			c.s.Put(x, y, " ", st)
+			c.s.Put(c.ox+x, c.oy+y, " ", st)
 		}
 	}
 }
@@ -42,7 +44,7 @@ func (c *canvas) text(x, y, maxw int, s string, st tcell.Style) int {
 			c.overflow = append(c.overflow, s)
 			return used
 		}
-		c.s.Put(x+used, y, g, st)
+		c.s.Put(c.ox+x+used, c.oy+y, g, st)
 		used += w
 	}
 	return used
@@ -76,13 +78,60 @@ func noLineStart(g string) bool {
 	return strings.Contains("、。，．）」』】？！,.)?!:;", g) && g != ""
 }
 
-// wrap breaks s into lines of at most w cells: between any two Japanese characters, at
-// spaces in other text, never before closing punctuation.
+// Character classes for line breaking.
+const (
+	clOther    = iota // Latin letters, digits, narrow punctuation
+	clSpace           // a space: a break, dropped at the line's end
+	clHiragana        // ひらがな: particles and endings, never broken inside
+	clWide            // kanji, katakana and other wide characters
+	clOpen            // opening brackets 「（『【
+	clClose           // closing punctuation 、。」）！？: never starts a line
+)
+
+func classOf(g string, w int) int {
+	switch {
+	case g == " ":
+		return clSpace
+	case strings.Contains("「（『【", g):
+		return clOpen
+	case noLineStart(g):
+		return clClose
+	case w == 2:
+		r := []rune(g)[0]
+		if unicode.Is(unicode.Hiragana, r) {
+			return clHiragana
+		}
+		return clWide
+	}
+	return clOther
+}
+
+// breakBefore reports whether a line may break between a grapheme of class prev and one
+// of class cur: after a space or closing punctuation, before an opening bracket, and
+// where a run of hiragana (a phrase's particle or ending) meets the next phrase. Never
+// inside a word: not inside a Latin word, a kanji compound or a hiragana ending.
+func breakBefore(prev, cur int) bool {
+	switch {
+	case cur == clClose || cur == clSpace:
+		return false
+	case prev == clSpace, prev == clClose && cur != clClose:
+		return true
+	case cur == clOpen && prev != clOpen:
+		return true
+	case prev == clHiragana && cur != clHiragana:
+		return true
+	}
+	return false
+}
+
+// wrap breaks s into lines of at most w cells, at phrase boundaries (breakBefore); a
+// phrase wider than the line is broken between characters, never before closing
+// punctuation.
 func wrap(s string, w int) []string {
 	var lines []string
 	type gr struct {
-		s string
-		w int
+		s     string
+		w, cl int
 	}
 	var cur []gr
 	curW := 0
@@ -112,28 +161,31 @@ func wrap(s string, w int) []string {
 			flush(len(cur))
 			continue
 		}
+		cl := classOf(g, gw)
 		if curW+gw > w && len(cur) > 0 {
 			if g == " " {
 				flush(len(cur))
 				continue
 			}
-			// Break at the last space when the line has one after its start, else before g.
+			// Break at the last phrase boundary after the line's start, else between
+			// characters before g.
 			n := len(cur)
-			for i := len(cur) - 1; i > 0; i-- {
-				if cur[i].s == " " {
-					n = i
-					break
+			if breakBefore(cur[n-1].cl, cl) {
+				flush(n)
+			} else {
+				for i := len(cur) - 1; i > 0; i-- {
+					if breakBefore(cur[i-1].cl, cur[i].cl) {
+						n = i
+						break
+					}
 				}
-				if cur[i].w == 2 { // Japanese: break anywhere
-					break
+				if n == len(cur) && noLineStart(g) && n > 1 {
+					n-- // carry the last character down with the punctuation
 				}
+				flush(n)
 			}
-			if n == len(cur) && noLineStart(g) && n > 1 {
-				n-- // carry the last character down with the punctuation
-			}
-			flush(n)
 		}
-		cur = append(cur, gr{g, gw})
+		cur = append(cur, gr{g, gw, cl})
 		curW += gw
 	}
 	if len(cur) > 0 {

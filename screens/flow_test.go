@@ -288,9 +288,13 @@ func TestFlowLockout(t *testing.T) {
 		r.shows("入力できる残り回数：1回", txtLastTry.ja)
 		r.pin("0000")
 		_, next := problemText(kiosk.ProblemPINLocked)
-		r.shows("暗証番号がロックされています", "お住まいの市区町村の窓口で再設定", txtTakeCard.ja)
-		if !strings.Contains(next.ja, "暗証番号がロックされています。お住まいの市区町村の窓口で再設定してください。") {
-			t.Fatal("official lockout guidance changed")
+		r.shows("暗証番号がロックされています", "お住まいの市区町村の窓口でできます", txtTakeCard.ja)
+		if !strings.Contains(next.ja, "このカードをお持ちください") || !strings.Contains(next.en, "bring this card") {
+			t.Fatal("the lock-out guidance does not say to bring the card")
+		}
+		title, _ := problemText(kiosk.ProblemPINLocked)
+		if strings.Contains(next.ja, title.ja) || strings.Contains(next.en, title.en) {
+			t.Fatal("the lock-out guidance repeats its title")
 		}
 		r.tap(kiosk.Input{Kind: kiosk.InputDone})
 		r.want(kiosk.StateIdle)

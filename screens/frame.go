@@ -80,7 +80,7 @@ func (f *frame) footer(left []button, right *button) {
 }
 
 // footerWidth is the width of a footer button.
-func (f *frame) footerWidth() int { return min(max(f.w/5, 12), 20) }
+func (f *frame) footerWidth() int { return min(max(f.w/5, 12), 24) }
 
 // footerMiddle places one button in the middle of the footer row, as wide as the
 // footer's other buttons.
@@ -113,6 +113,9 @@ func (f *frame) note() {
 		m = txtUnavail
 	case kiosk.NoteNeed4Digits:
 		m = txtNeed4
+	case kiosk.NoteMaxCopies:
+		f.c.para(rect{2, f.h - 4, f.w - 4, 1}, fmtMaxCopies.format(f.l, f.v.MaxCopies), stWarn)
+		return
 	default:
 		return
 	}
@@ -144,23 +147,33 @@ var screenOf = map[kiosk.State]func(*frame){
 // render draws v and returns its touch targets. remain > 0 shows "ending in remain
 // seconds" and a 続ける button in the header, on the screens that wait for the resident.
 func render(scr tcell.Screen, v kiosk.View, tech []TechAction, focus, remain int) ([]button, []string) {
-	w, h := scr.Size()
+	sw, sh := scr.Size()
+	h := sh
 	if len(tech) > 0 {
 		h--
 	}
 	c := &canvas{s: scr}
+	scr.SetStyle(stBody)
+	c.fill(rect{0, 0, sw, sh}, stBody)
+	if sw < MinWidth || h < MinHeight {
+		tooSmall(c, sw, sh)
+		return nil, nil
+	}
+	// The layout is made for MinWidth×MinHeight up to MaxWidth×MaxHeight; a larger panel
+	// gets it centred, with its background and header across the whole screen.
+	w, hh := min(sw, MaxWidth), min(h, MaxHeight)
+	c.ox, c.oy = (sw-w)/2, (h-hh)/2
+	h = hh
 	f := &frame{c: c, v: v, l: v.Lang, w: w, h: h, body: rect{0, 3, w, h - 6}}
 	if f.l != kiosk.LangEN {
 		f.l = kiosk.LangJA
 	}
-	scr.SetStyle(stBody)
-	c.fill(rect{0, 0, w, h}, stBody)
 
 	// Header with the language switch, on every screen.
-	c.fill(rect{0, 0, w, 3}, stHeader)
+	c.fill(rect{-c.ox, 0, sw, 3}, stHeader)
 	title := f.t(txtService)
 	if len(v.Municipalities) > 0 && v.State != kiosk.StateIdle && v.State != kiosk.StateMunicipality {
-		title = v.Municipalities[min(max(v.Municipality, 0), len(v.Municipalities)-1)].Name + "  " + title
+		title = muniName(v.Municipalities[min(max(v.Municipality, 0), len(v.Municipalities)-1)], f.l) + "  " + title
 	}
 	f.add(button{r: rect{w - 16, 0, 16, 3}, in: kiosk.Input{Kind: kiosk.InputLanguage}, label: f.t(txtLangButton), st: stLang})
 	if remain > 0 && v.State.WaitsForResident() {
@@ -176,11 +189,38 @@ func render(scr tcell.Screen, v kiosk.View, tech []TechAction, focus, remain int
 	if draw, ok := screenOf[v.State]; ok {
 		draw(f)
 	}
+	// From here on, screen coordinates: the buttons for hit-testing, the technician bar
+	// along the screen's last row.
+	for i := range f.buttons {
+		f.buttons[i].r.x += c.ox
+		f.buttons[i].r.y += c.oy
+	}
+	c.ox, c.oy, f.w = 0, 0, sw
 	if len(tech) > 0 {
-		f.techBar(tech, h)
+		f.techBar(tech, sh-1)
 	}
 	for i, b := range f.buttons {
 		f.drawButton(b, i == focus)
 	}
 	return f.buttons, c.overflow
+}
+
+// The sizes the layout is made for, in cells. Below the minimum the screen says so (to
+// the technician who set the terminal up) and offers no button; above the maximum the
+// layout is centred.
+const (
+	MinWidth, MinHeight = 80, 23 // 80×24 with the demo's technician bar
+	MaxWidth, MaxHeight = 120, 40
+)
+
+// tooSmall fills the screen with what is wrong, in both languages.
+func tooSmall(c *canvas, w, h int) {
+	lines := append(wrap(fmtTooSmall.format(kiosk.LangJA, w, h, MinWidth, MinHeight), w),
+		wrap(fmtTooSmall.format(kiosk.LangEN, w, h, MinWidth, MinHeight), w)...)
+	for i, l := range lines {
+		if i < h {
+			c.text(0, i, w, l, stWarn)
+		}
+	}
+	c.overflow = nil
 }

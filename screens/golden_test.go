@@ -18,10 +18,10 @@ import (
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 
-var sizes = []struct{ w, h int }{{80, 24}, {100, 30}}
+var sizes = []struct{ w, h int }{{80, 24}, {100, 30}, {160, 48}}
 
 func sampleMunis() []kiosk.MunicipalityView {
-	return []kiosk.MunicipalityView{{Code: "139998", Name: "見本市", Open: true, Hours: "06:30-23:00"}}
+	return []kiosk.MunicipalityView{{Code: "139998", Name: "見本市", NameEN: "Mihon City", Open: true, Hours: "06:30-23:00"}}
 }
 
 func sampleCerts() []kiosk.CertView {
@@ -78,6 +78,12 @@ func samples() []sample {
 		{"options-juminhyo", in(kiosk.StateOptions, order)},
 		{"options-koseki", in(kiosk.StateOptions, func(v *kiosk.View) { v.Cert, v.Copies = center.FamilyRegister, 1 })},
 		{"options-inkan", in(kiosk.StateOptions, func(v *kiosk.View) { v.Cert, v.Copies = center.SealRegistration, 10 })},
+		{"problem-no-seal", in(kiosk.StateProblem, func(v *kiosk.View) {
+			v.Problem, v.Refusal, v.CardPresent = kiosk.ProblemNotEligible, center.ReasonNoSeal, true
+		})},
+		{"options-max", in(kiosk.StateOptions, func(v *kiosk.View) {
+			v.Cert, v.Copies, v.Note = center.SealRegistration, 10, kiosk.NoteMaxCopies
+		})},
 		{"place-card", in(kiosk.StatePlaceCard, order)},
 		{"place-card-leftover", in(kiosk.StatePlaceCard, func(v *kiosk.View) { order(v); v.CardPresent, v.CardLeftover = true, true })},
 		{"reading-card", in(kiosk.StateReadingCard, order)},
@@ -159,6 +165,62 @@ func dump(s tcell.SimulationScreen) string {
 	return text.String() + "\n" + styles.String() + "\n" + strings.Join(legend, "\n") + "\n"
 }
 
+// Every screen at the sizes real panels have (landscape and portrait, with and without
+// the demo's technician bar): nothing cut, no two touch targets touching, all on the
+// screen, the layout centred on large panels.
+func TestLayoutsAtEverySize(t *testing.T) {
+	bar := []TechAction{{Label: "place card", Key: tcell.KeyF2}, {Label: "next resident", Key: tcell.KeyF3}}
+	for _, sz := range []struct{ w, h int }{{80, 24}, {100, 32}, {120, 40}, {160, 48}, {80, 60}, {200, 60}} {
+		for _, tech := range [][]TechAction{nil, bar} {
+			for _, lang := range []kiosk.Lang{kiosk.LangJA, kiosk.LangEN} {
+				for _, sm := range samples() {
+					t.Run(fmt.Sprintf("%s-%s-%dx%d-bar%d", sm.name, lang, sz.w, sz.h, len(tech)), func(t *testing.T) {
+						s := newSim(t, sz.w, sz.h)
+						defer s.Fini()
+						v := sm.v
+						v.Lang = lang
+						buttons, overflow := render(s, v, tech, -1, remainOf(sm.name))
+						if len(overflow) > 0 {
+							t.Errorf("text does not fit: %q", overflow)
+						}
+						checkTargets(t, buttons, sz.w, sz.h)
+						// Centred: the resident's targets are as far from the left edge as
+						// from the right, give or take a cell (the idle screen's
+						// background spans all).
+						minX, maxX := sz.w, 0
+						for _, b := range buttons {
+							if !b.bg && b.tech == 0 {
+								minX, maxX = min(minX, b.r.x), max(maxX, b.r.x+b.r.w)
+							}
+						}
+						if sz.w > MaxWidth && maxX > minX {
+							if left, right := minX, sz.w-maxX; left < (sz.w-MaxWidth)/2 || right < (sz.w-MaxWidth)/2 {
+								t.Errorf("layout not centred: %d cells left, %d right", left, right)
+							}
+						}
+					})
+				}
+			}
+		}
+	}
+}
+
+// Below the minimum size the screen says what is wrong and offers nothing to touch.
+func TestTooSmall(t *testing.T) {
+	for _, sz := range []struct{ w, h int }{{79, 24}, {80, 22}, {40, 12}} {
+		s := newSim(t, sz.w, sz.h)
+		buttons, _ := render(s, kiosk.View{State: kiosk.StateIdle, Municipalities: sampleMunis()}, nil, -1, 0)
+		s.Show()
+		if len(buttons) != 0 {
+			t.Errorf("%dx%d: %d buttons on a screen too small", sz.w, sz.h, len(buttons))
+		}
+		if got := dump(s); !strings.Contains(got, "画面が小さすぎます") {
+			t.Errorf("%dx%d: no word of the size:\n%s", sz.w, sz.h, got)
+		}
+		s.Fini()
+	}
+}
+
 func TestGolden(t *testing.T) {
 	for _, sz := range sizes {
 		for _, lang := range []kiosk.Lang{kiosk.LangJA, kiosk.LangEN} {
@@ -215,8 +277,10 @@ func checkTargets(t *testing.T, bs []button, w, h int) {
 			if o.bg || o.tech > 0 {
 				continue
 			}
-			if b.r.x < o.r.x+o.r.w && o.r.x < b.r.x+b.r.w && b.r.y < o.r.y+o.r.h && o.r.y < b.r.y+b.r.h {
-				t.Errorf("targets %q %+v and %q %+v overlap", b.label, b.r, o.label, o.r)
+			// At least one cell between any two: a finger on the edge of one never
+			// lands on the other.
+			if b.r.x <= o.r.x+o.r.w && o.r.x <= b.r.x+b.r.w && b.r.y <= o.r.y+o.r.h && o.r.y <= b.r.y+b.r.h {
+				t.Errorf("targets %q %+v and %q %+v touch", b.label, b.r, o.label, o.r)
 			}
 		}
 	}
@@ -243,9 +307,16 @@ func TestWrap(t *testing.T) {
 		want []string
 	}{
 		{"Check how the card is placed and try again.", 20, []string{"Check how the card", "is placed and try", "again."}},
-		{"暗証番号がロックされています。お住まいの", 16, []string{"暗証番号がロック", "されています。お", "住まいの"}},
+		{"暗証番号がロックされています。お住まいの", 16, []string{"暗証番号が", "ロックされていま", "す。お住まいの"}},
 		{"あいうえおかきく。", 16, []string{"あいうえおかき", "く。"}},
 		{"1通200円、合計400円", 10, []string{"1通200円、", "合計400円"}},
+		// Never inside a word: 「してください」 stays whole, the break comes at a phrase.
+		{"端末の不具合のため再設定してください。", 30, []string{"端末の不具合のため", "再設定してください。"}},
+		{"カードが置かれたままです。確認のため、いったんカードを取り、もう一度置いてください。", 76,
+			[]string{"カードが置かれたままです。確認のため、いったんカードを取り、もう", "一度置いてください。"}},
+		{"よろしければ「確認」を押してください。", 20, []string{"よろしければ「確認」", "を押してください。"}},
+		{"あいうえおかきくけこさしすせそ", 10, []string{"あいうえお", "かきくけこ", "さしすせそ"}}, // no boundary: by characters
+		{"Place the card on the reader.", 12, []string{"Place the", "card on the", "reader."}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.s, func(t *testing.T) {

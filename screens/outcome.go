@@ -17,7 +17,7 @@ func (f *frame) take() {
 
 func (f *frame) problem() {
 	b := f.body
-	title, next := problemText(f.v.Problem)
+	title, next := problemTextFor(f.v)
 	y := b.y + 2
 	y += f.c.para(rect{2, y, f.w - 4, 2}, f.t(title), stWarn) + 1
 	y += f.c.para(rect{6, y, f.w - 12, 4}, f.t(next), stBody) + 1

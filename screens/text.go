@@ -89,6 +89,15 @@ var certTitlesEN = map[center.CertType]string{
 	center.TaxIncome:           "Tax and Income Certificate",
 }
 
+// muniName is the municipality's name in l: its Latin-letter name in English when the
+// configuration gives one.
+func muniName(m kiosk.MunicipalityView, l kiosk.Lang) string {
+	if l == kiosk.LangEN && m.NameEN != "" {
+		return m.NameEN
+	}
+	return m.Name
+}
+
 func certTitle(t center.CertType, l kiosk.Lang) string {
 	if en, ok := certTitlesEN[t]; ok && l == kiosk.LangEN {
 		return en
@@ -104,7 +113,9 @@ var (
 	fmtTries     = msg{"入力できる残り回数：%d回", "Tries left: %d"}
 	fmtFee       = msg{"1通あたり%s、%s", "%s per copy, %s"}  // unit fee, copies
 	fmtFeeTotal  = msg{"1通%s、合計%s", "%s each, %s total"} // unit fee, total (the options screen)
-	fmtOption    = msg{"%s：%s", "%s: %s"}                // option label, choice
+	fmtMaxCopies = msg{"一度に交付できるのは%d通までです。", "You can get up to %d copies at a time."}
+	fmtTooSmall  = msg{"画面が小さすぎます（%d×%d）。%d×%d以上にしてください（端末の文字を小さく）。", "Screen too small (%dx%d cells): it needs %dx%d or more (use a smaller terminal font)."}
+	fmtOption    = msg{"%s：%s", "%s: %s"} // option label, choice
 )
 
 // format fills m's text in l with args, as fmt.Sprintf does.
@@ -207,7 +218,7 @@ var problemTexts = map[kiosk.Problem]struct{ title, next msg }{
 	kiosk.ProblemCertExpired: {msg{"電子証明書の有効期限が切れています", "The electronic certificate has expired"},
 		msg{"お住まいの市区町村の窓口で、電子証明書を更新してください。", "Please renew it at your municipal office."}},
 	kiosk.ProblemPINLocked: {msg{"暗証番号がロックされています", "The PIN is locked"},
-		msg{"暗証番号がロックされています。お住まいの市区町村の窓口で再設定してください。", "The PIN is locked. Please reset it at your municipal office."}},
+		msg{"暗証番号の再設定は、お住まいの市区町村の窓口でできます。このカードをお持ちください。", "You can have it reset at your municipal office. Please bring this card."}},
 	kiosk.ProblemCardSuspended: {msg{"このカードの電子証明書は停止されています", "The card's certificate is suspended"},
 		msg{"お住まいの市区町村の窓口にお問い合わせください。", "Please contact your municipal office."}},
 	kiosk.ProblemCardNotAccepted: {msg{"ご利用いただけないカードです", "This card cannot be used"},
@@ -238,6 +249,31 @@ var problemTexts = map[kiosk.Problem]struct{ title, next msg }{
 var txtProblemUnknown = msg{"エラー", "Error"}
 
 // problemText is the title of a problem screen and what to do next.
+// refusalTexts say why a certificate cannot be issued, when the center gave a reason.
+var refusalTexts = map[center.Reason]msg{
+	center.ReasonUnderAge: {"年齢の条件を満たしていないため、この証明書は交付できません。市区町村の窓口にご相談ください。",
+		"You are below the age this certificate requires. Please ask at your municipal office."},
+	center.ReasonNoSeal: {"印鑑登録がないため、印鑑登録証明書は交付できません。印鑑登録は市区町村の窓口でできます。",
+		"No seal is registered for you. You can register one at your municipal office."},
+	center.ReasonNoTaxRecord: {"その年度の課税の記録がないため交付できません。市区町村の窓口にご相談ください。",
+		"There is no tax record for that year. Please ask at your municipal office."},
+	center.ReasonDomicileElsewhere: {"本籍がこの市区町村にないため、戸籍の証明書は交付できません。本籍地の市区町村で利用の登録が必要です。",
+		"Your family register is kept by another municipality. It must be registered for kiosk use there first."},
+	center.ReasonNotOffered: {"この証明書は、この端末では交付していません。市区町村の窓口をご利用ください。",
+		"This certificate is not issued at this terminal. Please use your municipal office."},
+	center.ReasonNoRecord: {"この記録では証明書を交付できません。市区町村の窓口にご相談ください。",
+		"No certificate can be issued for this record. Please ask at your municipal office."},
+}
+
+// problemTextFor is problemText with the center's reason for a refusal, when it gave one.
+func problemTextFor(v kiosk.View) (title, next msg) {
+	title, next = problemText(v.Problem)
+	if m, ok := refusalTexts[v.Refusal]; ok && v.Problem == kiosk.ProblemNotEligible {
+		next = m
+	}
+	return title, next
+}
+
 func problemText(p kiosk.Problem) (title, next msg) {
 	if t, ok := problemTexts[p]; ok {
 		return t.title, t.next

@@ -309,10 +309,10 @@ func (s *Server) eligible(r Resident, m Municipality, req center.Request, now ti
 	case StatusMovedOut:
 		return refuse(center.CodeMovedOut, "resident has moved out (転出); certificates are issued by the new municipality")
 	case StatusDeceased:
-		return refuse(center.CodeNotEligible, "no certificates for this record")
+		return notEligible(center.ReasonNoRecord, "no certificates for this record")
 	}
 	if _, offered := m.Fees[req.Type]; !offered {
-		return refuse(center.CodeNotEligible, "%s does not issue %s here", m.Name, req.Type.Title())
+		return notEligible(center.ReasonNotOffered, "%s does not issue %s here", m.Name, req.Type.Title())
 	}
 	if !m.hoursFor(req.Type).open(now) {
 		return refuse(center.CodeClosed, "%s is not available at this hour", req.Type.Title())
@@ -320,19 +320,19 @@ func (s *Server) eligible(r Resident, m Municipality, req center.Request, now ti
 	birth, _ := time.ParseInLocation("2006-01-02", r.Birth, config.JST) // validated on insert
 	a := age(birth, now)
 	if a < m.MinAge {
-		return refuse(center.CodeNotEligible, "the service requires age %d or over", m.MinAge)
+		return notEligible(center.ReasonUnderAge, "the service requires age %d or over", m.MinAge)
 	}
 	switch req.Type {
 	case center.SealRegistration:
 		if a < 15 {
-			return refuse(center.CodeNotEligible, "印鑑登録 requires age 15 or over")
+			return notEligible(center.ReasonUnderAge, "印鑑登録 requires age 15 or over")
 		}
 		if r.SealNumber == "" {
-			return refuse(center.CodeNotEligible, "no seal is registered")
+			return notEligible(center.ReasonNoSeal, "no seal is registered")
 		}
 	case center.FamilyRegister, center.FamilyRegisterAnnex:
 		if r.Domicile == "" {
-			return refuse(center.CodeNotEligible, "本籍 is not in %s (利用登録 needed at the 本籍地)", m.Name)
+			return notEligible(center.ReasonDomicileElsewhere, "本籍 is not in %s (利用登録 needed at the 本籍地)", m.Name)
 		}
 	case center.TaxIncome:
 		year := req.Options.FiscalYear
@@ -340,7 +340,7 @@ func (s *Server) eligible(r Resident, m Municipality, req center.Request, now ti
 			year = r.TaxYear
 		}
 		if r.TaxYear == 0 || year != r.TaxYear {
-			return refuse(center.CodeNotEligible, "no tax assessment for fiscal year %d", year)
+			return notEligible(center.ReasonNoTaxRecord, "no tax assessment for fiscal year %d", year)
 		}
 	}
 	return nil

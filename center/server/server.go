@@ -366,14 +366,20 @@ func writeValue(w http.ResponseWriter, v any) {
 }
 
 func writeError(w http.ResponseWriter, status int, code center.Code, msg string) {
-	b, _ := json.Marshal(center.ErrorBody{Error: center.ErrorDetail{Code: code, Message: msg}})
+	writeErrorDetail(w, status, center.ErrorDetail{Code: code, Message: msg})
+}
+
+func writeErrorDetail(w http.ResponseWriter, status int, d center.ErrorDetail) {
+	b, _ := json.Marshal(center.ErrorBody{Error: d})
 	writeJSON(w, status, b)
 }
 
-// refusal is an error that becomes a 4xx answer with a code.
+// refusal is an error that becomes a 4xx answer with a code (and, for not_eligible, a
+// reason).
 type refusal struct {
 	status int
 	code   center.Code
+	reason center.Reason
 	msg    string
 }
 
@@ -381,6 +387,11 @@ func (e *refusal) Error() string { return string(e.code) + ": " + e.msg }
 
 func refuse(code center.Code, format string, args ...any) error {
 	return &refusal{status: http.StatusUnprocessableEntity, code: code, msg: fmt.Sprintf(format, args...)}
+}
+
+// notEligible refuses with CodeNotEligible and a reason the kiosk can explain.
+func notEligible(reason center.Reason, format string, args ...any) error {
+	return &refusal{status: http.StatusUnprocessableEntity, code: center.CodeNotEligible, reason: reason, msg: fmt.Sprintf(format, args...)}
 }
 
 func badRequest(format string, args ...any) error {
@@ -392,7 +403,7 @@ func badRequest(format string, args ...any) error {
 func (s *Server) writeErr(w http.ResponseWriter, r *http.Request, err error) {
 	var rf *refusal
 	if errors.As(err, &rf) {
-		writeError(w, rf.status, rf.code, rf.msg)
+		writeErrorDetail(w, rf.status, center.ErrorDetail{Code: rf.code, Reason: rf.reason, Message: rf.msg})
 		return
 	}
 	s.log.Error("center: internal error", "path", r.URL.Path, "err", err)

@@ -185,24 +185,28 @@ func TestIssueRefusals(t *testing.T) {
 		card *centertest.Card
 		req  center.Request
 		want error
+		why  center.Reason
 	}{
-		{"revoked", jiro, juminhyo, center.ErrRevoked},
-		{"expired", expired, juminhyo, center.ErrCertExpired},
-		{"not yet valid", future, juminhyo, center.ErrCertNotYetValid},
-		{"wrong chain", foreign, juminhyo, center.ErrUntrustedCert},
-		{"resident missing", stranger, juminhyo, center.ErrResidentNotFound},
-		{"under 15 inkan", sakura, center.Request{Type: center.SealRegistration, Copies: 1}, center.ErrNotEligible},
-		{"moved out", taro, juminhyo, center.ErrMovedOut},
-		{"no seal registered", e.card(t, 7, "D0004"), center.Request{Type: center.SealRegistration, Copies: 1}, center.ErrNotEligible},
-		{"koseki not here", taro, center.Request{Type: center.FamilyRegister, Copies: 1}, center.ErrMovedOut},
-		{"no tax data", kazuko, center.Request{Type: center.TaxIncome, Copies: 1}, center.ErrNotEligible},
-		{"wrong fiscal year", hanako, center.Request{Type: center.TaxIncome, Copies: 1, Options: center.Options{FiscalYear: 2020}}, center.ErrNotEligible},
+		{"revoked", jiro, juminhyo, center.ErrRevoked, ""},
+		{"expired", expired, juminhyo, center.ErrCertExpired, ""},
+		{"not yet valid", future, juminhyo, center.ErrCertNotYetValid, ""},
+		{"wrong chain", foreign, juminhyo, center.ErrUntrustedCert, ""},
+		{"resident missing", stranger, juminhyo, center.ErrResidentNotFound, ""},
+		{"under 15 inkan", sakura, center.Request{Type: center.SealRegistration, Copies: 1}, center.ErrNotEligible, center.ReasonUnderAge},
+		{"moved out", taro, juminhyo, center.ErrMovedOut, ""},
+		{"no seal registered", e.card(t, 7, "D0004"), center.Request{Type: center.SealRegistration, Copies: 1}, center.ErrNotEligible, center.ReasonNoSeal},
+		{"koseki not here", taro, center.Request{Type: center.FamilyRegister, Copies: 1}, center.ErrMovedOut, ""},
+		{"no tax data", kazuko, center.Request{Type: center.TaxIncome, Copies: 1}, center.ErrNotEligible, center.ReasonNoTaxRecord},
+		{"wrong fiscal year", hanako, center.Request{Type: center.TaxIncome, Copies: 1, Options: center.Options{FiscalYear: 2020}}, center.ErrNotEligible, center.ReasonNoTaxRecord},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			key := centertest.NewKey()
 			_, err := centertest.IssueWith(e.ctx, e.cl, tc.card, key, tc.req)
 			if !errors.Is(err, tc.want) || !errors.Is(err, center.ErrRefused) || errors.Is(err, center.ErrRetryLater) {
 				t.Fatalf("err = %v, want %v (refused)", err, tc.want)
+			}
+			if got := center.ReasonOf(err); got != tc.why {
+				t.Errorf("reason %q, want %q", got, tc.why)
 			}
 			st, err := e.cl.Status(e.ctx, key)
 			if err != nil || st.State != center.StateUnknown {
