@@ -10,14 +10,14 @@ import (
 	"madoguchi/printer/printertest"
 )
 
-// TestRepeatPagesRefuses: a PDF this reader cannot follow is refused, never written
-// with a wrong page count.
-func TestRepeatPagesRefuses(t *testing.T) {
-	l, err := layout.New(layout.Options{Clock: func() time.Time { return time.Date(2026, 12, 1, 1, 0, 0, 0, time.UTC) }})
+// layoutPDF lays out the fixture of type ct as the kiosk would print it.
+func layoutPDF(t testing.TB, ct center.CertType) ([]byte, int, center.Content) {
+	t.Helper()
+	l, err := layout.New(layout.Options{Sample: true, Clock: func() time.Time { return time.Date(2026, 12, 1, 1, 0, 0, 0, time.UTC) }})
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := printertest.Content(center.ResidentRecord)
+	c, err := printertest.Content(ct)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -25,6 +25,13 @@ func TestRepeatPagesRefuses(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return pdf, pages, c
+}
+
+// TestRepeatPagesRefuses: a PDF this reader cannot follow is refused, never written
+// with a wrong page count.
+func TestRepeatPagesRefuses(t *testing.T) {
+	pdf, pages, _ := layoutPDF(t, center.ResidentRecord)
 	twice, err := repeatPages(pdf, pages, 2)
 	if err != nil {
 		t.Fatalf("layout PDF refused: %v", err)

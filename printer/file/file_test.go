@@ -12,12 +12,10 @@ import (
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
 	"madoguchi/center"
 	"madoguchi/printer"
 	"madoguchi/printer/file"
-	"madoguchi/printer/layout"
 	"madoguchi/printer/printertest"
 )
 
@@ -78,18 +76,7 @@ func TestPDFCopies(t *testing.T) {
 			t.Fatalf("%s not found: install the Debian package poppler-utils", tool)
 		}
 	}
-	l, err := layout.New(layout.Options{Sample: true, Clock: func() time.Time { return time.Date(2026, 12, 1, 1, 0, 0, 0, time.UTC) }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := printertest.Content(center.FamilyRegister)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pdf, pages, err := l.PDF(c)
-	if err != nil {
-		t.Fatal(err)
-	}
+	pdf, pages, c := file.LayoutPDF(t, center.FamilyRegister)
 	if pages < 2 {
 		t.Fatalf("fixture has %d page(s); the test needs a multi-page document", pages)
 	}
