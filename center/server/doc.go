@@ -18,7 +18,9 @@
 //     config.Schedule, the model the kiosk's configuration uses, and config.JST is the
 //     zone of hours, ages and printed dates. Rendering (render.go) produces
 //     center.Content for 住民票の写し, 住民票記載事項証明書, 印鑑登録証明書, 戸籍証明書,
-//     戸籍の附票の写し and 課税・所得証明書.
+//     戸籍の附票の写し and 課税・所得証明書. Printed dates and years are in the era calendar
+//     (和暦) throughout, one era table for both: Wareki for dates (令和8年12月1日),
+//     WarekiYear for 年度 and 年分 (令和8年度（令和7年分）).
 //   - Messages are stored once per (kiosk, key) and move issuances to completed or voided;
 //     sequence gaps per kiosk are reported, not refused.
 //

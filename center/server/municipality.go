@@ -160,6 +160,28 @@ func DemoMunicipality() Municipality {
 // 令和8年11月26日 (the first year is 元年).
 func Wareki(t time.Time) string {
 	t = t.In(config.JST)
+	name, y := era(t)
+	if name == "" {
+		return t.Format("2006年1月2日")
+	}
+	return fmt.Sprintf("%s%s年%d月%d日", name, eraYear(y), int(t.Month()), t.Day())
+}
+
+// WarekiYear names a year in the era calendar without the 年, e.g. 2025 → 令和7 and
+// 2019 → 令和元, for 年度 and 年分 (「令和8年度（令和7年分）」). A year in which the era
+// changed takes the era in force at its end (2019 is 令和元, 1989 平成元), as tax years
+// and fiscal years are named.
+func WarekiYear(year int) string {
+	name, y := era(time.Date(year, time.December, 31, 0, 0, 0, 0, config.JST))
+	if name == "" {
+		return strconv.Itoa(year)
+	}
+	return name + eraYear(y)
+}
+
+// era returns the era in force on the JST date t and the year within it, or "" before
+// 明治.
+func era(t time.Time) (string, int) {
 	d := t.Format("20060102")
 	eras := []struct {
 		name, from string
@@ -167,15 +189,18 @@ func Wareki(t time.Time) string {
 	}{{"令和", "20190501", 2019}, {"平成", "19890108", 1989}, {"昭和", "19261225", 1926}, {"大正", "19120730", 1912}, {"明治", "18680125", 1868}}
 	for _, e := range eras {
 		if d >= e.from {
-			y := t.Year() - e.year + 1
-			ys := strconv.Itoa(y)
-			if y == 1 {
-				ys = "元"
-			}
-			return fmt.Sprintf("%s%s年%d月%d日", e.name, ys, int(t.Month()), t.Day())
+			return e.name, t.Year() - e.year + 1
 		}
 	}
-	return t.Format("2006年1月2日")
+	return "", 0
+}
+
+// eraYear writes a year within an era; the first is 元.
+func eraYear(y int) string {
+	if y == 1 {
+		return "元"
+	}
+	return strconv.Itoa(y)
 }
 
 // age is the completed years at t of someone born on birth (both JST dates).

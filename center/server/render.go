@@ -105,7 +105,7 @@ func render(m Municipality, r Resident, members []Resident, req center.Request, 
 		}}}
 		c.Certification = "この写しは、戸籍の附票の原本と相違ないことを証明する。"
 	case center.TaxIncome:
-		c.Sections = []center.Section{{Heading: fmt.Sprintf("%d年度（%d年分）", r.TaxYear, r.TaxYear-1), Rows: []center.Row{
+		c.Sections = []center.Section{{Heading: fmt.Sprintf("%s年度（%s年分）", WarekiYear(r.TaxYear), WarekiYear(r.TaxYear-1)), Rows: []center.Row{
 			{Label: "氏名", Value: r.Name},
 			{Label: "住所", Value: r.Address},
 			{Label: "所得金額", Value: yen(r.Income)},

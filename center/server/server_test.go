@@ -112,7 +112,7 @@ func TestIssueHappyPath(t *testing.T) {
 		{"koseki full", ichiro, center.Request{Type: center.FamilyRegister, Copies: 1}, 350, 5, []string{"桜井　さくら", "全部事項"}, nil},
 		{"koseki individual", ichiro, center.Request{Type: center.FamilyRegister, Copies: 1, Options: center.Options{Individual: true}}, 350, 2, []string{"個人事項"}, []string{"桜井　さくら"}},
 		{"koseki-fuhyo", hanako, center.Request{Type: center.FamilyRegisterAnnex, Copies: 1}, 200, 1, []string{"見本県見本市中央一丁目2番3号"}, nil},
-		{"kazei", hanako, center.Request{Type: center.TaxIncome, Copies: 1, Options: center.Options{FiscalYear: 2026}}, 200, 1, []string{"3,250,000円", "182,400円"}, nil},
+		{"kazei", hanako, center.Request{Type: center.TaxIncome, Copies: 1, Options: center.Options{FiscalYear: 2026}}, 200, 1, []string{"3,250,000円", "182,400円", "令和8年度（令和7年分）"}, []string{"2026年度", "2025年分"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			key := centertest.NewKey()
@@ -895,11 +895,28 @@ func TestWareki(t *testing.T) {
 	for _, tc := range []struct{ in, want string }{
 		{"2026-11-26", "令和8年11月26日"}, {"2019-05-01", "令和元年5月1日"}, {"2019-04-30", "平成31年4月30日"},
 		{"1989-01-08", "平成元年1月8日"}, {"1989-01-07", "昭和64年1月7日"}, {"1926-12-25", "昭和元年12月25日"},
+		{"1868-01-24", "1868年1月24日"},
 	} {
 		t.Run(tc.in, func(t *testing.T) {
 			d, _ := time.ParseInLocation("2006-01-02", tc.in, config.JST)
 			if got := server.Wareki(d); got != tc.want {
 				t.Errorf("got %s", got)
+			}
+		})
+	}
+}
+
+func TestWarekiYear(t *testing.T) {
+	for _, tc := range []struct {
+		in   int
+		want string
+	}{
+		{2026, "令和8"}, {2025, "令和7"}, {2020, "令和2"}, {2019, "令和元"}, {2018, "平成30"},
+		{1990, "平成2"}, {1989, "平成元"}, {1988, "昭和63"}, {1926, "昭和元"}, {1912, "大正元"}, {1868, "明治元"}, {1867, "1867"},
+	} {
+		t.Run(fmt.Sprint(tc.in), func(t *testing.T) {
+			if got := server.WarekiYear(tc.in); got != tc.want {
+				t.Errorf("got %s, want %s", got, tc.want)
 			}
 		})
 	}

@@ -3,6 +3,20 @@
 // <name>-pN.png plus <name>.escpos, the exact ESC/POS byte stream a thermal
 // printer would have received.
 //
+// # Copies
+//
+// The files show every sheet the job would put in the tray, so the copy count can be
+// checked by counting pages. For thermal jobs package printer already sends the pages
+// once per copy. For PDF jobs an office printer gets one document and a copies
+// attribute; here <name>.pdf holds the document's pages once per copy, collated
+// (1..n, 1..n, …): one file per job, not one per copy, so the job keeps a single
+// artefact named by its transaction ID (the never-overwrite rule below stays one exclusive
+// create) and `pdfinfo` gives pages × copies. The copies are an incremental update
+// appended to the layout's bytes (new page objects sharing the original content
+// streams), so a single copy is the layout's PDF byte for byte and the first copy always
+// is; a PDF whose page tree cannot be read, or disagrees with the page count, is refused
+// with printer.ErrBadDocument before anything is written.
+//
 // # Invariants
 //
 //   - Every artefact is named by the job name (the transaction ID) and is created

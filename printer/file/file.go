@@ -107,7 +107,9 @@ func (p *Printer) create(name string, data []byte) error {
 	return nil
 }
 
-// PrintPDF writes Dir/<name>.pdf (copies are recorded in the result only).
+// PrintPDF writes Dir/<name>.pdf holding every sheet the job prints: the document's
+// pages once per copy, collated (1..n, 1..n, …), so the copy count can be checked by
+// counting pages. With one copy the file is the layout's PDF byte for byte.
 func (p *Printer) PrintPDF(ctx context.Context, name string, pdf []byte, pages, copies int) (printer.Result, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -117,10 +119,15 @@ func (p *Printer) PrintPDF(ctx context.Context, name string, pdf []byte, pages, 
 	if !bytes.HasPrefix(pdf, []byte("%PDF-")) {
 		return printer.Result{}, &printer.JobError{Stage: printer.StageBefore, Err: fmt.Errorf("file: not a PDF: %w", printer.ErrBadDocument)}
 	}
-	if err := p.create(name+".pdf", pdf); err != nil {
+	copies = max(copies, 1)
+	out, err := repeatPages(pdf, pages, copies)
+	if err != nil {
+		return printer.Result{}, &printer.JobError{Stage: printer.StageBefore, Err: fmt.Errorf("file: %d copies: %w: %w", copies, err, printer.ErrBadDocument)}
+	}
+	if err := p.create(name+".pdf", out); err != nil {
 		return printer.Result{}, &printer.JobError{Stage: printer.StageBefore, Err: err}
 	}
-	return printer.Result{Pages: pages * max(copies, 1), Bytes: int64(len(pdf))}, nil
+	return printer.Result{Pages: pages * copies, Bytes: int64(len(out))}, nil
 }
 
 // PrintRaster writes Dir/<name>-pN.png for each page and Dir/<name>.escpos, the

@@ -1,13 +1,19 @@
 package file_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"image"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"regexp"
+	"strings"
 	"testing"
 
+	"madoguchi/center"
 	"madoguchi/printer"
 	"madoguchi/printer/file"
 	"madoguchi/printer/printertest"
@@ -61,6 +67,74 @@ func TestRasterFiles(t *testing.T) {
 	}
 }
 
+// TestPDFCopies: a job of N copies writes one PDF holding the document's pages N times,
+// collated, so the copy count can be checked; poppler (an independent reader) agrees on
+// the page count and finds page i of n on every sheet it should.
+func TestPDFCopies(t *testing.T) {
+	for _, tool := range []string{"pdfinfo", "pdftotext"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Fatalf("%s not found: install the Debian package poppler-utils", tool)
+		}
+	}
+	pdf, pages, c := file.LayoutPDF(t, center.FamilyRegister)
+	if pages < 2 {
+		t.Fatalf("fixture has %d page(s); the test needs a multi-page document", pages)
+	}
+	p, dir := newPrinter(t)
+	for _, copies := range []int{0, 1, 2, 3, 10} {
+		t.Run(fmt.Sprintf("%d copies", copies), func(t *testing.T) {
+			name := fmt.Sprintf("tx-c%d", copies)
+			res, err := p.PrintPDF(context.Background(), name, pdf, pages, copies)
+			if err != nil {
+				t.Fatal(err)
+			}
+			sheets := pages * max(copies, 1)
+			path := filepath.Join(dir, name+".pdf")
+			got, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Pages != sheets || res.Bytes != int64(len(got)) {
+				t.Errorf("result %+v, want %d pages, %d bytes", res, sheets, len(got))
+			}
+			if copies <= 1 && !bytes.Equal(got, pdf) {
+				t.Error("a single copy is not the layout's PDF byte for byte")
+			}
+			if !bytes.HasPrefix(got, pdf) {
+				t.Error("the original document is not kept as written")
+			}
+			info, err := exec.Command("pdfinfo", path).CombinedOutput()
+			if err != nil {
+				t.Fatalf("pdfinfo: %v\n%s", err, info)
+			}
+			if !regexp.MustCompile(fmt.Sprintf(`(?m)^Pages:\s+%d$`, sheets)).Match(info) {
+				t.Errorf("pdfinfo does not count %d pages:\n%s", sheets, info)
+			}
+			if strings.Contains(strings.ToLower(string(info)), "error") {
+				t.Errorf("pdfinfo complains:\n%s", info)
+			}
+			for sheet := 1; sheet <= sheets; sheet++ {
+				txt, err := exec.Command("pdftotext", "-enc", "UTF-8", "-f", fmt.Sprint(sheet), "-l", fmt.Sprint(sheet), path, "-").CombinedOutput()
+				if err != nil {
+					t.Fatalf("pdftotext sheet %d: %v\n%s", sheet, err, txt)
+				}
+				want := fmt.Sprintf("%d/%d", (sheet-1)%pages+1, pages)
+				if text := strings.Join(strings.Fields(string(txt)), ""); !strings.Contains(text, want) || !strings.Contains(text, c.IssuanceNumber) {
+					t.Errorf("sheet %d lacks %q or the issuance number", sheet, want)
+				}
+			}
+		})
+	}
+	t.Run("page count disagrees", func(t *testing.T) {
+		if _, err := p.PrintPDF(context.Background(), "tx-bad-count", pdf, pages+1, 2); !errors.Is(err, printer.ErrBadDocument) || printer.StageOf(err) != printer.StageBefore {
+			t.Errorf("err = %v, want ErrBadDocument before printing", err)
+		}
+		if _, err := os.Stat(filepath.Join(dir, "tx-bad-count.pdf")); !errors.Is(err, os.ErrNotExist) {
+			t.Error("a refused job wrote a file")
+		}
+	})
+}
+
 func TestNeverOverwrites(t *testing.T) {
 	p, dir := newPrinter(t)
 	pdf := []byte("%PDF-1.3 first")
@@ -90,6 +164,10 @@ func TestRefusals(t *testing.T) {
 		}, printer.ErrBadDocument},
 		{"empty name", func() error {
 			_, err := p.PrintRaster(context.Background(), "", []*image.Gray{page()})
+			return err
+		}, printer.ErrBadDocument},
+		{"copies of an unreadable pdf", func() error {
+			_, err := p.PrintPDF(context.Background(), "tx-6", []byte("%PDF-1.3 no objects"), 1, 2)
 			return err
 		}, printer.ErrBadDocument},
 		{"not a pdf", func() error {

@@ -19,6 +19,11 @@
 // word appears on the copy. The certification sentence, issue date, issuer and
 // seal close the document on its last page and are never split across pages.
 //
+// Pagination keeps each section (a heading and its rows: one person's record on a
+// household 住民票 or a 戸籍) whole on one page: a section that does not fit below what
+// is already on the page moves to the next. Only a section taller than a whole page
+// flows row by row, its heading kept with its first row; a row is never split.
+//
 // # Invariants
 //
 //   - Output is deterministic for the same content, options and font file: golden

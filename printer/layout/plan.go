@@ -72,6 +72,75 @@ type block struct {
 	draw func(y float64) []op
 }
 
+// A group is the blocks of one section (its heading and rows: one person's record on
+// a 住民票 or 戸籍) or of the closing block. A group that fits on a page is never split:
+// it moves whole to the next page when it does not fit below what is there.
+type group []block
+
+func (g group) height() float64 {
+	var h float64
+	for _, b := range g {
+		h += b.h
+	}
+	return h
+}
+
+// slot places block b of group g at y on a page.
+type slot struct {
+	g, b int
+	y    float64
+}
+
+// paginate places the groups on pages whose body runs from top to bottom, in order.
+// A group taller than a page flows block by block, its heading kept with its first row.
+// A block taller than a page is an error.
+func paginate(groups []group, top, bottom float64) ([][]slot, error) {
+	var pages [][]slot
+	var cur []slot
+	y := top
+	room := bottom - top
+	newPage := func() {
+		if len(cur) > 0 {
+			pages = append(pages, cur)
+			cur, y = nil, top
+		}
+	}
+	place := func(gi, from, to int) {
+		for bi := from; bi < to; bi++ {
+			cur = append(cur, slot{gi, bi, y})
+			y += groups[gi][bi].h
+		}
+	}
+	for gi, g := range groups {
+		if h := g.height(); h <= room {
+			if y+h > bottom {
+				newPage()
+			}
+			place(gi, 0, len(g))
+			continue
+		}
+		for bi := 0; bi < len(g); {
+			n := 1 // blocks kept together: a heading (first block) with the row after it
+			if bi == 0 && len(g) > 1 && g[0].h+g[1].h <= room {
+				n = 2
+			}
+			var h float64
+			for _, b := range g[bi : bi+n] {
+				h += b.h
+			}
+			if h > room {
+				return nil, fmt.Errorf("%w: a row is taller than a page", ErrInvalidContent)
+			}
+			if y+h > bottom {
+				newPage()
+			}
+			place(gi, bi, bi+n)
+			bi += n
+		}
+	}
+	return append(pages, cur), nil
+}
+
 func (l *Layout) qrText(c center.Content) string {
 	if l.opts.VerifyURL == "" {
 		return "madoguchi:verify:" + c.IssuanceNumber + ":" + c.VerificationCode
@@ -113,9 +182,10 @@ func (l *Layout) plan(c center.Content, g geometry) ([]page, error) {
 		return nil, fmt.Errorf("layout: page %s too small", g.name)
 	}
 
-	var blocks []block
+	var groups []group
 	valueW := inner - g.labelW
 	for _, s := range c.Sections {
+		var blocks group
 		if s.Heading != "" {
 			hl := m.wrap(s.Heading, g.bodyPt, inner-2*g.pad)
 			h := float64(len(hl))*lh(g.bodyPt) + 2*g.pad
@@ -146,12 +216,13 @@ func (l *Layout) plan(c center.Content, g geometry) ([]page, error) {
 				return ops
 			}})
 		}
+		groups = append(groups, blocks)
 	}
 
 	// Closing block: certification, date, issuer and seal; kept together.
 	cl := m.wrap(c.Certification, g.bodyPt, inner)
 	closeH := lh(g.bodyPt)*float64(len(cl)+2) + lh(g.bodyPt) + g.seal + 2
-	blocks = append(blocks, block{h: closeH, draw: func(y float64) []op {
+	groups = append(groups, group{{h: closeH, draw: func(y float64) []op {
 		var ops []op
 		yy := y + lh(g.bodyPt)*1.5
 		for _, t := range cl {
@@ -167,28 +238,12 @@ func (l *Layout) plan(c center.Content, g geometry) ([]page, error) {
 		ops = append(ops, op{kind: opText, x: sealX + g.seal*0.15 - iw, y: yy, pt: issuerPt, text: c.Issuer})
 		ops = append(ops, op{kind: opSeal, x: sealX, y: yy - g.seal*0.65, w: g.seal, text: sealText(c), red: true})
 		return ops
-	}})
+	}}})
 
-	// Paginate.
-	type placed struct {
-		b block
-		y float64
+	pagesBlocks, err := paginate(groups, bodyTop+1, bodyBottom)
+	if err != nil {
+		return nil, fmt.Errorf("%w (%s)", err, g.name)
 	}
-	var pagesBlocks [][]placed
-	var cur []placed
-	y := bodyTop + 1
-	for _, b := range blocks {
-		if b.h > bodyBottom-bodyTop-1 {
-			return nil, fmt.Errorf("%w: a row is taller than a %s page", ErrInvalidContent, g.name)
-		}
-		if y+b.h > bodyBottom && len(cur) > 0 {
-			pagesBlocks = append(pagesBlocks, cur)
-			cur, y = nil, bodyTop+1
-		}
-		cur = append(cur, placed{b, y})
-		y += b.h
-	}
-	pagesBlocks = append(pagesBlocks, cur)
 
 	total := len(pagesBlocks)
 	pages := make([]page, total)
@@ -212,8 +267,8 @@ func (l *Layout) plan(c center.Content, g geometry) ([]page, error) {
 		mic := fitWidth(m, micro, g.microPt, inner)
 		ops = append(ops, op{kind: opText, x: g.margin, y: my + lh(g.microPt) + 0.5, pt: g.microPt, text: mic})
 		// body
-		for _, p := range pb {
-			ops = append(ops, p.b.draw(p.y)...)
+		for _, sl := range pb {
+			ops = append(ops, groups[sl.g][sl.b].draw(sl.y)...)
 		}
 		// footer
 		fy := g.h - g.margin - footerH + 2
