@@ -59,6 +59,15 @@
 //     reaches another: when a session ends it is wiped (PIN, certificate, document,
 //     choices) and late answers for it are dropped. A card left on the reader when its
 //     session ended is a leftover: the next session asks to take it and place it again.
+//   - Another certificate: after the center refuses one certificate (not eligible), the
+//     problem screen offers another while the card stays on the reader, for
+//     AnotherWindow. That is a new session with its own journal; the card signs a fresh
+//     challenge of the center without a second VERIFY (no PIN is kept: the card holds
+//     the verification); a card that asks for the PIN again gets the PIN pad. Taking the
+//     card, leaving the screen or the window's end drop it.
+//   - A tap stamped with a screen the engine has left (Input.Screen) is dropped, so a
+//     second tap never acts on the next screen. A resident who times out sees
+//     ProblemTimedOut ("nothing was issued") before idle.
 //   - Before a session starts the engine asks the store (CanStartSession) and the
 //     printer (PrinterChecker) and shows "out of service" instead of taking a PIN for
 //     nothing; outside service hours (config.Municipality hours, closed days, weekdays-only

@@ -130,6 +130,7 @@ type Engine struct {
 	lang     Lang
 	problem  Problem
 	refusal  center.Reason // with ProblemNotEligible: the center's reason, if it gave one
+	kept     *keptAuth     // on the problem screen after a refusal: "another certificate"
 	note     Note
 	sess     *session
 	slot     slot
@@ -166,6 +167,9 @@ type session struct {
 	tries    int
 	wrong    bool
 	pin      pinPad // the 4-digit authentication PIN while typed
+
+	authenticated bool      // the card, certificate and PIN carried over from a refused request
+	authUntil     time.Time // until then (monotonic)
 
 	challenge string
 	issueKey  string
@@ -298,6 +302,7 @@ func (e *Engine) enter(st State) {
 	}
 	if st != StateProblem {
 		e.problem, e.refusal = ProblemNone, ""
+		e.kept = nil
 	}
 	if st != StateTechPIN {
 		e.tech.pad.wipe()
@@ -413,10 +418,7 @@ func (e *Engine) start() {
 		e.fail(ProblemClosed, "closed")
 		return
 	}
-	e.nextID++
-	ctx, cancel := context.WithCancel(e.ctx)
-	e.sess = &session{id: e.nextID, work: owner{ctx: ctx}, cancel: cancel, copies: 1, pin: newPINPad(4)}
-	e.log.Info("kiosk: session start", "session", e.nextID)
+	e.newSession()
 	if len(e.o.Municipalities) > 1 {
 		e.enter(StateMunicipality)
 		return
@@ -425,7 +427,16 @@ func (e *Engine) start() {
 	e.enter(StateChoose)
 }
 
-// order journals the resident's order and asks for the card.
+// newSession makes the current session.
+func (e *Engine) newSession() {
+	e.nextID++
+	ctx, cancel := context.WithCancel(e.ctx)
+	e.sess = &session{id: e.nextID, work: owner{ctx: ctx}, cancel: cancel, copies: 1, pin: newPINPad(4)}
+	e.log.Info("kiosk: session start", "session", e.nextID)
+}
+
+// order journals the resident's order and asks for the card; a resident choosing another
+// certificate after a refusal goes straight to the center with the card still in place.
 func (e *Engine) order() {
 	s := e.sess
 	if err := s.request().Validate(); err != nil {
@@ -441,8 +452,49 @@ func (e *Engine) order() {
 		return
 	}
 	s.journal = j
+	if s.authenticated && time.Now().Before(s.authUntil) && e.slot.present && e.slot.card == s.card {
+		if err := s.journal.CardChecked(); err != nil {
+			e.log.Error("kiosk: journal card checked", "err", err)
+			e.fail(ProblemStoreFailed, "journal")
+			return
+		}
+		e.sign(nil)
+		return
+	}
+	s.authenticated = false
 	e.enter(StatePlaceCard)
 	e.readCard()
+}
+
+// AnotherWindow is how long after a refusal the resident may choose another certificate
+// without placing the card and typing the PIN again (the card still on the reader).
+const AnotherWindow = time.Minute
+
+// keptAuth is what a refused session leaves for "another certificate": the card that is
+// still on the reader, its certificate and tries, the municipality. No PIN.
+type keptAuth struct {
+	card  Card
+	cert  *x509.Certificate
+	tries int
+	muni  int
+	until time.Time // monotonic
+}
+
+// another starts a session for another certificate with the kept card.
+func (e *Engine) another() {
+	k := e.kept
+	e.kept = nil
+	if k == nil || !e.slot.present || e.slot.card != k.card || time.Now().After(k.until) {
+		e.enter(StateIdle)
+		return
+	}
+	e.slot.leftover = false
+	e.newSession()
+	s := e.sess
+	s.muni, s.card, s.authCert, s.tries = k.muni, k.card, k.cert, k.tries
+	s.authenticated, s.authUntil = true, k.until
+	e.log.Info("kiosk: another certificate for the same card", "session", s.id)
+	e.enter(StateChoose)
 }
 
 func (e *Engine) audit(event string, detail map[string]any) {
@@ -508,6 +560,7 @@ func (e *Engine) cardIn(c Card) {
 
 func (e *Engine) cardOut() {
 	e.slot = slot{}
+	e.kept = nil
 	sp := e.state.spec()
 	switch {
 	case sp.needsCard:
@@ -587,15 +640,26 @@ func (e *Engine) cardRead(cert *x509.Certificate, tries int) {
 func (e *Engine) verify() {
 	s := e.sess
 	pin := s.pin.take()
+	e.sign(pin)
+}
+
+// sign has the card sign a fresh challenge of the center over this session's request,
+// after presenting pin once; a nil pin signs under the PIN verified for an earlier
+// request of the same resident (another certificate), and falls back to the PIN pad
+// when the card asks for it again.
+func (e *Engine) sign(pin []byte) {
+	s := e.sess
 	card, req, kiosk := s.card, s.request(), e.o.Center.KioskID()
 	e.enter(StateCenter)
 	e.spawn(&s.work, untilStateTimeout, func(ctx context.Context) func() {
-		e.cardMu.Lock()
-		err := card.Verify(ctx, reader.AuthPIN, pin)
-		clear(pin)
-		e.cardMu.Unlock()
-		if err != nil {
-			return func() { e.verifyFailed(err) }
+		if pin != nil {
+			e.cardMu.Lock()
+			err := card.Verify(ctx, reader.AuthPIN, pin)
+			clear(pin)
+			e.cardMu.Unlock()
+			if err != nil {
+				return func() { e.verifyFailed(err) }
+			}
 		}
 		ch, err := e.o.Center.Challenge(ctx)
 		if err != nil {
@@ -608,11 +672,23 @@ func (e *Engine) verify() {
 		e.cardMu.Lock()
 		sig, err := card.Sign(ctx, reader.AuthKey, di)
 		e.cardMu.Unlock()
+		if pin == nil && errors.Is(err, reader.ErrPINRequired) {
+			return func() { e.pinAgain() }
+		}
 		if err != nil {
 			return func() { e.cardFailed(err) }
 		}
 		return func() { e.signed(ch.Challenge, sig) }
 	})
+}
+
+// pinAgain: the card no longer holds the earlier verification; the resident types the
+// PIN once more (the remaining tries are those read before).
+func (e *Engine) pinAgain() {
+	e.log.Info("kiosk: card asks for the PIN again for another certificate")
+	e.enter(StatePIN)
+	e.note = NotePINAgain
+	e.publish()
 }
 
 func (e *Engine) verifyFailed(err error) {
@@ -665,6 +741,18 @@ func (e *Engine) signed(challenge string, sig []byte) {
 	})
 }
 
+// keep remembers the session's card for "another certificate" (a refusal of this one
+// certificate); fail then ends the session as usual.
+func (e *Engine) keep() {
+	if s := e.sess; s != nil && s.card != nil && s.authCert != nil && e.slot.present && e.slot.card == s.card {
+		until := time.Now().Add(AnotherWindow)
+		if s.authenticated && s.authUntil.Before(until) {
+			until = s.authUntil // the window counts from the PIN, not from each refusal
+		}
+		e.kept = &keptAuth{card: s.card, cert: s.authCert, tries: s.tries, muni: s.muni, until: until}
+	}
+}
+
 func (e *Engine) centerFailed(err error) {
 	e.log.Info("kiosk: center", "err", err)
 	p := ProblemCenterError
@@ -684,6 +772,7 @@ func (e *Engine) centerFailed(err error) {
 	case errors.Is(err, center.ErrNotEligible):
 		p = ProblemNotEligible
 		e.refusal = center.ReasonOf(err)
+		e.keep()
 	case errors.Is(err, center.ErrClosed):
 		p = ProblemClosed
 	}
@@ -780,7 +869,7 @@ func (e *Engine) printed(err error) {
 
 func (e *Engine) publish() {
 	now := e.o.Clock.Now()
-	v := View{State: e.state, Screen: e.screen, Lang: e.lang, Problem: e.problem, Refusal: e.refusal, Note: e.note, MaxCopies: e.o.MaxCopies,
+	v := View{State: e.state, Screen: e.screen, Lang: e.lang, Problem: e.problem, Refusal: e.refusal, Another: e.kept != nil, Note: e.note, MaxCopies: e.o.MaxCopies,
 		Pays: e.o.Payer != nil, CardPresent: e.slot.present, CardLeftover: e.slot.leftover, Deadline: e.deadline,
 		TechEnabled: e.o.Technician != nil, OutOfService: e.tech.oos}
 	v.Municipalities = make([]MunicipalityView, len(e.o.Municipalities))

@@ -160,6 +160,30 @@ func TestReferenceCenter(t *testing.T) {
 			waitView(t, r.e, func(v kiosk.View) bool { return v.State == kiosk.StateIdle && !v.CardPresent })
 		})
 	}
+	// Refused one certificate, the resident takes another with the card still in place:
+	// the reference center accepts a second challenge signed by the card without a
+	// second PIN.
+	t.Run("another certificate", func(t *testing.T) {
+		vc := r.card(t, 4)
+		r.toPIN(t, vc, 2)
+		r.e.Input(kiosk.Input{Kind: kiosk.InputNext})
+		v := waitView(t, r.e, func(v kiosk.View) bool { return v.State == kiosk.StateProblem })
+		if !v.Another {
+			t.Fatalf("no 'another certificate' after %s", v.Problem)
+		}
+		r.e.Input(kiosk.Input{Kind: kiosk.InputAnother})
+		waitView(t, r.e, func(v kiosk.View) bool { return v.State == kiosk.StateChoose })
+		r.e.Input(kiosk.Input{Kind: kiosk.InputSelect, Arg: 0})
+		r.e.Input(kiosk.Input{Kind: kiosk.InputNext})
+		waitState(t, r.e, kiosk.StateFee)
+		r.e.Input(kiosk.Input{Kind: kiosk.InputNext})
+		waitState(t, r.e, kiosk.StateTake)
+		if got := r.st.Kinds(r.st.Last().ID()); !slices.Equal(got, []string{"completed"}) {
+			t.Errorf("outbox %v", got)
+		}
+		r.e.CardRemoved()
+		waitState(t, r.e, kiosk.StateIdle)
+	})
 }
 
 // BenchmarkOKToPrinterReferenceCenter is BenchmarkOKToPrinter with the reference center

@@ -117,7 +117,7 @@ func init() {
 			expire: (*Engine).expirePrinting, cardOut: (*Engine).cardGoneWhilePrinting, view: (*Engine).viewCardGone},
 		StateTake: {limit: take, waits: true, input: (*Engine).inputDone, expire: (*Engine).expireToIdle,
 			cardOut: (*Engine).cardTaken, view: (*Engine).viewCardGone},
-		StateProblem: {limit: take, waits: true, input: (*Engine).inputDone, expire: (*Engine).expireToIdle},
+		StateProblem: {limit: take, waits: true, input: (*Engine).inputProblem, expire: (*Engine).expireToIdle},
 		StateTechPIN: {limit: pin, input: (*Engine).inputTechPIN, expire: (*Engine).expireToIdle,
 			view: (*Engine).viewTechPIN},
 		StateTech: {limit: func(config.Timeouts) time.Duration { return TechMenuTimeout },
@@ -325,6 +325,15 @@ func (e *Engine) inputPaying(in Input) bool {
 		return true
 	}
 	return false
+}
+
+// inputProblem leaves the problem screen, or after a refusal starts another certificate.
+func (e *Engine) inputProblem(in Input) bool {
+	if in.Kind == InputAnother && e.kept != nil {
+		e.another()
+		return true
+	}
+	return e.inputDone(in)
 }
 
 // inputDone leaves the take and problem screens.

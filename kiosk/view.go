@@ -92,10 +92,11 @@ const (
 	InputDone               // leave the take or problem screen
 	InputTech               // the hidden technician gesture on the idle screen
 	InputContinue           // a touch outside the buttons or 続ける: the resident is still there
+	InputAnother            // on a refusal: choose another certificate, card still in place
 )
 
 var inputNames = [...]string{"none", "start", "language", "select", "option", "copies", "next", "back", "cancel",
-	"digit", "delete", "clear", "done", "tech", "continue"}
+	"digit", "delete", "clear", "done", "tech", "continue", "another"}
 
 func (k InputKind) String() string {
 	if k >= 0 && int(k) < len(inputNames) {
@@ -147,6 +148,7 @@ const (
 	NoteUnavailable         // the chosen certificate is not available now
 	NoteRemoveAndPlace      // a card from an earlier session is on the reader: take it and place it again
 	NoteMaxCopies           // + pressed at MaxCopies
+	NotePINAgain            // another certificate: the card asks for the PIN once more
 )
 
 // MunicipalityView is one municipality on the screens.
@@ -175,6 +177,7 @@ type View struct {
 	Lang    Lang
 	Problem Problem
 	Refusal center.Reason // ProblemNotEligible: why, when the center said
+	Another bool          // the problem screen offers another certificate (InputAnother)
 	Note    Note
 
 	Municipalities []MunicipalityView

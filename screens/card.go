@@ -60,8 +60,11 @@ func (f *frame) pin() {
 	if v.TriesLeft == 1 {
 		y += f.c.para(rect{left.x, y, left.w, 3}, f.t(txtLastTry), stWarn)
 	}
-	if v.Note == kiosk.NoteNeed4Digits {
+	switch v.Note {
+	case kiosk.NoteNeed4Digits:
 		f.c.para(rect{left.x, y, left.w, 2}, f.t(txtNeed4), stWarn)
+	case kiosk.NotePINAgain:
+		f.c.para(rect{left.x, y, left.w, 3}, f.t(txtPINAgain), stWarn)
 	}
 	// Keypad on the right half.
 	kw := (kpw - 4) / 3

@@ -79,8 +79,9 @@ func samples() []sample {
 		{"options-koseki", in(kiosk.StateOptions, func(v *kiosk.View) { v.Cert, v.Copies = center.FamilyRegister, 1 })},
 		{"options-inkan", in(kiosk.StateOptions, func(v *kiosk.View) { v.Cert, v.Copies = center.SealRegistration, 10 })},
 		{"problem-no-seal", in(kiosk.StateProblem, func(v *kiosk.View) {
-			v.Problem, v.Refusal, v.CardPresent = kiosk.ProblemNotEligible, center.ReasonNoSeal, true
+			v.Problem, v.Refusal, v.CardPresent, v.Another = kiosk.ProblemNotEligible, center.ReasonNoSeal, true, true
 		})},
+		{"pin-again", in(kiosk.StatePIN, func(v *kiosk.View) { v.TriesLeft, v.Note = 3, kiosk.NotePINAgain })},
 		{"options-max", in(kiosk.StateOptions, func(v *kiosk.View) {
 			v.Cert, v.Copies, v.Note = center.SealRegistration, 10, kiosk.NoteMaxCopies
 		})},

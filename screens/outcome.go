@@ -28,4 +28,9 @@ func (f *frame) problem() {
 		f.c.para(rect{2, y, f.w - 4, 1}, f.t(txtTakeCard), stBold)
 	}
 	f.footer(nil, &button{in: kiosk.Input{Kind: kiosk.InputDone}, label: f.t(btnTop), st: stPrimary, primary: true})
+	if f.v.Another { // as wide as its words, on the left
+		label := f.t(btnAnother)
+		f.add(button{r: rect{1, f.h - 3, max(f.footerWidth(), textWidth(label)+4), 3},
+			in: kiosk.Input{Kind: kiosk.InputAnother}, label: label, st: stNormal})
+	}
 }

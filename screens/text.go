@@ -47,6 +47,7 @@ var (
 	txtPINWhich  = msg{"利用者証明用電子証明書の暗証番号です。", "Your card's 4-digit PIN, not the longer signature password."}
 	txtPINWrong  = msg{"暗証番号が違います。", "The PIN is not correct."}
 	txtLastTry   = msg{"次に間違えると暗証番号がロックされます。", "If the next PIN is wrong, the PIN will be locked."}
+	txtPINAgain  = msg{"カードの確認のため、もう一度暗証番号を入力してください。", "Please enter your PIN once more: the card asks for it again."}
 	txtNeed4     = msg{"4桁の数字を入力してください。", "Please enter 4 digits."}
 	txtCenter    = msg{"照会中です。しばらくお待ちください。", "Checking with the issuing office. Please wait."}
 	txtKeepCard  = msg{"カードを取らないでください。", "Do not remove your card."}
@@ -72,6 +73,7 @@ var (
 	btnPay      = msg{"支払う", "Pay"}
 	btnDone     = msg{"終了", "Done"}
 	btnContinue = msg{"続ける", "Continue"}
+	btnAnother  = msg{"ほかの証明書を選ぶ", "Choose another"}
 	btnTop      = msg{"はじめに戻る", "Start over"}
 	btnDelete   = msg{"訂正", "Delete"}
 	btnClear    = msg{"全消去", "Clear"}

@@ -112,6 +112,10 @@ type Options struct {
 	// SignPINPerSignature makes the sign key need a fresh VERIFY of the sign PIN before every
 	// signature (an open question, §11 item 3). Default false: verified until reset/re-SELECT.
 	SignPINPerSignature bool
+	// AuthPINPerSignature is the same for the authentication key: a card that keeps no
+	// verification past one signature (how the kiosk's "another certificate" copes with
+	// such a card is tested with it). Default false.
+	AuthPINPerSignature bool
 
 	// ExtendedAPDUs lets the card serve extended-length commands; default false: 67 00.
 	ExtendedAPDUs bool
@@ -847,6 +851,9 @@ func (c *Card) sign(cmd reader.Command) ([]byte, bool) {
 	}
 	if f.pin == PINSign && c.opts.SignPINPerSignature {
 		c.verified[PINSign] = false
+	}
+	if f.pin == PINAuth && c.opts.AuthPINPerSignature {
+		c.verified[PINAuth] = false
 	}
 	return ok(sig), true
 }
