@@ -175,3 +175,37 @@ func TestCommitButtonsMove(t *testing.T) {
 func overlap(a, b Target) bool {
 	return a.X < b.X+b.W && b.X < a.X+a.W && a.Y < b.Y+b.H && b.Y < a.Y+a.H
 }
+
+// Every path driven through the real engine, at the smallest and a large panel, in both
+// languages: the screens its views make have no touching targets and no cut text.
+func TestFlowPathsAtSizes(t *testing.T) {
+	states := []kiosk.State{kiosk.StateChoose, kiosk.StateOptions, kiosk.StatePlaceCard, kiosk.StateReadingCard,
+		kiosk.StatePIN, kiosk.StateCenter, kiosk.StateFee, kiosk.StatePrinting, kiosk.StateTake}
+	for _, sz := range []struct{ w, h int }{{80, 24}, {160, 48}} {
+		for _, lang := range []kiosk.Lang{kiosk.LangJA, kiosk.LangEN} {
+			for _, st := range states {
+				t.Run(fmt.Sprintf("%dx%d/%s/%s", sz.w, sz.h, lang, st), func(t *testing.T) {
+					synctest.Test(t, func(t *testing.T) {
+						r := newURig(t, sz.w, sz.h)
+						defer r.close()
+						if lang == kiosk.LangEN {
+							r.tap(kiosk.Input{Kind: kiosk.InputLanguage})
+						}
+						r.drive(st)
+						v := r.Engine.View()
+						if v.Lang != lang {
+							t.Fatalf("language %s, want %s", v.Lang, lang)
+						}
+						s := newSim(t, sz.w, sz.h)
+						defer s.Fini()
+						bs, overflow := render(s, v, r.tech, -1, 0)
+						if len(overflow) > 0 {
+							t.Errorf("text does not fit: %q", overflow)
+						}
+						checkTargets(t, bs, sz.w, sz.h)
+					})
+				})
+			}
+		}
+	}
+}
