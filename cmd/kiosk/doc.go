@@ -12,7 +12,8 @@
 //	                (center client, recovered queue, printer, engine) from its
 //	                configuration; loadCenterFiles is the one loader of the [center]
 //	                files (diag uses it too); the adapters between offline and kiosk.
-//	printer.go      the configured printer as the engine sees it (enginePrinter).
+//	printer.go      the configured printer as the engine sees it (enginePrinter: the
+//	                printer.Guard behind the engine's port).
 //	diag*.go        `kiosk diag`: one section per part, text or --json, exit code = health.
 //	queue*.go       `kiosk queue`: the technician's view of the outbox; read-only except
 //	                retry and ack.
@@ -22,9 +23,9 @@
 //	dist/           the systemd unit, install script, terminal and PAM/polkit files.
 //
 // Invariants kept here:
-//   - The printer re-verifies the center's signature and the document's binding to this
-//     session's request before a byte reaches the paper (enginePrinter), independently
-//     of the center client's own check.
+//   - The engine prints only through printer.Guard, which re-verifies the center's
+//     signature and the document's binding to this session's request before a byte
+//     reaches the paper, independently of the center client's own check.
 //   - Every card the watcher hands to the engine is a fresh allow-listed reader session;
 //     a removal, a vanished reader or a pcscd restart tells the engine and powers the
 //     card down.

@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/ed25519"
-	"errors"
 	"fmt"
 
 	"madoguchi/center"
@@ -59,46 +57,18 @@ func newPrinter(cfg *config.Config, sensors printer.Sensors) (*enginePrinter, er
 	if err != nil {
 		return nil, err
 	}
-	return &enginePrinter{p: pr, docKey: docKey}, nil
+	return &enginePrinter{printer.NewGuard(pr, docKey)}, nil
 }
 
-// enginePrinter is the printer as the engine sees it. Before anything reaches the
-// printer it verifies, again and independently of the center client, that the document
-// is the one the center signed and that it belongs to this very session's request.
-type enginePrinter struct {
-	p      *printer.Printer
-	docKey ed25519.PublicKey
-}
+// enginePrinter is the printer as the engine sees it: the guard that re-verifies every
+// document against the center's signature and its session before printing.
+type enginePrinter struct{ *printer.Guard }
 
 var (
 	_ kiosk.Printer        = (*enginePrinter)(nil)
 	_ kiosk.PrinterChecker = (*enginePrinter)(nil)
 )
 
-// errNotThisDocument refuses a job whose signed payload is not the document handed over.
-var errNotThisDocument = errors.New("printer: job does not match the center-signed document")
-
 func (e *enginePrinter) Print(ctx context.Context, job kiosk.PrintJob) error {
-	signed, err := center.VerifyDocument(e.docKey, job.Payload, job.Signature)
-	if err != nil {
-		return fmt.Errorf("print %s: %w", job.Session, err)
-	}
-	if signed.Key != job.Document.Key || signed.IssueID != job.Document.IssueID ||
-		signed.Content.IssuanceNumber != job.Document.Content.IssuanceNumber {
-		return fmt.Errorf("print %s: %w", job.Session, errNotThisDocument)
-	}
-	// Print what was signed, not what was handed over.
-	_, err = e.p.Print(ctx, printer.Job{TxID: job.Session, Content: signed.Content, Copies: signed.Request.Copies})
-	return err
+	return e.Guard.Print(ctx, printer.SignedJob(job))
 }
-
-// Check reports whether the printer can take a job now (paper, cover, reachable).
-func (e *enginePrinter) Check(ctx context.Context) error {
-	st, err := e.p.Status(ctx)
-	if err != nil {
-		return err
-	}
-	return st.Err()
-}
-
-func (e *enginePrinter) Close() error { return e.p.Close() }

@@ -62,7 +62,7 @@ func (t *techOffice) Diagnostics(ctx context.Context) []string {
 	}
 	var p printerDiag
 	if t.printer != nil {
-		st, err := t.printer.p.Status(ctx)
+		st, err := t.printer.Printer().Status(ctx)
 		switch {
 		case err != nil:
 			p.fail("%v", err)
@@ -151,7 +151,7 @@ func (t *techOffice) TestPage(ctx context.Context) error {
 		VerificationCode: "TEST-PAGE",
 		KioskNote:        "印刷テスト / printer test",
 	}
-	if _, err := t.printer.p.Print(ctx, printer.Job{TxID: id, Content: c, Copies: 1}); err != nil {
+	if _, err := t.printer.Printer().Print(ctx, printer.Job{TxID: id, Content: c, Copies: 1}); err != nil {
 		return err
 	}
 	return nil
