@@ -2,7 +2,8 @@
 // what happened: printed (pages), or failed (reason). It composes a layout
 // (package printer/layout: A4 PDF or 80 mm thermal raster) with one back end:
 // ESC/POS over a device file (printer/escpos), IPP for A4 printers (printer/ipp)
-// or files for the demo (printer/file). GPIO sensors (printer/gpio) add the
+// or files for the demo (printer/file); printer/backend opens the one a kiosk's
+// configuration names. GPIO sensors (printer/gpio) add the
 // kiosk's paper-low sensor and cabinet door to Status.
 //
 // # Concepts

@@ -14,10 +14,8 @@ import (
 	"madoguchi/config"
 	"madoguchi/offline"
 	"madoguchi/printer"
-	"madoguchi/printer/escpos"
-	"madoguchi/printer/file"
+	"madoguchi/printer/backend"
 	"madoguchi/printer/gpio"
-	"madoguchi/printer/ipp"
 )
 
 // Section verdicts of `kiosk diag`. The kiosk is healthy when no section failed.
@@ -104,24 +102,12 @@ func summariseConfig(cfg *config.Config) configDiag {
 	if cfg.Reader.NamePattern != nil {
 		d.ReaderPattern = cfg.Reader.NamePattern.String()
 	}
-	d.Printer = printerTarget(cfg.Printer)
+	d.Printer = backend.Target(cfg.Printer)
 	if cfg.Printer.Backend == config.BackendFile {
 		d.warn("printer backend is %q: documents go to a directory, not paper (demo and tests only)", config.BackendFile)
 	}
 	d.settle()
 	return d
-}
-
-func printerTarget(p config.Printer) string {
-	switch p.Backend {
-	case config.BackendFile:
-		return fmt.Sprintf("file %s (%s)", p.Dir, p.Paper)
-	case config.BackendESCPOS:
-		return fmt.Sprintf("escpos %s (%s)", p.Device, p.Paper)
-	case config.BackendIPP:
-		return fmt.Sprintf("ipp %s (%s)", p.IPPURL, p.Paper)
-	}
-	return p.Backend
 }
 
 func (d *configDiag) writeText(w io.Writer) {
@@ -157,37 +143,10 @@ type printerDiag struct {
 	Error  string          `json:"error,omitempty"`
 }
 
-// statusReader is what diag needs from a printer back end.
-type statusReader interface {
-	Status(ctx context.Context) (printer.Status, error)
-	Close() error
-}
-
-// openPrinterBackend opens the configured back end for a status read only: no layout,
-// no font, nothing printed, and for the file back end no directory created.
-func openPrinterBackend(p config.Printer) (statusReader, error) {
-	switch p.Backend {
-	case config.BackendFile:
-		fi, err := os.Stat(p.Dir)
-		if err != nil {
-			return nil, fmt.Errorf("output directory: %w", err)
-		}
-		if !fi.IsDir() {
-			return nil, fmt.Errorf("output directory %s is not a directory", p.Dir)
-		}
-		return file.New(file.Options{Dir: p.Dir})
-	case config.BackendESCPOS:
-		return escpos.Open(p.Device, escpos.Options{})
-	case config.BackendIPP:
-		return ipp.New(ipp.Options{URI: p.IPPURL})
-	}
-	return nil, fmt.Errorf("unknown back end %q", p.Backend)
-}
-
 func diagnosePrinter(ctx context.Context, cfg *config.Config) (d printerDiag) {
-	d = printerDiag{Target: printerTarget(cfg.Printer)}
+	d = printerDiag{Target: backend.Target(cfg.Printer)}
 	defer d.settle()
-	be, err := openPrinterBackend(cfg.Printer)
+	be, err := backend.OpenStatus(cfg.Printer)
 	if err != nil {
 		d.Error = err.Error()
 		if errors.Is(err, syscall.EBUSY) {
