@@ -5,7 +5,8 @@
 // do:
 //
 //	run.go          `kiosk run`: the appliance. Configuration, center client, queue, GPIO,
-//	                printer, engine, the PC/SC watcher (watchCards) and the touch screen.
+//	                printer, engine, the PC/SC card watcher (pcsc.WatchCards) and the
+//	                touch screen.
 //	demo.go         `kiosk demo`: the same wiring with the reference center in-process,
 //	                virtual cards made in the background and a file printer.
 //	wire.go         what run, demo and the tools share: assemble wires one kiosk's parts
@@ -26,9 +27,9 @@
 //   - The engine prints only through printer.Guard, which re-verifies the center's
 //     signature and the document's binding to this session's request before a byte
 //     reaches the paper, independently of the center client's own check.
-//   - Every card the watcher hands to the engine is a fresh allow-listed reader session;
-//     a removal, a vanished reader or a pcscd restart tells the engine and powers the
-//     card down.
+//   - Cards reach the engine of `kiosk run` only through pcsc.WatchCards: a fresh
+//     allow-listed reader session per card; a removal, a vanished reader or a pcscd
+//     restart tells the engine and powers the card down.
 //   - Logs, diag, the queue tools and the status endpoint carry no PIN, My Number, name
 //     or certificate. When stderr is the screen, `kiosk run` logs to kiosk.log beside
 //     the queue so nothing is written over the resident's screen.

@@ -19,6 +19,7 @@ import (
 	"madoguchi/kiosk"
 	"madoguchi/printer"
 	"madoguchi/printer/gpio"
+	"madoguchi/reader"
 	"madoguchi/reader/pcsc"
 	"madoguchi/screens"
 )
@@ -82,7 +83,12 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	wg.Add(3)
 	go func() { defer wg.Done(); _ = eng.Run(ctx) }()
 	go func() { defer wg.Done(); _ = store.Sync(ctx, link, nil) }()
-	go func() { defer wg.Done(); watchCards(ctx, cfg.Reader, eng, log) }()
+	go func() {
+		defer wg.Done()
+		if err := pcsc.WatchCards(ctx, cfg.Reader.NamePattern, engineCards{eng}, log); err != nil {
+			log.Error("card watch stopped", "err", err)
+		}
+	}()
 	var fatal atomic.Bool
 	go func() {
 		select {
@@ -133,72 +139,8 @@ func runLogOutput(cfg *config.Config, stderr io.Writer) (io.Writer, func(), erro
 	return lf, func() { lf.Close() }, nil
 }
 
-// cardEngine is what watchCards drives.
-type cardEngine interface {
-	CardInserted(kiosk.Card)
-	CardRemoved()
-}
+// engineCards hands the cards the PC/SC watcher sees to the engine.
+type engineCards struct{ e *kiosk.Engine }
 
-// watchCards follows the readers matching the configured pattern and hands every card
-// that is placed to the engine, as a fresh allow-listed session; a removal (or the
-// reader or pcscd going away) tells the engine and powers the card down.
-func watchCards(ctx context.Context, rc config.Reader, eng cardEngine, log *slog.Logger) {
-	var (
-		x      *pcsc.Context
-		card   *pcsc.Card
-		reader string
-	)
-	release := func() {
-		if card != nil {
-			card.Close()
-			card = nil
-			eng.CardRemoved()
-		}
-	}
-	defer func() {
-		release()
-		if x != nil {
-			x.Close()
-		}
-	}()
-	err := pcsc.Watch(ctx, rc.NamePattern, func(ev pcsc.Event) {
-		switch ev.Kind {
-		case pcsc.CardInserted:
-			if card != nil {
-				return // one card at a time: the first reader that has one wins
-			}
-			if x == nil {
-				var err error
-				if x, err = pcsc.Open(); err != nil {
-					log.Warn("card inserted but pc/sc is unreachable", "err", err)
-					return
-				}
-			}
-			c, err := x.Connect(ctx, ev.Reader, pcsc.Options{})
-			if err != nil {
-				log.Warn("cannot connect to the card", "reader", ev.Reader, "err", err)
-				x.Close()
-				x = nil
-				return
-			}
-			card, reader = c, ev.Reader
-			log.Info("card inserted", "reader", ev.Reader, "protocol", c.Protocol())
-			eng.CardInserted(c.Card)
-		case pcsc.CardRemoved, pcsc.ReaderRemoved:
-			if card != nil && ev.Reader == reader {
-				log.Info("card removed", "reader", ev.Reader)
-				release()
-			}
-		case pcsc.ServiceLost:
-			log.Warn("pc/sc service lost")
-			release()
-			if x != nil {
-				x.Close()
-				x = nil
-			}
-		}
-	})
-	if err != nil && !errors.Is(err, context.Canceled) {
-		log.Error("card watch stopped", "err", err)
-	}
-}
+func (c engineCards) CardInserted(card *reader.Card) { c.e.CardInserted(card) }
+func (c engineCards) CardRemoved()                   { c.e.CardRemoved() }
