@@ -20,6 +20,9 @@
 //     Document that carries Fingerprint(auth certificate) and the request; the kiosk
 //     prints only a document whose signature verifies and whose binding matches (kiosk,
 //     key, card, request): VerifyDocument + CheckBinding, both done by Client.Issue.
+//   - Probe is the technician's check of the way to the center, through the client's own
+//     TLS settings: TCP and the handshake on their own, then one challenge request whose
+//     Date header gives the clock skew (`kiosk diag`, technician mode).
 //   - No My Number ever crosses this protocol: the center maps the authentication
 //     certificate to its own resident record.
 //
@@ -80,5 +83,6 @@
 // Client methods return errors that match ErrRetryLater (transport, timeout, 5xx, 429,
 // unreadable answer) or ErrRefused plus one reason sentinel (ErrRevoked, ErrCertExpired,
 // ErrResidentNotFound, ErrNotEligible, ErrMovedOut, ErrClosed, ErrKeyConflict, ...), or
-// ErrBadDocument when the center's answer fails verification: never print it, void.
+// ErrBadDocument when the center's answer fails verification: never print it, void. A
+// center whose TLS certificate does not verify against the pinned CA is ErrCenterUntrusted.
 package center

@@ -1,17 +1,12 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"crypto/tls"
-	"crypto/x509"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
-	"net/url"
 	"time"
 
 	"madoguchi/center"
@@ -44,27 +39,23 @@ type centerDiag struct {
 	SkewSeconds      *float64   `json:"clock_skew_seconds,omitempty"` // local − center; positive: kiosk ahead
 }
 
-// centerTLS is the TLS client configuration the kiosk's center client uses: the files
-// loaded as the kiosk loads them, TLS 1.3, the pinned CA only. (The client verifies
-// the chain itself to cope with an unset clock; diag sets Time for that case.) Diag
-// makes its own connection and request, rather than going through center.Client, to
-// tell TCP, TLS and HTTP failures apart and to read the Date header.
-func centerTLS(c config.Center) (*tls.Config, *x509.Certificate, error) {
-	f, err := loadCenterFiles(c)
-	if err != nil {
-		return nil, nil, err
-	}
-	return &tls.Config{MinVersion: tls.VersionTLS13, RootCAs: f.roots, Certificates: []tls.Certificate{f.cert}}, f.leaf, nil
-}
+// clockFunc is a wall clock as a function (diag's now).
+type clockFunc func() time.Time
 
+func (f clockFunc) Now() time.Time { return f() }
+
+// diagnoseCenter checks the kiosk certificate's validity and the clock, then probes the
+// center through the kiosk's own center client (center.Client.Probe): the files loaded
+// as the kiosk loads them, the certificate it presents, the pinned CA it trusts.
 func diagnoseCenter(ctx context.Context, cfg *config.Config, now func() time.Time) (d centerDiag) {
 	d = centerDiag{URL: cfg.Center.URL}
 	defer d.settle()
-	tc, leaf, err := centerTLS(cfg.Center)
+	files, err := loadCenterFiles(cfg.Center)
 	if err != nil {
 		d.fail("cannot load the TLS files: %v", err)
 		return d
 	}
+	leaf := files.leaf
 	exp := leaf.NotAfter.UTC()
 	d.ClientCertExpiry = &exp
 	switch left := exp.Sub(now()); {
@@ -77,104 +68,62 @@ func diagnoseCenter(ctx context.Context, cfg *config.Config, now func() time.Tim
 		d.fail("kiosk client certificate is not valid before %s: is the clock right?", leaf.NotBefore.UTC().Format(time.RFC3339))
 	}
 	if !center.ClockSet(now()) {
-		// A board without a real-time clock before NTP: verify certificates at the
-		// earliest possible time, as the kiosk does, and report the skew below.
+		// A board without a real-time clock before NTP: the client verifies the center
+		// as the kiosk does then, and the skew is reported below.
 		d.fail("the kiosk's clock is not set (%s): check NTP (timedatectl status)", now().UTC().Format(time.RFC3339))
-		tc.Time = func() time.Time { return center.ClockFloor }
 	}
-	u, err := url.Parse(cfg.Center.URL)
+	client, err := newCenterClient(cfg, clockFunc(now))
 	if err != nil {
-		d.fail("center url: %v", err)
+		d.fail("%v", err)
 		return d
 	}
-	host := u.Host
-	if u.Port() == "" {
-		host = net.JoinHostPort(u.Hostname(), "443")
-	}
-	d.Address = host
-
-	// 1. TCP and the TLS handshake on their own, so the report says which one failed.
-	tc.ServerName = u.Hostname()
-	dialer := &tls.Dialer{NetDialer: &net.Dialer{Timeout: cfg.Center.ConnectTimeout}, Config: tc}
-	dctx, cancel := context.WithTimeout(ctx, cfg.Center.ConnectTimeout)
-	conn, err := dialer.DialContext(dctx, "tcp", host)
-	cancel()
-	if err != nil {
-		var cv *tls.CertificateVerificationError
+	defer client.Close()
+	p, err := client.Probe(ctx)
+	d.Address = p.Address
+	if !p.Connected {
 		var ne net.Error
 		switch {
-		case errors.As(err, &cv):
+		case errors.Is(err, center.ErrCenterUntrusted):
 			d.fail("center's TLS certificate is not trusted by the pinned CA (%s): %v", cfg.Center.CAFile, err)
 		case errors.As(err, &ne) && ne.Timeout():
-			d.fail("center not reachable at %s: timed out after %s", host, cfg.Center.ConnectTimeout)
+			d.fail("center not reachable at %s: timed out after %s", p.Address, cfg.Center.ConnectTimeout)
 		default:
-			d.fail("center not reachable at %s: %v", host, err)
+			d.fail("center not reachable at %s: %v", p.Address, err)
 		}
 		return d
 	}
-	cs := conn.(*tls.Conn).ConnectionState()
-	conn.Close()
-	d.TLSVersion = tls.VersionName(cs.Version)
-	if len(cs.PeerCertificates) > 0 {
-		sc := cs.PeerCertificates[0]
+	d.TLSVersion = p.TLSVersion
+	if sc := p.ServerCert; sc != nil {
 		d.ServerCert = sc.Subject.String()
 		se := sc.NotAfter.UTC()
 		d.ServerCertExpiry = &se
 	}
-
-	// 2. One cheap request with the client certificate: a challenge (the center keeps
-	// it until it expires; nothing else changes). Its Date header gives the skew.
-	tr := &http.Transport{TLSClientConfig: tc, DialContext: (&net.Dialer{Timeout: cfg.Center.ConnectTimeout}).DialContext,
-		TLSHandshakeTimeout: cfg.Center.ConnectTimeout}
-	defer tr.CloseIdleConnections()
-	hc := &http.Client{Transport: tr, Timeout: cfg.Center.RequestTimeout,
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	body, _ := json.Marshal(center.ChallengeRequest{KioskID: cfg.Kiosk.ID})
-	ep := *u
-	ep.Path = center.PathChallenges
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, ep.String(), bytes.NewReader(body))
-	if err != nil {
-		d.fail("build request: %v", err)
-		return d
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Accept", "application/json")
-	sent := time.Now()
-	resp, err := hc.Do(req)
 	if err != nil {
 		d.fail("request to the center failed (TLS with the kiosk certificate?): %v", err)
 		return d
 	}
-	raw, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
-	resp.Body.Close()
-	rtt := time.Since(sent)
-	d.LatencyMS = rtt.Milliseconds()
-	d.HTTPStatus = resp.StatusCode
-	if resp.StatusCode != http.StatusOK {
-		var eb center.ErrorBody
-		msg := http.StatusText(resp.StatusCode)
-		if json.Unmarshal(raw, &eb) == nil && eb.Error.Code != "" {
-			msg = fmt.Sprintf("%s: %s", eb.Error.Code, eb.Error.Message)
+	d.LatencyMS = p.RTT.Milliseconds()
+	d.HTTPStatus = p.Status
+	if p.Status != http.StatusOK {
+		msg := http.StatusText(p.Status)
+		if p.Code != "" {
+			msg = fmt.Sprintf("%s: %s", p.Code, p.Message)
 		}
-		d.fail("center answered %d (%s)", resp.StatusCode, msg)
+		d.fail("center answered %d (%s)", p.Status, msg)
 	}
-	if ct, err := http.ParseTime(resp.Header.Get("Date")); err == nil {
-		// The Date header was stamped somewhere during the round trip: compare it
-		// with the middle of it.
-		local := sent.Add(rtt / 2)
-		skew := local.Sub(ct).Round(time.Second)
-		ctUTC := ct.UTC()
-		d.CenterTime = &ctUTC
-		s := skew.Seconds()
-		d.SkewSeconds = &s
-		switch abs := max(skew, -skew); {
-		case abs >= skewFail:
-			d.fail("clock skew %s against the center: set the time (NTP: timedatectl status)", skew)
-		case abs >= skewWarn:
-			d.warn("clock skew %s against the center: check NTP (timedatectl status)", skew)
-		}
-	} else {
+	if p.CenterTime.IsZero() {
 		d.warn("the center's answer has no Date header: clock skew unknown")
+		return d
+	}
+	ct, skew := p.CenterTime, p.Skew
+	d.CenterTime = &ct
+	sec := skew.Seconds()
+	d.SkewSeconds = &sec
+	switch abs := max(skew, -skew); {
+	case abs >= skewFail:
+		d.fail("clock skew %s against the center: set the time (NTP: timedatectl status)", skew)
+	case abs >= skewWarn:
+		d.warn("clock skew %s against the center: check NTP (timedatectl status)", skew)
 	}
 	return d
 }

@@ -15,7 +15,8 @@
 //	                files (diag uses it too); the adapters between offline and kiosk.
 //	printer.go      the configured printer as the engine sees it (enginePrinter: the
 //	                printer.Guard behind the engine's port).
-//	diag*.go        `kiosk diag`: one section per part, text or --json, exit code = health.
+//	diag*.go        `kiosk diag`: one section per part, text or --json, exit code = health;
+//	                the center section is center.Client.Probe through the kiosk's client.
 //	queue*.go       `kiosk queue`: the technician's view of the outbox; read-only except
 //	                retry and ack.
 //	status_*.go     the appliance's reporting: journald log lines, sd_notify readiness and
