@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -60,8 +59,8 @@ type demo struct {
 	pending bool // F2 was pressed while the current card was still being made
 }
 
-// startDemo builds everything in dir (created if missing). The caller runs the engine and
-// the sync worker and calls close.
+// startDemo builds everything in dir (created if missing). The caller runs the parts
+// (d.parts.run) and calls close.
 func startDemo(ctx context.Context, dir string, lang string) (*demo, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("demo: %w", err)
@@ -355,25 +354,13 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	defer d.close()
 
-	scr, err := tcell.NewScreen()
-	if err == nil {
-		err = scr.Init()
-	}
+	scr, err := openScreen()
 	if err != nil {
-		fmt.Fprintf(stderr, "kiosk demo: cannot open the terminal: %v\n", err)
+		fmt.Fprintf(stderr, "kiosk demo: %v\n", err)
 		return 1
 	}
-	scr.EnableMouse()
-	var wg sync.WaitGroup
-	wg.Add(2)
-	go func() { defer wg.Done(); _ = d.parts.engine.Run(ctx) }()
-	go func() { defer wg.Done(); _ = d.parts.store.Sync(ctx, d.parts.link, nil) }()
-	uiErr := screens.Run(ctx, scr, d.parts.engine, screens.Options{Technician: d.technicianBar(cancel)})
-	scr.Fini()
-	cancel()
-	wg.Wait()
-	if uiErr != nil && !errors.Is(uiErr, context.Canceled) {
-		fmt.Fprintf(stderr, "kiosk demo: %v\n", uiErr)
+	if err := d.parts.run(ctx, runOptions{Screen: scr, UI: screens.Options{Technician: d.technicianBar(cancel)}, Log: d.log}); err != nil {
+		fmt.Fprintf(stderr, "kiosk demo: %v\n", err)
 		return 1
 	}
 	flushCtx, flushCancel := context.WithTimeout(context.Background(), 5*time.Second)

@@ -4,11 +4,13 @@
 // This is where the parts meet; the logic lives in the packages. The files, by what they
 // do:
 //
-//	run.go          `kiosk run`: the appliance. Configuration, center client, queue, GPIO,
-//	                printer, engine, the PC/SC card watcher (pcsc.WatchCards) and the
-//	                touch screen.
-//	demo.go         `kiosk demo`: the same wiring with the reference center in-process,
+//	run.go          `kiosk run`: the appliance. Configuration, log output, GPIO, the
+//	                parts, the screen, and the PC/SC card watcher (pcsc.WatchCards).
+//	demo.go         `kiosk demo`: the same parts with the reference center in-process,
 //	                virtual cards made in the background and a file printer.
+//	parts.go        run: the one owner of the running kiosk's goroutines (engine, sync
+//	                worker, screen, card watcher, status endpoint, sd_notify watchdog,
+//	                fatal-queue watch), for both run and demo.
 //	wire.go         what run, demo and the tools share: assemble wires one kiosk's parts
 //	                (center client, recovered queue, printer, engine) from its
 //	                configuration; loadCenterFiles is the one loader of the [center]
@@ -34,6 +36,8 @@
 //   - Logs, diag, the queue tools and the status endpoint carry no PIN, My Number, name
 //     or certificate. When stderr is the screen, `kiosk run` logs to kiosk.log beside
 //     the queue so nothing is written over the resident's screen.
+//   - parts.run returns only after every goroutine it started has returned; the parts
+//     are closed after that, never under a goroutine still using them.
 //   - A failed fsync in the queue ends `kiosk run` with a non-zero status: systemd
 //     restarts it and recovery finishes interrupted sessions before the first resident.
 package main

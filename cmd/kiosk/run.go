@@ -9,19 +9,13 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"sync"
-	"sync/atomic"
 
-	"github.com/gdamore/tcell/v2"
 	"golang.org/x/term"
 
 	"madoguchi/config"
-	"madoguchi/kiosk"
 	"madoguchi/printer"
 	"madoguchi/printer/gpio"
-	"madoguchi/reader"
 	"madoguchi/reader/pcsc"
-	"madoguchi/screens"
 )
 
 // DefaultConfigPath is where `kiosk run` looks for its configuration.
@@ -68,54 +62,22 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	defer parts.close()
-	eng, store, prn, link := parts.engine, parts.store, parts.printer, parts.link
-
-	scr, err := tcell.NewScreen()
-	if err == nil {
-		err = scr.Init()
-	}
+	scr, err := openScreen()
 	if err != nil {
-		log.Error("start: cannot open the terminal", "err", err)
+		log.Error("start", "err", err)
 		return 1
 	}
-	scr.EnableMouse()
-	var wg sync.WaitGroup
-	wg.Add(3)
-	go func() { defer wg.Done(); _ = eng.Run(ctx) }()
-	go func() { defer wg.Done(); _ = store.Sync(ctx, link, nil) }()
-	go func() {
-		defer wg.Done()
-		if err := pcsc.WatchCards(ctx, cfg.Reader.NamePattern, engineCards{eng}, log); err != nil {
-			log.Error("card watch stopped", "err", err)
-		}
-	}()
-	var fatal atomic.Bool
-	go func() {
-		select {
-		case <-store.Fatal():
-			log.Error("queue storage failed: restarting", "err", store.Err())
-			fatal.Store(true)
-			cancel()
-		case <-ctx.Done():
-		}
-	}()
-	go serveSystemd(ctx, eng, store, log.With("part", "systemd"))
-	go func() {
-		src := statusSources{Engine: eng, Store: store, Printer: prn}
-		if err := serveStatus(ctx, cfg, src, log.With("part", "status")); err != nil {
-			log.Warn("status endpoint", "err", err)
-		}
-	}()
 	log.Info("kiosk running", "version", version, "commit", commit)
-	uiErr := screens.Run(ctx, scr, eng, screens.Options{})
-	scr.Fini()
-	cancel()
-	wg.Wait()
-	if fatal.Load() {
-		return 1
-	}
-	if uiErr != nil && !errors.Is(uiErr, context.Canceled) {
-		log.Error("screen", "err", uiErr)
+	err = parts.run(ctx, runOptions{
+		Screen: scr, Status: cfg, Systemd: true, Log: log,
+		Cards: func(ctx context.Context, h engineCards) error {
+			return pcsc.WatchCards(ctx, cfg.Reader.NamePattern, h, log)
+		},
+	})
+	if err != nil {
+		if !errors.Is(err, errQueueFatal) {
+			log.Error("stopped", "err", err)
+		}
 		return 1
 	}
 	return 0
@@ -138,9 +100,3 @@ func runLogOutput(cfg *config.Config, stderr io.Writer) (io.Writer, func(), erro
 	fmt.Fprintf(stderr, "kiosk run: logging to %s\n", path)
 	return lf, func() { lf.Close() }, nil
 }
-
-// engineCards hands the cards the PC/SC watcher sees to the engine.
-type engineCards struct{ e *kiosk.Engine }
-
-func (c engineCards) CardInserted(card *reader.Card) { c.e.CardInserted(card) }
-func (c engineCards) CardRemoved()                   { c.e.CardRemoved() }

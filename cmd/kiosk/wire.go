@@ -79,6 +79,8 @@ type kioskParts struct {
 	store   *offline.Store
 	printer *enginePrinter
 	engine  *kiosk.Engine
+
+	trace func(part string, running bool) // tests: each goroutine of run as it starts and returns
 }
 
 // assembleOptions are what differs between run, demo and tests.
@@ -89,8 +91,8 @@ type assembleOptions struct {
 	Log        *slog.Logger
 }
 
-// assemble wires cfg's parts. The caller runs the engine and the queue's sync worker
-// (link is its Sender) and calls close when both have stopped.
+// assemble wires cfg's parts. The caller runs them (run, in parts.go) and calls close
+// once run has returned.
 func assemble(ctx context.Context, cfg *config.Config, o assembleOptions) (*kioskParts, error) {
 	p := &kioskParts{}
 	var err error
