@@ -21,8 +21,9 @@
 //	                the center section is center.Client.Probe through the kiosk's client.
 //	queue*.go       `kiosk queue`: the technician's view of the outbox; read-only except
 //	                retry and ack.
-//	status_*.go     the appliance's reporting: journald log lines, sd_notify readiness and
-//	                watchdog, the read-only status endpoint.
+//	status_http.go  the read-only status endpoint. (The journald log lines and the
+//	                sd_notify readiness and watchdog are package systemd; kioskHealth in
+//	                parts.go is the watchdog's check.)
 //	techmode.go     what technician mode on the screen may do (diagnostics, test page).
 //	dist/           the systemd unit, install script, terminal and PAM/polkit files.
 //

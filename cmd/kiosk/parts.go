@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"sync"
 
 	"github.com/gdamore/tcell/v2"
@@ -13,6 +14,7 @@ import (
 	"madoguchi/kiosk"
 	"madoguchi/reader"
 	"madoguchi/screens"
+	"madoguchi/systemd"
 )
 
 // openScreen opens the terminal the kiosk draws on, with taps as mouse reports.
@@ -84,7 +86,7 @@ func (p *kioskParts) run(ctx context.Context, o runOptions) error {
 		})
 	}
 	if o.Systemd {
-		start("systemd", func() { serveSystemd(ctx, p.engine, p.store, o.Log.With("part", "systemd")) })
+		start("systemd", func() { systemd.Serve(ctx, os.Getenv, kioskHealth(p.engine, p.store), o.Log.With("part", "systemd")) })
 	}
 	if o.Status != nil {
 		start("status", func() {
@@ -108,6 +110,30 @@ func (p *kioskParts) run(ctx context.Context, o runOptions) error {
 		return fmt.Errorf("screen: %w", uiErr)
 	}
 	return nil
+}
+
+// pinger is the engine loop's heartbeat (kiosk.Engine.Ping).
+type pinger interface {
+	Ping(ctx context.Context) error
+}
+
+// fatalErr is the queue's fatal-error state (offline.Store.Err).
+type fatalErr interface {
+	Err() error
+}
+
+// kioskHealth is the systemd watchdog's check: the queue has no fatal error and the
+// engine loop answers. It must be quick: Ping waits at most until ctx's deadline.
+func kioskHealth(eng pinger, store fatalErr) func(context.Context) error {
+	return func(ctx context.Context) error {
+		if err := store.Err(); err != nil {
+			return fmt.Errorf("%w: queue: %w", systemd.ErrUnhealthy, err)
+		}
+		if err := eng.Ping(ctx); err != nil {
+			return fmt.Errorf("%w: engine loop: %w", systemd.ErrUnhealthy, err)
+		}
+		return nil
+	}
 }
 
 // engineCards hands the cards the PC/SC watcher sees to the engine.

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"net"
@@ -18,6 +19,8 @@ import (
 
 	"madoguchi/config"
 	"madoguchi/kiosk"
+	"madoguchi/systemd"
+	"madoguchi/systemd/systemdtest"
 )
 
 // partsTrace records the goroutines run starts and which of them are still running.
@@ -89,7 +92,7 @@ func TestPartsRunJoinsEverything(t *testing.T) {
 			var notify <-chan string
 			if tt.appl {
 				sock := filepath.Join(t.TempDir(), "notify.sock")
-				_, notify = listenNotify(t, sock)
+				notify = systemdtest.Listen(t, sock)
 				t.Setenv("NOTIFY_SOCKET", sock)
 				t.Setenv("WATCHDOG_USEC", "200000")
 				o.Status, o.Systemd = cfg, true
@@ -105,7 +108,7 @@ func TestPartsRunJoinsEverything(t *testing.T) {
 			waitState(t, parts.engine, kiosk.StateIdle) // the engine loop runs
 			if tt.appl {
 				getStatus(t, cfg.Status.Listen, http.StatusOK)
-				if got := recv(t, notify); !strings.Contains(got, "READY=1") {
+				if got := systemdtest.Next(t, notify); !strings.Contains(got, "READY=1") {
 					t.Fatalf("first notification %q", got)
 				}
 			}
@@ -136,7 +139,7 @@ func TestPartsRunJoinsEverything(t *testing.T) {
 					t.Error("the status endpoint still listens after run returned")
 				}
 				for got := ""; !strings.Contains(got, "STOPPING=1"); {
-					got = recv(t, notify)
+					got = systemdtest.Next(t, notify)
 				}
 			}
 			parts.close()
@@ -144,6 +147,49 @@ func TestPartsRunJoinsEverything(t *testing.T) {
 			defer pcancel()
 			if parts.engine.Ping(pctx) == nil {
 				t.Error("the engine loop still answers after run returned")
+			}
+		})
+	}
+}
+
+// fakePinger is an engine loop whose heartbeat answers err (nil: it answers).
+type fakePinger struct{ err atomic.Pointer[error] }
+
+func (f *fakePinger) Ping(context.Context) error {
+	if p := f.err.Load(); p != nil {
+		return *p
+	}
+	return nil
+}
+
+func stuckPinger(err error) *fakePinger {
+	p := &fakePinger{}
+	p.err.Store(&err)
+	return p
+}
+
+type fakeStore struct{ err error }
+
+func (f fakeStore) Err() error { return f.err }
+
+// TestKioskHealth: the watchdog is fed only while the queue has no fatal error and the
+// engine loop answers.
+func TestKioskHealth(t *testing.T) {
+	for _, tt := range []struct {
+		name    string
+		eng     *fakePinger
+		store   fakeStore
+		healthy bool
+		says    string
+	}{
+		{"healthy", &fakePinger{}, fakeStore{}, true, ""},
+		{"queue failed", &fakePinger{}, fakeStore{errors.New("fsync failed")}, false, "queue: fsync failed"},
+		{"engine loop stuck", stuckPinger(context.DeadlineExceeded), fakeStore{}, false, "engine loop"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			err := kioskHealth(tt.eng, tt.store)(context.Background())
+			if (err == nil) != tt.healthy || (err != nil && (!errors.Is(err, systemd.ErrUnhealthy) || !strings.Contains(err.Error(), tt.says))) {
+				t.Fatalf("health %v, want healthy %v (%q)", err, tt.healthy, tt.says)
 			}
 		})
 	}

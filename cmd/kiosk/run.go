@@ -16,6 +16,7 @@ import (
 	"madoguchi/printer"
 	"madoguchi/printer/gpio"
 	"madoguchi/reader/pcsc"
+	"madoguchi/systemd"
 )
 
 // DefaultConfigPath is where `kiosk run` looks for its configuration.
@@ -42,7 +43,7 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	defer closeLog()
-	log := slog.New(newLogHandler(logOut, cfg.Kiosk.LogLevel, os.Getenv)).With("kiosk", cfg.Kiosk.ID)
+	log := slog.New(systemd.NewLogHandler(logOut, cfg.Kiosk.LogLevel, os.Getenv)).With("kiosk", cfg.Kiosk.ID)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 
