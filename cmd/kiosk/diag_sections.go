@@ -1,73 +1,37 @@
 package main
 
 import (
-	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"sort"
-	"strings"
 	"syscall"
 
 	"madoguchi/config"
+	"madoguchi/health"
 	"madoguchi/offline"
-	"madoguchi/printer"
 	"madoguchi/printer/backend"
-	"madoguchi/printer/gpio"
 )
 
-// Section verdicts of `kiosk diag`. The kiosk is healthy when no section failed.
+// Section statuses of `kiosk diag` (package health). The kiosk is healthy when no
+// section failed.
 const (
-	statusOK      = "ok"      // nothing to do
-	statusWarn    = "warn"    // works, but the technician should look (paper low, parked messages)
-	statusFail    = "fail"    // the kiosk cannot serve residents, or will not for long
-	statusSkipped = "skipped" // not checked (no configuration, nothing wired)
+	statusOK      = health.OK
+	statusWarn    = health.Warn
+	statusFail    = health.Fail
+	statusSkipped = health.Skipped
 )
 
-// verdict collects a section's problems (fail) and warnings (warn).
-type verdict struct {
-	Status   string   `json:"status"`
-	Problems []string `json:"problems,omitempty"`
-	Warnings []string `json:"warnings,omitempty"`
-	Notes    []string `json:"notes,omitempty"`
-}
+// verdict is a health.Verdict for the sections still checked here (config, center,
+// queue, disk), with short names for its methods.
+type verdict struct{ health.Verdict }
 
-func (v *verdict) fail(format string, args ...any) {
-	v.Problems = append(v.Problems, fmt.Sprintf(format, args...))
-}
-func (v *verdict) warn(format string, args ...any) {
-	v.Warnings = append(v.Warnings, fmt.Sprintf(format, args...))
-}
-func (v *verdict) note(format string, args ...any) {
-	v.Notes = append(v.Notes, fmt.Sprintf(format, args...))
-}
-
-// settle sets Status from what was collected (unless it was set to skipped).
-func (v *verdict) settle() {
-	switch {
-	case v.Status == statusSkipped:
-	case len(v.Problems) > 0:
-		v.Status = statusFail
-	case len(v.Warnings) > 0:
-		v.Status = statusWarn
-	default:
-		v.Status = statusOK
-	}
-}
-
-func (v *verdict) writeVerdict(w io.Writer) {
-	for _, p := range v.Problems {
-		fmt.Fprintf(w, "  FAIL             %s\n", p)
-	}
-	for _, p := range v.Warnings {
-		fmt.Fprintf(w, "  warning          %s\n", p)
-	}
-	for _, p := range v.Notes {
-		fmt.Fprintf(w, "  note             %s\n", p)
-	}
-}
+func (v *verdict) fail(format string, args ...any) { v.Failf(format, args...) }
+func (v *verdict) warn(format string, args ...any) { v.Warnf(format, args...) }
+func (v *verdict) note(format string, args ...any) { v.Notef(format, args...) }
+func (v *verdict) settle()                         { v.Settle() }
+func (v *verdict) writeVerdict(w io.Writer)        { v.WriteText(w) }
 
 // configDiag summarises the configuration (no secrets: file names, not contents).
 type configDiag struct {
@@ -131,132 +95,6 @@ func (d *configDiag) writeText(w io.Writer) {
 		fmt.Fprintln(w, "  technician mode  on (tap the top-left corner of the idle screen 5 times)")
 	} else {
 		fmt.Fprintln(w, "  technician mode  off (no kiosk.technician_pin)")
-	}
-	d.writeVerdict(w)
-}
-
-// printerDiag is the printer section.
-type printerDiag struct {
-	verdict
-	Target string          `json:"target,omitempty"`
-	State  *printer.Status `json:"state,omitempty"`
-	Error  string          `json:"error,omitempty"`
-}
-
-func diagnosePrinter(ctx context.Context, cfg *config.Config) (d printerDiag) {
-	d = printerDiag{Target: backend.Target(cfg.Printer)}
-	defer d.settle()
-	be, err := backend.OpenStatus(cfg.Printer)
-	if err != nil {
-		d.Error = err.Error()
-		if errors.Is(err, syscall.EBUSY) {
-			d.warn("printer device is busy: the running kiosk holds it (see the status endpoint, or stop the kiosk to check it)")
-			return d
-		}
-		d.fail("printer cannot be opened: %v", err)
-		return d
-	}
-	defer be.Close()
-	st, err := be.Status(ctx)
-	if err != nil {
-		d.Error = err.Error()
-		d.fail("printer not answering: %v", err)
-		return d
-	}
-	d.State = &st
-	if err := st.Err(); err != nil {
-		d.fail("%v", err)
-	}
-	if st.PaperLow {
-		d.warn("paper low: refill soon")
-	}
-	return d
-}
-
-func (d *printerDiag) writeText(w io.Writer) {
-	fmt.Fprintf(w, "printer [%s]\n", d.Status)
-	if d.Target != "" {
-		fmt.Fprintf(w, "  target           %s\n", d.Target)
-	}
-	if d.State != nil {
-		fmt.Fprintf(w, "  state            %s\n", d.State)
-	}
-	d.writeVerdict(w)
-}
-
-// gpioDiag is the GPIO section: the inputs' states. Outputs are not touched (the
-// running kiosk may be driving them).
-type gpioDiag struct {
-	verdict
-	Pins        map[string]string `json:"pins,omitempty"` // config key → pin name
-	PaperLow    *bool             `json:"paper_low,omitempty"`
-	CabinetOpen *bool             `json:"cabinet_open,omitempty"`
-}
-
-func diagnoseGPIO(cfg *config.Config) (d gpioDiag) {
-	g := cfg.GPIO
-	d = gpioDiag{Pins: map[string]string{}}
-	for k, v := range map[string]string{"paper_low": g.PaperLow, "door": g.Door, "card_led": g.CardLED, "buzzer": g.Buzzer} {
-		if v != "" {
-			d.Pins[k] = v
-		}
-	}
-	if g.PaperLow == "" && g.Door == "" {
-		d.Status = statusSkipped
-		d.note("no input pins wired ([gpio] paper_low and door are empty)")
-		return d
-	}
-	defer d.settle()
-	panel, err := gpio.OpenHost(gpio.PinNames{PaperLow: g.PaperLow, Door: g.Door}, gpio.Options{})
-	if err != nil {
-		if errors.Is(err, syscall.EBUSY) || strings.Contains(err.Error(), "busy") {
-			d.warn("gpio pins busy: the running kiosk holds them")
-			return d
-		}
-		d.fail("gpio: %v", err)
-		return d
-	}
-	defer panel.Close()
-	if g.PaperLow != "" {
-		low, err := panel.PaperLow()
-		if err != nil {
-			d.fail("paper-low sensor: %v", err)
-		} else {
-			d.PaperLow = &low
-			if low {
-				d.warn("paper-low sensor: paper near end")
-			}
-		}
-	}
-	if g.Door != "" {
-		open, err := panel.CabinetOpen()
-		if err != nil {
-			d.fail("door switch: %v", err)
-		} else {
-			d.CabinetOpen = &open
-			if open {
-				d.warn("cabinet door is open")
-			}
-		}
-	}
-	return d
-}
-
-func (d *gpioDiag) writeText(w io.Writer) {
-	fmt.Fprintf(w, "gpio [%s]\n", d.Status)
-	keys := make([]string, 0, len(d.Pins))
-	for k := range d.Pins {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		fmt.Fprintf(w, "  %-16s %s\n", k, d.Pins[k])
-	}
-	if d.PaperLow != nil {
-		fmt.Fprintf(w, "  paper low        %v\n", *d.PaperLow)
-	}
-	if d.CabinetOpen != nil {
-		fmt.Fprintf(w, "  cabinet open     %v\n", *d.CabinetOpen)
 	}
 	d.writeVerdict(w)
 }

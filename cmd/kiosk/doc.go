@@ -18,8 +18,11 @@
 //	                files (diag uses it too); the adapters between offline and kiosk.
 //	printer.go      the configured printer as the engine sees it (enginePrinter: the
 //	                printer.Guard behind the engine's port).
-//	diag*.go        `kiosk diag`: one section per part, text or --json, exit code = health;
-//	                the center section is center.Client.Probe through the kiosk's client.
+//	diag*.go        `kiosk diag`: one section per part, text or --json, exit code = health.
+//	                The reader, printer and GPIO sections are their packages' Diagnose
+//	                (pcsc, printer/backend, printer/gpio); the center section probes with
+//	                center.Client.Probe through the kiosk's client; each is a
+//	                health.Verdict.
 //	queue*.go       `kiosk queue`: the technician's view of the outbox; read-only except
 //	                retry and ack.
 //	status_http.go  the read-only status endpoint. (The journald log lines and the

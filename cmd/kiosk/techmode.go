@@ -10,6 +10,7 @@ import (
 
 	"madoguchi/center"
 	"madoguchi/config"
+	"madoguchi/health"
 	"madoguchi/kiosk"
 	"madoguchi/printer"
 )
@@ -47,7 +48,7 @@ func (t *techOffice) CheckPIN(pin []byte) bool {
 func (t *techOffice) Diagnostics(ctx context.Context) []string {
 	now := t.now()
 	var lines []string
-	add := func(name string, v verdict, detail string) {
+	add := func(name string, v health.Verdict, detail string) {
 		line := fmt.Sprintf("%s [%s]", name, v.Status)
 		if detail != "" {
 			line += " " + detail
@@ -60,34 +61,34 @@ func (t *techOffice) Diagnostics(ctx context.Context) []string {
 		}
 		lines = append(lines, line)
 	}
-	var p printerDiag
+	var p health.Verdict
 	if t.printer != nil {
 		st, err := t.printer.Printer().Status(ctx)
 		switch {
 		case err != nil:
-			p.fail("%v", err)
+			p.Failf("%v", err)
 		case st.Err() != nil:
-			p.fail("%v", st.Err())
+			p.Failf("%v", st.Err())
 		case st.PaperLow:
-			p.warn("paper low")
+			p.Warnf("paper low")
 		}
-		p.settle()
-		add("printer", p.verdict, "")
+		p.Settle()
+		add("printer", p, "")
 	}
 	c := diagnoseCenter(ctx, t.cfg, t.now)
 	detail := ""
 	if c.SkewSeconds != nil {
 		detail = fmt.Sprintf("clock skew %+.0f s", *c.SkewSeconds)
 	}
-	add("center", c.verdict, detail)
+	add("center", c.Verdict, detail)
 	q := diagnoseQueue(ctx, t.cfg, now)
 	detail = ""
 	if s := q.Stats; s != nil {
 		detail = fmt.Sprintf("%d pending, %d parked", s.Pending, s.Parked)
 	}
-	add("queue", q.verdict, detail)
+	add("queue", q.Verdict, detail)
 	d := diagnoseDisk(t.cfg, diskWarnBelowDeflt)
-	add("disk", d.verdict, fmt.Sprintf("%s free", mib(d.FreeBytes)))
+	add("disk", d.Verdict, fmt.Sprintf("%s free", mib(d.FreeBytes)))
 	lines = append(lines, fmt.Sprintf("kiosk %s, version %s", t.cfg.Kiosk.ID, version), now.Format("2006-01-02 15:04:05 MST"))
 	return lines
 }

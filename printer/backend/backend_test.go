@@ -11,6 +11,7 @@ import (
 
 	"madoguchi/center"
 	"madoguchi/config"
+	"madoguchi/health"
 	"madoguchi/printer"
 	"madoguchi/printer/backend"
 	"madoguchi/printer/layout"
@@ -142,5 +143,54 @@ func TestNew(t *testing.T) {
 	}
 	if _, err := backend.New(config.Printer{Backend: config.BackendFile, Dir: t.TempDir(), Font: filepath.Join(t.TempDir(), "no.ttf")}, printer.Options{}); err == nil {
 		t.Fatal("New with a missing font: no error")
+	}
+}
+
+// TestDiagnose reads the configured printer's state as `kiosk diag` does.
+func TestDiagnose(t *testing.T) {
+	dev, err := printertest.NewDevice()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dev.Close()
+	escpos := config.Printer{Backend: config.BackendESCPOS, Device: dev.Path(), Paper: config.Paper80mm}
+	tests := []struct {
+		name    string
+		p       config.Printer
+		setup   func()
+		status  string
+		problem string
+	}{
+		{name: "file printer", p: config.Printer{Backend: config.BackendFile, Dir: t.TempDir(), Paper: config.PaperA4}, status: health.OK},
+		{name: "file printer without its folder", p: config.Printer{Backend: config.BackendFile, Dir: filepath.Join(t.TempDir(), "gone")},
+			status: health.Fail, problem: "printer cannot be opened: output directory"},
+		{name: "escpos ready", p: escpos, status: health.OK},
+		{name: "escpos paper low", p: escpos, setup: func() { dev.SetNearEnd(true) }, status: health.Warn, problem: "paper low"},
+		{name: "escpos paper out", p: escpos, setup: func() { dev.SetNearEnd(false); dev.SetPaperOut(true) }, status: health.Fail, problem: "paper out"},
+		{name: "escpos unplugged", p: config.Printer{Backend: config.BackendESCPOS, Device: "/dev/null/lp9"}, status: health.Fail,
+			problem: "printer cannot be opened"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.setup != nil {
+				tt.setup()
+			}
+			d := backend.Diagnose(context.Background(), tt.p)
+			if d.Status != tt.status || d.Target != backend.Target(tt.p) {
+				t.Fatalf("status %s target %q, want %s: %+v", d.Status, d.Target, tt.status, d)
+			}
+			all := strings.Join(append(append([]string{}, d.Problems...), d.Warnings...), "|")
+			if tt.problem != "" && !strings.Contains(all, tt.problem) {
+				t.Fatalf("report %q lacks %q", all, tt.problem)
+			}
+			if tt.status == health.OK && (d.State == nil || !d.State.Online) {
+				t.Fatalf("state %v", d.State)
+			}
+			var b strings.Builder
+			d.WriteText(&b)
+			if !strings.HasPrefix(b.String(), "printer ["+tt.status+"]\n  target           "+d.Target+"\n") {
+				t.Errorf("text:\n%s", b.String())
+			}
+		})
 	}
 }

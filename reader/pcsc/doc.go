@@ -11,6 +11,8 @@
 //   - WatchCards is the kiosk's card slot on top of Watch: it hands every card placed in a
 //     matching reader to a Holder as a fresh allow-listed session, one card at a time, and
 //     tells the Holder when it is gone.
+//   - Diagnose is the reader section of `kiosk diag`: the service, the matching readers,
+//     and every card present inspected (reader.Inspect) without spending a PIN try.
 //   - Connect powers a card up and returns a Card: the reader package's allow-listed session
 //     plus the ATR and protocol. No raw Transmit is exported.
 //
