@@ -45,8 +45,9 @@ type Client struct {
 	docKey  ed25519.PublicKey
 	http    *http.Client
 	timeout time.Duration
-	connect time.Duration // TCP + TLS handshake
-	tls     *tls.Config   // the transport's: kiosk certificate, center verified by verifyCenter
+	leaf    *x509.Certificate // the kiosk's client certificate
+	connect time.Duration     // TCP + TLS handshake
+	tls     *tls.Config       // the transport's: kiosk certificate, center verified by verifyCenter
 	clock   Clock
 	center  centerClock // the center's time, from the Date header of its answers
 }
@@ -81,7 +82,7 @@ func NewClient(opts ClientOptions) (*Client, error) {
 	if len(opts.DocumentKey) != ed25519.PublicKeySize {
 		return nil, errors.New("center: client: no pinned document-signing key")
 	}
-	c := &Client{base: u, kiosk: kiosk, docKey: opts.DocumentKey, timeout: opts.RequestTimeout, clock: opts.Clock}
+	c := &Client{base: u, kiosk: kiosk, docKey: opts.DocumentKey, timeout: opts.RequestTimeout, clock: opts.Clock, leaf: leaf}
 	if c.timeout <= 0 {
 		c.timeout = DefaultRequestTimeout
 	}

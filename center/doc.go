@@ -22,7 +22,9 @@
 //     key, card, request): VerifyDocument + CheckBinding, both done by Client.Issue.
 //   - Probe is the technician's check of the way to the center, through the client's own
 //     TLS settings: TCP and the handshake on their own, then one challenge request whose
-//     Date header gives the clock skew (`kiosk diag`, technician mode).
+//     Date header gives the clock skew. Diagnose is the center section of `kiosk diag`
+//     and technician mode built on it: the kiosk certificate's validity, the kiosk's
+//     clock, the probe and the skew, as a health.Verdict.
 //   - No My Number ever crosses this protocol: the center maps the authentication
 //     certificate to its own resident record.
 //

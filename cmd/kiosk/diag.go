@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"madoguchi/center"
 	"madoguchi/config"
 	"madoguchi/health"
 	"madoguchi/printer/backend"
@@ -27,7 +28,7 @@ type diagReport struct {
 	Reader  pcsc.Diagnosis    `json:"reader"`
 	Printer backend.Diagnosis `json:"printer"`
 	GPIO    gpio.Diagnosis    `json:"gpio"`
-	Center  centerDiag        `json:"center"`
+	Center  center.Diagnosis  `json:"center"`
 	Queue   queueDiag         `json:"queue"`
 	Disk    diskDiag          `json:"disk"`
 }
@@ -180,7 +181,8 @@ func (r *diagReport) writeText(w io.Writer) {
 	} else {
 		r.Printer.WriteText(w)
 		r.GPIO.WriteText(w)
-		for _, s := range []interface{ writeText(io.Writer) }{&r.Center, &r.Queue, &r.Disk} {
+		r.Center.WriteText(w)
+		for _, s := range []interface{ writeText(io.Writer) }{&r.Queue, &r.Disk} {
 			s.writeText(w)
 		}
 	}

@@ -2,150 +2,30 @@ package main
 
 import (
 	"context"
-	"errors"
-	"fmt"
-	"io"
-	"net"
-	"net/http"
 	"time"
 
 	"madoguchi/center"
 	"madoguchi/config"
 )
 
-// Clock skew limits against the center's Date header (which has one-second resolution).
-// Challenges, certificate validity and the documents' timestamps are checked against
-// the clocks of both sides; a kiosk clock minutes off makes TLS and issuance fail.
-const (
-	skewWarn = 10 * time.Second
-	skewFail = 2 * time.Minute
-	// certWarn: a kiosk client certificate expiring sooner than this needs renewal.
-	certWarn = 30 * 24 * time.Hour
-)
-
-// centerDiag is the center section: TLS with the pinned CA and the kiosk certificate,
-// one cheap request, and the clock skew from the answer's Date header.
-type centerDiag struct {
-	verdict
-	URL              string     `json:"url,omitempty"`
-	Address          string     `json:"address,omitempty"`
-	TLSVersion       string     `json:"tls_version,omitempty"`
-	ServerCert       string     `json:"server_cert,omitempty"` // subject of the center's leaf certificate
-	ServerCertExpiry *time.Time `json:"server_cert_expires,omitempty"`
-	ClientCertExpiry *time.Time `json:"client_cert_expires,omitempty"`
-	HTTPStatus       int        `json:"http_status,omitempty"`
-	LatencyMS        int64      `json:"latency_ms,omitempty"`
-	CenterTime       *time.Time `json:"center_time,omitempty"`
-	SkewSeconds      *float64   `json:"clock_skew_seconds,omitempty"` // local − center; positive: kiosk ahead
-}
-
 // clockFunc is a wall clock as a function (diag's now).
 type clockFunc func() time.Time
 
 func (f clockFunc) Now() time.Time { return f() }
 
-// diagnoseCenter checks the kiosk certificate's validity and the clock, then probes the
-// center through the kiosk's own center client (center.Client.Probe): the files loaded
-// as the kiosk loads them, the certificate it presents, the pinned CA it trusts.
-func diagnoseCenter(ctx context.Context, cfg *config.Config, now func() time.Time) (d centerDiag) {
-	d = centerDiag{URL: cfg.Center.URL}
-	defer d.settle()
-	files, err := loadCenterFiles(cfg.Center)
-	if err != nil {
-		d.fail("cannot load the TLS files: %v", err)
-		return d
-	}
-	leaf := files.leaf
-	exp := leaf.NotAfter.UTC()
-	d.ClientCertExpiry = &exp
-	switch left := exp.Sub(now()); {
-	case left <= 0:
-		d.fail("kiosk client certificate expired on %s", exp.Format(time.DateOnly))
-	case left < certWarn:
-		d.warn("kiosk client certificate expires on %s: renew it", exp.Format(time.DateOnly))
-	}
-	if now().Before(leaf.NotBefore) {
-		d.fail("kiosk client certificate is not valid before %s: is the clock right?", leaf.NotBefore.UTC().Format(time.RFC3339))
-	}
-	if !center.ClockSet(now()) {
-		// A board without a real-time clock before NTP: the client verifies the center
-		// as the kiosk does then, and the skew is reported below.
-		d.fail("the kiosk's clock is not set (%s): check NTP (timedatectl status)", now().UTC().Format(time.RFC3339))
-	}
+// diagnoseCenter is the center section: the kiosk's own center client (the files loaded
+// as the kiosk loads them, the certificate it presents, the pinned CA it trusts) checks
+// itself and the way to the center (center.Client.Diagnose).
+func diagnoseCenter(ctx context.Context, cfg *config.Config, now func() time.Time) center.Diagnosis {
 	client, err := newCenterClient(cfg, clockFunc(now))
 	if err != nil {
-		d.fail("%v", err)
+		d := center.Diagnosis{URL: cfg.Center.URL}
+		d.Failf("cannot load the TLS files: %v", err)
+		d.Settle()
 		return d
 	}
 	defer client.Close()
-	p, err := client.Probe(ctx)
-	d.Address = p.Address
-	if !p.Connected {
-		var ne net.Error
-		switch {
-		case errors.Is(err, center.ErrCenterUntrusted):
-			d.fail("center's TLS certificate is not trusted by the pinned CA (%s): %v", cfg.Center.CAFile, err)
-		case errors.As(err, &ne) && ne.Timeout():
-			d.fail("center not reachable at %s: timed out after %s", p.Address, cfg.Center.ConnectTimeout)
-		default:
-			d.fail("center not reachable at %s: %v", p.Address, err)
-		}
-		return d
-	}
-	d.TLSVersion = p.TLSVersion
-	if sc := p.ServerCert; sc != nil {
-		d.ServerCert = sc.Subject.String()
-		se := sc.NotAfter.UTC()
-		d.ServerCertExpiry = &se
-	}
-	if err != nil {
-		d.fail("request to the center failed (TLS with the kiosk certificate?): %v", err)
-		return d
-	}
-	d.LatencyMS = p.RTT.Milliseconds()
-	d.HTTPStatus = p.Status
-	if p.Status != http.StatusOK {
-		msg := http.StatusText(p.Status)
-		if p.Code != "" {
-			msg = fmt.Sprintf("%s: %s", p.Code, p.Message)
-		}
-		d.fail("center answered %d (%s)", p.Status, msg)
-	}
-	if p.CenterTime.IsZero() {
-		d.warn("the center's answer has no Date header: clock skew unknown")
-		return d
-	}
-	ct, skew := p.CenterTime, p.Skew
-	d.CenterTime = &ct
-	sec := skew.Seconds()
-	d.SkewSeconds = &sec
-	switch abs := max(skew, -skew); {
-	case abs >= skewFail:
-		d.fail("clock skew %s against the center: set the time (NTP: timedatectl status)", skew)
-	case abs >= skewWarn:
-		d.warn("clock skew %s against the center: check NTP (timedatectl status)", skew)
-	}
+	d := client.Diagnose(ctx, cfg.Center.CAFile)
+	d.URL = cfg.Center.URL // as the technician wrote it
 	return d
-}
-
-func (d *centerDiag) writeText(w io.Writer) {
-	fmt.Fprintf(w, "center [%s]\n", d.Status)
-	fmt.Fprintf(w, "  url              %s\n", d.URL)
-	if d.TLSVersion != "" {
-		fmt.Fprintf(w, "  tls              %s, center certificate %s", d.TLSVersion, d.ServerCert)
-		if d.ServerCertExpiry != nil {
-			fmt.Fprintf(w, " until %s", d.ServerCertExpiry.Format(time.DateOnly))
-		}
-		fmt.Fprintln(w)
-	}
-	if d.ClientCertExpiry != nil {
-		fmt.Fprintf(w, "  kiosk cert until %s\n", d.ClientCertExpiry.Format(time.DateOnly))
-	}
-	if d.HTTPStatus != 0 {
-		fmt.Fprintf(w, "  answer           HTTP %d in %d ms\n", d.HTTPStatus, d.LatencyMS)
-	}
-	if d.SkewSeconds != nil {
-		fmt.Fprintf(w, "  clock skew       %+.0f s (kiosk minus center)\n", *d.SkewSeconds)
-	}
-	d.writeVerdict(w)
 }
