@@ -20,8 +20,8 @@
 //	                printer.Guard behind the engine's port).
 //	diag*.go        `kiosk diag`: one section per part, text or --json, exit code = health.
 //	                The reader, printer and GPIO sections are their packages' Diagnose
-//	                (pcsc, printer/backend, printer/gpio); the center section probes with
-//	                center.Client.Probe through the kiosk's client; each is a
+//	                (pcsc, printer/backend, printer/gpio); the center section is
+//	                center.Client.Diagnose through the kiosk's own client; each is a
 //	                health.Verdict.
 //	queue*.go       `kiosk queue`: the technician's view of the outbox; read-only except
 //	                retry and ack.
