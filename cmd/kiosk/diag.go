@@ -24,7 +24,7 @@ type diagReport struct {
 	Healthy bool              `json:"healthy"`
 	Checked time.Time         `json:"checked"`
 	Version string            `json:"version"`
-	Config  configDiag        `json:"config"`
+	Config  config.Diagnosis  `json:"config"`
 	Reader  pcsc.Diagnosis    `json:"reader"`
 	Printer backend.Diagnosis `json:"printer"`
 	GPIO    gpio.Diagnosis    `json:"gpio"`
@@ -94,9 +94,9 @@ func diagnose(ctx context.Context, o diagOptions) (diagReport, error) {
 	}
 	if err != nil {
 		rep.Config.File = o.config
-		rep.Config.fail("%v", err)
-		rep.Config.note("check it with: kiosk check-config %s", o.config)
-		rep.Config.settle()
+		rep.Config.Failf("%v", err)
+		rep.Config.Notef("check it with: kiosk check-config %s", o.config)
+		rep.Config.Settle()
 		for _, s := range []*health.Verdict{&rep.Printer.Verdict, &rep.GPIO.Verdict, &rep.Center.Verdict, &rep.Queue.Verdict, &rep.Disk.Verdict} {
 			s.Status = statusSkipped
 			s.Notes = []string{"the configuration has problems"}
@@ -108,10 +108,10 @@ func diagnose(ctx context.Context, o diagOptions) (diagReport, error) {
 	if pattern == nil {
 		pattern = cfg.Reader.NamePattern
 	}
-	rep.Config = summariseConfig(cfg)
+	rep.Config = config.Diagnose(cfg)
 	if fileProblems != nil {
-		rep.Config.fail("%v", fileProblems)
-		rep.Config.settle()
+		rep.Config.Failf("%v", fileProblems)
+		rep.Config.Settle()
 	}
 	var wg sync.WaitGroup
 	wg.Add(2)
@@ -174,7 +174,7 @@ func runDiag(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 // every problem, so the last lines say what to do.
 func (r *diagReport) writeText(w io.Writer) {
 	fmt.Fprintf(w, "kiosk diag %s at %s\n\n", r.Version, r.Checked.Format(time.RFC3339))
-	r.Config.writeText(w)
+	r.Config.WriteText(w)
 	r.Reader.WriteText(w)
 	if r.Config.Status == statusSkipped {
 		fmt.Fprintf(w, "\nonly the reader was checked: give the configuration for the rest (kiosk diag -config %s)\n", DefaultConfigPath)

@@ -5,13 +5,11 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"sort"
 	"syscall"
 
 	"madoguchi/config"
 	"madoguchi/health"
 	"madoguchi/offline"
-	"madoguchi/printer/backend"
 )
 
 // Section statuses of `kiosk diag` (package health). The kiosk is healthy when no
@@ -23,8 +21,8 @@ const (
 	statusSkipped = health.Skipped
 )
 
-// verdict is a health.Verdict for the sections still checked here (config, center,
-// queue, disk), with short names for its methods.
+// verdict is a health.Verdict for the sections still checked here (queue, disk), with
+// short names for its methods.
 type verdict struct{ health.Verdict }
 
 func (v *verdict) fail(format string, args ...any) { v.Failf(format, args...) }
@@ -32,72 +30,6 @@ func (v *verdict) warn(format string, args ...any) { v.Warnf(format, args...) }
 func (v *verdict) note(format string, args ...any) { v.Notef(format, args...) }
 func (v *verdict) settle()                         { v.Settle() }
 func (v *verdict) writeVerdict(w io.Writer)        { v.WriteText(w) }
-
-// configDiag summarises the configuration (no secrets: file names, not contents).
-type configDiag struct {
-	verdict
-	File           string   `json:"file,omitempty"`
-	KioskID        string   `json:"kiosk_id,omitempty"`
-	Location       string   `json:"location,omitempty"`
-	Language       string   `json:"language,omitempty"`
-	Municipalities []string `json:"municipalities,omitempty"`
-	ReaderPattern  string   `json:"reader_pattern,omitempty"`
-	Printer        string   `json:"printer,omitempty"`
-	CenterURL      string   `json:"center_url,omitempty"`
-	QueuePath      string   `json:"queue_path,omitempty"`
-	StatusListen   string   `json:"status_listen,omitempty"`
-	TechnicianMode bool     `json:"technician_mode"` // a technician PIN is set (the PIN itself is never shown)
-}
-
-func summariseConfig(cfg *config.Config) configDiag {
-	d := configDiag{
-		File: cfg.File, KioskID: cfg.Kiosk.ID, Location: cfg.Kiosk.Location, Language: cfg.Kiosk.Language,
-		CenterURL: cfg.Center.URL, QueuePath: cfg.Queue.Path, StatusListen: cfg.Status.Listen,
-		TechnicianMode: cfg.Kiosk.TechnicianPIN != "",
-	}
-	for _, m := range cfg.Municipalities {
-		var types []string
-		for _, c := range m.Certificates {
-			types = append(types, string(c.Type))
-		}
-		sort.Strings(types)
-		d.Municipalities = append(d.Municipalities, fmt.Sprintf("%s %s %s %v", m.Code, m.Name, m.Hours, types))
-	}
-	if cfg.Reader.NamePattern != nil {
-		d.ReaderPattern = cfg.Reader.NamePattern.String()
-	}
-	d.Printer = backend.Target(cfg.Printer)
-	if cfg.Printer.Backend == config.BackendFile {
-		d.warn("printer backend is %q: documents go to a directory, not paper (demo and tests only)", config.BackendFile)
-	}
-	d.settle()
-	return d
-}
-
-func (d *configDiag) writeText(w io.Writer) {
-	fmt.Fprintf(w, "config [%s]\n", d.Status)
-	if d.Status == statusSkipped {
-		d.writeVerdict(w)
-		return
-	}
-	fmt.Fprintf(w, "  file             %s\n", d.File)
-	fmt.Fprintf(w, "  kiosk            %s (%s), language %s\n", d.KioskID, d.Location, d.Language)
-	for _, m := range d.Municipalities {
-		fmt.Fprintf(w, "  municipality     %s\n", m)
-	}
-	fmt.Fprintf(w, "  printer          %s\n", d.Printer)
-	fmt.Fprintf(w, "  center           %s\n", d.CenterURL)
-	fmt.Fprintf(w, "  queue            %s\n", d.QueuePath)
-	if d.StatusListen != "" {
-		fmt.Fprintf(w, "  status endpoint  http://%s/\n", d.StatusListen)
-	}
-	if d.TechnicianMode {
-		fmt.Fprintln(w, "  technician mode  on (tap the top-left corner of the idle screen 5 times)")
-	} else {
-		fmt.Fprintln(w, "  technician mode  off (no kiosk.technician_pin)")
-	}
-	d.writeVerdict(w)
-}
 
 // diskDiag is the free space of the file system holding the queue.
 type diskDiag struct {

@@ -104,16 +104,3 @@ func New(p config.Printer, o printer.Options) (*printer.Printer, error) {
 	}
 	return pr, nil
 }
-
-// Target names the back end p names, with its paper, for a technician.
-func Target(p config.Printer) string {
-	switch p.Backend {
-	case config.BackendFile:
-		return fmt.Sprintf("file %s (%s)", p.Dir, p.Paper)
-	case config.BackendESCPOS:
-		return fmt.Sprintf("escpos %s (%s)", p.Device, p.Paper)
-	case config.BackendIPP:
-		return fmt.Sprintf("ipp %s (%s)", p.IPPURL, p.Paper)
-	}
-	return p.Backend
-}

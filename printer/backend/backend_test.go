@@ -47,7 +47,7 @@ func TestOpen(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := backend.Target(tt.p); got != tt.target {
+			if got := tt.p.Target(); got != tt.target {
 				t.Errorf("Target = %q, want %q", got, tt.target)
 			}
 			d, err := backend.Open(tt.p)
@@ -176,7 +176,7 @@ func TestDiagnose(t *testing.T) {
 				tt.setup()
 			}
 			d := backend.Diagnose(context.Background(), tt.p)
-			if d.Status != tt.status || d.Target != backend.Target(tt.p) {
+			if d.Status != tt.status || d.Target != tt.p.Target() {
 				t.Fatalf("status %s target %q, want %s: %+v", d.Status, d.Target, tt.status, d)
 			}
 			all := strings.Join(append(append([]string{}, d.Problems...), d.Warnings...), "|")

@@ -23,7 +23,7 @@ type Diagnosis struct {
 // Diagnose reads the state of the back end p names, opened for a status read only
 // (OpenStatus). A device the running kiosk holds (EBUSY) is a warning, not a failure.
 func Diagnose(ctx context.Context, p config.Printer) (d Diagnosis) {
-	d = Diagnosis{Target: Target(p)}
+	d = Diagnosis{Target: p.Target()}
 	defer d.Settle()
 	be, err := OpenStatus(p)
 	if err != nil {

@@ -10,8 +10,7 @@
 //   - A Device is an opened back end: exactly one of its Raster and PDF is set. The file
 //     back end takes pages for 80 mm paper and a PDF for A4; ESC/POS takes pages; IPP a
 //     PDF.
-//   - Target names the back end for a technician ("escpos /dev/usb/lp0 (80mm)");
-//     Diagnose is the printer section of `kiosk diag` (a status read through OpenStatus).
+//   - Diagnose is the printer section of `kiosk diag` (a status read through OpenStatus).
 //
 // # Invariants
 //
