@@ -1,7 +1,8 @@
 // Package health is the verdict a part's self-check gives `kiosk diag` and technician
 // mode: a status with the problems, warnings and notes behind it. Each part's package
-// owns its check (pcsc.Diagnose, backend.Diagnose, gpio.Diagnose, …) and reports with a
-// Verdict; cmd/kiosk only gathers the sections.
+// owns its check (config.Diagnose, pcsc.Diagnose, backend.Diagnose, gpio.Diagnose,
+// center.Client.Diagnose, offline.DiagnoseDisk) and reports with a Verdict; cmd/kiosk
+// only gathers the sections. MiB formats sizes the same way in every section.
 //
 // # Invariants
 //
@@ -72,3 +73,6 @@ func (v *Verdict) WriteText(w io.Writer) {
 		fmt.Fprintf(w, "  note             %s\n", p)
 	}
 }
+
+// MiB formats a byte count for a report: "12.5 MiB".
+func MiB(b uint64) string { return fmt.Sprintf("%.1f MiB", float64(b)/(1<<20)) }

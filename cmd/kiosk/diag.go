@@ -13,6 +13,7 @@ import (
 	"madoguchi/center"
 	"madoguchi/config"
 	"madoguchi/health"
+	"madoguchi/offline"
 	"madoguchi/printer/backend"
 	"madoguchi/printer/gpio"
 	"madoguchi/reader/pcsc"
@@ -21,16 +22,16 @@ import (
 // diagReport is everything `kiosk diag` checks. Without a configuration only the
 // reader is checked; the other sections say "skipped".
 type diagReport struct {
-	Healthy bool              `json:"healthy"`
-	Checked time.Time         `json:"checked"`
-	Version string            `json:"version"`
-	Config  config.Diagnosis  `json:"config"`
-	Reader  pcsc.Diagnosis    `json:"reader"`
-	Printer backend.Diagnosis `json:"printer"`
-	GPIO    gpio.Diagnosis    `json:"gpio"`
-	Center  center.Diagnosis  `json:"center"`
-	Queue   queueDiag         `json:"queue"`
-	Disk    diskDiag          `json:"disk"`
+	Healthy bool                  `json:"healthy"`
+	Checked time.Time             `json:"checked"`
+	Version string                `json:"version"`
+	Config  config.Diagnosis      `json:"config"`
+	Reader  pcsc.Diagnosis        `json:"reader"`
+	Printer backend.Diagnosis     `json:"printer"`
+	GPIO    gpio.Diagnosis        `json:"gpio"`
+	Center  center.Diagnosis      `json:"center"`
+	Queue   queueDiag             `json:"queue"`
+	Disk    offline.DiskDiagnosis `json:"disk"`
 }
 
 // sections lists every section's verdict with its name, in report order.
@@ -182,9 +183,8 @@ func (r *diagReport) writeText(w io.Writer) {
 		r.Printer.WriteText(w)
 		r.GPIO.WriteText(w)
 		r.Center.WriteText(w)
-		for _, s := range []interface{ writeText(io.Writer) }{&r.Queue, &r.Disk} {
-			s.writeText(w)
-		}
+		r.Queue.writeText(w)
+		r.Disk.WriteText(w)
 	}
 	if r.Healthy {
 		fmt.Fprintln(w, "\nhealthy")

@@ -19,8 +19,9 @@
 //	printer.go      the configured printer as the engine sees it (enginePrinter: the
 //	                printer.Guard behind the engine's port).
 //	diag*.go        `kiosk diag`: one section per part, text or --json, exit code = health.
-//	                The reader, printer and GPIO sections are their packages' Diagnose
-//	                (pcsc, printer/backend, printer/gpio); the center section is
+//	                The config, reader, printer, GPIO and disk sections are their
+//	                packages' Diagnose (config, pcsc, printer/backend, printer/gpio,
+//	                offline.DiagnoseDisk); the center section is
 //	                center.Client.Diagnose through the kiosk's own client; each is a
 //	                health.Verdict.
 //	queue*.go       `kiosk queue`: the technician's view of the outbox; read-only except
