@@ -19,14 +19,29 @@ import (
 // an old 住基カード. Their labels are known at once; the cards themselves need RSA-2048
 // keys, which take most of a second on two cores (seconds each under QEMU), so they are
 // made in the background, in order, the first resident's card first.
+//
+// They lie in a tray beside one virtual reader: Toggle places the selected card (or takes
+// it away), Next selects the next one, as the demo's technician bar does.
 type DemoCards struct {
 	labels []string
 	ready  []chan struct{} // ready[i] closes when cards[i] is set
 	cancel context.CancelFunc
 	done   chan struct{}
+	stop   chan struct{}  // closed by Close: ends waits for a card being made
+	waits  sync.WaitGroup // those waits
 
-	mu    sync.Mutex
-	cards []*readertest.Card
+	mu      sync.Mutex
+	cards   []*readertest.Card
+	current int  // index of the card Toggle will place
+	placed  bool // a card is on the reader
+	pending bool // Toggle was called while the current card was still being made
+}
+
+// Holder takes the card placed on the demo's reader (the kiosk engine, through the same
+// adapter as pcsc.WatchCards').
+type Holder interface {
+	CardInserted(*reader.Card)
+	CardRemoved()
 }
 
 // demoCardSpec is what a demo card will be.
@@ -76,7 +91,7 @@ func demoKeyIndexes(n int) []int {
 // log. Close stops it and waits.
 func (c *Center) MakeDemoCards(ctx context.Context, log *slog.Logger) *DemoCards {
 	specs := demoCardSpecs()
-	d := &DemoCards{done: make(chan struct{}), cards: make([]*readertest.Card, len(specs))}
+	d := &DemoCards{done: make(chan struct{}), stop: make(chan struct{}), cards: make([]*readertest.Card, len(specs))}
 	for _, sp := range specs {
 		d.labels = append(d.labels, sp.label)
 		d.ready = append(d.ready, make(chan struct{}))
@@ -105,8 +120,75 @@ func (d *DemoCards) Card(i int) *readertest.Card {
 
 // Close stops making cards and waits until the maker has stopped.
 func (d *DemoCards) Close() {
+	close(d.stop)
 	d.cancel()
 	<-d.done
+	d.waits.Wait()
+}
+
+// Toggle places the selected card on the reader, handing h a fresh session (a fresh
+// power-up: nothing selected, no PIN verified), or takes the placed one away. A card still
+// being made is placed as soon as it is ready, unless Toggle is called again first.
+func (d *DemoCards) Toggle(h Holder) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.placed {
+		d.cards[d.current].Remove()
+		d.placed = false
+		h.CardRemoved()
+		return
+	}
+	if d.pending {
+		d.pending = false // changed their mind before the card was ready
+		return
+	}
+	i := d.current
+	if d.cards[i] == nil {
+		d.pending = true
+		d.waits.Add(1)
+		go func() {
+			defer d.waits.Done()
+			select {
+			case <-d.ready[i]:
+			case <-d.stop:
+				return
+			}
+			d.mu.Lock()
+			defer d.mu.Unlock()
+			if d.pending && d.current == i {
+				d.pending = false
+				d.placeLocked(h)
+			}
+		}()
+		return
+	}
+	d.placeLocked(h)
+}
+
+func (d *DemoCards) placeLocked(h Holder) {
+	c := d.cards[d.current]
+	c.Insert()
+	d.placed = true
+	h.CardInserted(reader.New(c)) // a fresh session object for every insertion
+}
+
+// Next selects the next card; false (nothing changes) while a card is on the reader or
+// waiting to be placed.
+func (d *DemoCards) Next() bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.placed || d.pending {
+		return false
+	}
+	d.current = (d.current + 1) % len(d.cards)
+	return true
+}
+
+// Current is the label of the selected card.
+func (d *DemoCards) Current() string {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.labels[d.current]
 }
 
 // make makes the cards in order, each made ready as soon as it exists. Key generation

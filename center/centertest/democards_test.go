@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"madoguchi/center/centertest"
+	"madoguchi/reader"
 	"madoguchi/reader/readertest"
 )
 
@@ -96,5 +97,80 @@ func TestDemoCardsClose(t *testing.T) {
 	case <-d.Ready(d.Len() - 1):
 		t.Fatal("every card made although closed at once")
 	default:
+	}
+}
+
+// trayHolder records what the tray hands over: "in" with a session, or "out".
+type trayHolder struct{ got chan string }
+
+func (h trayHolder) CardInserted(c *reader.Card) {
+	if c == nil {
+		h.got <- "in without a session"
+		return
+	}
+	h.got <- "in"
+}
+func (h trayHolder) CardRemoved() { h.got <- "out" }
+
+func (h trayHolder) next(t *testing.T) string {
+	t.Helper()
+	select {
+	case s := <-h.got:
+		return s
+	case <-time.After(2 * time.Minute):
+		t.Fatal("nothing handed over")
+		return ""
+	}
+}
+
+// TestDemoCardsTray drives the tray as the technician bar does: a card asked for while
+// it is being made comes as soon as it is ready; a placed card must be taken before the
+// next is selected; asking twice before the card is ready changes one's mind.
+func TestDemoCardsTray(t *testing.T) {
+	ctx := context.Background()
+	c, err := centertest.New(ctx, centertest.Options{Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	d := c.MakeDemoCards(ctx, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	defer d.Close()
+	h := trayHolder{got: make(chan string, 4)}
+	if d.Current() != d.Label(0) {
+		t.Fatalf("current %q", d.Current())
+	}
+	d.Toggle(h) // the first card may still be in the making: it comes when ready
+	if got := h.next(t); got != "in" {
+		t.Fatalf("first toggle: %s", got)
+	}
+	if d.Card(0).Removed() {
+		t.Fatal("placed card is not on the reader")
+	}
+	if d.Next() {
+		t.Fatal("next card selected with a card on the reader")
+	}
+	d.Toggle(h)
+	if got := h.next(t); got != "out" || !d.Card(0).Removed() {
+		t.Fatalf("second toggle: %s, removed %v", got, d.Card(0).Removed())
+	}
+	if !d.Next() || d.Current() != d.Label(1) {
+		t.Fatalf("next: current %q", d.Current())
+	}
+	last := d.Len() - 1
+	for d.Current() != d.Label(last) {
+		d.Next()
+	}
+	if d.Card(last) == nil { // still being made
+		d.Toggle(h) // asked for…
+		d.Toggle(h) // …and not wanted after all, before it is ready
+		waitReady(t, d, last)
+		select {
+		case got := <-h.got:
+			t.Fatalf("handed over %q after changing one's mind", got)
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+	if !d.Next() || d.Current() != d.Label(0) {
+		t.Fatalf("the selection does not wrap: %q", d.Current())
 	}
 }

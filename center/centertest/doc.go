@@ -13,7 +13,7 @@
 //   - DemoPeople: fictitious residents of 見本市 covering the cases the demo shows (adult,
 //     household, under 15, moved out, suspended card). MakeDemoCards makes `kiosk demo`'s
 //     virtual cards for them (and an expired, a PIN-locked and a 住基 card) in the
-//     background, labels first.
+//     background, labels first, in a tray beside one virtual reader (Toggle, Next).
 //   - Card: a key and certificate that sign like the card does (Card.Sign), and IssueWith
 //     runs the kiosk's side of one issuance.
 package centertest

@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"sync"
 	"time"
 
 	"github.com/gdamore/tcell/v2"
@@ -16,7 +15,6 @@ import (
 	"madoguchi/center/centertest"
 	"madoguchi/config"
 	"madoguchi/offline"
-	"madoguchi/reader"
 	"madoguchi/screens"
 )
 
@@ -34,13 +32,7 @@ type demo struct {
 	log    *slog.Logger
 	logf   *os.File
 
-	cards *centertest.DemoCards // made in the background
-	stop  chan struct{}         // closed by close: ends waits for a card being made
-
-	mu      sync.Mutex
-	current int  // index of the card the technician bar will place
-	placed  bool // a card is on the reader
-	pending bool // F2 was pressed while the current card was still being made
+	cards *centertest.DemoCards // made in the background; the technician bar places them
 }
 
 // startDemo builds everything in dir (created if missing). The caller runs the parts
@@ -89,81 +81,20 @@ func startDemo(ctx context.Context, dir string, lang string) (*demo, error) {
 	if d.parts, err = assemble(ctx, d.cfg, assembleOptions{Log: d.log}); err != nil {
 		return nil, fmt.Errorf("demo: %w", err)
 	}
-	d.stop = make(chan struct{})
 	d.cards = d.center.MakeDemoCards(ctx, d.log)
 	ok = true
 	return d, nil
-}
-
-// toggleCard places the selected card on the reader, or takes the placed one away. A card
-// still being made is placed as soon as it is ready, unless F2 is pressed again first.
-func (d *demo) toggleCard() {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if d.placed {
-		d.cards.Card(d.current).Remove()
-		d.placed = false
-		d.parts.engine.CardRemoved()
-		return
-	}
-	if d.pending {
-		d.pending = false // changed their mind before the card was ready
-		return
-	}
-	i := d.current
-	if d.cards.Card(i) == nil {
-		d.pending = true
-		go func() {
-			select {
-			case <-d.cards.Ready(i):
-			case <-d.stop:
-				return
-			}
-			d.mu.Lock()
-			defer d.mu.Unlock()
-			if d.pending && d.current == i {
-				d.pending = false
-				d.placeLocked()
-			}
-		}()
-		return
-	}
-	d.placeLocked()
-}
-
-func (d *demo) placeLocked() {
-	c := d.cards.Card(d.current)
-	c.Insert() // a fresh power-up: nothing selected, no PIN verified
-	d.placed = true
-	d.parts.engine.CardInserted(reader.New(c)) // a fresh session object for every insertion
-}
-
-// nextCard selects the next demo card; the placed card must be taken first.
-func (d *demo) nextCard() bool {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if d.placed || d.pending {
-		return false
-	}
-	d.current = (d.current + 1) % d.cards.Len()
-	return true
-}
-
-func (d *demo) currentLabel() string {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	return d.cards.Label(d.current)
 }
 
 // technicianBar is the demo's bar of actions. The resident's label is updated in place,
 // which the UI reads on its next draw (Do runs on the UI goroutine).
 func (d *demo) technicianBar(quit func()) []screens.TechAction {
 	bar := make([]screens.TechAction, 3)
-	bar[0] = screens.TechAction{Label: "カード 置く/取る card", Key: tcell.KeyF2, Do: d.toggleCard}
-	bar[1] = screens.TechAction{Label: "次 next: " + d.currentLabel(), Key: tcell.KeyF3}
+	bar[0] = screens.TechAction{Label: "カード 置く/取る card", Key: tcell.KeyF2, Do: func() { d.cards.Toggle(engineCards{d.parts.engine}) }}
+	bar[1] = screens.TechAction{Label: "次 next: " + d.cards.Current(), Key: tcell.KeyF3}
 	bar[1].Do = func() {
-		if d.nextCard() {
-			bar[1].Label = "次 next: " + d.currentLabel()
+		if d.cards.Next() {
+			bar[1].Label = "次 next: " + d.cards.Current()
 		}
 	}
 	bar[2] = screens.TechAction{Label: "終了 quit demo", Key: tcell.KeyF10, Do: quit}
@@ -172,7 +103,6 @@ func (d *demo) technicianBar(quit func()) []screens.TechAction {
 
 func (d *demo) close() {
 	if d.cards != nil {
-		close(d.stop)
 		d.cards.Close()
 	}
 	if d.parts != nil {

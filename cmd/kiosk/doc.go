@@ -7,7 +7,7 @@
 //	run.go          `kiosk run`: the appliance. Configuration, log output, GPIO, the
 //	                parts, the screen, and the PC/SC card watcher (pcsc.WatchCards).
 //	demo.go         `kiosk demo`: the same parts with the reference center in-process,
-//	                its virtual cards (centertest.MakeDemoCards) on the technician bar
+//	                its tray of virtual cards (centertest.MakeDemoCards) on the technician bar
 //	                and a file printer.
 //	parts.go        run: the one owner of the running kiosk's goroutines (engine, sync
 //	                worker, screen, card watcher, status endpoint, sd_notify watchdog,
