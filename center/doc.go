@@ -10,7 +10,8 @@
 //     a CA the center trusts. Every body that names a kiosk_id must name the certificate's;
 //     the center refuses any other (403 kiosk_mismatch).
 //   - Center identity: the kiosk pins the center's TLS CA (never the system roots) and,
-//     separately, the center's Ed25519 document-signing public key.
+//     separately, the center's Ed25519 document-signing public key. ClientFiles.Load reads
+//     both, with the kiosk's TLS identity, from the files a kiosk is configured with.
 //   - Transaction identity: the kiosk's idempotency key (16–128 of [A-Za-z0-9_-], a random
 //     128-bit value) names one issuance from card to paper. It is in the signed document,
 //     the journal, the print job and the completed/voided messages. Keys are scoped per

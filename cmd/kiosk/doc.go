@@ -14,8 +14,8 @@
 //	                fatal-queue watch), for both run and demo.
 //	wire.go         what run, demo and the tools share: assemble wires one kiosk's parts
 //	                (center client, recovered queue, printer, engine) from its
-//	                configuration; loadCenterFiles is the one loader of the [center]
-//	                files (diag uses it too); the adapters between offline and kiosk.
+//	                configuration; newCenterClient is the one builder of the center
+//	                client (diag uses it too); the adapters between offline and kiosk.
 //	printer.go      the configured printer as the engine sees it (enginePrinter: the
 //	                printer.Guard behind the engine's port).
 //	diag*.go        `kiosk diag`: one section per part, text or --json, exit code = health.
