@@ -17,7 +17,8 @@
 //
 // A Guard is the Printer as the kiosk engine uses it: it takes a SignedJob (the
 // document as the center client handed it over, with the payload and signature the
-// center sent) and prints only what the center signed.
+// center sent) and prints only what the center signed. TestPage is the technician's
+// page that says it is no certificate.
 //
 // # Invariants
 //

@@ -5,10 +5,8 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"fmt"
-	"strings"
 	"time"
 
-	"madoguchi/center"
 	"madoguchi/config"
 	"madoguchi/health"
 	"madoguchi/kiosk"
@@ -132,27 +130,8 @@ func (t *techOffice) TestPage(ctx context.Context) error {
 	if t.printer == nil {
 		return fmt.Errorf("no printer")
 	}
-	now := t.now()
-	id := "test-" + now.UTC().Format("20060102T150405")
-	c := center.Content{
-		Type:         center.ResidentRecord, // the layout needs a known type; the title says what it is
-		Title:        "印刷テスト TEST PAGE",
-		Municipality: "証明書ではありません / NOT A CERTIFICATE",
-		Sections: []center.Section{{Heading: "印刷テスト / Printer test", Rows: []center.Row{
-			{Label: "端末 / Kiosk", Value: t.cfg.Kiosk.ID},
-			{Label: "設置場所 / Location", Value: t.cfg.Kiosk.Location},
-			{Label: "日時 / Time", Value: now.Format("2006-01-02 15:04:05 MST")},
-			{Label: "版 / Version", Value: version + " (" + commit + ")"},
-			{Label: "文字 / Glyphs", Value: "あいうえお アイウエオ 漢字 ABC abc 0123456789"},
-		}}},
-		Certification:    "この用紙は印刷の確認用であり、証明書ではありません。 This page is a printer test, not a certificate.",
-		IssuedOn:         now.Format("2006-01-02"),
-		Issuer:           "TEST",
-		IssuanceNumber:   strings.ToUpper(id),
-		VerificationCode: "TEST-PAGE",
-		KioskNote:        "印刷テスト / printer test",
-	}
-	if _, err := t.printer.Printer().Print(ctx, printer.Job{TxID: id, Content: c, Copies: 1}); err != nil {
+	page := printer.TestPage{KioskID: t.cfg.Kiosk.ID, Location: t.cfg.Kiosk.Location, Version: version + " (" + commit + ")"}
+	if _, err := t.printer.Printer().Print(ctx, page.Job(t.now())); err != nil {
 		return err
 	}
 	return nil
