@@ -17,19 +17,7 @@ import (
 // what the center section of `kiosk diag` makes of it.
 func TestDiagnose(t *testing.T) {
 	ctx := context.Background()
-	pki := sharedPKI(t)
-	c, err := centertest.New(ctx, centertest.Options{Dir: t.TempDir(), PKI: pki})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	other, err := centertest.NewPKI(time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
-	closed := mustListen(t)
-	closedAddr := closed.Addr().String()
-	closed.Close()
+	c, other, closedAddr := referenceCenter(t), otherPKI(t), closedPort(t)
 	answer := func(offset time.Duration, status int) string {
 		return serveTLS(t, c.Server().TLSConfig(c.PKI().Server), http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 			if offset == -1 {

@@ -18,11 +18,7 @@ import (
 // 1.3 with the pinned CA, a challenge answered, and no clock skew.
 func TestProbeReferenceCenter(t *testing.T) {
 	ctx := context.Background()
-	c, err := centertest.New(ctx, centertest.Options{Dir: t.TempDir(), PKI: sharedPKI(t)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := referenceCenter(t)
 	cl, err := c.NewClient("kiosk-1")
 	if err != nil {
 		t.Fatal(err)
@@ -51,11 +47,7 @@ func TestProbeReferenceCenter(t *testing.T) {
 // the probe reports: the clock skew from the Date header, a refusal's code, no Date.
 func TestProbeAnswers(t *testing.T) {
 	ctx := context.Background()
-	c, err := centertest.New(ctx, centertest.Options{Dir: t.TempDir(), PKI: sharedPKI(t)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := referenceCenter(t)
 	tests := []struct {
 		name     string
 		offset   time.Duration // center clock minus kiosk clock
@@ -143,16 +135,7 @@ func serveTLS(t *testing.T, tc *tls.Config, h http.Handler) string {
 // TestProbeFailures: each way the center cannot be reached says which step failed.
 func TestProbeFailures(t *testing.T) {
 	ctx := context.Background()
-	pki := sharedPKI(t)
-	c, err := centertest.New(ctx, centertest.Options{Dir: t.TempDir(), PKI: pki})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	other, err := centertest.NewPKI(time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
+	c, other := referenceCenter(t), otherPKI(t)
 	// A port that accepts and never speaks TLS.
 	mute, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -183,9 +166,7 @@ func TestProbeFailures(t *testing.T) {
 			}()
 		}
 	}()
-	closed := mustListen(t)
-	closedAddr := closed.Addr().String()
-	closed.Close()
+	closedAddr := closedPort(t)
 
 	tests := []struct {
 		name      string
@@ -251,4 +232,33 @@ func mustListen(t *testing.T) net.Listener {
 		t.Fatal(err)
 	}
 	return ln
+}
+
+// referenceCenter is the reference center with the package's test PKI, until the test ends.
+func referenceCenter(t *testing.T) *centertest.Center {
+	t.Helper()
+	c, err := centertest.New(context.Background(), centertest.Options{Dir: t.TempDir(), PKI: sharedPKI(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+// otherPKI is the key material of another center.
+func otherPKI(t *testing.T) *centertest.PKI {
+	t.Helper()
+	p, err := centertest.NewPKI(time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// closedPort is a loopback address nothing listens on.
+func closedPort(t *testing.T) string {
+	t.Helper()
+	ln := mustListen(t)
+	defer ln.Close()
+	return ln.Addr().String()
 }

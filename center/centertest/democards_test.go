@@ -14,6 +14,18 @@ import (
 	"madoguchi/reader/readertest"
 )
 
+// demoCards starts making the demo cards of a center that lives until the test ends.
+func demoCards(t *testing.T) *centertest.DemoCards {
+	t.Helper()
+	ctx := context.Background()
+	c, err := centertest.New(ctx, centertest.Options{Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c.MakeDemoCards(ctx, slog.New(slog.NewTextHandler(io.Discard, nil)))
+}
+
 func waitReady(t *testing.T, d *centertest.DemoCards, i int) *readertest.Card {
 	t.Helper()
 	select {
@@ -31,13 +43,7 @@ func waitReady(t *testing.T, d *centertest.DemoCards, i int) *readertest.Card {
 // TestDemoCards makes the demo's cards: labels at once, the first resident's card first,
 // every card in the resident's hand, and the three troubled cards as labelled.
 func TestDemoCards(t *testing.T) {
-	ctx := context.Background()
-	c, err := centertest.New(ctx, centertest.Options{Dir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	d := c.MakeDemoCards(ctx, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	d := demoCards(t)
 	defer d.Close()
 	people := centertest.DemoPeople()
 	if d.Len() != len(people)+3 {
@@ -79,13 +85,7 @@ func TestDemoCards(t *testing.T) {
 
 // TestDemoCardsClose: Close stops the maker without waiting for every card.
 func TestDemoCardsClose(t *testing.T) {
-	ctx := context.Background()
-	c, err := centertest.New(ctx, centertest.Options{Dir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	d := c.MakeDemoCards(ctx, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	d := demoCards(t)
 	done := make(chan struct{})
 	go func() { d.Close(); close(done) }()
 	select {
@@ -127,13 +127,7 @@ func (h trayHolder) next(t *testing.T) string {
 // it is being made comes as soon as it is ready; a placed card must be taken before the
 // next is selected; asking twice before the card is ready changes one's mind.
 func TestDemoCardsTray(t *testing.T) {
-	ctx := context.Background()
-	c, err := centertest.New(ctx, centertest.Options{Dir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	d := c.MakeDemoCards(ctx, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	d := demoCards(t)
 	defer d.Close()
 	h := trayHolder{got: make(chan string, 4)}
 	if d.Current() != d.Label(0) {
