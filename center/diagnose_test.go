@@ -73,11 +73,7 @@ func TestDiagnose(t *testing.T) {
 			if tt.ca != nil {
 				opts.CenterCAs = tt.ca.CAPool()
 			}
-			cl, err := center.NewClient(opts)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer cl.Close()
+			cl := newClient(t, opts)
 			d := cl.Diagnose(ctx, "ca.pem")
 			if d.Status != tt.status {
 				t.Fatalf("status %s, want %s: %+v", d.Status, tt.status, d)

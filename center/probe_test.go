@@ -19,11 +19,11 @@ import (
 func TestProbeReferenceCenter(t *testing.T) {
 	ctx := context.Background()
 	c := referenceCenter(t)
-	cl, err := c.NewClient("kiosk-1")
+	opts, err := c.ClientOptions("kiosk-1")
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer cl.Close()
+	cl := newClient(t, opts)
 	p, err := cl.Probe(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -91,11 +91,7 @@ func TestProbeAnswers(t *testing.T) {
 				t.Fatal(err)
 			}
 			opts.BaseURL = "https://" + srv
-			cl, err := center.NewClient(opts)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer cl.Close()
+			cl := newClient(t, opts)
 			p, err := cl.Probe(ctx)
 			if err != nil {
 				t.Fatal(err)
@@ -196,11 +192,7 @@ func TestProbeFailures(t *testing.T) {
 				t.Fatal(err)
 			}
 			tt.mod(&opts)
-			cl, err := center.NewClient(opts)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer cl.Close()
+			cl := newClient(t, opts)
 			p, err := cl.Probe(ctx)
 			if err == nil {
 				t.Fatalf("probe succeeded: %+v", p)
@@ -261,4 +253,15 @@ func closedPort(t *testing.T) string {
 	ln := mustListen(t)
 	defer ln.Close()
 	return ln.Addr().String()
+}
+
+// newClient is a client with opts until the test ends.
+func newClient(t *testing.T, opts center.ClientOptions) *center.Client {
+	t.Helper()
+	cl, err := center.NewClient(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(cl.Close)
+	return cl
 }
