@@ -4,11 +4,12 @@
 // This is where the parts meet; the logic lives in the packages. The files, by what they
 // do:
 //
+//	main.go         the subcommands; check-config, config example, version.
 //	run.go          `kiosk run`: the appliance. Configuration, log output, GPIO, the
 //	                parts, the screen, and the PC/SC card watcher (pcsc.WatchCards).
 //	demo.go         `kiosk demo`: the same parts with the reference center in-process,
-//	                its tray of virtual cards (centertest.MakeDemoCards) on the technician bar
-//	                and a file printer.
+//	                its tray of virtual cards (centertest.MakeDemoCards) on the
+//	                technician bar, and a file printer.
 //	parts.go        run: the one owner of the running kiosk's goroutines (engine, sync
 //	                worker, screen, card watcher, status endpoint, sd_notify watchdog,
 //	                fatal-queue watch), for both run and demo.
@@ -29,7 +30,8 @@
 //	status_http.go  the read-only status endpoint. (The journald log lines and the
 //	                sd_notify readiness and watchdog are package systemd; kioskHealth in
 //	                parts.go is the watchdog's check.)
-//	techmode.go     what technician mode on the screen may do (diagnostics, test page).
+//	techmode.go     what technician mode on the screen may do: the PIN check, a summary
+//	                of the diag sections, the queue, printer.TestPage.
 //	dist/           the systemd unit, install script, terminal and PAM/polkit files.
 //
 // Invariants kept here:
