@@ -114,6 +114,12 @@ func (s *tmuxSession) pid() int {
 	return pid
 }
 
+// paneDead reports whether the pane's command has exited (tmux has reaped it).
+func (s *tmuxSession) paneDead() bool {
+	out, err := exec.Command("tmux", "-L", s.socket, "list-panes", "-F", "#{pane_dead}").Output()
+	return err == nil && strings.TrimSpace(string(out)) == "1"
+}
+
 func (s *tmuxSession) screen() string {
 	out, _ := exec.Command("tmux", "-L", s.socket, "capture-pane", "-p").CombinedOutput()
 	return string(out)
@@ -147,6 +153,11 @@ func TestDemoInTmux(t *testing.T) {
 	dir := t.TempDir()
 	s := startTmux(t, []string{"KIOSK_TEST_MAIN=demo -dir " + dir}, os.Args[0])
 	s.waitFor("画面にタッチしてください")
+	// The demo exits a few milliseconds after its last lines: keep the pane, so they can
+	// be read after the process is gone.
+	if out, err := exec.Command("tmux", "-L", s.socket, "set-option", "-g", "remain-on-exit", "on").CombinedOutput(); err != nil {
+		t.Fatalf("tmux remain-on-exit: %v\n%s", err, out)
+	}
 	s.keys("Enter") // start
 	s.waitFor("住民票の写し")
 	s.keys("1") // 住民票の写し
@@ -171,7 +182,8 @@ func TestDemoInTmux(t *testing.T) {
 	}
 	// The files are read once the process is gone: closing the queue checkpoints and
 	// removes the WAL.
-	for syscall.Kill(pid, 0) == nil {
+	// (tmux reaps it when the pane dies; a kept pane's process can linger as a zombie.)
+	for syscall.Kill(pid, 0) == nil && !s.paneDead() {
 		if time.Now().After(deadline) {
 			t.Fatalf("demo process %d still running", pid)
 		}
