@@ -120,6 +120,12 @@ func (s *tmuxSession) paneDead() bool {
 	return err == nil && strings.TrimSpace(string(out)) == "1"
 }
 
+// output is the pane's whole text with its scrollback, wrapped lines joined.
+func (s *tmuxSession) output() string {
+	out, _ := exec.Command("tmux", "-L", s.socket, "capture-pane", "-p", "-J", "-S", "-").CombinedOutput()
+	return string(out)
+}
+
 func (s *tmuxSession) screen() string {
 	out, _ := exec.Command("tmux", "-L", s.socket, "capture-pane", "-p").CombinedOutput()
 	return string(out)
@@ -174,9 +180,9 @@ func TestDemoInTmux(t *testing.T) {
 	pid := s.pid()
 	s.keys("F10")
 	deadline := time.Now().Add(20 * time.Second)
-	for !strings.Contains(s.screen(), "printed documents are in") {
+	for !strings.Contains(s.output(), "printed documents are in") {
 		if time.Now().After(deadline) {
-			t.Fatalf("demo did not quit; screen:\n%s", s.screen())
+			t.Fatalf("demo did not quit; screen:\n%s", s.output())
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
