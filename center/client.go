@@ -45,6 +45,9 @@ type Client struct {
 	docKey  ed25519.PublicKey
 	http    *http.Client
 	timeout time.Duration
+	leaf    *x509.Certificate // the kiosk's client certificate
+	connect time.Duration     // TCP + TLS handshake
+	tls     *tls.Config       // the transport's: kiosk certificate, center verified by verifyCenter
 	clock   Clock
 	center  centerClock // the center's time, from the Date header of its answers
 }
@@ -79,7 +82,7 @@ func NewClient(opts ClientOptions) (*Client, error) {
 	if len(opts.DocumentKey) != ed25519.PublicKeySize {
 		return nil, errors.New("center: client: no pinned document-signing key")
 	}
-	c := &Client{base: u, kiosk: kiosk, docKey: opts.DocumentKey, timeout: opts.RequestTimeout, clock: opts.Clock}
+	c := &Client{base: u, kiosk: kiosk, docKey: opts.DocumentKey, timeout: opts.RequestTimeout, clock: opts.Clock, leaf: leaf}
 	if c.timeout <= 0 {
 		c.timeout = DefaultRequestTimeout
 	}
@@ -90,17 +93,19 @@ func NewClient(opts ClientOptions) (*Client, error) {
 	if connect <= 0 {
 		connect = DefaultConnectTimeout
 	}
+	c.connect = connect
+	c.tls = &tls.Config{
+		MinVersion:   tls.VersionTLS13,
+		Certificates: []tls.Certificate{opts.Certificate},
+		// The center's certificate is verified in verifyCenter, against the pinned
+		// CA and the URL's host, at the time the kiosk can trust (see Now).
+		InsecureSkipVerify: true,
+		VerifyConnection:   func(cs tls.ConnectionState) error { return c.verifyCenter(cs, opts.CenterCAs) },
+	}
 	tr := &http.Transport{
-		DialContext:         (&net.Dialer{Timeout: connect}).DialContext,
-		TLSHandshakeTimeout: connect,
-		TLSClientConfig: &tls.Config{
-			MinVersion:   tls.VersionTLS13,
-			Certificates: []tls.Certificate{opts.Certificate},
-			// The center's certificate is verified in verifyCenter, against the pinned
-			// CA and the URL's host, at the time the kiosk can trust (see Now).
-			InsecureSkipVerify: true,
-			VerifyConnection:   func(cs tls.ConnectionState) error { return c.verifyCenter(cs, opts.CenterCAs) },
-		},
+		DialContext:           (&net.Dialer{Timeout: connect}).DialContext,
+		TLSHandshakeTimeout:   connect,
+		TLSClientConfig:       c.tls,
 		ForceAttemptHTTP2:     true,
 		MaxIdleConnsPerHost:   4,
 		IdleConnTimeout:       90 * time.Second,
@@ -260,41 +265,13 @@ func (c *Client) SendMessages(ctx context.Context, msgs []Message) ([]MessageRes
 func (c *Client) do(ctx context.Context, method, path string, in, out any) error {
 	ctx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
-	var body io.Reader
-	if in != nil {
-		b, err := json.Marshal(in)
-		if err != nil {
-			return fmt.Errorf("encode: %w", err)
-		}
-		body = bytes.NewReader(b)
-	}
-	u := *c.base
-	u.Path = path
-	req, err := http.NewRequestWithContext(ctx, method, u.String(), body)
+	resp, raw, err := c.exchange(ctx, method, path, in)
 	if err != nil {
-		return fmt.Errorf("build request: %w", err)
-	}
-	req.Header.Set("Accept", "application/json")
-	if in != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	resp, err := c.http.Do(req)
-	if err != nil {
-		return fmt.Errorf("%w: %w", ErrRetryLater, err)
-	}
-	defer resp.Body.Close()
-	c.center.observe(resp)
-	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes+1))
-	if err != nil {
-		return fmt.Errorf("%w: read answer: %w", ErrRetryLater, err)
-	}
-	if len(raw) > maxResponseBytes {
-		return fmt.Errorf("%w: answer over %d bytes", ErrRetryLater, maxResponseBytes)
+		return err
 	}
 	if resp.StatusCode != http.StatusOK {
 		e := &Error{Status: resp.StatusCode, Code: CodeInternal}
-		var eb ErrorBody
-		if json.Unmarshal(raw, &eb) == nil && eb.Error.Code != "" {
+		if eb, ok := decodeErrorBody(raw); ok {
 			e.Code, e.Reason, e.Message = eb.Error.Code, eb.Error.Reason, eb.Error.Message
 		} else {
 			e.Message = strings.TrimSpace(string(raw[:min(len(raw), 200)]))
@@ -313,4 +290,47 @@ func (c *Client) do(ctx context.Context, method, path string, in, out any) error
 		return fmt.Errorf("%w: decode answer: %w", ErrRetryLater, err)
 	}
 	return nil
+}
+
+// exchange sends one request (in as its JSON body, unless nil) and reads the answer, at
+// most maxResponseBytes; the answer's Date header feeds the center clock. Transport
+// failures wrap ErrRetryLater.
+func (c *Client) exchange(ctx context.Context, method, path string, in any) (*http.Response, []byte, error) {
+	var body io.Reader
+	if in != nil {
+		b, err := json.Marshal(in)
+		if err != nil {
+			return nil, nil, fmt.Errorf("encode: %w", err)
+		}
+		body = bytes.NewReader(b)
+	}
+	u := *c.base
+	u.Path = path
+	req, err := http.NewRequestWithContext(ctx, method, u.String(), body)
+	if err != nil {
+		return nil, nil, fmt.Errorf("build request: %w", err)
+	}
+	req.Header.Set("Accept", "application/json")
+	if in != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%w: %w", ErrRetryLater, err)
+	}
+	defer resp.Body.Close()
+	c.center.observe(resp)
+	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes+1))
+	if err != nil {
+		return nil, nil, fmt.Errorf("%w: read answer: %w", ErrRetryLater, err)
+	}
+	if len(raw) > maxResponseBytes {
+		return nil, nil, fmt.Errorf("%w: answer over %d bytes", ErrRetryLater, maxResponseBytes)
+	}
+	return resp, raw, nil
+}
+
+// decodeErrorBody reads a protocol error body; ok is false when raw is none.
+func decodeErrorBody(raw []byte) (eb ErrorBody, ok bool) {
+	return eb, json.Unmarshal(raw, &eb) == nil && eb.Error.Code != ""
 }

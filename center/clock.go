@@ -27,6 +27,10 @@ type centerTime struct {
 	at   time.Time // local time.Now() when the answer arrived (has a monotonic reading)
 }
 
+// ErrCenterUntrusted: the center's TLS certificate does not verify against the pinned CA
+// and the base URL's host.
+var ErrCenterUntrusted = errors.New("center: tls: center certificate not trusted")
+
 type centerClock struct{ last atomic.Pointer[centerTime] }
 
 func (cc *centerClock) observe(resp *http.Response) {
@@ -62,7 +66,7 @@ func (c *Client) Now() (t time.Time, ok bool) {
 // bind the connection to the center. The first answer then gives the center's time.
 func (c *Client) verifyCenter(cs tls.ConnectionState, roots *x509.CertPool) error {
 	if len(cs.PeerCertificates) == 0 {
-		return errors.New("center: tls: no certificate from the center")
+		return fmt.Errorf("%w: no certificate from the center", ErrCenterUntrusted)
 	}
 	leaf := cs.PeerCertificates[0]
 	inter := x509.NewCertPool()
@@ -75,7 +79,7 @@ func (c *Client) verifyCenter(cs tls.ConnectionState, roots *x509.CertPool) erro
 	}
 	_, err := leaf.Verify(x509.VerifyOptions{Roots: roots, Intermediates: inter, DNSName: c.base.Hostname(), CurrentTime: at})
 	if err != nil {
-		return fmt.Errorf("center: tls: %w", err)
+		return fmt.Errorf("%w: %w", ErrCenterUntrusted, err)
 	}
 	return nil
 }

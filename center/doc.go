@@ -10,7 +10,8 @@
 //     a CA the center trusts. Every body that names a kiosk_id must name the certificate's;
 //     the center refuses any other (403 kiosk_mismatch).
 //   - Center identity: the kiosk pins the center's TLS CA (never the system roots) and,
-//     separately, the center's Ed25519 document-signing public key.
+//     separately, the center's Ed25519 document-signing public key. ClientFiles.Load reads
+//     both, with the kiosk's TLS identity, from the files a kiosk is configured with.
 //   - Transaction identity: the kiosk's idempotency key (16–128 of [A-Za-z0-9_-], a random
 //     128-bit value) names one issuance from card to paper. It is in the signed document,
 //     the journal, the print job and the completed/voided messages. Keys are scoped per
@@ -20,6 +21,11 @@
 //     Document that carries Fingerprint(auth certificate) and the request; the kiosk
 //     prints only a document whose signature verifies and whose binding matches (kiosk,
 //     key, card, request): VerifyDocument + CheckBinding, both done by Client.Issue.
+//   - Probe is the technician's check of the way to the center, through the client's own
+//     TLS settings: TCP and the handshake on their own, then one challenge request whose
+//     Date header gives the clock skew. Diagnose is the center section of `kiosk diag`
+//     and technician mode built on it: the kiosk certificate's validity, the kiosk's
+//     clock, the probe and the skew, as a health.Verdict.
 //   - No My Number ever crosses this protocol: the center maps the authentication
 //     certificate to its own resident record.
 //
@@ -80,5 +86,6 @@
 // Client methods return errors that match ErrRetryLater (transport, timeout, 5xx, 429,
 // unreadable answer) or ErrRefused plus one reason sentinel (ErrRevoked, ErrCertExpired,
 // ErrResidentNotFound, ErrNotEligible, ErrMovedOut, ErrClosed, ErrKeyConflict, ...), or
-// ErrBadDocument when the center's answer fails verification: never print it, void.
+// ErrBadDocument when the center's answer fails verification: never print it, void. A
+// center whose TLS certificate does not verify against the pinned CA is ErrCenterUntrusted.
 package center

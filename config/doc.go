@@ -32,6 +32,9 @@
 //     Config, so configs built in code (Default, Demo) are held to the same rules; then
 //     CheckFiles checks the files the config names.
 //
+// Diagnose is the config section of `kiosk diag`: a summary a technician can read (file
+// names, never the technician PIN) with Printer.Target naming the printer.
+//
 // # Invariants
 //
 //   - Unknown keys are errors: a typo never falls back silently to a default.

@@ -28,6 +28,8 @@
 // be restarted so SQLite recovers from the WAL. It is never retried. SQLITE_FULL (a
 // full disk, or the MaxDBBytes cap via max_page_count) makes CanStartSession return
 // ErrDiskFull; the failed transaction is rolled back and nothing already queued is lost.
+// DiagnoseDisk is the disk section of `kiosk diag`: free space and database size against
+// the same defaults (DefaultMinFreeDiskBytes, DefaultMaxDBBytes).
 //
 // # Reading beside the kiosk
 //

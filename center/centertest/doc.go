@@ -11,7 +11,9 @@
 //     NewClient give a kiosk everything it pins; AddResident and AddDemoPerson bind a card's
 //     authentication certificate to a resident; Revoke suspends a card at once.
 //   - DemoPeople: fictitious residents of 見本市 covering the cases the demo shows (adult,
-//     household, under 15, moved out, suspended card).
+//     household, under 15, moved out, suspended card). MakeDemoCards makes `kiosk demo`'s
+//     virtual cards for them (and an expired, a PIN-locked and a 住基 card) in the
+//     background, labels first, in a tray beside one virtual reader (Toggle, Next).
 //   - Card: a key and certificate that sign like the card does (Card.Sign), and IssueWith
 //     runs the kiosk's side of one issuance.
 //   - Faults: a fault injector in front of the center's handler (every Center has one,

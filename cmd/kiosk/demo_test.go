@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -38,11 +39,6 @@ func startTmux(t *testing.T, env []string, command ...string) *tmuxSession {
 		t.Fatalf("tmux: %v\n%s", err, out)
 	}
 	t.Cleanup(func() { exec.Command("tmux", "-L", s.socket, "kill-server").Run() })
-	// Keep the pane (and the server) when the command exits, so its last screen can still
-	// be read: without this the server may be gone before the test reads it.
-	if out, err := exec.Command("tmux", "-L", s.socket, "set-option", "-g", "remain-on-exit", "on").CombinedOutput(); err != nil {
-		t.Fatalf("tmux set-option: %v\n%s", err, out)
-	}
 	return s
 }
 
@@ -120,21 +116,21 @@ func (s *tmuxSession) pid() int {
 	return pid
 }
 
+// paneDead reports whether the pane's command has exited (tmux has reaped it).
+func (s *tmuxSession) paneDead() bool {
+	out, err := exec.Command("tmux", "-L", s.socket, "list-panes", "-F", "#{pane_dead}").Output()
+	return err == nil && strings.TrimSpace(string(out)) == "1"
+}
+
+// output is the pane's whole text with its scrollback, wrapped lines joined.
+func (s *tmuxSession) output() string {
+	out, _ := exec.Command("tmux", "-L", s.socket, "capture-pane", "-p", "-J", "-S", "-").CombinedOutput()
+	return string(out)
+}
+
 func (s *tmuxSession) screen() string {
 	out, _ := exec.Command("tmux", "-L", s.socket, "capture-pane", "-p").CombinedOutput()
 	return string(out)
-}
-
-// history is the pane's whole output, scrolled-off lines included.
-func (s *tmuxSession) history() string {
-	out, _ := exec.Command("tmux", "-L", s.socket, "capture-pane", "-p", "-S", "-").CombinedOutput()
-	return string(out)
-}
-
-// dead reports whether the command in the pane has exited (the pane remains on exit).
-func (s *tmuxSession) dead() bool {
-	out, _ := exec.Command("tmux", "-L", s.socket, "list-panes", "-F", "#{pane_dead}").Output()
-	return strings.TrimSpace(string(out)) == "1"
 }
 
 // waitFor waits until the screen shows text.
@@ -165,6 +161,11 @@ func TestDemoInTmux(t *testing.T) {
 	dir := t.TempDir()
 	s := startTmux(t, []string{"KIOSK_TEST_MAIN=demo -dir " + dir}, os.Args[0])
 	s.waitFor("画面にタッチしてください")
+	// The demo exits a few milliseconds after its last lines: keep the pane, so they can
+	// be read after the process is gone.
+	if out, err := exec.Command("tmux", "-L", s.socket, "set-option", "-g", "remain-on-exit", "on").CombinedOutput(); err != nil {
+		t.Fatalf("tmux remain-on-exit: %v\n%s", err, out)
+	}
 	s.keys("Enter") // start
 	s.waitFor("住民票の写し")
 	s.keys("1") // 住民票の写し
@@ -178,18 +179,23 @@ func TestDemoInTmux(t *testing.T) {
 	s.keys("Enter") // confirm the fee
 	s.waitFor("カードと証明書をお取りください")
 	s.keys("F2") // take the card
+	pid := s.pid()
 	s.keys("F10")
+	deadline := time.Now().Add(20 * time.Second)
+	for !strings.Contains(s.output(), "printed documents are in") {
+		if time.Now().After(deadline) {
+			t.Fatalf("demo did not quit; screen:\n%s", s.output())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 	// The files are read once the process is gone: closing the queue checkpoints and
 	// removes the WAL.
-	deadline := time.Now().Add(time.Minute)
-	for !s.dead() {
+	// (tmux reaps it when the pane dies; a kept pane's process can linger as a zombie.)
+	for syscall.Kill(pid, 0) == nil && !s.paneDead() {
 		if time.Now().After(deadline) {
-			t.Fatalf("demo did not quit; screen:\n%s", s.screen())
+			t.Fatalf("demo process %d still running", pid)
 		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	if out := s.history(); !strings.Contains(out, "printed documents are in") {
-		t.Fatalf("demo did not say where the documents are:\n%s", out)
+		time.Sleep(20 * time.Millisecond)
 	}
 
 	pdfs, _ := filepath.Glob(filepath.Join(dir, "printed", "*.pdf"))

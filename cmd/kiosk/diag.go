@@ -10,179 +10,42 @@ import (
 	"sync"
 	"time"
 
+	"madoguchi/center"
 	"madoguchi/config"
-	"madoguchi/reader"
+	"madoguchi/health"
+	"madoguchi/offline"
+	"madoguchi/printer/backend"
+	"madoguchi/printer/gpio"
 	"madoguchi/reader/pcsc"
 )
-
-// readerDiag is the reader section of `kiosk diag`.
-type readerDiag struct {
-	Status   string        `json:"status"`  // ok or fail (see diag_sections.go)
-	Service  string        `json:"service"` // "ok" or what went wrong
-	Pattern  string        `json:"pattern,omitempty"`
-	Readers  []readerEntry `json:"readers"`
-	Problems []string      `json:"problems,omitempty"`
-	Notes    []string      `json:"notes,omitempty"`
-}
-
-type readerEntry struct {
-	Name     string         `json:"name"`
-	Card     bool           `json:"card_present"`
-	ATR      string         `json:"atr,omitempty"`
-	Protocol string         `json:"protocol,omitempty"`
-	Inspect  *reader.Report `json:"card,omitempty"`
-	Error    string         `json:"error,omitempty"`
-}
-
-func (d *readerDiag) healthy() bool { return len(d.Problems) == 0 }
-
-// diagnoseReaders lists the readers matching pattern and inspects every card present,
-// spending no PIN try. A missing service or no reader at all is a problem; no card is not.
-func diagnoseReaders(ctx context.Context, pattern *regexp.Regexp, now time.Time) (d readerDiag) {
-	d = readerDiag{Service: "ok", Readers: []readerEntry{}}
-	defer func() {
-		d.Status = statusOK
-		if !d.healthy() {
-			d.Status = statusFail
-		}
-		cards := 0
-		for _, r := range d.Readers {
-			if r.Card {
-				cards++
-			}
-		}
-		if len(d.Readers) > 0 && cards == 0 {
-			d.Notes = append(d.Notes, "no card on the reader: place a My Number Card to check it (no PIN try is spent)")
-		}
-	}()
-	if pattern != nil {
-		d.Pattern = pattern.String()
-	}
-	x, err := pcsc.Open()
-	if err != nil {
-		d.Service = err.Error()
-		d.Problems = append(d.Problems, "pc/sc service not reachable: is pcscd running?")
-		return d
-	}
-	defer x.Close()
-	names, err := x.Readers(pattern)
-	if err != nil {
-		d.Service = err.Error()
-		d.Problems = append(d.Problems, "cannot list readers")
-		return d
-	}
-	if len(names) == 0 {
-		d.Problems = append(d.Problems, "no card reader found (check the USB cable and the reader pattern)")
-		return d
-	}
-	states, err := x.States(names)
-	if err != nil {
-		d.Problems = append(d.Problems, "cannot read reader states: "+err.Error())
-		return d
-	}
-	for _, s := range states {
-		e := readerEntry{Name: s.Reader, Card: s.Present}
-		if s.Present {
-			e.ATR = fmt.Sprintf("% X", s.ATR)
-			inspectCard(ctx, x, &e, now)
-			if e.Error != "" {
-				d.Problems = append(d.Problems, s.Reader+": "+e.Error)
-			}
-			if e.Inspect != nil {
-				for _, p := range e.Inspect.Problems {
-					d.Problems = append(d.Problems, s.Reader+": "+p)
-				}
-			}
-		}
-		d.Readers = append(d.Readers, e)
-	}
-	return d
-}
-
-func inspectCard(ctx context.Context, x *pcsc.Context, e *readerEntry, now time.Time) {
-	card, err := x.Connect(ctx, e.Name, pcsc.Options{Shared: true})
-	if err != nil {
-		e.Error = err.Error()
-		return
-	}
-	defer card.Close()
-	e.Protocol = card.Protocol()
-	rep, err := reader.Inspect(ctx, card.Card, now)
-	e.Inspect = &rep
-	if err != nil {
-		e.Error = err.Error()
-	}
-}
-
-func (d *readerDiag) writeText(w io.Writer) {
-	fmt.Fprintf(w, "reader [%s]\n", d.Status)
-	fmt.Fprintf(w, "  pc/sc service    %s\n", d.Service)
-	if d.Pattern != "" {
-		fmt.Fprintf(w, "  reader pattern   %s\n", d.Pattern)
-	}
-	for _, r := range d.Readers {
-		fmt.Fprintf(w, "  reader           %s\n", r.Name)
-		if !r.Card {
-			fmt.Fprintln(w, "    card           none")
-			continue
-		}
-		fmt.Fprintf(w, "    card           present, ATR %s %s\n", r.ATR, r.Protocol)
-		if c := r.Inspect; c != nil {
-			if c.JPKI {
-				fmt.Fprintf(w, "    jpki           yes (%s)\n", c.Token)
-			} else {
-				fmt.Fprintf(w, "    jpki           no %s\n", c.Token)
-			}
-			if a := c.AuthCert; a != nil {
-				fmt.Fprintf(w, "    auth cert      %s, issued by %s\n", a.Subject, a.Issuer)
-				fmt.Fprintf(w, "                   %s to %s (%s)\n", a.NotBefore.Format(time.DateOnly), a.NotAfter.Format(time.DateOnly), a.Validity)
-			}
-			if c.AuthTries != nil {
-				fmt.Fprintf(w, "    auth pin       %d tries left\n", *c.AuthTries)
-			}
-			if c.SignTries != nil {
-				fmt.Fprintf(w, "    sign password  %d tries left\n", *c.SignTries)
-			}
-		}
-		if r.Error != "" {
-			fmt.Fprintf(w, "    error          %s\n", r.Error)
-		}
-	}
-	for _, p := range d.Problems {
-		fmt.Fprintf(w, "  FAIL             %s\n", p)
-	}
-	for _, n := range d.Notes {
-		fmt.Fprintf(w, "  note             %s\n", n)
-	}
-}
 
 // diagReport is everything `kiosk diag` checks. Without a configuration only the
 // reader is checked; the other sections say "skipped".
 type diagReport struct {
-	Healthy bool        `json:"healthy"`
-	Checked time.Time   `json:"checked"`
-	Version string      `json:"version"`
-	Config  configDiag  `json:"config"`
-	Reader  readerDiag  `json:"reader"`
-	Printer printerDiag `json:"printer"`
-	GPIO    gpioDiag    `json:"gpio"`
-	Center  centerDiag  `json:"center"`
-	Queue   queueDiag   `json:"queue"`
-	Disk    diskDiag    `json:"disk"`
+	Healthy bool                  `json:"healthy"`
+	Checked time.Time             `json:"checked"`
+	Version string                `json:"version"`
+	Config  config.Diagnosis      `json:"config"`
+	Reader  pcsc.Diagnosis        `json:"reader"`
+	Printer backend.Diagnosis     `json:"printer"`
+	GPIO    gpio.Diagnosis        `json:"gpio"`
+	Center  center.Diagnosis      `json:"center"`
+	Queue   queueDiag             `json:"queue"`
+	Disk    offline.DiskDiagnosis `json:"disk"`
 }
 
 // sections lists every section's verdict with its name, in report order.
 func (r *diagReport) sections() []struct {
 	name string
-	v    *verdict
+	v    *health.Verdict
 } {
-	rd := verdict{Status: r.Reader.Status, Problems: r.Reader.Problems, Notes: r.Reader.Notes}
+	rd := health.Verdict{Status: r.Reader.Status, Problems: r.Reader.Problems, Notes: r.Reader.Notes}
 	return []struct {
 		name string
-		v    *verdict
+		v    *health.Verdict
 	}{
-		{"config", &r.Config.verdict}, {"reader", &rd}, {"printer", &r.Printer.verdict}, {"gpio", &r.GPIO.verdict},
-		{"center", &r.Center.verdict}, {"queue", &r.Queue.verdict}, {"disk", &r.Disk.verdict},
+		{"config", &r.Config.Verdict}, {"reader", &rd}, {"printer", &r.Printer.Verdict}, {"gpio", &r.GPIO.Verdict},
+		{"center", &r.Center.Verdict}, {"queue", &r.Queue.Verdict}, {"disk", &r.Disk.Verdict},
 	}
 }
 
@@ -209,16 +72,16 @@ func diagnose(ctx context.Context, o diagOptions) (diagReport, error) {
 			return rep, fmt.Errorf("-reader: %w", err)
 		}
 	}
-	skip := func(v *verdict) {
+	skip := func(v *health.Verdict) {
 		v.Status = statusSkipped
 		v.Notes = []string{"needs the configuration: kiosk diag -config " + DefaultConfigPath}
 	}
 	if o.config == "" {
-		for _, s := range []*verdict{&rep.Config.verdict, &rep.Printer.verdict, &rep.GPIO.verdict, &rep.Center.verdict, &rep.Queue.verdict, &rep.Disk.verdict} {
+		for _, s := range []*health.Verdict{&rep.Config.Verdict, &rep.Printer.Verdict, &rep.GPIO.Verdict, &rep.Center.Verdict, &rep.Queue.Verdict, &rep.Disk.Verdict} {
 			skip(s)
 		}
-		rep.Reader = diagnoseReaders(ctx, pattern, now)
-		rep.Healthy = rep.Reader.healthy()
+		rep.Reader = pcsc.Diagnose(ctx, pattern, now)
+		rep.Healthy = rep.Reader.Healthy()
 		return rep, nil
 	}
 	cfg, err := config.Load(o.config)
@@ -232,32 +95,33 @@ func diagnose(ctx context.Context, o diagOptions) (diagReport, error) {
 	}
 	if err != nil {
 		rep.Config.File = o.config
-		rep.Config.fail("%v", err)
-		rep.Config.note("check it with: kiosk check-config %s", o.config)
-		rep.Config.settle()
-		for _, s := range []*verdict{&rep.Printer.verdict, &rep.GPIO.verdict, &rep.Center.verdict, &rep.Queue.verdict, &rep.Disk.verdict} {
+		rep.Config.Failf("%v", err)
+		rep.Config.Notef("check it with: kiosk check-config %s", o.config)
+		rep.Config.Settle()
+		for _, s := range []*health.Verdict{&rep.Printer.Verdict, &rep.GPIO.Verdict, &rep.Center.Verdict, &rep.Queue.Verdict, &rep.Disk.Verdict} {
 			s.Status = statusSkipped
 			s.Notes = []string{"the configuration has problems"}
 		}
-		rep.Reader = diagnoseReaders(ctx, pattern, now)
+		rep.Reader = pcsc.Diagnose(ctx, pattern, now)
 		rep.Healthy = false
 		return rep, nil
 	}
 	if pattern == nil {
 		pattern = cfg.Reader.NamePattern
 	}
-	rep.Config = summariseConfig(cfg)
+	rep.Config = config.Diagnose(cfg)
 	if fileProblems != nil {
-		rep.Config.fail("%v", fileProblems)
-		rep.Config.settle()
+		rep.Config.Failf("%v", fileProblems)
+		rep.Config.Settle()
 	}
 	var wg sync.WaitGroup
 	wg.Add(2)
 	// The network and the reader are the slow parts: run them beside the rest.
 	go func() { defer wg.Done(); rep.Center = diagnoseCenter(ctx, cfg, o.now) }()
-	go func() { defer wg.Done(); rep.Reader = diagnoseReaders(ctx, pattern, now) }()
-	rep.Printer = diagnosePrinter(ctx, cfg)
-	rep.GPIO = diagnoseGPIO(cfg)
+	go func() { defer wg.Done(); rep.Reader = pcsc.Diagnose(ctx, pattern, now) }()
+	rep.Printer = backend.Diagnose(ctx, cfg.Printer)
+	g := cfg.GPIO
+	rep.GPIO = gpio.Diagnose(gpio.PinNames{PaperLow: g.PaperLow, Door: g.Door, CardLED: g.CardLED, Buzzer: g.Buzzer})
 	rep.Queue = diagnoseQueue(ctx, cfg, now)
 	rep.Disk = diagnoseDisk(cfg, o.diskWarn)
 	wg.Wait()
@@ -311,14 +175,16 @@ func runDiag(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 // every problem, so the last lines say what to do.
 func (r *diagReport) writeText(w io.Writer) {
 	fmt.Fprintf(w, "kiosk diag %s at %s\n\n", r.Version, r.Checked.Format(time.RFC3339))
-	r.Config.writeText(w)
-	r.Reader.writeText(w)
+	r.Config.WriteText(w)
+	r.Reader.WriteText(w)
 	if r.Config.Status == statusSkipped {
 		fmt.Fprintf(w, "\nonly the reader was checked: give the configuration for the rest (kiosk diag -config %s)\n", DefaultConfigPath)
 	} else {
-		for _, s := range []interface{ writeText(io.Writer) }{&r.Printer, &r.GPIO, &r.Center, &r.Queue, &r.Disk} {
-			s.writeText(w)
-		}
+		r.Printer.WriteText(w)
+		r.GPIO.WriteText(w)
+		r.Center.WriteText(w)
+		r.Queue.writeText(w)
+		r.Disk.WriteText(w)
 	}
 	if r.Healthy {
 		fmt.Fprintln(w, "\nhealthy")

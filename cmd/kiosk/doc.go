@@ -4,34 +4,49 @@
 // This is where the parts meet; the logic lives in the packages. The files, by what they
 // do:
 //
-//	run.go          `kiosk run`: the appliance. Configuration, center client, queue, GPIO,
-//	                printer, engine, the PC/SC watcher (watchCards) and the touch screen.
-//	demo.go         `kiosk demo`: the same wiring with the reference center in-process,
-//	                virtual cards made in the background and a file printer.
+//	main.go         the subcommands; check-config, config example, version.
+//	run.go          `kiosk run`: the appliance. Configuration, log output, GPIO, the
+//	                parts, the screen, and the PC/SC card watcher (pcsc.WatchCards).
+//	demo.go         `kiosk demo`: the same parts with the reference center in-process,
+//	                its tray of virtual cards (centertest.MakeDemoCards) on the
+//	                technician bar, and a file printer.
+//	parts.go        run: the one owner of the running kiosk's goroutines (engine, sync
+//	                worker, screen, card watcher, status endpoint, sd_notify watchdog,
+//	                fatal-queue watch), for both run and demo.
 //	wire.go         what run, demo and the tools share: assemble wires one kiosk's parts
 //	                (center client, recovered queue, printer, engine) from its
-//	                configuration; loadCenterFiles is the one loader of the [center]
-//	                files (diag uses it too); the adapters between offline and kiosk.
-//	printer.go      the configured printer as the engine sees it (enginePrinter).
+//	                configuration; newCenterClient is the one builder of the center
+//	                client (diag uses it too); the adapters between offline and kiosk.
+//	printer.go      the configured printer as the engine sees it (enginePrinter: the
+//	                printer.Guard behind the engine's port).
 //	diag*.go        `kiosk diag`: one section per part, text or --json, exit code = health.
+//	                The config, reader, printer, GPIO and disk sections are their
+//	                packages' Diagnose (config, pcsc, printer/backend, printer/gpio,
+//	                offline.DiagnoseDisk); the center section is
+//	                center.Client.Diagnose through the kiosk's own client; each is a
+//	                health.Verdict.
 //	queue.go        `kiosk queue`: the technician's view of the outbox through
 //	                offline.ReadOnly; retry and ack write through offline.OpenExisting.
 //	                No SQL here or anywhere in this command: the queue's schema is offline's.
-//	status_*.go     the appliance's reporting: journald log lines, sd_notify readiness and
-//	                watchdog, the read-only status endpoint.
-//	techmode.go     what technician mode on the screen may do (diagnostics, test page).
+//	status_http.go  the read-only status endpoint. (The journald log lines and the
+//	                sd_notify readiness and watchdog are package systemd; kioskHealth in
+//	                parts.go is the watchdog's check.)
+//	techmode.go     what technician mode on the screen may do: the PIN check, a summary
+//	                of the diag sections, the queue, printer.TestPage.
 //	dist/           the systemd unit, install script, terminal and PAM/polkit files.
 //
 // Invariants kept here:
-//   - The printer re-verifies the center's signature and the document's binding to this
-//     session's request before a byte reaches the paper (enginePrinter), independently
-//     of the center client's own check.
-//   - Every card the watcher hands to the engine is a fresh allow-listed reader session;
-//     a removal, a vanished reader or a pcscd restart tells the engine and powers the
-//     card down.
+//   - The engine prints only through printer.Guard, which re-verifies the center's
+//     signature and the document's binding to this session's request before a byte
+//     reaches the paper, independently of the center client's own check.
+//   - Cards reach the engine of `kiosk run` only through pcsc.WatchCards: a fresh
+//     allow-listed reader session per card; a removal, a vanished reader or a pcscd
+//     restart tells the engine and powers the card down.
 //   - Logs, diag, the queue tools and the status endpoint carry no PIN, My Number, name
 //     or certificate. When stderr is the screen, `kiosk run` logs to kiosk.log beside
 //     the queue so nothing is written over the resident's screen.
+//   - parts.run returns only after every goroutine it started has returned; the parts
+//     are closed after that, never under a goroutine still using them.
 //   - A failed fsync in the queue ends `kiosk run` with a non-zero status: systemd
 //     restarts it and recovery finishes interrupted sessions before the first resident.
 package main

@@ -5,11 +5,10 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"fmt"
-	"strings"
 	"time"
 
-	"madoguchi/center"
 	"madoguchi/config"
+	"madoguchi/health"
 	"madoguchi/kiosk"
 	"madoguchi/offline"
 	"madoguchi/printer"
@@ -48,7 +47,7 @@ func (t *techOffice) CheckPIN(pin []byte) bool {
 func (t *techOffice) Diagnostics(ctx context.Context) []string {
 	now := t.now()
 	var lines []string
-	add := func(name string, v verdict, detail string) {
+	add := func(name string, v health.Verdict, detail string) {
 		line := fmt.Sprintf("%s [%s]", name, v.Status)
 		if detail != "" {
 			line += " " + detail
@@ -61,34 +60,34 @@ func (t *techOffice) Diagnostics(ctx context.Context) []string {
 		}
 		lines = append(lines, line)
 	}
-	var p printerDiag
+	var p health.Verdict
 	if t.printer != nil {
-		st, err := t.printer.p.Status(ctx)
+		st, err := t.printer.Printer().Status(ctx)
 		switch {
 		case err != nil:
-			p.fail("%v", err)
+			p.Failf("%v", err)
 		case st.Err() != nil:
-			p.fail("%v", st.Err())
+			p.Failf("%v", st.Err())
 		case st.PaperLow:
-			p.warn("paper low")
+			p.Warnf("paper low")
 		}
-		p.settle()
-		add("printer", p.verdict, "")
+		p.Settle()
+		add("printer", p, "")
 	}
 	c := diagnoseCenter(ctx, t.cfg, t.now)
 	detail := ""
 	if c.SkewSeconds != nil {
 		detail = fmt.Sprintf("clock skew %+.0f s", *c.SkewSeconds)
 	}
-	add("center", c.verdict, detail)
+	add("center", c.Verdict, detail)
 	q := diagnoseQueue(ctx, t.cfg, now)
 	detail = ""
 	if s := q.Stats; s != nil {
 		detail = fmt.Sprintf("%d pending, %d parked", s.Pending, s.Parked)
 	}
-	add("queue", q.verdict, detail)
+	add("queue", q.Verdict, detail)
 	d := diagnoseDisk(t.cfg, diskWarnBelowDeflt)
-	add("disk", d.verdict, fmt.Sprintf("%s free", mib(d.FreeBytes)))
+	add("disk", d.Verdict, fmt.Sprintf("%s free", mib(d.FreeBytes)))
 	lines = append(lines, fmt.Sprintf("kiosk %s, version %s", t.cfg.Kiosk.ID, version), now.Format("2006-01-02 15:04:05 MST"))
 	return lines
 }
@@ -132,27 +131,8 @@ func (t *techOffice) TestPage(ctx context.Context) error {
 	if t.printer == nil {
 		return fmt.Errorf("no printer")
 	}
-	now := t.now()
-	id := "test-" + now.UTC().Format("20060102T150405")
-	c := center.Content{
-		Type:         center.ResidentRecord, // the layout needs a known type; the title says what it is
-		Title:        "印刷テスト TEST PAGE",
-		Municipality: "証明書ではありません / NOT A CERTIFICATE",
-		Sections: []center.Section{{Heading: "印刷テスト / Printer test", Rows: []center.Row{
-			{Label: "端末 / Kiosk", Value: t.cfg.Kiosk.ID},
-			{Label: "設置場所 / Location", Value: t.cfg.Kiosk.Location},
-			{Label: "日時 / Time", Value: now.Format("2006-01-02 15:04:05 MST")},
-			{Label: "版 / Version", Value: version + " (" + commit + ")"},
-			{Label: "文字 / Glyphs", Value: "あいうえお アイウエオ 漢字 ABC abc 0123456789"},
-		}}},
-		Certification:    "この用紙は印刷の確認用であり、証明書ではありません。 This page is a printer test, not a certificate.",
-		IssuedOn:         now.Format("2006-01-02"),
-		Issuer:           "TEST",
-		IssuanceNumber:   strings.ToUpper(id),
-		VerificationCode: "TEST-PAGE",
-		KioskNote:        "印刷テスト / printer test",
-	}
-	if _, err := t.printer.p.Print(ctx, printer.Job{TxID: id, Content: c, Copies: 1}); err != nil {
+	page := printer.TestPage{KioskID: t.cfg.Kiosk.ID, Location: t.cfg.Kiosk.Location, Version: version + " (" + commit + ")"}
+	if _, err := t.printer.Printer().Print(ctx, page.Job(t.now())); err != nil {
 		return err
 	}
 	return nil

@@ -2,11 +2,8 @@ package main
 
 import (
 	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"fmt"
 	"log/slog"
-	"os"
 	"time"
 
 	"madoguchi/center"
@@ -18,56 +15,23 @@ import (
 )
 
 // newCenterClient builds the center client from the files the configuration names: the
-// kiosk's TLS identity, the pinned center CA and the pinned document-signing key.
-// clock is the kiosk's wall clock (nil: the system clock); tests inject one that starts
-// unset.
+// kiosk's TLS identity, the pinned center CA and the pinned document-signing key; the
+// kiosk and `kiosk diag` build it only here, so diag checks exactly what the kiosk will
+// present and trust. clock is the kiosk's wall clock (nil: the system clock); tests
+// inject one that starts unset.
 func newCenterClient(cfg *config.Config, clock center.Clock) (*center.Client, error) {
 	c := cfg.Center
-	files, err := loadCenterFiles(c)
+	opts, err := center.ClientFiles{Cert: c.ClientCert, Key: c.ClientKey, CA: c.CAFile, DocumentKey: c.DocumentKey}.Load()
 	if err != nil {
 		return nil, fmt.Errorf("center client: %w", err)
 	}
-	docKey, err := center.LoadDocumentKey(c.DocumentKey)
-	if err != nil {
-		return nil, fmt.Errorf("center client: %w", err)
-	}
-	cl, err := center.NewClient(center.ClientOptions{
-		BaseURL: c.URL, KioskID: cfg.Kiosk.ID, Certificate: files.cert, CenterCAs: files.roots, DocumentKey: docKey,
-		ConnectTimeout: c.ConnectTimeout, RequestTimeout: c.RequestTimeout, Clock: clock,
-	})
+	opts.BaseURL, opts.KioskID, opts.Clock = c.URL, cfg.Kiosk.ID, clock
+	opts.ConnectTimeout, opts.RequestTimeout = c.ConnectTimeout, c.RequestTimeout
+	cl, err := center.NewClient(opts)
 	if err != nil {
 		return nil, fmt.Errorf("center client: %w", err)
 	}
 	return cl, nil
-}
-
-// centerFiles are the kiosk's TLS identity and the center's pinned CA, as the [center]
-// files hold them. The kiosk and `kiosk diag` read them only through loadCenterFiles, so
-// diag checks exactly what the kiosk will present and trust.
-type centerFiles struct {
-	cert  tls.Certificate
-	leaf  *x509.Certificate // cert's leaf, for its validity
-	roots *x509.CertPool    // the pinned CA only, never the system roots
-}
-
-func loadCenterFiles(c config.Center) (centerFiles, error) {
-	cert, err := tls.LoadX509KeyPair(c.ClientCert, c.ClientKey)
-	if err != nil {
-		return centerFiles{}, fmt.Errorf("kiosk certificate: %w", err)
-	}
-	leaf, err := x509.ParseCertificate(cert.Certificate[0])
-	if err != nil {
-		return centerFiles{}, fmt.Errorf("kiosk certificate: %w", err)
-	}
-	caPEM, err := os.ReadFile(c.CAFile)
-	if err != nil {
-		return centerFiles{}, fmt.Errorf("center CA: %w", err)
-	}
-	pool := x509.NewCertPool()
-	if !pool.AppendCertsFromPEM(caPEM) {
-		return centerFiles{}, fmt.Errorf("center CA: %s holds no PEM certificate", c.CAFile)
-	}
-	return centerFiles{cert: cert, leaf: leaf, roots: pool}, nil
 }
 
 // kioskParts are one kiosk's parts wired from its configuration: the center client, the
@@ -79,6 +43,8 @@ type kioskParts struct {
 	store   *offline.Store
 	printer *enginePrinter
 	engine  *kiosk.Engine
+
+	trace func(part string, running bool) // tests: each goroutine of run as it starts and returns
 }
 
 // assembleOptions are what differs between run, demo and tests.
@@ -89,8 +55,8 @@ type assembleOptions struct {
 	Log        *slog.Logger
 }
 
-// assemble wires cfg's parts. The caller runs the engine and the queue's sync worker
-// (link is its Sender) and calls close when both have stopped.
+// assemble wires cfg's parts. The caller runs them (run, in parts.go) and calls close
+// once run has returned.
 func assemble(ctx context.Context, cfg *config.Config, o assembleOptions) (*kioskParts, error) {
 	p := &kioskParts{}
 	var err error

@@ -10,6 +10,8 @@
 // part is not wired. Inputs are configured with a pull-up and both-edge detection;
 // by default the paper-low sensor and the door switch are active-low (a closed
 // contact pulls the line to ground: paper present = High, door closed = Low).
+// Diagnose is the GPIO section of `kiosk diag`: it reads the inputs only, never the
+// outputs the running kiosk may be driving.
 //
 // # Invariants
 //

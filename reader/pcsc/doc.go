@@ -8,6 +8,11 @@
 //     SCardGetStatusChange (with the PnP pseudo reader, so reader hot-plug wakes it too) and
 //     never polls; cancelling its context cancels the blocked call. When pcscd itself goes
 //     away, Watch reports ServiceLost and reconnects once a second until it is back.
+//   - WatchCards is the kiosk's card slot on top of Watch: it hands every card placed in a
+//     matching reader to a Holder as a fresh allow-listed session, one card at a time, and
+//     tells the Holder when it is gone.
+//   - Diagnose is the reader section of `kiosk diag`: the service, the matching readers,
+//     and every card present inspected (reader.Inspect) without spending a PIN try.
 //   - Connect powers a card up and returns a Card: the reader package's allow-listed session
 //     plus the ATR and protocol. No raw Transmit is exported.
 //
@@ -18,4 +23,7 @@
 //   - T=0 and T=1 both work: over T=0 a case-4 command goes without Le, 61xx answers are
 //     collected with GET RESPONSE, and 6Cxx is repeated once with the exact Le.
 //   - Close powers the card down (SCARD_UNPOWER_CARD), which drops every verified PIN.
+//   - WatchCards powers a card down and tells the Holder whenever it goes: taken, its
+//     reader unplugged, pcscd lost, or the watch ended. A card is never handed over
+//     twice: every placement (and every return of pcscd) is a new session.
 package pcsc

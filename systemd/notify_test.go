@@ -1,9 +1,9 @@
-package main
+package systemd
 
 import (
 	"context"
 	"errors"
-	"net"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -11,41 +11,9 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"madoguchi/systemd/systemdtest"
 )
-
-// listenNotify plays systemd: a real unixgram socket that collects datagrams.
-func listenNotify(t *testing.T, name string) (*net.UnixConn, <-chan string) {
-	t.Helper()
-	conn, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: name, Net: "unixgram"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Close() })
-	ch := make(chan string, 100)
-	go func() {
-		buf := make([]byte, 4096)
-		for {
-			n, err := conn.Read(buf)
-			if err != nil {
-				close(ch)
-				return
-			}
-			ch <- string(buf[:n])
-		}
-	}()
-	return conn, ch
-}
-
-func recv(t *testing.T, ch <-chan string) string {
-	t.Helper()
-	select {
-	case m := <-ch:
-		return m
-	case <-time.After(5 * time.Second):
-		t.Fatal("no notification")
-	}
-	return ""
-}
 
 func TestNotify(t *testing.T) {
 	tests := []struct {
@@ -64,31 +32,31 @@ func TestNotify(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			env, listen := tt.socket(t)
-			_, ch := listenNotify(t, listen)
-			n := newNotifier(func(k string) string {
+			ch := systemdtest.Listen(t, listen)
+			n := NewNotifier(func(k string) string {
 				if k == "NOTIFY_SOCKET" {
 					return env
 				}
 				return ""
 			})
-			if !n.enabled() {
+			if !n.Enabled() {
 				t.Fatal("notifier not enabled")
 			}
-			if err := n.notify("READY=1", "STATUS=serving"); err != nil {
+			if err := n.Notify("READY=1", "STATUS=serving"); err != nil {
 				t.Fatal(err)
 			}
-			if got := recv(t, ch); got != "READY=1\nSTATUS=serving\n" {
+			if got := systemdtest.Next(t, ch); got != "READY=1\nSTATUS=serving\n" {
 				t.Fatalf("datagram %q", got)
 			}
 		})
 	}
 
-	off := newNotifier(func(string) string { return "" })
-	if off.enabled() || off.notify("READY=1") != nil {
+	off := NewNotifier(func(string) string { return "" })
+	if off.Enabled() || off.Notify("READY=1") != nil {
 		t.Fatal("a notifier without NOTIFY_SOCKET must do nothing")
 	}
-	gone := newNotifier(func(string) string { return filepath.Join(t.TempDir(), "nobody.sock") })
-	if err := gone.notify("READY=1"); err == nil || !strings.Contains(err.Error(), "sd_notify") {
+	gone := NewNotifier(func(string) string { return filepath.Join(t.TempDir(), "nobody.sock") })
+	if err := gone.Notify("READY=1"); err == nil || !strings.Contains(err.Error(), "sd_notify") {
 		t.Fatalf("send to a missing socket: %v", err)
 	}
 }
@@ -112,7 +80,7 @@ func TestWatchdogInterval(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			env := map[string]string{"WATCHDOG_USEC": tt.usec, "WATCHDOG_PID": tt.pid}
-			if got := watchdogInterval(func(k string) string { return env[k] }); got != tt.want {
+			if got := WatchdogInterval(func(k string) string { return env[k] }); got != tt.want {
 				t.Fatalf("interval %v, want %v", got, tt.want)
 			}
 		})
@@ -122,8 +90,8 @@ func TestWatchdogInterval(t *testing.T) {
 // TestWatchdog: pings go out while healthy; none while unhealthy; the loop ends with ctx.
 func TestWatchdog(t *testing.T) {
 	p := filepath.Join(t.TempDir(), "notify.sock")
-	_, ch := listenNotify(t, p)
-	n := newNotifier(func(string) string { return p })
+	ch := systemdtest.Listen(t, p)
+	n := NewNotifier(func(string) string { return p })
 	var healthy atomic.Bool
 	healthy.Store(true)
 	var skipped atomic.Int32
@@ -131,19 +99,19 @@ func TestWatchdog(t *testing.T) {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		watchdog(ctx, n, 20*time.Millisecond, func(context.Context) error {
+		Watchdog(ctx, n, 20*time.Millisecond, func(context.Context) error {
 			if healthy.Load() {
 				return nil
 			}
-			return errUnhealthy
+			return ErrUnhealthy
 		}, func(err error) {
-			if errors.Is(err, errUnhealthy) {
+			if errors.Is(err, ErrUnhealthy) {
 				skipped.Add(1)
 			}
 		})
 	}()
 	for range 3 {
-		if got := recv(t, ch); got != "WATCHDOG=1\n" {
+		if got := systemdtest.Next(t, ch); got != "WATCHDOG=1\n" {
 			t.Fatalf("datagram %q", got)
 		}
 	}
@@ -163,51 +131,38 @@ func TestWatchdog(t *testing.T) {
 		t.Fatalf("pinged while unhealthy: %q", <-ch)
 	}
 	healthy.Store(true)
-	if got := recv(t, ch); got != "WATCHDOG=1\n" {
+	if got := systemdtest.Next(t, ch); got != "WATCHDOG=1\n" {
 		t.Fatalf("datagram %q", got)
 	}
 	cancel()
 	<-done
 }
 
-type fakePinger struct{ err atomic.Pointer[error] }
-
-func (f *fakePinger) Ping(context.Context) error {
-	if p := f.err.Load(); p != nil {
-		return *p
-	}
-	return nil
-}
-
-type fakeStore struct{ err error }
-
-func (f fakeStore) Err() error { return f.err }
-
 type nopWarn struct{}
 
 func (nopWarn) Warn(string, ...any) {}
 
-// TestServeSystemd runs the whole notification path as `kiosk run` would under
-// systemd: READY=1 first, watchdog pings while healthy, STOPPING=1 at the end.
-func TestServeSystemd(t *testing.T) {
+// TestServe runs the whole notification path as `kiosk run` does under systemd: READY=1
+// first, watchdog pings while healthy, STOPPING=1 at the end.
+func TestServe(t *testing.T) {
 	p := filepath.Join(t.TempDir(), "notify.sock")
-	_, ch := listenNotify(t, p)
-	t.Setenv("NOTIFY_SOCKET", p)
-	t.Setenv("WATCHDOG_USEC", "40000") // ping every 20 ms
-	t.Setenv("WATCHDOG_PID", strconv.Itoa(os.Getpid()))
+	ch := systemdtest.Listen(t, p)
+	env := map[string]string{"NOTIFY_SOCKET": p, "WATCHDOG_USEC": "40000", "WATCHDOG_PID": strconv.Itoa(os.Getpid())} // ping every 20 ms
+	getenv := func(k string) string { return env[k] }
+	healthy := func(context.Context) error { return nil }
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
-	go func() { defer close(done); serveSystemd(ctx, &fakePinger{}, fakeStore{}, nopWarn{}) }()
-	if got := recv(t, ch); got != "READY=1\nSTATUS=serving\n" {
+	go func() { defer close(done); Serve(ctx, getenv, healthy, nopWarn{}) }()
+	if got := systemdtest.Next(t, ch); got != "READY=1\nSTATUS=serving\n" {
 		t.Fatalf("first datagram %q", got)
 	}
-	if got := recv(t, ch); got != "WATCHDOG=1\n" {
+	if got := systemdtest.Next(t, ch); got != "WATCHDOG=1\n" {
 		t.Fatalf("second datagram %q", got)
 	}
 	cancel()
 	<-done
 	for {
-		got := recv(t, ch)
+		got := systemdtest.Next(t, ch)
 		if got == "STOPPING=1\n" {
 			break
 		}
@@ -216,20 +171,34 @@ func TestServeSystemd(t *testing.T) {
 		}
 	}
 
-	// A queue with a fatal error gets no ping at all.
+	// An unhealthy service gets no ping at all.
 	ctx, cancel = context.WithCancel(context.Background())
 	done = make(chan struct{})
 	go func() {
 		defer close(done)
-		serveSystemd(ctx, &fakePinger{}, fakeStore{errors.New("fsync failed")}, nopWarn{})
+		Serve(ctx, getenv, func(context.Context) error { return fmt.Errorf("%w: queue: fsync failed", ErrUnhealthy) }, nopWarn{})
 	}()
-	if got := recv(t, ch); got != "READY=1\nSTATUS=serving\n" {
+	if got := systemdtest.Next(t, ch); got != "READY=1\nSTATUS=serving\n" {
 		t.Fatalf("first datagram %q", got)
 	}
 	time.Sleep(100 * time.Millisecond)
 	cancel()
 	<-done
-	if got := recv(t, ch); got != "STOPPING=1\n" {
-		t.Fatalf("pinged with a fatal queue: %q", got)
+	if got := systemdtest.Next(t, ch); got != "STOPPING=1\n" {
+		t.Fatalf("pinged while unhealthy: %q", got)
+	}
+}
+
+// TestServeOutsideSystemd: without NOTIFY_SOCKET, Serve returns at once.
+func TestServeOutsideSystemd(t *testing.T) {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		Serve(context.Background(), func(string) string { return "" }, func(context.Context) error { return nil }, nopWarn{})
+	}()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("Serve outside systemd did not return")
 	}
 }

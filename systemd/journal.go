@@ -1,4 +1,4 @@
-package main
+package systemd
 
 import (
 	"context"
@@ -7,16 +7,11 @@ import (
 	"sync"
 )
 
-// Logs on the appliance: `kiosk run` writes one JSON object per line (log/slog) to
-// stderr. The systemd unit runs it under systemd-cat, so the lines reach the journal
-// (identifier madoguchi-kiosk) while the screen, which tcell draws on /dev/tty, stays
-// clean. With MADOGUCHI_LOG=journal each line starts with the syslog priority "<N>",
-// which journald's stream reader turns into the entry's PRIORITY (so
-// `journalctl -p warning -u madoguchi-kiosk` works). Nothing personal is logged at any
-// level: no PIN, no My Number, no name, no certificate; sessions appear by random id.
-
-// newLogHandler returns the handler `kiosk run` should log with.
-func newLogHandler(w io.Writer, level slog.Leveler, getenv func(string) string) slog.Handler {
+// NewLogHandler returns a log/slog handler writing one JSON object per line to w at
+// level and above. With MADOGUCHI_LOG=journal (read through getenv) each line starts
+// with its syslog priority "<N>", which journald's stream reader turns into the entry's
+// PRIORITY, so `journalctl -p warning` works for a service whose stderr is the journal.
+func NewLogHandler(w io.Writer, level slog.Leveler, getenv func(string) string) slog.Handler {
 	if getenv("MADOGUCHI_LOG") != "journal" {
 		return slog.NewJSONHandler(w, &slog.HandlerOptions{Level: level})
 	}

@@ -1,4 +1,4 @@
-package main
+package gpio_test
 
 import (
 	"strings"
@@ -8,12 +8,13 @@ import (
 	"periph.io/x/conn/v3/gpio/gpioreg"
 	"periph.io/x/conn/v3/gpio/gpiotest"
 
-	"madoguchi/config"
+	"madoguchi/health"
+	"madoguchi/printer/gpio"
 )
 
-// TestDiagGPIO reads the sensors through periph's registry, with gpiotest pins standing
+// TestDiagnose reads the sensors through periph's registry, with gpiotest pins standing
 // in for the board's (the same path `kiosk run` takes with gpio.OpenHost).
-func TestDiagGPIO(t *testing.T) {
+func TestDiagnose(t *testing.T) {
 	paper := &heldPin{Pin: &gpiotest.Pin{N: "DIAGTEST_PAPER", Num: 905, EdgesChan: make(chan pgpio.Level, 4)}}
 	door := &heldPin{Pin: &gpiotest.Pin{N: "DIAGTEST_DOOR", Num: 906, EdgesChan: make(chan pgpio.Level, 4)}}
 	for _, p := range []*heldPin{paper, door} {
@@ -23,34 +24,33 @@ func TestDiagGPIO(t *testing.T) {
 	}
 	tests := []struct {
 		name       string
-		gpio       config.GPIO
+		gpio       gpio.PinNames
 		paper      pgpio.Level
 		door       pgpio.Level
 		status     string
 		low, open  bool
 		wantReport string
 	}{
-		{name: "nothing wired", status: statusSkipped},
-		{name: "paper ok, door closed", gpio: config.GPIO{PaperLow: "DIAGTEST_PAPER", Door: "DIAGTEST_DOOR"},
-			paper: pgpio.High, door: pgpio.Low, status: statusOK},
-		{name: "paper low", gpio: config.GPIO{PaperLow: "DIAGTEST_PAPER", Door: "DIAGTEST_DOOR"},
-			paper: pgpio.Low, door: pgpio.Low, status: statusWarn, low: true, wantReport: "paper near end"},
-		{name: "door open", gpio: config.GPIO{PaperLow: "DIAGTEST_PAPER", Door: "DIAGTEST_DOOR"},
-			paper: pgpio.High, door: pgpio.High, status: statusWarn, open: true, wantReport: "cabinet door is open"},
-		{name: "missing pin", gpio: config.GPIO{Door: "GPIO_NOT_HERE"}, status: statusFail, wantReport: "no such pin"},
+		{name: "nothing wired", status: health.Skipped},
+		{name: "paper ok, door closed", gpio: gpio.PinNames{PaperLow: "DIAGTEST_PAPER", Door: "DIAGTEST_DOOR"},
+			paper: pgpio.High, door: pgpio.Low, status: health.OK},
+		{name: "paper low", gpio: gpio.PinNames{PaperLow: "DIAGTEST_PAPER", Door: "DIAGTEST_DOOR"},
+			paper: pgpio.Low, door: pgpio.Low, status: health.Warn, low: true, wantReport: "paper near end"},
+		{name: "door open", gpio: gpio.PinNames{PaperLow: "DIAGTEST_PAPER", Door: "DIAGTEST_DOOR"},
+			paper: pgpio.High, door: pgpio.High, status: health.Warn, open: true, wantReport: "cabinet door is open"},
+		{name: "missing pin", gpio: gpio.PinNames{Door: "GPIO_NOT_HERE"}, status: health.Fail, wantReport: "no such pin"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			paper.held, door.held = tt.paper, tt.door
-			cfg := &config.Config{GPIO: tt.gpio}
-			d := diagnoseGPIO(cfg)
+			d := gpio.Diagnose(tt.gpio)
 			if d.Status != tt.status {
 				t.Fatalf("status %s, want %s: %+v", d.Status, tt.status, d)
 			}
 			if tt.gpio.PaperLow != "" && (d.PaperLow == nil || *d.PaperLow != tt.low) {
 				t.Errorf("paper low %v", d.PaperLow)
 			}
-			if tt.gpio.Door != "" && tt.status != statusFail && (d.CabinetOpen == nil || *d.CabinetOpen != tt.open) {
+			if tt.gpio.Door != "" && tt.status != health.Fail && (d.CabinetOpen == nil || *d.CabinetOpen != tt.open) {
 				t.Errorf("cabinet open %v", d.CabinetOpen)
 			}
 			all := append(append([]string{}, d.Problems...), d.Warnings...)

@@ -1,4 +1,4 @@
-package main
+package systemd
 
 import (
 	"bytes"
@@ -20,7 +20,7 @@ func TestLogHandler(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var buf bytes.Buffer
-			h := newLogHandler(&buf, slog.LevelInfo, func(k string) string {
+			h := NewLogHandler(&buf, slog.LevelInfo, func(k string) string {
 				if k == "MADOGUCHI_LOG" {
 					return tt.env
 				}

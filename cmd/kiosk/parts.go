@@ -1,0 +1,143 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"sync"
+
+	"github.com/gdamore/tcell/v2"
+
+	"madoguchi/config"
+	"madoguchi/kiosk"
+	"madoguchi/reader"
+	"madoguchi/screens"
+	"madoguchi/systemd"
+)
+
+// openScreen opens the terminal the kiosk draws on, with taps as mouse reports.
+func openScreen() (tcell.Screen, error) {
+	scr, err := tcell.NewScreen()
+	if err == nil {
+		err = scr.Init()
+	}
+	if err != nil {
+		return nil, fmt.Errorf("cannot open the terminal: %w", err)
+	}
+	scr.EnableMouse()
+	return scr, nil
+}
+
+// runOptions are what differs between `kiosk run` and `kiosk demo` around the parts.
+type runOptions struct {
+	Screen  tcell.Screen                                   // initialised; run finalises it when the screen ends
+	UI      screens.Options                                // the demo's technician bar
+	Cards   func(ctx context.Context, h engineCards) error // the card watcher; nil: cards come otherwise (demo)
+	Status  *config.Config                                 // non-nil: serve the status endpoint of its [status] section
+	Systemd bool                                           // tell systemd the kiosk is ready and feed its watchdog
+	Log     *slog.Logger
+}
+
+// errQueueFatal ends run when the queue's storage failed (a failed fsync): the caller
+// exits non-zero so that systemd restarts the kiosk and recovery runs.
+var errQueueFatal = errors.New("queue storage failed")
+
+// run runs the kiosk: the engine loop, the queue's sync worker, the screen, and as o
+// says the card watcher, the status endpoint and the systemd notifier, each on its own
+// goroutine, plus a watch for a fatal queue error. It returns when the screen ends (the
+// demo's quit, or ctx cancelled) or the queue failed (errQueueFatal), and only after
+// every goroutine it started has returned, so the caller may close the parts then.
+func (p *kioskParts) run(ctx context.Context, o runOptions) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var wg sync.WaitGroup
+	start := func(part string, f func()) {
+		wg.Add(1)
+		if p.trace != nil {
+			p.trace(part, true)
+		}
+		go func() {
+			defer wg.Done()
+			if p.trace != nil {
+				defer p.trace(part, false)
+			}
+			f()
+		}()
+	}
+	start("engine", func() { _ = p.engine.Run(ctx) })
+	start("sync", func() { _ = p.store.Sync(ctx, p.link, nil) })
+	var fatal error
+	start("fatal", func() {
+		select {
+		case <-p.store.Fatal():
+			o.Log.Error("queue storage failed: restarting", "err", p.store.Err())
+			fatal = errQueueFatal
+			cancel()
+		case <-ctx.Done():
+		}
+	})
+	if o.Cards != nil {
+		start("cards", func() {
+			if err := o.Cards(ctx, engineCards{p.engine}); err != nil {
+				o.Log.Error("card watch stopped", "err", err)
+			}
+		})
+	}
+	if o.Systemd {
+		start("systemd", func() { systemd.Serve(ctx, os.Getenv, kioskHealth(p.engine, p.store), o.Log.With("part", "systemd")) })
+	}
+	if o.Status != nil {
+		start("status", func() {
+			src := statusSources{Engine: p.engine, Store: p.store, Printer: p.printer}
+			if err := serveStatus(ctx, o.Status, src, o.Log.With("part", "status")); err != nil {
+				o.Log.Warn("status endpoint", "err", err)
+			}
+		})
+	}
+	var uiErr error
+	start("screen", func() {
+		uiErr = screens.Run(ctx, o.Screen, p.engine, o.UI)
+		o.Screen.Fini()
+		cancel()
+	})
+	wg.Wait()
+	if fatal != nil {
+		return fatal
+	}
+	if uiErr != nil && !errors.Is(uiErr, context.Canceled) {
+		return fmt.Errorf("screen: %w", uiErr)
+	}
+	return nil
+}
+
+// pinger is the engine loop's heartbeat (kiosk.Engine.Ping).
+type pinger interface {
+	Ping(ctx context.Context) error
+}
+
+// fatalErr is the queue's fatal-error state (offline.Store.Err).
+type fatalErr interface {
+	Err() error
+}
+
+// kioskHealth is the systemd watchdog's check: the queue has no fatal error and the
+// engine loop answers. It must be quick: Ping waits at most until ctx's deadline.
+func kioskHealth(eng pinger, store fatalErr) func(context.Context) error {
+	return func(ctx context.Context) error {
+		if err := store.Err(); err != nil {
+			return fmt.Errorf("%w: queue: %w", systemd.ErrUnhealthy, err)
+		}
+		if err := eng.Ping(ctx); err != nil {
+			return fmt.Errorf("%w: engine loop: %w", systemd.ErrUnhealthy, err)
+		}
+		return nil
+	}
+}
+
+// engineCards hands the cards the PC/SC watcher sees to the engine.
+type engineCards struct{ e *kiosk.Engine }
+
+func (c engineCards) CardInserted(card *reader.Card) { c.e.CardInserted(card) }
+func (c engineCards) CardRemoved()                   { c.e.CardRemoved() }

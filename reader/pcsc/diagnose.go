@@ -1,0 +1,156 @@
+package pcsc
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"regexp"
+	"time"
+
+	"madoguchi/health"
+	"madoguchi/reader"
+)
+
+// Diagnosis is what Diagnose found: the reader section of `kiosk diag`.
+type Diagnosis struct {
+	Status   string            `json:"status"`  // health.OK or health.Fail
+	Service  string            `json:"service"` // "ok" or what went wrong
+	Pattern  string            `json:"pattern,omitempty"`
+	Readers  []ReaderDiagnosis `json:"readers"`
+	Problems []string          `json:"problems,omitempty"`
+	Notes    []string          `json:"notes,omitempty"`
+}
+
+// ReaderDiagnosis is one reader and the card in it.
+type ReaderDiagnosis struct {
+	Name     string         `json:"name"`
+	Card     bool           `json:"card_present"`
+	ATR      string         `json:"atr,omitempty"`
+	Protocol string         `json:"protocol,omitempty"`
+	Inspect  *reader.Report `json:"card,omitempty"`
+	Error    string         `json:"error,omitempty"`
+}
+
+// Healthy reports whether nothing failed.
+func (d *Diagnosis) Healthy() bool { return len(d.Problems) == 0 }
+
+// Diagnose lists the readers matching pattern and inspects every card present,
+// spending no PIN try. A missing service or no reader at all is a problem; no card is not.
+func Diagnose(ctx context.Context, pattern *regexp.Regexp, now time.Time) (d Diagnosis) {
+	d = Diagnosis{Service: "ok", Readers: []ReaderDiagnosis{}}
+	defer func() {
+		d.Status = health.OK
+		if !d.Healthy() {
+			d.Status = health.Fail
+		}
+		cards := 0
+		for _, r := range d.Readers {
+			if r.Card {
+				cards++
+			}
+		}
+		if len(d.Readers) > 0 && cards == 0 {
+			d.Notes = append(d.Notes, "no card on the reader: place a My Number Card to check it (no PIN try is spent)")
+		}
+	}()
+	if pattern != nil {
+		d.Pattern = pattern.String()
+	}
+	x, err := Open()
+	if err != nil {
+		d.Service = err.Error()
+		d.Problems = append(d.Problems, "pc/sc service not reachable: is pcscd running?")
+		return d
+	}
+	defer x.Close()
+	names, err := x.Readers(pattern)
+	if err != nil {
+		d.Service = err.Error()
+		d.Problems = append(d.Problems, "cannot list readers")
+		return d
+	}
+	if len(names) == 0 {
+		d.Problems = append(d.Problems, "no card reader found (check the USB cable and the reader pattern)")
+		return d
+	}
+	states, err := x.States(names)
+	if err != nil {
+		d.Problems = append(d.Problems, "cannot read reader states: "+err.Error())
+		return d
+	}
+	for _, s := range states {
+		e := ReaderDiagnosis{Name: s.Reader, Card: s.Present}
+		if s.Present {
+			e.ATR = fmt.Sprintf("% X", s.ATR)
+			inspectCard(ctx, x, &e, now)
+			if e.Error != "" {
+				d.Problems = append(d.Problems, s.Reader+": "+e.Error)
+			}
+			if e.Inspect != nil {
+				for _, p := range e.Inspect.Problems {
+					d.Problems = append(d.Problems, s.Reader+": "+p)
+				}
+			}
+		}
+		d.Readers = append(d.Readers, e)
+	}
+	return d
+}
+
+func inspectCard(ctx context.Context, x *Context, e *ReaderDiagnosis, now time.Time) {
+	card, err := x.Connect(ctx, e.Name, Options{Shared: true})
+	if err != nil {
+		e.Error = err.Error()
+		return
+	}
+	defer card.Close()
+	e.Protocol = card.Protocol()
+	rep, err := reader.Inspect(ctx, card.Card, now)
+	e.Inspect = &rep
+	if err != nil {
+		e.Error = err.Error()
+	}
+}
+
+// WriteText prints the section for a technician.
+func (d *Diagnosis) WriteText(w io.Writer) {
+	fmt.Fprintf(w, "reader [%s]\n", d.Status)
+	fmt.Fprintf(w, "  pc/sc service    %s\n", d.Service)
+	if d.Pattern != "" {
+		fmt.Fprintf(w, "  reader pattern   %s\n", d.Pattern)
+	}
+	for _, r := range d.Readers {
+		fmt.Fprintf(w, "  reader           %s\n", r.Name)
+		if !r.Card {
+			fmt.Fprintln(w, "    card           none")
+			continue
+		}
+		fmt.Fprintf(w, "    card           present, ATR %s %s\n", r.ATR, r.Protocol)
+		if c := r.Inspect; c != nil {
+			if c.JPKI {
+				fmt.Fprintf(w, "    jpki           yes (%s)\n", c.Token)
+			} else {
+				fmt.Fprintf(w, "    jpki           no %s\n", c.Token)
+			}
+			if a := c.AuthCert; a != nil {
+				fmt.Fprintf(w, "    auth cert      %s, issued by %s\n", a.Subject, a.Issuer)
+				fmt.Fprintf(w, "                   %s to %s (%s)\n", a.NotBefore.Format(time.DateOnly), a.NotAfter.Format(time.DateOnly), a.Validity)
+			}
+			if c.AuthTries != nil {
+				fmt.Fprintf(w, "    auth pin       %d tries left\n", *c.AuthTries)
+			}
+			if c.SignTries != nil {
+				fmt.Fprintf(w, "    sign password  %d tries left\n", *c.SignTries)
+			}
+		}
+		if r.Error != "" {
+			fmt.Fprintf(w, "    error          %s\n", r.Error)
+		}
+	}
+	for _, p := range d.Problems {
+		fmt.Fprintf(w, "  FAIL             %s\n", p)
+	}
+	for _, n := range d.Notes {
+		fmt.Fprintf(w, "  note             %s\n", n)
+	}
+}
