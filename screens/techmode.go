@@ -193,6 +193,9 @@ func (f *frame) techBar(tech []TechAction, y int) {
 	x := 1
 	for i, a := range tech {
 		label := a.Label
+		if f.l == kiosk.LangEN && a.LabelEN != "" {
+			label = a.LabelEN
+		}
 		if name := keyName(a.Key); name != "" {
 			label = name + " " + label
 		}

@@ -1,6 +1,7 @@
 package screens
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -77,5 +78,26 @@ func TestTechGestureThroughUI(t *testing.T) {
 	}
 	if !found {
 		t.Fatal("no working test page button on the menu")
+	}
+}
+
+// The technician bar speaks the screen's language, one at a time.
+func TestTechBarLanguage(t *testing.T) {
+	bar := []TechAction{{Label: "カードを置く・取る", LabelEN: "Place/take card", Key: tcell.KeyF2}, {Label: "終了", Key: tcell.KeyF10}}
+	for _, tt := range []struct {
+		lang      kiosk.Lang
+		want, not string
+		fallback  string
+	}{{kiosk.LangJA, "F2 カードを置く・取る", "Place", "F10 終了"}, {kiosk.LangEN, "F2 Place/take card", "カード", "F10 終了"}} {
+		var labels []string
+		for _, tg := range Targets(80, 24, kiosk.View{State: kiosk.StateIdle, Lang: tt.lang, Municipalities: sampleMunis()}, bar) {
+			if tg.Tech > 0 {
+				labels = append(labels, tg.Label)
+			}
+		}
+		got := strings.Join(labels, "|")
+		if !strings.Contains(got, tt.want) || strings.Contains(got, tt.not) || !strings.Contains(got, tt.fallback) {
+			t.Errorf("%s: bar %q, want %q and %q, not %q", tt.lang, got, tt.want, tt.fallback, tt.not)
+		}
 	}
 }

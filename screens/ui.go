@@ -21,9 +21,10 @@ var _ Engine = (*kiosk.Engine)(nil)
 // TechAction is one button of the technician bar (kiosk demo: place or take the virtual
 // card, pick the demo resident). Do runs on the UI goroutine and must return quickly.
 type TechAction struct {
-	Label string    // short text, e.g. "カードを置く / place card"
-	Key   tcell.Key // optional function key, F2–F12 (F1 switches the language)
-	Do    func()
+	Label   string    // short text in Japanese, e.g. "カードを置く・取る"
+	LabelEN string    // the same in English, shown when the screen is in English; "": Label
+	Key     tcell.Key // optional function key, F2–F12 (F1 switches the language)
+	Do      func()
 }
 
 // Options configure the UI. The zero value is the resident's screen without a

@@ -14,6 +14,7 @@ import (
 
 	"madoguchi/center/centertest"
 	"madoguchi/config"
+	"madoguchi/kiosk/kiosktest"
 	"madoguchi/offline"
 	"madoguchi/screens"
 )
@@ -78,7 +79,10 @@ func startDemo(ctx context.Context, dir string, lang string) (*demo, error) {
 	if err := d.cfg.CheckFiles(); err != nil {
 		return nil, fmt.Errorf("demo: configuration files: %w", err)
 	}
-	if d.parts, err = assemble(ctx, d.cfg, assembleOptions{Log: d.log}); err != nil {
+	// A simulated cash machine, so the demo shows the payment step: it takes the fee a
+	// moment after the payment screen appears.
+	pay := &kiosktest.Payer{Delay: 2 * time.Second}
+	if d.parts, err = assemble(ctx, d.cfg, assembleOptions{Log: d.log, Payer: pay}); err != nil {
 		return nil, fmt.Errorf("demo: %w", err)
 	}
 	d.cards = d.center.MakeDemoCards(ctx, d.log)
@@ -90,14 +94,20 @@ func startDemo(ctx context.Context, dir string, lang string) (*demo, error) {
 // which the UI reads on its next draw (Do runs on the UI goroutine).
 func (d *demo) technicianBar(quit func()) []screens.TechAction {
 	bar := make([]screens.TechAction, 3)
-	bar[0] = screens.TechAction{Label: "カード 置く/取る card", Key: tcell.KeyF2, Do: func() { d.cards.Toggle(engineCards{d.parts.engine}) }}
-	bar[1] = screens.TechAction{Label: "次 next: " + d.cards.Current(), Key: tcell.KeyF3}
+	// One language at a time, the screen's.
+	bar[0] = screens.TechAction{Label: "カードを置く・取る", LabelEN: "Place/take card", Key: tcell.KeyF2,
+		Do: func() { d.cards.Toggle(engineCards{d.parts.engine}) }}
+	resident := func() {
+		bar[1].Label, bar[1].LabelEN = "次の人: "+d.cards.Current(), "Next: "+d.cards.Current()
+	}
+	bar[1] = screens.TechAction{Key: tcell.KeyF3}
+	resident()
 	bar[1].Do = func() {
 		if d.cards.Next() {
-			bar[1].Label = "次 next: " + d.cards.Current()
+			resident()
 		}
 	}
-	bar[2] = screens.TechAction{Label: "終了 quit demo", Key: tcell.KeyF10, Do: quit}
+	bar[2] = screens.TechAction{Label: "デモを終える", LabelEN: "Quit demo", Key: tcell.KeyF10, Do: quit}
 	return bar
 }
 

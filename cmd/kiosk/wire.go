@@ -52,6 +52,7 @@ type assembleOptions struct {
 	Sensors    printer.Sensors // the GPIO panel's sensors and indicators; nil: none wired
 	Technician bool            // technician mode on the screen (when a technician PIN is set)
 	Clock      offline.Clock   // nil: the system clock (tests start one in 1970)
+	Payer      kiosk.Payer     // nil: no payment at the kiosk (the demo simulates one)
 	Log        *slog.Logger
 }
 
@@ -74,6 +75,7 @@ func assemble(ctx context.Context, cfg *config.Config, o assembleOptions) (*kios
 	}
 	opts := engineOptions(cfg, p.client)
 	opts.Store, opts.Printer, opts.Logger = queueStore{p.store}, p.printer, o.Log.With("part", "engine")
+	opts.Payer = o.Payer
 	if o.Technician {
 		opts.Technician = newTechnician(cfg, p.printer)
 	}
