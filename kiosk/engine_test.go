@@ -925,108 +925,91 @@ func verifies(c *readertest.Card) int {
 // Taking the card, leaving, waiting past AnotherWindow, or a card that forgot the PIN
 // each end that.
 func TestAnotherCertificateAfterRefusal(t *testing.T) {
-	refuse := func(r *rig) {
-		r.Center.RefuseTimes(kiosktest.CodeError(center.CodeNotEligible), 1)
-		r.toPIN()
-		r.pin("1234")
-		r.wantProblem(kiosk.ProblemNotEligible)
+	// after runs f on a fresh rig whose first request was just refused.
+	after := func(name string, f func(t *testing.T, r *rig), opts ...kiosktest.RigOption) {
+		t.Run(name, func(t *testing.T) {
+			bubble(t, func(t *testing.T) {
+				r := newRig(t, opts...)
+				defer r.close()
+				r.Center.RefuseTimes(kiosktest.CodeError(center.CodeNotEligible), 1)
+				r.toPIN()
+				r.pin("1234")
+				r.wantProblem(kiosk.ProblemNotEligible)
+				f(t, r)
+			})
+		})
 	}
-	t.Run("no second PIN", func(t *testing.T) {
-		bubble(t, func(t *testing.T) {
-			r := newRig(t)
-			defer r.close()
-			refuse(r)
-			if !r.view().Another {
-				t.Fatal("no 'another certificate' after a refusal with the card in place")
-			}
-			first := r.Store.Last()
-			before := verifies(r.Card)
-			r.in(kiosk.InputAnother, 0)
-			r.want(kiosk.StateChoose)
-			r.in(kiosk.InputSelect, 2)
-			r.in(kiosk.InputNext, 0)
-			r.want(kiosk.StateFee)
-			if n := verifies(r.Card) - before; n != 0 {
-				t.Fatalf("%d PIN verifications for the second certificate", n)
-			}
-			r.in(kiosk.InputNext, 0)
-			r.want(kiosk.StateTake)
-			second := r.Store.Last()
-			if second.ID() == first.ID() {
-				t.Fatal("the second certificate reused the refused session's journal")
-			}
-			if got := r.Store.Kinds(first.ID()); !slices.Equal(got, []string{"voided"}) {
-				t.Errorf("refused session: outbox %v", got)
-			}
-			if got := r.Store.Kinds(second.ID()); !slices.Equal(got, []string{"completed"}) {
-				t.Errorf("second session: outbox %v", got)
-			}
-			iss := r.Center.Issues()
-			if len(iss) != 2 || iss[0].Challenge == iss[1].Challenge || iss[1].Request.Type != center.SealRegistration {
-				t.Errorf("center saw %+v", iss)
-			}
-			jobs := r.Printer.Jobs()
-			if len(jobs) != 1 || jobs[0].Session != second.ID() {
-				t.Errorf("print jobs %+v", jobs)
-			}
-		})
+	after("no second PIN", func(t *testing.T, r *rig) {
+		if !r.view().Another {
+			t.Fatal("no 'another certificate' after a refusal with the card in place")
+		}
+		first := r.Store.Last()
+		before := verifies(r.Card)
+		r.in(kiosk.InputAnother, 0)
+		r.want(kiosk.StateChoose)
+		r.in(kiosk.InputSelect, 2)
+		r.in(kiosk.InputNext, 0)
+		r.want(kiosk.StateFee)
+		if n := verifies(r.Card) - before; n != 0 {
+			t.Fatalf("%d PIN verifications for the second certificate", n)
+		}
+		r.in(kiosk.InputNext, 0)
+		r.want(kiosk.StateTake)
+		second := r.Store.Last()
+		if second.ID() == first.ID() {
+			t.Fatal("the second certificate reused the refused session's journal")
+		}
+		if got := r.Store.Kinds(first.ID()); !slices.Equal(got, []string{"voided"}) {
+			t.Errorf("refused session: outbox %v", got)
+		}
+		if got := r.Store.Kinds(second.ID()); !slices.Equal(got, []string{"completed"}) {
+			t.Errorf("second session: outbox %v", got)
+		}
+		iss := r.Center.Issues()
+		if len(iss) != 2 || iss[0].Challenge == iss[1].Challenge || iss[1].Request.Type != center.SealRegistration {
+			t.Errorf("center saw %+v", iss)
+		}
+		jobs := r.Printer.Jobs()
+		if len(jobs) != 1 || jobs[0].Session != second.ID() {
+			t.Errorf("print jobs %+v", jobs)
+		}
 	})
-	t.Run("card taken", func(t *testing.T) {
-		bubble(t, func(t *testing.T) {
-			r := newRig(t)
-			defer r.close()
-			refuse(r)
-			r.remove()
-			if r.view().Another {
-				t.Fatal("another certificate offered without the card")
-			}
-			r.in(kiosk.InputAnother, 0)
-			r.want(kiosk.StateProblem)
-		})
+	after("card taken", func(t *testing.T, r *rig) {
+		r.remove()
+		if r.view().Another {
+			t.Fatal("another certificate offered without the card")
+		}
+		r.in(kiosk.InputAnother, 0)
+		r.want(kiosk.StateProblem)
 	})
-	t.Run("window over", func(t *testing.T) {
-		bubble(t, func(t *testing.T) {
-			r := newRig(t)
-			defer r.close()
-			refuse(r)
-			r.in(kiosk.InputAnother, 0)
-			r.want(kiosk.StateChoose)
-			r.in(kiosk.InputSelect, 2)
-			r.sleep(kiosk.AnotherWindow / 2)
-			r.in(kiosk.InputContinue, 0)
-			r.sleep(kiosk.AnotherWindow/2 + time.Second)
-			r.in(kiosk.InputNext, 0)
-			r.want(kiosk.StatePIN) // the card is read again and the PIN asked for
-		})
+	after("window over", func(t *testing.T, r *rig) {
+		r.in(kiosk.InputAnother, 0)
+		r.want(kiosk.StateChoose)
+		r.in(kiosk.InputSelect, 2)
+		r.sleep(kiosk.AnotherWindow / 2)
+		r.in(kiosk.InputContinue, 0)
+		r.sleep(kiosk.AnotherWindow/2 + time.Second)
+		r.in(kiosk.InputNext, 0)
+		r.want(kiosk.StatePIN) // the card is read again and the PIN asked for
 	})
-	t.Run("card forgot the PIN", func(t *testing.T) {
-		bubble(t, func(t *testing.T) {
-			r := newRig(t, func(_ *kiosk.Options, co *readertest.Options) { co.AuthPINPerSignature = true })
-			defer r.close()
-			refuse(r)
-			r.in(kiosk.InputAnother, 0)
-			r.in(kiosk.InputSelect, 2)
-			r.in(kiosk.InputNext, 0)
-			r.want(kiosk.StatePIN)
-			if v := r.view(); v.Note != kiosk.NotePINAgain || v.TriesLeft != 3 {
-				t.Fatalf("note %v tries %d", v.Note, v.TriesLeft)
-			}
-			r.pin("1234")
-			r.want(kiosk.StateFee)
-		})
-	})
-	t.Run("done", func(t *testing.T) {
-		bubble(t, func(t *testing.T) {
-			r := newRig(t)
-			defer r.close()
-			refuse(r)
-			r.in(kiosk.InputDone, 0)
-			r.want(kiosk.StateIdle)
-			r.in(kiosk.InputAnother, 0)
-			r.want(kiosk.StateIdle)
-			if v := r.view(); !v.CardLeftover {
-				t.Fatal("the refused resident's card is not a leftover after Done")
-			}
-		})
+	after("card forgot the PIN", func(t *testing.T, r *rig) {
+		r.in(kiosk.InputAnother, 0)
+		r.in(kiosk.InputSelect, 2)
+		r.in(kiosk.InputNext, 0)
+		r.want(kiosk.StatePIN)
+		if v := r.view(); v.Note != kiosk.NotePINAgain || v.TriesLeft != 3 {
+			t.Fatalf("note %v tries %d", v.Note, v.TriesLeft)
+		}
+		r.pin("1234")
+		r.want(kiosk.StateFee)
+	}, func(_ *kiosk.Options, co *readertest.Options) { co.AuthPINPerSignature = true })
+	after("done", func(t *testing.T, r *rig) {
+		r.in(kiosk.InputDone, 0)
+		r.want(kiosk.StateIdle)
+		r.in(kiosk.InputAnother, 0)
+		r.want(kiosk.StateIdle)
+		if v := r.view(); !v.CardLeftover {
+			t.Fatal("the refused resident's card is not a leftover after Done")
+		}
 	})
 }
