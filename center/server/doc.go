@@ -4,7 +4,11 @@
 //
 // # Concepts
 //
-//   - Residents are the municipality's records (never a My Number). A card's
+//   - Residents are the municipality's records (never a My Number). Resident codes and
+//     household ids come from each municipality's own registry: a household is
+//     (municipality, id), every household query is scoped by municipality, and an import
+//     or AddResident that would take over another municipality's code (or names a code
+//     twice) is refused as a whole. A card's
 //     authentication certificate is bound to one resident by its SHA-256 fingerprint
 //     (BindCert) or, for imports, by its serial (BindSerial, CSV column card_serial).
 //   - Revocation is a table the center manages: Revoke takes effect for the next request

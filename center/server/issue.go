@@ -215,7 +215,7 @@ func (s *Server) issueTx(ctx context.Context, tx *sql.Tx, in center.IssueRequest
 	var members []Resident
 	if in.Request.Type == center.ResidentRecord ||
 		in.Request.Type == center.FamilyRegister && !in.Request.Options.Individual {
-		if members, err = household(ctx, tx, res.Household); err != nil {
+		if members, err = household(ctx, tx, res.Municipality, res.Household); err != nil {
 			return nil, fmt.Errorf("issue: household: %w", err)
 		}
 	}

@@ -85,20 +85,48 @@ func (s *Server) AddResident(ctx context.Context, r Resident) error {
 	if r.Status == "" {
 		r.Status = StatusActive
 	}
-	_, err := s.db.ExecContext(ctx, `INSERT INTO residents(code, municipality, household, name, kana, birth, sex, address,
-		relationship, since, status, domicile, family_head, seal_number, tax_year, income, tax)
-		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
-		ON CONFLICT(code) DO UPDATE SET municipality=excluded.municipality, household=excluded.household,
-		name=excluded.name, kana=excluded.kana, birth=excluded.birth, sex=excluded.sex, address=excluded.address,
-		relationship=excluded.relationship, since=excluded.since, status=excluded.status, domicile=excluded.domicile,
-		family_head=excluded.family_head, seal_number=excluded.seal_number, tax_year=excluded.tax_year,
-		income=excluded.income, tax=excluded.tax`,
-		r.Code, r.Municipality, r.Household, r.Name, r.Kana, r.Birth, r.Sex, r.Address, r.Relationship, r.Since,
-		r.Status, r.Domicile, r.FamilyHead, r.SealNumber, r.TaxYear, r.Income, r.Tax)
+	tx, done, err := s.beginWrite(ctx)
 	if err != nil {
 		return fmt.Errorf("center/server: add resident %s: %w", r.Code, err)
 	}
+	defer done()
+	defer tx.Rollback()
+	if _, err := upsertResident(ctx, tx, r); err != nil {
+		return fmt.Errorf("center/server: add resident: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("center/server: add resident %s: %w", r.Code, err)
+	}
 	return nil
+}
+
+// upsertResident inserts a resident or replaces the record with the same code, and
+// returns its row id. Resident codes come from each municipality's own registry: a code
+// already held by another municipality is refused, never moved (its cards would follow).
+func upsertResident(ctx context.Context, tx *sql.Tx, r Resident) (int64, error) {
+	var id int64
+	err := tx.QueryRowContext(ctx, `INSERT INTO residents(code, municipality, household, name, kana, birth, sex, address,
+		relationship, since, status, domicile, family_head, seal_number, tax_year, income, tax)
+		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
+		ON CONFLICT(code) DO UPDATE SET household=excluded.household,
+		name=excluded.name, kana=excluded.kana, birth=excluded.birth, sex=excluded.sex, address=excluded.address,
+		relationship=excluded.relationship, since=excluded.since, status=excluded.status, domicile=excluded.domicile,
+		family_head=excluded.family_head, seal_number=excluded.seal_number, tax_year=excluded.tax_year,
+		income=excluded.income, tax=excluded.tax
+		WHERE residents.municipality = excluded.municipality RETURNING id`,
+		r.Code, r.Municipality, r.Household, r.Name, r.Kana, r.Birth, r.Sex, r.Address, r.Relationship, r.Since,
+		r.Status, r.Domicile, r.FamilyHead, r.SealNumber, r.TaxYear, r.Income, r.Tax).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		var owner string
+		if err := tx.QueryRowContext(ctx, `SELECT municipality FROM residents WHERE code = ?`, r.Code).Scan(&owner); err != nil {
+			return 0, fmt.Errorf("resident %s: %w", r.Code, err)
+		}
+		return 0, fmt.Errorf("resident %s belongs to municipality %s, not %s", r.Code, owner, r.Municipality)
+	}
+	if err != nil {
+		return 0, fmt.Errorf("resident %s: %w", r.Code, err)
+	}
+	return id, nil
 }
 
 // BindCert binds a card's authentication certificate (by its SHA-256 fingerprint) to the
@@ -203,6 +231,7 @@ func (s *Server) ImportCSV(ctx context.Context, in io.Reader) (int, error) {
 		line       int
 	}
 	var rows []row
+	lineOf := map[string]int{} // resident code → line
 	for {
 		rec, err := cr.Read()
 		if errors.Is(err, io.EOF) {
@@ -250,6 +279,10 @@ func (s *Server) ImportCSV(ctx context.Context, in io.Reader) (int, error) {
 		if r.Status == "" {
 			r.Status = StatusActive
 		}
+		if prev, dup := lineOf[r.Code]; dup {
+			return 0, fmt.Errorf("center/server: import: line %d: resident %s also on line %d", line, r.Code, prev)
+		}
+		lineOf[r.Code] = line
 		x := row{r: r, fp: strings.ToLower(get("card_fingerprint")), serial: get("card_serial"), line: line}
 		if x.fp != "" && !isHex(x.fp, 64) {
 			return 0, fmt.Errorf("center/server: import: line %d: card_fingerprint is not 64 hex digits", line)
@@ -269,18 +302,7 @@ func (s *Server) ImportCSV(ctx context.Context, in io.Reader) (int, error) {
 	}
 	defer tx.Rollback()
 	for _, x := range rows {
-		r := x.r
-		var id int64
-		err := tx.QueryRowContext(ctx, `INSERT INTO residents(code, municipality, household, name, kana, birth, sex, address,
-			relationship, since, status, domicile, family_head, seal_number, tax_year, income, tax)
-			VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
-			ON CONFLICT(code) DO UPDATE SET municipality=excluded.municipality, household=excluded.household,
-			name=excluded.name, kana=excluded.kana, birth=excluded.birth, sex=excluded.sex, address=excluded.address,
-			relationship=excluded.relationship, since=excluded.since, status=excluded.status, domicile=excluded.domicile,
-			family_head=excluded.family_head, seal_number=excluded.seal_number, tax_year=excluded.tax_year,
-			income=excluded.income, tax=excluded.tax RETURNING id`,
-			r.Code, r.Municipality, r.Household, r.Name, r.Kana, r.Birth, r.Sex, r.Address, r.Relationship, r.Since,
-			r.Status, r.Domicile, r.FamilyHead, r.SealNumber, r.TaxYear, r.Income, r.Tax).Scan(&id)
+		id, err := upsertResident(ctx, tx, x.r)
 		if err != nil {
 			return 0, fmt.Errorf("center/server: import: line %d: %w", x.line, err)
 		}
@@ -334,10 +356,12 @@ func residentByCard(ctx context.Context, tx *sql.Tx, cert *x509.Certificate) (in
 }
 
 // household returns the active members of a household in registry order (世帯主 first,
-// then by birth).
-func household(ctx context.Context, tx *sql.Tx, hh string) ([]Resident, error) {
+// then by birth). Household ids come from each municipality's own registry, so a
+// household is (municipality, id): two towns may both have an "H0001".
+func household(ctx context.Context, tx *sql.Tx, municipality, hh string) ([]Resident, error) {
 	rows, err := tx.QueryContext(ctx, `SELECT code, name, kana, birth, sex, address, relationship, since, domicile, family_head
-		FROM residents WHERE household = ? AND status = 'active' ORDER BY relationship != '世帯主', birth, code`, hh)
+		FROM residents WHERE municipality = ? AND household = ? AND status = 'active'
+		ORDER BY relationship != '世帯主', birth, code`, municipality, hh)
 	if err != nil {
 		return nil, err
 	}

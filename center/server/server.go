@@ -204,7 +204,8 @@ CREATE TABLE IF NOT EXISTS residents(
 	income         INTEGER NOT NULL DEFAULT 0,
 	tax            INTEGER NOT NULL DEFAULT 0
 );
-CREATE INDEX IF NOT EXISTS residents_household ON residents(household);
+DROP INDEX IF EXISTS residents_household;
+CREATE INDEX IF NOT EXISTS residents_muni_household ON residents(municipality, household);
 CREATE TABLE IF NOT EXISTS cards(
 	binding     TEXT PRIMARY KEY,  -- 'sha256:<hex of auth cert DER>' or 'serial:<hex serial>'
 	resident_id INTEGER NOT NULL REFERENCES residents(id) ON DELETE CASCADE
