@@ -186,9 +186,9 @@ func (c *Center) AddResident(ctx context.Context, r Resident, authCert *x509.Cer
 	return c.srv.BindCert(ctx, r.Code, authCert)
 }
 
-// Revoke suspends a card's certificate at once.
+// Revoke suspends a card's certificate, issued by the center's only JPKI root, at once.
 func (c *Center) Revoke(ctx context.Context, serial *big.Int) error {
-	return c.srv.Revoke(ctx, serial, "centertest")
+	return c.srv.Revoke(ctx, "", serial, "centertest")
 }
 
 // Card is a test card's authentication key pair: what the virtual card holds.

@@ -10,9 +10,13 @@
 //     or AddResident that would take over another municipality's code (or names a code
 //     twice) is refused as a whole. A card's
 //     authentication certificate is bound to one resident by its SHA-256 fingerprint
-//     (BindCert) or, for imports, by its serial (BindSerial, CSV column card_serial).
-//   - Revocation is a table the center manages: Revoke takes effect for the next request
-//     (also when written by another process, e.g. `centerd revoke`).
+//     (BindCert) or, for imports, by (issuer, serial) (BindSerial, CSV columns card_serial
+//     and card_issuer): serials are unique per JPKI root only, and J-LIS rolls its roots.
+//     An issuer is named by IssuerID (SHA-256 of the root's key) or the root certificate's
+//     fingerprint, and may be left out when the center trusts one root (ResolveIssuer).
+//   - Revocation is a table the center manages, keyed by (issuer, serial): Revoke takes
+//     effect for the next request (also when written by another process, e.g.
+//     `centerd revoke`). Open carries serial-only rows of an older database over.
 //   - Challenges live in memory, single use, per kiosk, with a TTL; a restart voids the
 //     outstanding ones.
 //   - Issuance is one BEGIN IMMEDIATE transaction: key lookup (replay or conflict),

@@ -1,6 +1,13 @@
 package server_test
 
 import (
+	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"database/sql"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -8,6 +15,7 @@ import (
 	"madoguchi/center"
 	"madoguchi/center/centertest"
 	"madoguchi/center/server"
+	"madoguchi/reader/readertest"
 )
 
 // twoTowns is a center serving the demo municipality and a second one, both open at
@@ -89,5 +97,162 @@ func TestImportRefusesAmbiguity(t *testing.T) {
 	if err := e.c.Server().DB().QueryRow(`SELECT municipality, name FROM residents WHERE code = 'R0001'`).Scan(&muni, &name); err != nil ||
 		muni != "139998" || name != "見本　一子" {
 		t.Fatalf("R0001 is now %s %s (%v)", muni, name, err)
+	}
+}
+
+// twoRoots opens a center trusting two generations of JPKI roots (same name, new key, as
+// J-LIS rolls its CAs) and returns it with the roots. It is driven without HTTP.
+func twoRoots(t *testing.T) (*server.Server, *readertest.CA, *readertest.CA) {
+	t.Helper()
+	a, err := readertest.NewCAWithKey(base, false, readertest.Key(10))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := readertest.NewCAWithKey(base, false, readertest.Key(11))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, docKey, _ := ed25519.GenerateKey(nil)
+	m := server.DemoMunicipality()
+	m.Hours, m.TypeHours = server.Hours{}, nil
+	s, err := server.Open(context.Background(), server.Options{DBPath: filepath.Join(t.TempDir(), "c.db"),
+		JPKIRoots: []*x509.Certificate{a.Cert, b.Cert}, KioskCAs: x509.NewCertPool(), DocumentKey: docKey,
+		Municipalities: []server.Municipality{m}, Clock: centertest.NewClock(base)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s, a, b
+}
+
+// sameSerial issues, from ca, a card certificate for key with the serial of other.
+func sameSerial(t *testing.T, ca *readertest.CA, other *x509.Certificate, key *rsa.PrivateKey) *x509.Certificate {
+	t.Helper()
+	tmpl := *other
+	tmpl.Raw, tmpl.RawTBSCertificate, tmpl.Signature = nil, nil, nil
+	der, err := x509.CreateCertificate(rand.Reader, &tmpl, ca.Cert, &key.PublicKey, ca.Key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := x509.ParseCertificate(der)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// issueDirect runs one issuance against s with a card (cert, key) for kiosk-0001.
+func issueDirect(t *testing.T, s *server.Server, cert *x509.Certificate, key *rsa.PrivateKey) ([]byte, error) {
+	t.Helper()
+	ch, err := s.NewChallenge("kiosk-0001")
+	if err != nil {
+		t.Fatal(err)
+	}
+	card := &centertest.Card{Key: key, Cert: cert}
+	sig, err := card.Sign(ch.Challenge, "kiosk-0001", juminhyo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s.Issue(context.Background(), center.IssueRequest{KioskID: "kiosk-0001", Key: centertest.NewKey(),
+		Challenge: ch.Challenge, AuthCert: cert.Raw, Signature: sig, Request: juminhyo})
+}
+
+// TestSerialBoundPerIssuer: a card bound by serial, and a suspension by serial, hold
+// under the root that issued the card only; a card of another generation whose serial
+// happens to be the same is neither that resident nor suspended.
+func TestSerialBoundPerIssuer(t *testing.T) {
+	s, a, b := twoRoots(t)
+	ctx := context.Background()
+	mine, err := a.IssueAuth(&readertest.Key(0).PublicKey, base.Add(-time.Hour), base.AddDate(1, 0, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	twin := sameSerial(t, b, mine, readertest.Key(1))
+	if twin.SerialNumber.Cmp(mine.SerialNumber) != 0 {
+		t.Fatal("the twin has another serial")
+	}
+	for _, r := range []server.Resident{
+		{Code: "X1", Municipality: "139998", Household: "HX1", Name: "見本　本人", Birth: "1980-01-01", Sex: "2", Address: "見本市1番"},
+		{Code: "X2", Municipality: "139998", Household: "HX2", Name: "見本　別人", Birth: "1981-01-01", Sex: "1", Address: "見本市2番"},
+	} {
+		if err := s.AddResident(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.BindSerial(ctx, "X1", "", mine.SerialNumber.Text(16)); err == nil {
+		t.Fatal("BindSerial without an issuer accepted with two roots")
+	}
+	if err := s.BindSerial(ctx, "X1", center.Fingerprint(a.Cert.Raw), mine.SerialNumber.Text(16)); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := issueDirect(t, s, twin, readertest.Key(1)); err == nil || !strings.Contains(err.Error(), string(center.CodeResidentNotFound)) {
+		t.Fatalf("the other root's card with the same serial: %v %.80s", err, out)
+	}
+	if _, err := issueDirect(t, s, mine, readertest.Key(0)); err != nil {
+		t.Fatalf("the bound card: %v", err)
+	}
+	// Revocation: the twin is bound by fingerprint to X2; suspending mine leaves it alone.
+	if err := s.BindCert(ctx, "X2", twin); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Revoke(ctx, server.IssuerID(a.Cert), mine.SerialNumber, "test"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := issueDirect(t, s, mine, readertest.Key(0)); err == nil || !strings.Contains(err.Error(), string(center.CodeRevoked)) {
+		t.Fatalf("the suspended card: %v", err)
+	}
+	if _, err := issueDirect(t, s, twin, readertest.Key(1)); err != nil {
+		t.Fatalf("the other root's card is suspended too: %v", err)
+	}
+	if err := s.Reinstate(ctx, center.Fingerprint(a.Cert.Raw), mine.SerialNumber); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := issueDirect(t, s, mine, readertest.Key(0)); err != nil {
+		t.Fatalf("after reinstate: %v", err)
+	}
+	// The import names the root the same way, and needs it with two roots.
+	const head = "code,municipality,household,name,birth,sex,address,card_serial,card_issuer\n"
+	if _, err := s.ImportCSV(ctx, strings.NewReader(head+"X3,139998,HX3,見本　三,1982-01-01,1,見本市3番,0a1b,\n")); err == nil ||
+		!strings.Contains(err.Error(), "line 2: card_serial") {
+		t.Fatalf("import without card_issuer: %v", err)
+	}
+	if _, err := s.ImportCSV(ctx, strings.NewReader(head+"X3,139998,HX3,見本　三,1982-01-01,1,見本市3番,0a1b,"+server.IssuerID(b.Cert)+"\n")); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestSerialOnlyRowsMigrate: a database from before (issuer, serial) keeps its
+// suspensions (under every root: the safe side) and, with one root, its serial bindings.
+func TestSerialOnlyRowsMigrate(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "c.db")
+	db, err := sql.Open("sqlite3", server.DSN(path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(`CREATE TABLE revocations(serial TEXT PRIMARY KEY, revoked_at INTEGER NOT NULL, reason TEXT NOT NULL DEFAULT '');
+		INSERT INTO revocations VALUES ('abc', 1, 'old');`); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	a, err := readertest.NewCAWithKey(base, false, readertest.Key(10))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := readertest.NewCAWithKey(base, false, readertest.Key(11))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, docKey, _ := ed25519.GenerateKey(nil)
+	s, err := server.Open(ctx, server.Options{DBPath: path, JPKIRoots: []*x509.Certificate{a.Cert, b.Cert},
+		KioskCAs: x509.NewCertPool(), DocumentKey: docKey})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	var n int
+	if err := s.DB().QueryRow(`SELECT count(*) FROM revocations WHERE serial = 'abc' AND issuer IN (?, ?)`,
+		server.IssuerID(a.Cert), server.IssuerID(b.Cert)).Scan(&n); err != nil || n != 2 {
+		t.Fatalf("migrated suspensions: %d, %v", n, err)
 	}
 }

@@ -45,14 +45,15 @@ type Options struct {
 
 // Server is the reference center: an http.Handler over a SQLite database.
 type Server struct {
-	db     *sql.DB
-	roots  *x509.CertPool
-	kiosks *x509.CertPool
-	key    ed25519.PrivateKey
-	munis  map[string]Municipality
-	clock  center.Clock
-	ttl    time.Duration
-	log    *slog.Logger
+	db      *sql.DB
+	roots   *x509.CertPool
+	issuers []*x509.Certificate // the JPKI roots, as given
+	kiosks  *x509.CertPool
+	key     ed25519.PrivateKey
+	munis   map[string]Municipality
+	clock   center.Clock
+	ttl     time.Duration
+	log     *slog.Logger
 
 	chMu       sync.Mutex
 	challenges map[string]challenge
@@ -113,6 +114,7 @@ func Open(ctx context.Context, opts Options) (*Server, error) {
 	}
 	for _, r := range opts.JPKIRoots {
 		s.roots.AddCert(r)
+		s.issuers = append(s.issuers, r)
 	}
 	if s.clock == nil {
 		s.clock = center.SystemClock
@@ -144,6 +146,10 @@ func Open(ctx context.Context, opts Options) (*Server, error) {
 		return nil, err
 	}
 	s.db = db
+	if err := s.migrateSerials(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("center/server: open: migrate serials: %w", err)
+	}
 	return s, nil
 }
 
@@ -176,11 +182,67 @@ func OpenDB(ctx context.Context, path string) (*sql.DB, error) {
 			return nil, fmt.Errorf("center/server: open db: %s is %q, want %q", c.pragma, got, c.want)
 		}
 	}
+	// A database from before revocations were per issuer keeps its rows aside for Open
+	// (which knows the roots) to carry over.
+	var v1 int
+	if err := db.QueryRowContext(ctx, `SELECT count(*) FROM pragma_table_info('revocations') WHERE name = 'serial'`).Scan(&v1); err == nil && v1 > 0 {
+		var v2 int
+		if err := db.QueryRowContext(ctx, `SELECT count(*) FROM pragma_table_info('revocations') WHERE name = 'issuer'`).Scan(&v2); err == nil && v2 == 0 {
+			if _, err := db.ExecContext(ctx, `ALTER TABLE revocations RENAME TO revocations_serial_only`); err != nil {
+				db.Close()
+				return nil, fmt.Errorf("center/server: open db: migrate revocations: %w", err)
+			}
+		}
+	}
 	if _, err := db.ExecContext(ctx, schema); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("center/server: open db: schema: %w", err)
 	}
 	return db, nil
+}
+
+// migrateSerials carries rows of a database from before (issuer, serial) over: a
+// serial-only suspension stays in force under every root (the safe side; the window
+// reinstates what is wrong), and serial-only card bindings move to the root when the
+// center trusts one; with several they are left unmatched (the card is refused as
+// unknown until re-imported with card_issuer) and counted in the log.
+func (s *Server) migrateSerials(ctx context.Context) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	var old int
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'revocations_serial_only'`).Scan(&old); err != nil {
+		return err
+	}
+	if old > 0 {
+		for _, ca := range s.issuers {
+			if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO revocations(issuer, serial, revoked_at, reason)
+				SELECT ?, serial, revoked_at, reason FROM revocations_serial_only`, IssuerID(ca)); err != nil {
+				return err
+			}
+		}
+		if _, err := tx.ExecContext(ctx, `DROP TABLE revocations_serial_only`); err != nil {
+			return err
+		}
+	}
+	const serialOnly = `binding LIKE 'serial:%' AND instr(substr(binding, 8), ':') = 0`
+	if len(s.issuers) == 1 {
+		if _, err := tx.ExecContext(ctx, `UPDATE cards SET binding = 'serial:' || ? || ':' || substr(binding, 8) WHERE `+serialOnly,
+			IssuerID(s.issuers[0])); err != nil {
+			return err
+		}
+	} else {
+		var n int
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM cards WHERE `+serialOnly).Scan(&n); err != nil {
+			return err
+		}
+		if n > 0 {
+			s.log.Warn("center: card bindings by serial without issuer are ignored; re-import them with card_issuer", "count", n)
+		}
+	}
+	return tx.Commit()
 }
 
 const schema = `
@@ -207,13 +269,15 @@ CREATE TABLE IF NOT EXISTS residents(
 DROP INDEX IF EXISTS residents_household;
 CREATE INDEX IF NOT EXISTS residents_muni_household ON residents(municipality, household);
 CREATE TABLE IF NOT EXISTS cards(
-	binding     TEXT PRIMARY KEY,  -- 'sha256:<hex of auth cert DER>' or 'serial:<hex serial>'
+	binding     TEXT PRIMARY KEY,  -- 'sha256:<hex of auth cert DER>' or 'serial:<IssuerID>:<hex serial>'
 	resident_id INTEGER NOT NULL REFERENCES residents(id) ON DELETE CASCADE
 );
 CREATE TABLE IF NOT EXISTS revocations(
-	serial     TEXT PRIMARY KEY,   -- lowercase hex of the certificate serial
+	issuer     TEXT NOT NULL,      -- IssuerID of the JPKI root that issued the certificate
+	serial     TEXT NOT NULL,      -- lowercase hex of the certificate serial
 	revoked_at INTEGER NOT NULL,   -- unix seconds
-	reason     TEXT NOT NULL DEFAULT ''
+	reason     TEXT NOT NULL DEFAULT '',
+	PRIMARY KEY (issuer, serial)
 );
 CREATE TABLE IF NOT EXISTS issuances(
 	kiosk_id     TEXT NOT NULL,

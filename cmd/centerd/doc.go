@@ -4,8 +4,9 @@
 //
 //	centerd init [-kiosk ID]... DIR      create the PKI, kiosk certificates, the database and demo residents with cards
 //	centerd serve [-listen ADDR] [-always-open] DIR
-//	centerd revoke [-reason TEXT] DIR SERIAL   suspend a card at once (hex serial, colons allowed)
-//	centerd reinstate DIR SERIAL
+//	centerd revoke [-reason TEXT] [-issuer ROOT] DIR SERIAL   suspend a card at once (hex serial, colons allowed;
+//	                                     -issuer: the JPKI root's SHA-256 fingerprint, needed with several roots)
+//	centerd reinstate [-issuer ROOT] DIR SERIAL
 //	centerd import DIR FILE.csv          add or update residents (columns: see server.CSVColumns)
 //	centerd gaps DIR                     list missing message sequence numbers per kiosk
 package main

@@ -33,8 +33,8 @@ func main() {
 const usage = `usage:
   centerd init [-kiosk ID]... DIR
   centerd serve [-listen ADDR] [-always-open] DIR
-  centerd revoke [-reason TEXT] DIR SERIAL
-  centerd reinstate DIR SERIAL
+  centerd revoke [-reason TEXT] [-issuer ROOT] DIR SERIAL
+  centerd reinstate [-issuer ROOT] DIR SERIAL
   centerd import DIR FILE.csv
   centerd gaps DIR
 `
@@ -55,7 +55,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("centerd "+args[0], flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var kiosks multiFlag
-	var listen, reason string
+	var listen, reason, issuer string
 	var alwaysOpen bool
 	var want int
 	switch args[0] {
@@ -66,10 +66,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fs.StringVar(&listen, "listen", "127.0.0.1:8443", "address to serve HTTPS on")
 		fs.BoolVar(&alwaysOpen, "always-open", false, "ignore the municipality's service hours (demos)")
 		want = 1
-	case "revoke":
-		fs.StringVar(&reason, "reason", "hotline", "reason recorded with the suspension")
+	case "revoke", "reinstate":
+		if args[0] == "revoke" {
+			fs.StringVar(&reason, "reason", "hotline", "reason recorded with the suspension")
+		}
+		fs.StringVar(&issuer, "issuer", "", "JPKI root that issued the card: its SHA-256 fingerprint (needed when the center trusts several)")
 		want = 2
-	case "reinstate", "import":
+	case "import":
 		want = 2
 	case "gaps":
 		want = 1
@@ -104,13 +107,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 				return err
 			}
 			if args[0] == "revoke" {
-				if err := s.Revoke(ctx, n, reason); err != nil {
+				if err := s.Revoke(ctx, issuer, n, reason); err != nil {
 					return err
 				}
 				fmt.Fprintf(stdout, "suspended certificate serial %s\n", n.Text(16))
 				return nil
 			}
-			if err := s.Reinstate(ctx, n); err != nil {
+			if err := s.Reinstate(ctx, issuer, n); err != nil {
 				return err
 			}
 			fmt.Fprintf(stdout, "reinstated certificate serial %s\n", n.Text(16))
@@ -254,7 +257,7 @@ func initDir(ctx context.Context, dir string, kiosks []string, stdout io.Writer)
 				return err
 			}
 			if p.Revoked {
-				if err := s.Revoke(ctx, cert.SerialNumber, "demo: suspended card"); err != nil {
+				if err := s.Revoke(ctx, "", cert.SerialNumber, "demo: suspended card"); err != nil {
 					return err
 				}
 			}
