@@ -287,10 +287,10 @@ func (s *Server) ImportCSV(ctx context.Context, in io.Reader) (int, error) {
 		if errors.Is(err, io.EOF) {
 			break
 		}
-		line, _ := cr.FieldPos(0)
-		if err != nil {
+		if err != nil { // a *csv.ParseError names the line; FieldPos is valid after a good Read only
 			return 0, fmt.Errorf("center/server: import: %w", err)
 		}
+		line, _ := cr.FieldPos(0)
 		get := func(name string) string {
 			if i, ok := col[name]; ok && i < len(rec) {
 				return strings.TrimSpace(rec[i])

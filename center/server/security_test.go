@@ -256,3 +256,26 @@ func TestSerialOnlyRowsMigrate(t *testing.T) {
 		t.Fatalf("migrated suspensions: %d, %v", n, err)
 	}
 }
+
+// TestImportBareQuote: a CSV with a bare quote is a line-numbered error, not a panic,
+// and nothing is imported.
+func TestImportBareQuote(t *testing.T) {
+	e := newEnv(t)
+	before := counts(t, e.c.Server())
+	csv := "code,municipality,household,name,birth,sex,address\nOK1,139998,H,N,1985-04-01,1,A\nX\"1,139998,H,N,1985-04-01,1,A\n"
+	var err error
+	func() {
+		defer func() {
+			if p := recover(); p != nil {
+				t.Fatalf("import panicked: %v", p)
+			}
+		}()
+		_, err = e.c.Server().ImportCSV(e.ctx, strings.NewReader(csv))
+	}()
+	if err == nil || !strings.Contains(err.Error(), "line 3") {
+		t.Fatalf("err = %v, want a line-3 error", err)
+	}
+	if after := counts(t, e.c.Server()); after != before {
+		t.Fatalf("a failed import changed the database: %s → %s", before, after)
+	}
+}
