@@ -40,6 +40,9 @@
 //     with at least one certificate and its fee, printer back end, center URL and TLS
 //     client files) have none.
 //   - Every problem names what is allowed, not only what is wrong.
+//   - No message shows a secret key's value (secretKeys: kiosk.technician_pin), not even
+//     in part: a wrong type names the type only, and a TOML syntax error on a line naming
+//     a secret key is not quoted from the parser (it may repeat the value).
 //   - A returned *Config is always valid; on any problem Load and Parse return nil.
 //   - Paths in a Config are absolute; relative paths in the file are resolved against the
 //     file's directory.

@@ -6,6 +6,7 @@ import (
 	"io"
 	"io/fs"
 	"path/filepath"
+	"strings"
 
 	"github.com/BurntSushi/toml"
 )
@@ -62,7 +63,15 @@ func parse(name string, data []byte) (*Config, Problems, map[string]bool) {
 	if _, err := toml.Decode(string(data), &root); err != nil {
 		var pe toml.ParseError
 		if errors.As(err, &pe) {
-			return nil, Problems{{File: name, Line: pe.Position.Line, Col: pe.Position.Col, Msg: "TOML syntax error: " + pe.Message}}, nil
+			msg := "TOML syntax error: " + pe.Message
+			if key := secretOnLine(data, pe.Position.Line); key != "" {
+				msg = "TOML syntax error in the value of " + key + " (the parser's message is not shown: it would repeat the secret); " +
+					`write it as a quoted string, e.g. ` + key[strings.LastIndexByte(key, '.')+1:] + ` = "…"`
+			}
+			return nil, Problems{{File: name, Line: pe.Position.Line, Col: pe.Position.Col, Msg: msg}}, nil
+		}
+		if key := secretOnLine(data, 0); key != "" {
+			return nil, Problems{{File: name, Msg: "TOML: cannot read the file (the message is not shown: the file sets " + key + ", a secret)"}}, nil
 		}
 		return nil, Problems{{File: name, Msg: "TOML: " + err.Error()}}, nil
 	}
@@ -79,6 +88,28 @@ func parse(name string, data []byte) (*Config, Problems, map[string]bool) {
 	c.File, c.name, c.lines = abs, name, d.lines
 	probs := append(d.probs, c.validate(d.bad)...)
 	return c, probs, d.bad
+}
+
+// secretOnLine returns the secret key named on 1-based line n of data (the line before
+// too, for errors reported at the start of the next line), or on any line when n is 0,
+// and "" when there is none.
+func secretOnLine(data []byte, n int) string {
+	lines := strings.Split(string(data), "\n")
+	for i, l := range lines {
+		if n > 0 && i+1 != n && i+2 != n {
+			continue
+		}
+		for _, k := range secretNames {
+			if strings.Contains(l, k) {
+				for full := range secretKeys {
+					if strings.HasSuffix(full, "."+k) {
+						return full
+					}
+				}
+			}
+		}
+	}
+	return ""
 }
 
 // Check loads the config file at path and writes either "PATH: ok" or every problem, one
