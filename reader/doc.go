@@ -4,7 +4,8 @@
 // # Concepts
 //
 //   - Command and Response are ISO/IEC 7816-4 APDUs, short and extended. ParseCommand and
-//     ParseResponse never panic on any input (they are fuzzed).
+//     ParseResponse never panic on any input (they are fuzzed) and copy nothing: the
+//     parsed data aliases the bytes given, so no PIN copy outlives the caller's buffer.
 //   - A Transport carries one APDU to a card: the PC/SC connection (package reader/pcsc, the
 //     only place that imports ebfe/scard) or the virtual card of reader/readertest.
 //   - Card is a session with one card. Its methods are the JPKI AP (公的個人認証AP) operations
