@@ -18,7 +18,8 @@
 //     effect for the next request (also when written by another process, e.g.
 //     `centerd revoke`). Open carries serial-only rows of an older database over.
 //   - Challenges live in memory, single use, per kiosk, with a TTL; a restart voids the
-//     outstanding ones.
+//     outstanding ones. Their number is capped overall (MaxChallenges) and per kiosk
+//     (MaxChallengesPerKiosk), so one kiosk cannot starve the others.
 //   - Issuance is one BEGIN IMMEDIATE transaction: key lookup (replay or conflict),
 //     challenge, certificate, signature, revocation, resident, eligibility, rendering,
 //     Ed25519 signature, insert of key + stored answer. A refusal writes nothing.

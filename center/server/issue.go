@@ -52,18 +52,33 @@ func (s *Server) NewChallenge(kiosk string) (center.Challenge, error) {
 	exp := now.Add(s.ttl)
 	s.chMu.Lock()
 	defer s.chMu.Unlock()
-	if len(s.challenges) >= s.maxCh {
+	if len(s.challenges) >= s.maxCh || s.perKiosk[kiosk] >= s.maxPerKh {
 		for k, c := range s.challenges {
 			if !now.Before(c.expires) {
-				delete(s.challenges, k)
+				s.dropChallenge(k, c)
 			}
 		}
 		if len(s.challenges) >= s.maxCh {
 			return center.Challenge{}, &refusal{status: http.StatusServiceUnavailable, code: center.CodeUnavailable, msg: "too many outstanding challenges"}
 		}
+		if s.perKiosk[kiosk] >= s.maxPerKh {
+			return center.Challenge{}, &refusal{status: http.StatusServiceUnavailable, code: center.CodeUnavailable,
+				msg: "too many outstanding challenges for this kiosk; use or let expire the ones it has"}
+		}
 	}
 	s.challenges[v] = challenge{kiosk: kiosk, expires: exp}
+	s.perKiosk[kiosk]++
 	return center.Challenge{Challenge: v, ExpiresAt: exp.UTC()}, nil
+}
+
+// dropChallenge forgets challenge v (c); s.chMu is held.
+func (s *Server) dropChallenge(v string, c challenge) {
+	delete(s.challenges, v)
+	if s.perKiosk[c.kiosk] <= 1 {
+		delete(s.perKiosk, c.kiosk)
+	} else {
+		s.perKiosk[c.kiosk]--
+	}
 }
 
 // takeChallenge consumes a challenge: it is valid once, for its kiosk, until it expires.
@@ -74,7 +89,7 @@ func (s *Server) takeChallenge(v, kiosk string) error {
 	if !ok || c.kiosk != kiosk {
 		return refuse(center.CodeChallenge, "challenge unknown, already used, or not issued to this kiosk")
 	}
-	delete(s.challenges, v)
+	s.dropChallenge(v, c)
 	if !s.clock.Now().Before(c.expires) {
 		return refuse(center.CodeChallengeExpired, "challenge expired")
 	}
@@ -86,6 +101,9 @@ func (s *Server) takeChallenge(v, kiosk string) error {
 func (s *Server) giveBackChallenge(v, kiosk string, exp time.Time) {
 	s.chMu.Lock()
 	defer s.chMu.Unlock()
+	if _, back := s.challenges[v]; !back {
+		s.perKiosk[kiosk]++
+	}
 	s.challenges[v] = challenge{kiosk: kiosk, expires: exp}
 }
 

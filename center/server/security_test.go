@@ -279,3 +279,38 @@ func TestImportBareQuote(t *testing.T) {
 		t.Fatalf("a failed import changed the database: %s → %s", before, after)
 	}
 }
+
+// TestChallengeCapPerKiosk: one kiosk filling its share of outstanding challenges gets
+// 503 itself; the other kiosks still get theirs.
+func TestChallengeCapPerKiosk(t *testing.T) {
+	a, err := readertest.NewCAWithKey(base, false, readertest.Key(10))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, docKey, _ := ed25519.GenerateKey(nil)
+	s, err := server.Open(context.Background(), server.Options{DBPath: filepath.Join(t.TempDir(), "c.db"),
+		JPKIRoots: []*x509.Certificate{a.Cert}, KioskCAs: x509.NewCertPool(), DocumentKey: docKey,
+		Clock: centertest.NewClock(base), MaxChallenges: 10,
+		MaxChallengesPerKiosk: 3,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	var got int
+	for range 10 {
+		if _, err := s.NewChallenge("kiosk-bad"); err == nil {
+			got++
+		} else if !strings.Contains(err.Error(), string(center.CodeUnavailable)) {
+			t.Fatalf("refusal: %v", err)
+		}
+	}
+	if got != 3 {
+		t.Fatalf("one kiosk got %d challenges, want its cap of 3", got)
+	}
+	for _, k := range []string{"kiosk-0001", "kiosk-0002"} {
+		if _, err := s.NewChallenge(k); err != nil {
+			t.Fatalf("%s starved by another kiosk: %v", k, err)
+		}
+	}
+}

@@ -28,6 +28,10 @@ import (
 const (
 	DefaultChallengeTTL  = 2 * time.Minute
 	DefaultMaxChallenges = 100_000
+	// DefaultMaxChallengesPerKiosk bounds one kiosk's share (1 %) of the outstanding
+	// challenges: a kiosk asks for one per attempt and spends it within seconds, so a
+	// thousand within the TTL is a bug or an attack, and it must not starve the others.
+	DefaultMaxChallengesPerKiosk = 1_000
 )
 
 // Options configure a Server. DBPath, JPKIRoots, KioskCAs and DocumentKey are required.
@@ -40,7 +44,10 @@ type Options struct {
 	Clock          center.Clock        // default center.SystemClock
 	ChallengeTTL   time.Duration       // default DefaultChallengeTTL
 	MaxChallenges  int                 // outstanding challenges kept; default DefaultMaxChallenges
-	Logger         *slog.Logger        // default: discard
+	// MaxChallengesPerKiosk caps one kiosk's outstanding challenges; default
+	// DefaultMaxChallengesPerKiosk (at most MaxChallenges).
+	MaxChallengesPerKiosk int
+	Logger                *slog.Logger // default: discard
 }
 
 // Server is the reference center: an http.Handler over a SQLite database.
@@ -57,7 +64,9 @@ type Server struct {
 
 	chMu       sync.Mutex
 	challenges map[string]challenge
+	perKiosk   map[string]int // outstanding challenges by kiosk
 	maxCh      int
+	maxPerKh   int
 
 	// writers queues writing transactions first come, first served (a channel's waiting
 	// senders are woken in order; database/sql's connection wait is not fair, which
@@ -109,7 +118,8 @@ func Open(ctx context.Context, opts Options) (*Server, error) {
 	s := &Server{
 		roots: x509.NewCertPool(), kiosks: opts.KioskCAs, key: opts.DocumentKey,
 		munis: map[string]Municipality{}, clock: opts.Clock, ttl: opts.ChallengeTTL,
-		log: opts.Logger, challenges: map[string]challenge{}, maxCh: opts.MaxChallenges,
+		log: opts.Logger, challenges: map[string]challenge{}, perKiosk: map[string]int{},
+		maxCh: opts.MaxChallenges, maxPerKh: opts.MaxChallengesPerKiosk,
 		writers: make(chan struct{}, 1),
 	}
 	for _, r := range opts.JPKIRoots {
@@ -125,6 +135,10 @@ func Open(ctx context.Context, opts Options) (*Server, error) {
 	if s.maxCh <= 0 {
 		s.maxCh = DefaultMaxChallenges
 	}
+	if s.maxPerKh <= 0 {
+		s.maxPerKh = DefaultMaxChallengesPerKiosk
+	}
+	s.maxPerKh = min(s.maxPerKh, s.maxCh)
 	if s.log == nil {
 		s.log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
