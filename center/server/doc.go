@@ -35,5 +35,7 @@
 //
 //   - Every issued document is bound to (kiosk, key, card fingerprint, request) and signed.
 //   - A key issues at most one document; a voided key never issues.
-//   - Bad input gets a 4xx JSON error and changes nothing.
+//   - Bad input gets a 4xx JSON error and changes nothing. Every answer other than 200
+//     has the error shape (center.ErrorBody), also for a path the router would redirect
+//     (//v1/challenges, dot segments: 404, never a bodiless 307).
 package server

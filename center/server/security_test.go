@@ -1,12 +1,18 @@
 package server_test
 
 import (
+	"bufio"
 	"context"
 	"crypto/ed25519"
 	"crypto/rand"
 	"crypto/rsa"
+	"crypto/tls"
 	"crypto/x509"
 	"database/sql"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -312,5 +318,58 @@ func TestChallengeCapPerKiosk(t *testing.T) {
 		if _, err := s.NewChallenge(k); err != nil {
 			t.Fatalf("%s starved by another kiosk: %v", k, err)
 		}
+	}
+}
+
+// TestEveryErrorIsJSON: whatever the path or method, an answer other than 200 has the
+// documented error shape (application/json, {"error":{"code","message"}}), including
+// paths the router would otherwise redirect (//v1/challenges, dot segments, a trailing
+// slash). Requests are written by hand: no client cleans the path.
+func TestEveryErrorIsJSON(t *testing.T) {
+	e := newEnv(t)
+	tlsConf, err := e.c.ClientTLS(e.kiosk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	host := strings.TrimPrefix(e.c.URL(), "https://")
+	body := `{"kiosk_id":"` + e.kiosk + `"}`
+	for _, tc := range []struct{ method, path string }{
+		{"POST", "//v1/challenges"},
+		{"POST", "/v1//challenges"},
+		{"POST", "/v1/./challenges"},
+		{"POST", "/v1/x/../challenges"},
+		{"POST", "/v1/challenges/"},
+		{"GET", "//v1/verify/AAAA-BBBB-CCCC"},
+		{"GET", "/v1/verify/"},
+		{"GET", "/v1/challenges"},
+		{"DELETE", "/v1/issuances/abc"},
+		{"GET", "/nope"},
+		{"POST", "/v1/challenges%2F"},
+	} {
+		t.Run(tc.method+" "+tc.path, func(t *testing.T) {
+			conn, err := tls.Dial("tcp", host, tlsConf)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer conn.Close()
+			fmt.Fprintf(conn, "%s %s HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s",
+				tc.method, tc.path, host, len(body), body)
+			resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			if resp.StatusCode == 200 {
+				t.Fatalf("200 for a path that is not the protocol's")
+			}
+			var eb center.ErrorBody
+			raw, _ := io.ReadAll(resp.Body)
+			if ct := resp.Header.Get("Content-Type"); ct != "application/json" {
+				t.Errorf("%d with Content-Type %q: %q", resp.StatusCode, ct, raw)
+			}
+			if err := json.Unmarshal(raw, &eb); err != nil || eb.Error.Code == "" || eb.Error.Message == "" {
+				t.Errorf("%d body %q is not the error shape (%v)", resp.StatusCode, raw, err)
+			}
+		})
 	}
 }

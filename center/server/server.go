@@ -15,6 +15,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"path"
 	"strings"
 	"sync"
 	"time"
@@ -349,6 +350,12 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST "+center.PathMessages, s.kiosk(s.handleMessages))
 	mux.HandleFunc("GET "+center.PathVerify+"/{code}", s.handleVerify) // public: no kiosk certificate
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !canonicalPath(r.URL.Path) {
+			// The mux would answer a bodiless redirect to the cleaned path; the protocol's
+			// paths are written in one form only, and every error answer is JSON.
+			writeError(w, http.StatusNotFound, center.CodeNotFound, "no such endpoint "+r.URL.Path+" (not a canonical path)")
+			return
+		}
 		if _, pattern := mux.Handler(r); pattern == "" {
 			// Distinguish 404 from 405 ourselves so that both answer in JSON.
 			probe := r.Clone(r.Context())
@@ -364,6 +371,16 @@ func (s *Server) Handler() http.Handler {
 		}
 		mux.ServeHTTP(w, r)
 	})
+}
+
+// canonicalPath reports whether p is in the form the mux serves without redirecting:
+// absolute, no empty, "." or ".." segments (a trailing slash is allowed: it is a 404).
+func canonicalPath(p string) bool {
+	if p == "" || p[0] != '/' {
+		return false
+	}
+	c := path.Clean(p)
+	return c == p || c+"/" == p && c != "/"
 }
 
 type kioskHandler func(w http.ResponseWriter, r *http.Request, kiosk string)
