@@ -40,8 +40,9 @@
 //	  → 200 {"payload": base64(JSON Document), "signature": base64(Ed25519)}
 //	  The center checks, in order: the key (a stored answer is replayed byte for byte when
 //	  the body is identical; a different body → 422 key_conflict; a voided key → 422
-//	  voided), the challenge (422 challenge_invalid / challenge_expired), the certificate
-//	  (chain to a configured JPKI root → untrusted_cert; validity → cert_expired /
+//	  voided; a key whose answer is past the center's retention → 422 replay_expired),
+//	  the challenge (422 challenge_invalid / challenge_expired), the certificate (chain
+//	  to a configured JPKI root → untrusted_cert; validity → cert_expired /
 //	  cert_not_yet_valid), the card's signature (bad_signature), revocation (revoked),
 //	  the resident (resident_not_found, moved_out, not_eligible), the municipality's hours
 //	  (closed). The document and the key are stored in the same SQLite transaction.

@@ -11,7 +11,8 @@
 // # Storage
 //
 // One SQLite file, opened through DSN: WAL, synchronous=FULL, busy timeout,
-// _txlock=immediate, foreign keys — all in the DSN so every pooled connection has them
+// _txlock=immediate, foreign keys, secure_delete (deleted rows are zeroed, not left in
+// free pages) — all in the DSN so every pooled connection has them
 // (the driver would otherwise set synchronous=NORMAL), read back by AssertSettings at
 // Open, which refuses to run (ErrSettings) on a mismatch. One connection (one writer);
 // every write is one short BEGIN IMMEDIATE transaction; no transaction spans a network

@@ -67,7 +67,9 @@ const PageSize = 1024
 
 // DSN returns the connection string for the database at path. Every durability
 // setting lives here so that each connection the pool opens gets it (mattn/go-sqlite3
-// would otherwise set synchronous=NORMAL).
+// would otherwise set synchronous=NORMAL), and secure_delete: what the kiosk deletes
+// (delivered messages past retention, finished sessions) is zeroed in the file, not left
+// in free pages.
 func DSN(path string, busy time.Duration) string {
 	if busy <= 0 {
 		busy = DefaultBusyTimeout
@@ -78,6 +80,7 @@ func DSN(path string, busy time.Duration) string {
 	v.Set("_busy_timeout", fmt.Sprint(busy.Milliseconds()))
 	v.Set("_txlock", "immediate")
 	v.Set("_foreign_keys", "1")
+	v.Set("_secure_delete", "on")
 	return "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + v.Encode()
 }
 
@@ -251,7 +254,8 @@ func (s *Store) init(ctx context.Context) error {
 }
 
 // AssertSettings reads the connection's settings back and returns ErrSettings unless
-// they are WAL, synchronous=FULL, foreign keys on and the busy timeout asked for.
+// they are WAL, synchronous=FULL, foreign keys on, secure_delete on and the busy timeout
+// asked for.
 // (_txlock=immediate cannot be read back; a test checks that transactions take the
 // write lock at BEGIN.)
 func AssertSettings(ctx context.Context, db *sql.DB, busy time.Duration) error {
@@ -262,6 +266,7 @@ func AssertSettings(ctx context.Context, db *sql.DB, busy time.Duration) error {
 		{"journal_mode", "wal"},
 		{"synchronous", "2"},
 		{"foreign_keys", "1"},
+		{"secure_delete", "1"},
 		{"busy_timeout", fmt.Sprint(busy.Milliseconds())},
 	}
 	for _, w := range want {

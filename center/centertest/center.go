@@ -35,6 +35,7 @@ type Options struct {
 	PKI            *PKI                  // default NewPKI(now)
 	Municipalities []server.Municipality // default: DemoMunicipality with its hours lifted
 	ChallengeTTL   time.Duration         // default server.DefaultChallengeTTL
+	Retention      time.Duration         // stored answers kept for replay; default server.DefaultRetention
 	Logger         *slog.Logger          // default: discard
 }
 
@@ -80,7 +81,7 @@ func New(ctx context.Context, opts Options) (*Center, error) {
 	c.srv, err = server.Open(ctx, server.Options{
 		DBPath: filepath.Join(dir, "center.db"), JPKIRoots: []*x509.Certificate{c.pki.AuthCA.Cert},
 		KioskCAs: c.pki.CAPool(), DocumentKey: c.pki.DocumentKey, Municipalities: munis,
-		Clock: c.clock, ChallengeTTL: opts.ChallengeTTL, Logger: opts.Logger,
+		Clock: c.clock, ChallengeTTL: opts.ChallengeTTL, Retention: opts.Retention, Logger: opts.Logger,
 	})
 	if err != nil {
 		c.cleanup()

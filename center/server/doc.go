@@ -1,6 +1,7 @@
 // Package server is the reference issuance center: the protocol of package center served
-// over HTTPS from a SQLite database (mattn/go-sqlite3, WAL, synchronous=FULL, asserted at
-// Open). It is good enough for demos, tests and municipal pilots, not a J-LIS center.
+// over HTTPS from a SQLite database (mattn/go-sqlite3, WAL, synchronous=FULL,
+// secure_delete=ON, asserted at Open). It is good enough for demos, tests and municipal
+// pilots, not a J-LIS center.
 //
 // # Concepts
 //
@@ -28,6 +29,12 @@
 //     zone of hours, ages and printed dates. Rendering (render.go) produces
 //     center.Content for 住民票の写し, 住民票記載事項証明書, 印鑑登録証明書, 戸籍証明書,
 //     戸籍の附票の写し and 課税・所得証明書.
+//   - Retention: the stored answer (the signed document: names, addresses, household,
+//     income) is kept for replay for Options.Retention (default 72h), then Purge removes
+//     it and keeps the facts (ids, type, state, times, fingerprint, fee); a replay of the
+//     key is then refused as replay_expired. `centerd serve` purges at start and hourly.
+//     The database runs with secure_delete=ON (in the DSN, asserted at Open) and Purge
+//     checkpoints the WAL, so no purged byte stays in the files.
 //   - Messages are stored once per (kiosk, key) and move issuances to completed or voided;
 //     sequence gaps per kiosk are reported, not refused.
 //

@@ -159,6 +159,9 @@ func (s *Server) Issue(ctx context.Context, in center.IssueRequest) ([]byte, err
 		if oldHash != hash {
 			return nil, refuse(center.CodeKeyConflict, "key already used for a different request")
 		}
+		if resp == nil {
+			return nil, refuse(center.CodeReplayExpired, "the answer to this key is no longer kept (retention); start a new transaction")
+		}
 		return resp, nil
 	case !errors.Is(err, sql.ErrNoRows):
 		return nil, fmt.Errorf("issue: key lookup: %w", err)

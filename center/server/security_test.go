@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"crypto/ed25519"
 	"crypto/rand"
@@ -13,6 +14,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -371,5 +373,98 @@ func TestEveryErrorIsJSON(t *testing.T) {
 				t.Errorf("%d body %q is not the error shape (%v)", resp.StatusCode, raw, err)
 			}
 		})
+	}
+}
+
+// TestRetentionPurgesDocuments: after the retention window the signed document (the
+// personal content) is gone from the database file and its WAL, a replay of its key is
+// refused as replay_expired, and the facts stay: status and verification still answer.
+func TestRetentionPurgesDocuments(t *testing.T) {
+	dir := t.TempDir()
+	e := newEnv(t, func(o *centertest.Options) { o.Dir = dir; o.Retention = 24 * time.Hour })
+	hanako := e.card(t, 0, "D0001")
+	s := e.c.Server()
+	ch, err := s.NewChallenge(e.kiosk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sig, err := hanako.Sign(ch.Challenge, e.kiosk, juminhyo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := center.IssueRequest{KioskID: e.kiosk, Key: centertest.NewKey(), Challenge: ch.Challenge,
+		AuthCert: hanako.Cert.Raw, Signature: sig, Request: juminhyo}
+	first, err := s.Issue(e.ctx, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var issued center.IssueResponse
+	if err := json.Unmarshal(first, &issued); err != nil {
+		t.Fatal(err)
+	}
+	var doc center.Document
+	if err := json.Unmarshal(issued.Payload, &doc); err != nil {
+		t.Fatal(err)
+	}
+	e.clock.Advance(23 * time.Hour)
+	if n, err := s.Purge(e.ctx); err != nil || n != 0 {
+		t.Fatalf("purge within the window: %d, %v", n, err)
+	}
+	if again, err := s.Issue(e.ctx, in); err != nil || !bytes.Equal(again, first) {
+		t.Fatalf("replay within the window: %v", err)
+	}
+	// The probe: a short run of the stored answer, found in the files before the purge.
+	probe := first[len(first)/2 : len(first)/2+16]
+	files := func() []byte {
+		var all []byte
+		for _, suf := range []string{"", "-wal"} {
+			b, err := os.ReadFile(filepath.Join(dir, "center.db") + suf)
+			if err != nil && !os.IsNotExist(err) {
+				t.Fatal(err)
+			}
+			all = append(all, b...)
+		}
+		return all
+	}
+	if !bytes.Contains(files(), probe) {
+		t.Fatal("the probe is not in the files before the purge: the test would prove nothing")
+	}
+	e.clock.Advance(2 * time.Hour)
+	if n, err := s.Purge(e.ctx); err != nil || n != 1 {
+		t.Fatalf("purge after the window: %d, %v", n, err)
+	}
+	if _, err := s.Issue(e.ctx, in); err == nil || !strings.Contains(err.Error(), string(center.CodeReplayExpired)) {
+		t.Fatalf("replay after the window: %v", err)
+	}
+	if st, err := s.Status(e.ctx, e.kiosk, in.Key); err != nil || st.State != center.StateIssued || st.IssueID != doc.IssueID {
+		t.Fatalf("status after purge: %+v %v", st, err)
+	}
+	if v, err := s.Verify(e.ctx, doc.Content.VerificationCode); err != nil || v.IssueID != doc.IssueID {
+		t.Fatalf("verify after purge: %+v %v", v, err)
+	}
+	var fp, typ string
+	if err := s.DB().QueryRow(`SELECT fingerprint, cert_type FROM issuances WHERE key = ?`, in.Key).Scan(&fp, &typ); err != nil ||
+		fp != center.Fingerprint(hanako.Cert.Raw) || typ != string(center.ResidentRecord) {
+		t.Fatalf("facts after purge: %q %q %v", fp, typ, err)
+	}
+	// No copy of the document in the file or its WAL (secure_delete, then a checkpoint).
+	if bytes.Contains(files(), probe) {
+		t.Error("center.db or its WAL still holds the purged document")
+	}
+}
+
+// TestSecureDeleteAsserted: the center's DSN turns secure_delete on and OpenDB checks it.
+func TestSecureDeleteAsserted(t *testing.T) {
+	if !strings.Contains(server.DSN("x.db"), "_secure_delete=on") {
+		t.Error("DSN lacks _secure_delete=on")
+	}
+	db, err := server.OpenDB(context.Background(), filepath.Join(t.TempDir(), "c.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var got string
+	if err := db.QueryRow("PRAGMA secure_delete").Scan(&got); err != nil || got != "1" {
+		t.Fatalf("secure_delete = %q (%v)", got, err)
 	}
 }

@@ -33,6 +33,13 @@ const (
 	// challenges: a kiosk asks for one per attempt and spends it within seconds, so a
 	// thousand within the TTL is a bug or an attack, and it must not starve the others.
 	DefaultMaxChallengesPerKiosk = 1_000
+	// DefaultRetention is how long the center keeps each signed document (names,
+	// addresses, household, income) for an idempotent replay. A kiosk retries an issuance
+	// within the resident's session, minutes at most; three days cover a kiosk that lost
+	// power mid-issuance and comes back after a weekend's outage with the same key. After
+	// it, the facts stay (ids, type, state, times, fingerprint, fee) and a replay of the
+	// key is refused with CodeReplayExpired.
+	DefaultRetention = 72 * time.Hour
 )
 
 // Options configure a Server. DBPath, JPKIRoots, KioskCAs and DocumentKey are required.
@@ -49,6 +56,9 @@ type Options struct {
 	// DefaultMaxChallengesPerKiosk (at most MaxChallenges).
 	MaxChallengesPerKiosk int
 	Logger                *slog.Logger // default: discard
+	// Retention: how long a stored answer (the signed document) is kept for replay;
+	// default DefaultRetention. Purge removes older ones.
+	Retention time.Duration
 }
 
 // Server is the reference center: an http.Handler over a SQLite database.
@@ -61,6 +71,7 @@ type Server struct {
 	munis   map[string]Municipality
 	clock   center.Clock
 	ttl     time.Duration
+	keep    time.Duration // retention of stored answers
 	log     *slog.Logger
 
 	chMu       sync.Mutex
@@ -97,9 +108,11 @@ type challenge struct {
 	expires time.Time
 }
 
-// DSN returns the SQLite DSN with the durability settings every connection must have.
+// DSN returns the SQLite DSN with the durability settings every connection must have,
+// and secure_delete (deleted or overwritten personal data is zeroed in the file, not left
+// in free pages).
 func DSN(path string) string {
-	return "file:" + url.PathEscape(path) + "?_journal_mode=WAL&_synchronous=FULL&_busy_timeout=5000&_txlock=immediate&_foreign_keys=1"
+	return "file:" + url.PathEscape(path) + "?_journal_mode=WAL&_synchronous=FULL&_busy_timeout=5000&_txlock=immediate&_foreign_keys=1&_secure_delete=on"
 }
 
 // Open opens (and creates or migrates) the database and checks the options.
@@ -118,7 +131,7 @@ func Open(ctx context.Context, opts Options) (*Server, error) {
 	}
 	s := &Server{
 		roots: x509.NewCertPool(), kiosks: opts.KioskCAs, key: opts.DocumentKey,
-		munis: map[string]Municipality{}, clock: opts.Clock, ttl: opts.ChallengeTTL,
+		munis: map[string]Municipality{}, clock: opts.Clock, ttl: opts.ChallengeTTL, keep: opts.Retention,
 		log: opts.Logger, challenges: map[string]challenge{}, perKiosk: map[string]int{},
 		maxCh: opts.MaxChallenges, maxPerKh: opts.MaxChallengesPerKiosk,
 		writers: make(chan struct{}, 1),
@@ -135,6 +148,9 @@ func Open(ctx context.Context, opts Options) (*Server, error) {
 	}
 	if s.maxCh <= 0 {
 		s.maxCh = DefaultMaxChallenges
+	}
+	if s.keep <= 0 {
+		s.keep = DefaultRetention
 	}
 	if s.maxPerKh <= 0 {
 		s.maxPerKh = DefaultMaxChallengesPerKiosk
@@ -185,7 +201,7 @@ func OpenDB(ctx context.Context, path string) (*sql.DB, error) {
 	db.SetConnMaxIdleTime(0)
 	checks := []struct {
 		pragma, want string
-	}{{"journal_mode", "wal"}, {"synchronous", "2"}, {"busy_timeout", "5000"}, {"foreign_keys", "1"}}
+	}{{"journal_mode", "wal"}, {"synchronous", "2"}, {"busy_timeout", "5000"}, {"foreign_keys", "1"}, {"secure_delete", "1"}}
 	for _, c := range checks {
 		var got string
 		if err := db.QueryRowContext(ctx, "PRAGMA "+c.pragma).Scan(&got); err != nil {
@@ -306,7 +322,7 @@ CREATE TABLE IF NOT EXISTS issuances(
 	fingerprint  TEXT NOT NULL DEFAULT '',
 	resident_id  INTEGER REFERENCES residents(id),
 	fee          INTEGER NOT NULL DEFAULT 0,
-	response     BLOB,             -- the exact answer, replayed for a retry
+	response     BLOB,             -- the exact answer, replayed for a retry; NULL after the retention window (Purge)
 	created_at   INTEGER NOT NULL, -- unix nanoseconds
 	updated_at   INTEGER NOT NULL,
 	PRIMARY KEY (kiosk_id, key)
@@ -323,6 +339,58 @@ CREATE TABLE IF NOT EXISTS messages(
 	UNIQUE (kiosk_id, seq)
 );
 `
+
+// Purge removes the stored answers (the signed documents: the personal content) of
+// issuances older than the retention window and keeps their facts: kiosk, key, request
+// hash, issue id, verification code, type, municipality, state, card fingerprint,
+// resident id, fee, times. With secure_delete the old bytes are zeroed; the WAL is then
+// checkpointed and truncated so that no copy stays there either. It returns the number of
+// answers removed. A serving center runs it at start and periodically (RunPurge).
+func (s *Server) Purge(ctx context.Context) (int, error) {
+	cutoff := s.clock.Now().Add(-s.keep).UnixNano()
+	tx, done, err := s.beginWrite(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("purge: %w", err)
+	}
+	res, err := tx.ExecContext(ctx, `UPDATE issuances SET response = NULL WHERE response IS NOT NULL AND created_at < ?`, cutoff)
+	if err != nil {
+		tx.Rollback()
+		done()
+		return 0, fmt.Errorf("purge: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		done()
+		return 0, fmt.Errorf("purge: commit: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	if n > 0 {
+		var busy, frames, moved int
+		err = s.db.QueryRowContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`).Scan(&busy, &frames, &moved)
+	}
+	done()
+	if err != nil {
+		return int(n), fmt.Errorf("purge: checkpoint: %w", err)
+	}
+	return int(n), nil
+}
+
+// RunPurge calls Purge now and then every interval until ctx ends, logging failures.
+func (s *Server) RunPurge(ctx context.Context, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		if n, err := s.Purge(ctx); err != nil && ctx.Err() == nil {
+			s.log.Error("center: purge", "err", err)
+		} else if n > 0 {
+			s.log.Info("center: purged stored documents past retention", "count", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
 
 // Close closes the database.
 func (s *Server) Close() error { return s.db.Close() }

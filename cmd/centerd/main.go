@@ -32,7 +32,7 @@ func main() {
 
 const usage = `usage:
   centerd init [-kiosk ID]... DIR
-  centerd serve [-listen ADDR] [-always-open] DIR
+  centerd serve [-listen ADDR] [-always-open] [-retention DURATION] DIR
   centerd revoke [-reason TEXT] [-issuer ROOT] DIR SERIAL
   centerd reinstate [-issuer ROOT] DIR SERIAL
   centerd import DIR FILE.csv
@@ -56,6 +56,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	var kiosks multiFlag
 	var listen, reason, issuer string
+	var retention time.Duration
 	var alwaysOpen bool
 	var want int
 	switch args[0] {
@@ -65,6 +66,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	case "serve":
 		fs.StringVar(&listen, "listen", "127.0.0.1:8443", "address to serve HTTPS on")
 		fs.BoolVar(&alwaysOpen, "always-open", false, "ignore the municipality's service hours (demos)")
+		fs.DurationVar(&retention, "retention", server.DefaultRetention, "how long signed documents are kept for a kiosk's retry; then their content is purged")
 		want = 1
 	case "revoke", "reinstate":
 		if args[0] == "revoke" {
@@ -99,7 +101,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 		err = initDir(ctx, dir, kiosks, stdout)
 	case "serve":
-		err = serve(ctx, dir, listen, alwaysOpen, stdout, stderr)
+		err = serve(ctx, dir, listen, alwaysOpen, retention, stdout, stderr)
 	case "revoke", "reinstate":
 		err = withServer(ctx, dir, false, func(s *server.Server) error {
 			n, err := server.ParseSerial(fs.Arg(1))
@@ -187,6 +189,11 @@ closed = ["12-29", "12-30", "12-31", "01-01", "01-02", "01-03"]
 
 // withServer opens the center of a state folder for an administration command.
 func withServer(ctx context.Context, dir string, alwaysOpen bool, f func(*server.Server) error) error {
+	return withServerRetention(ctx, dir, alwaysOpen, 0, f)
+}
+
+// withServerRetention is withServer with the retention of stored documents (0: default).
+func withServerRetention(ctx context.Context, dir string, alwaysOpen bool, retention time.Duration, f func(*server.Server) error) error {
 	pki, err := centertest.LoadPKI(dir)
 	if err != nil {
 		return err
@@ -206,7 +213,7 @@ func withServer(ctx context.Context, dir string, alwaysOpen bool, f func(*server
 	}
 	s, err := server.Open(ctx, server.Options{
 		DBPath: filepath.Join(dir, dbFile), JPKIRoots: []*x509.Certificate{pki.AuthCA.Cert}, KioskCAs: pki.CAPool(),
-		DocumentKey: pki.DocumentKey, Municipalities: munis,
+		DocumentKey: pki.DocumentKey, Municipalities: munis, Retention: retention,
 		Logger: slog.New(slog.NewTextHandler(os.Stderr, nil)),
 	})
 	if err != nil {
@@ -279,8 +286,8 @@ func writeCard(dir, code string, key *rsa.PrivateKey, cert *x509.Certificate) er
 	return os.WriteFile(filepath.Join(dir, code+".crt"), pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: cert.Raw}), 0o644)
 }
 
-func serve(ctx context.Context, dir, listen string, alwaysOpen bool, stdout, stderr io.Writer) error {
-	return withServer(ctx, dir, alwaysOpen, func(s *server.Server) error {
+func serve(ctx context.Context, dir, listen string, alwaysOpen bool, retention time.Duration, stdout, stderr io.Writer) error {
+	return withServerRetention(ctx, dir, alwaysOpen, retention, func(s *server.Server) error {
 		pki, err := centertest.LoadPKI(dir)
 		if err != nil {
 			return err
@@ -300,6 +307,9 @@ func serve(ctx context.Context, dir, listen string, alwaysOpen bool, stdout, std
 		}
 		errc := make(chan error, 1)
 		go func() { errc <- hs.ServeTLS(ln, "", "") }()
+		pctx, stopPurge := context.WithCancel(ctx)
+		defer stopPurge()
+		go s.RunPurge(pctx, time.Hour)
 		fmt.Fprintf(stdout, "centerd: serving https://%s\n", ln.Addr())
 		select {
 		case err := <-errc:
