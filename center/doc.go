@@ -10,7 +10,10 @@
 //     a CA the center trusts. Every body that names a kiosk_id must name the certificate's;
 //     the center refuses any other (403 kiosk_mismatch).
 //   - Center identity: the kiosk pins the center's TLS CA (never the system roots) and,
-//     separately, the center's Ed25519 document-signing public key.
+//     separately, the center's Ed25519 document-signing public key. With the kiosk's clock
+//     unset (before NTP) and no answer seen yet, the center's certificate is checked at
+//     ClockFloor (the release's lower bound of the true time) or its NotBefore if later:
+//     one that expired before the release is refused (clock.go says why this bound).
 //   - Transaction identity: the kiosk's idempotency key (16–128 of [A-Za-z0-9_-], a random
 //     128-bit value) names one issuance from card to paper. It is in the signed document,
 //     the journal, the print job and the completed/voided messages. Keys are scoped per
