@@ -54,7 +54,8 @@
 //	  state       pending | delivered | parked
 //	  created_at, done_at  wall time (ms): age cap, retention, information
 //	alerts    what the technician must see (quarantine, recovered sessions, parked messages, failed prints, uploads the center refuses)
-//	meta      schema version
+//	meta      schema version; technician mode's lock-out (TechLockout: a count of wrong
+//	          PINs and a flag, never PIN material)
 //
 // # Journal
 //
