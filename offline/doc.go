@@ -16,7 +16,8 @@
 // (the driver would otherwise set synchronous=NORMAL), read back by AssertSettings at
 // Open, which refuses to run (ErrSettings) on a mismatch. One connection (one writer);
 // every write is one short BEGIN IMMEDIATE transaction; no transaction spans a network
-// call. New files get 1 KiB pages (PageSize) to keep each commit's WAL frames small.
+// call. New files get 1 KiB pages (PageSize) to keep each commit's WAL frames small,
+// and mode 0600 whatever the umask (the -wal and -shm files follow it).
 //
 // Open runs quick_check. A corrupt file (quick_check not ok, SQLITE_CORRUPT, NOTADB)
 // is moved aside whole — db, -wal, -shm — as <path>.corrupt-<UTC time>, a fresh

@@ -190,9 +190,25 @@ func open(ctx context.Context, path string, opts Options) (*Store, error) {
 }
 
 // precreate gives a new database file its page size, which cannot change once the
-// file is in WAL mode (the driver switches to WAL as it opens a connection).
+// file is in WAL mode (the driver switches to WAL as it opens a connection), and mode
+// 0600 whatever the umask of whoever starts the kiosk (SQLite gives the -wal and -shm
+// files the database's mode). An existing file readable by others is narrowed to 0600.
 func precreate(path string) error {
-	if st, err := os.Stat(path); err == nil && st.Size() > 0 {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return fmt.Errorf("offline: create database: %w", err)
+	}
+	st, err := f.Stat()
+	f.Close()
+	if err != nil {
+		return fmt.Errorf("offline: create database: %w", err)
+	}
+	if st.Mode().Perm()&0o077 != 0 {
+		if err := os.Chmod(path, 0o600); err != nil {
+			return fmt.Errorf("offline: database mode: %w", err)
+		}
+	}
+	if st.Size() > 0 {
 		return nil
 	}
 	c, err := (&sqlite3.SQLiteDriver{}).Open("file:" + (&url.URL{Path: path}).EscapedPath() + "?_synchronous=FULL")
