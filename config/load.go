@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"github.com/BurntSushi/toml"
+
+	"madoguchi/internal/safetext"
 )
 
 // MaxFileSize is the largest config file Load reads.
@@ -118,21 +120,21 @@ func secretOnLine(data []byte, n int) string {
 func Check(path string, w io.Writer) bool {
 	_, err := Load(path)
 	if err == nil {
-		fmt.Fprintf(w, "%s: ok\n", path)
+		fmt.Fprintf(w, "%s: ok\n", safetext.String(path))
 		return true
 	}
 	var ps Problems
 	if !errors.As(err, &ps) {
-		fmt.Fprintln(w, err)
+		fmt.Fprintln(w, safetext.Error(err))
 		return false
 	}
 	for _, p := range ps {
 		fmt.Fprintln(w, p)
 	}
 	if len(ps) == 1 {
-		fmt.Fprintf(w, "%s: 1 problem\n", path)
+		fmt.Fprintf(w, "%s: 1 problem\n", safetext.String(path))
 	} else {
-		fmt.Fprintf(w, "%s: %d problems\n", path, len(ps))
+		fmt.Fprintf(w, "%s: %d problems\n", safetext.String(path), len(ps))
 	}
 	return false
 }
