@@ -10,4 +10,6 @@
 //	centerd reinstate [-issuer ROOT] DIR SERIAL
 //	centerd import DIR FILE.csv          add or update residents (columns: see server.CSVColumns)
 //	centerd gaps DIR                     list missing message sequence numbers per kiosk
+//
+// Error messages may quote a file's bytes; they are printed escaped (internal/safetext).
 package main

@@ -22,6 +22,7 @@ import (
 
 	"madoguchi/center/centertest"
 	"madoguchi/center/server"
+	"madoguchi/internal/safetext"
 )
 
 func main() {
@@ -82,7 +83,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprint(stdout, usage)
 		return 0
 	default:
-		fmt.Fprintf(stderr, "centerd: unknown command %q\n%s", args[0], usage)
+		fmt.Fprintf(stderr, "centerd: unknown command %q\n%s", args[0], usage) // %q escapes
 		return 2
 	}
 	if err := fs.Parse(args[1:]); err != nil {
@@ -154,7 +155,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		})
 	}
 	if err != nil {
-		fmt.Fprintf(stderr, "centerd %s: %v\n", args[0], err)
+		fmt.Fprintf(stderr, "centerd %s: %s\n", args[0], safetext.Error(err)) // may quote a file's or a card's bytes
 		return 1
 	}
 	return 0
