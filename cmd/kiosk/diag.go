@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"madoguchi/config"
+	"madoguchi/internal/safetext"
 	"madoguchi/reader"
 	"madoguchi/reader/pcsc"
 )
@@ -118,10 +119,10 @@ func (d *readerDiag) writeText(w io.Writer) {
 	fmt.Fprintf(w, "reader [%s]\n", d.Status)
 	fmt.Fprintf(w, "  pc/sc service    %s\n", d.Service)
 	if d.Pattern != "" {
-		fmt.Fprintf(w, "  reader pattern   %s\n", d.Pattern)
+		fmt.Fprintf(w, "  reader pattern   %s\n", safetext.String(d.Pattern))
 	}
 	for _, r := range d.Readers {
-		fmt.Fprintf(w, "  reader           %s\n", r.Name)
+		fmt.Fprintf(w, "  reader           %s\n", safetext.String(r.Name))
 		if !r.Card {
 			fmt.Fprintln(w, "    card           none")
 			continue
@@ -129,12 +130,12 @@ func (d *readerDiag) writeText(w io.Writer) {
 		fmt.Fprintf(w, "    card           present, ATR %s %s\n", r.ATR, r.Protocol)
 		if c := r.Inspect; c != nil {
 			if c.JPKI {
-				fmt.Fprintf(w, "    jpki           yes (%s)\n", c.Token)
+				fmt.Fprintf(w, "    jpki           yes (%s)\n", safetext.String(c.Token))
 			} else {
-				fmt.Fprintf(w, "    jpki           no %s\n", c.Token)
+				fmt.Fprintf(w, "    jpki           no %s\n", safetext.String(c.Token))
 			}
 			if a := c.AuthCert; a != nil {
-				fmt.Fprintf(w, "    auth cert      %s, issued by %s\n", a.Subject, a.Issuer)
+				fmt.Fprintf(w, "    auth cert      %s, issued by %s\n", safetext.String(a.Subject), safetext.String(a.Issuer))
 				fmt.Fprintf(w, "                   %s to %s (%s)\n", a.NotBefore.Format(time.DateOnly), a.NotAfter.Format(time.DateOnly), a.Validity)
 			}
 			if c.AuthTries != nil {
@@ -145,14 +146,14 @@ func (d *readerDiag) writeText(w io.Writer) {
 			}
 		}
 		if r.Error != "" {
-			fmt.Fprintf(w, "    error          %s\n", r.Error)
+			fmt.Fprintf(w, "    error          %s\n", safetext.String(r.Error))
 		}
 	}
 	for _, p := range d.Problems {
-		fmt.Fprintf(w, "  FAIL             %s\n", p)
+		fmt.Fprintf(w, "  FAIL             %s\n", safetext.String(p))
 	}
 	for _, n := range d.Notes {
-		fmt.Fprintf(w, "  note             %s\n", n)
+		fmt.Fprintf(w, "  note             %s\n", safetext.String(n))
 	}
 }
 
@@ -271,6 +272,7 @@ func diagnose(ctx context.Context, o diagOptions) (diagReport, error) {
 }
 
 func runDiag(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	stderr = humanWriter(stderr)
 	fs := flag.NewFlagSet("diag", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	asJSON := fs.Bool("json", false, "print the report as JSON")
@@ -299,7 +301,7 @@ func runDiag(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			return 2
 		}
 	} else {
-		rep.writeText(stdout)
+		rep.writeText(humanWriter(stdout)) // quotes cards, the center, the printer, files: escaped
 	}
 	if !rep.Healthy {
 		return 1
@@ -327,12 +329,12 @@ func (r *diagReport) writeText(w io.Writer) {
 	}
 	for _, s := range r.sections() {
 		for _, p := range s.v.Problems {
-			fmt.Fprintf(w, "  - %s: %s\n", s.name, p)
+			fmt.Fprintf(w, "  - %s: %s\n", s.name, safetext.String(p))
 		}
 	}
 	for _, s := range r.sections() {
 		for _, p := range s.v.Warnings {
-			fmt.Fprintf(w, "  ~ %s: %s\n", s.name, p)
+			fmt.Fprintf(w, "  ~ %s: %s\n", s.name, safetext.String(p))
 		}
 	}
 }

@@ -31,6 +31,9 @@
 //   - Logs, diag, the queue tools and the status endpoint carry no PIN, My Number, name
 //     or certificate. When stderr is the screen, `kiosk run` logs to kiosk.log beside
 //     the queue so nothing is written over the resident's screen.
+//   - Human output (diag's and the queue tools' text, their errors) is escaped with
+//     internal/safetext (humanWriter in main.go): a card, the center, the printer or a
+//     file cannot put a control or a bidi override on the terminal; JSON is unchanged.
 //   - A failed fsync in the queue ends `kiosk run` with a non-zero status: systemd
 //     restarts it and recovery finishes interrupted sessions before the first resident.
 package main
