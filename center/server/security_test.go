@@ -108,29 +108,44 @@ func TestImportRefusesAmbiguity(t *testing.T) {
 	}
 }
 
-// twoRoots opens a center trusting two generations of JPKI roots (same name, new key, as
-// J-LIS rolls its CAs) and returns it with the roots. It is driven without HTTP.
-func twoRoots(t *testing.T) (*server.Server, *readertest.CA, *readertest.CA) {
+// directServer opens a center driven without HTTP, at path ("" = a temp file), trusting
+// n generations of JPKI roots (same name, new key, as J-LIS rolls its CAs), with the demo
+// municipality open at every hour; mod adjusts the options.
+func directServer(t *testing.T, path string, n int, mod func(*server.Options)) (*server.Server, []*readertest.CA) {
 	t.Helper()
-	a, err := readertest.NewCAWithKey(base, false, readertest.Key(10))
-	if err != nil {
-		t.Fatal(err)
+	if path == "" {
+		path = filepath.Join(t.TempDir(), "c.db")
 	}
-	b, err := readertest.NewCAWithKey(base, false, readertest.Key(11))
-	if err != nil {
-		t.Fatal(err)
+	var cas []*readertest.CA
+	var roots []*x509.Certificate
+	for i := range n {
+		ca, err := readertest.NewCAWithKey(base, false, readertest.Key(10+i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		cas, roots = append(cas, ca), append(roots, ca.Cert)
 	}
 	_, docKey, _ := ed25519.GenerateKey(nil)
 	m := server.DemoMunicipality()
 	m.Hours, m.TypeHours = server.Hours{}, nil
-	s, err := server.Open(context.Background(), server.Options{DBPath: filepath.Join(t.TempDir(), "c.db"),
-		JPKIRoots: []*x509.Certificate{a.Cert, b.Cert}, KioskCAs: x509.NewCertPool(), DocumentKey: docKey,
-		Municipalities: []server.Municipality{m}, Clock: centertest.NewClock(base)})
+	opts := server.Options{DBPath: path, JPKIRoots: roots, KioskCAs: x509.NewCertPool(), DocumentKey: docKey,
+		Municipalities: []server.Municipality{m}, Clock: centertest.NewClock(base)}
+	if mod != nil {
+		mod(&opts)
+	}
+	s, err := server.Open(context.Background(), opts)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { s.Close() })
-	return s, a, b
+	return s, cas
+}
+
+// twoRoots is directServer with two roots.
+func twoRoots(t *testing.T) (*server.Server, *readertest.CA, *readertest.CA) {
+	t.Helper()
+	s, cas := directServer(t, "", 2, nil)
+	return s, cas[0], cas[1]
 }
 
 // sameSerial issues, from ca, a card certificate for key with the serial of other.
@@ -230,9 +245,8 @@ func TestSerialBoundPerIssuer(t *testing.T) {
 }
 
 // TestSerialOnlyRowsMigrate: a database from before (issuer, serial) keeps its
-// suspensions (under every root: the safe side) and, with one root, its serial bindings.
+// suspensions, under every root (the safe side).
 func TestSerialOnlyRowsMigrate(t *testing.T) {
-	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "c.db")
 	db, err := sql.Open("sqlite3", server.DSN(path))
 	if err != nil {
@@ -243,21 +257,8 @@ func TestSerialOnlyRowsMigrate(t *testing.T) {
 		t.Fatal(err)
 	}
 	db.Close()
-	a, err := readertest.NewCAWithKey(base, false, readertest.Key(10))
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := readertest.NewCAWithKey(base, false, readertest.Key(11))
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, docKey, _ := ed25519.GenerateKey(nil)
-	s, err := server.Open(ctx, server.Options{DBPath: path, JPKIRoots: []*x509.Certificate{a.Cert, b.Cert},
-		KioskCAs: x509.NewCertPool(), DocumentKey: docKey})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s, cas := directServer(t, path, 2, nil)
+	a, b := cas[0], cas[1]
 	var n int
 	if err := s.DB().QueryRow(`SELECT count(*) FROM revocations WHERE serial = 'abc' AND issuer IN (?, ?)`,
 		server.IssuerID(a.Cert), server.IssuerID(b.Cert)).Scan(&n); err != nil || n != 2 {
@@ -291,20 +292,9 @@ func TestImportBareQuote(t *testing.T) {
 // TestChallengeCapPerKiosk: one kiosk filling its share of outstanding challenges gets
 // 503 itself; the other kiosks still get theirs.
 func TestChallengeCapPerKiosk(t *testing.T) {
-	a, err := readertest.NewCAWithKey(base, false, readertest.Key(10))
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, docKey, _ := ed25519.GenerateKey(nil)
-	s, err := server.Open(context.Background(), server.Options{DBPath: filepath.Join(t.TempDir(), "c.db"),
-		JPKIRoots: []*x509.Certificate{a.Cert}, KioskCAs: x509.NewCertPool(), DocumentKey: docKey,
-		Clock: centertest.NewClock(base), MaxChallenges: 10,
-		MaxChallengesPerKiosk: 3,
+	s, _ := directServer(t, "", 1, func(o *server.Options) {
+		o.MaxChallenges, o.MaxChallengesPerKiosk = 10, 3
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
 	var got int
 	for range 10 {
 		if _, err := s.NewChallenge("kiosk-bad"); err == nil {
