@@ -61,9 +61,14 @@ func (c *Client) Now() (t time.Time, ok bool) {
 
 // verifyCenter checks the center's TLS certificate chain against the pinned CA and the
 // base URL's host, as crypto/tls would, except for the time: it uses Now, and when no time
-// is known at all (the clock is unset and the center has not answered yet) it skips only
-// the validity-period check — the kiosk cannot judge it, and the pinned CA and host still
-// bind the connection to the center. The first answer then gives the center's time.
+// is known at all (the clock is unset and the center has not answered yet) it checks the
+// chain at ClockFloor, or at the leaf's NotBefore when that is later. ClockFloor is a
+// trusted lower bound of the true time that needs no state: this release cannot run
+// before it. So a certificate that expired before the release (a retired center's leaked
+// key, say) is refused, and its Date header never becomes the kiosk's time; one that
+// expired since is caught as soon as the clock is set (NTP, or the first answer). A
+// last-shutdown time kept on disk would be a tighter bound but can be lost with the SD
+// card or rolled back with it; the release floor cannot.
 func (c *Client) verifyCenter(cs tls.ConnectionState, roots *x509.CertPool) error {
 	if len(cs.PeerCertificates) == 0 {
 		return fmt.Errorf("%w: no certificate from the center", ErrCenterUntrusted)
@@ -75,7 +80,10 @@ func (c *Client) verifyCenter(cs tls.ConnectionState, roots *x509.CertPool) erro
 	}
 	at, ok := c.Now()
 	if !ok {
-		at = leaf.NotBefore
+		at = ClockFloor
+		if leaf.NotBefore.After(at) {
+			at = leaf.NotBefore
+		}
 	}
 	_, err := leaf.Verify(x509.VerifyOptions{Roots: roots, Intermediates: inter, DNSName: c.base.Hostname(), CurrentTime: at})
 	if err != nil {

@@ -12,6 +12,10 @@
 //   - Center identity: the kiosk pins the center's TLS CA (never the system roots) and,
 //     separately, the center's Ed25519 document-signing public key. ClientFiles.Load reads
 //     both, with the kiosk's TLS identity, from the files a kiosk is configured with.
+//     With the kiosk's clock unset (before NTP) and no answer seen yet, the center's
+//     certificate is checked at ClockFloor (the release's lower bound of the true time)
+//     or its NotBefore if later: one that expired before the release is refused
+//     (clock.go says why this bound).
 //   - Transaction identity: the kiosk's idempotency key (16–128 of [A-Za-z0-9_-], a random
 //     128-bit value) names one issuance from card to paper. It is in the signed document,
 //     the journal, the print job and the completed/voided messages. Keys are scoped per
@@ -46,8 +50,9 @@
 //	  → 200 {"payload": base64(JSON Document), "signature": base64(Ed25519)}
 //	  The center checks, in order: the key (a stored answer is replayed byte for byte when
 //	  the body is identical; a different body → 422 key_conflict; a voided key → 422
-//	  voided), the challenge (422 challenge_invalid / challenge_expired), the certificate
-//	  (chain to a configured JPKI root → untrusted_cert; validity → cert_expired /
+//	  voided; a key whose answer is past the center's retention → 422 replay_expired),
+//	  the challenge (422 challenge_invalid / challenge_expired), the certificate (chain
+//	  to a configured JPKI root → untrusted_cert; validity → cert_expired /
 //	  cert_not_yet_valid), the card's signature (bad_signature), revocation (revoked),
 //	  the resident (resident_not_found, moved_out, not_eligible), the municipality's hours
 //	  (closed). The document and the key are stored in the same SQLite transaction.

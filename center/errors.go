@@ -31,6 +31,7 @@ const (
 	CodeClosed           Code = "closed"             // outside the municipality's service hours (422)
 	CodeKeyConflict      Code = "key_conflict"       // idempotency key reused with another payload (422)
 	CodeVoided           Code = "voided"             // the key was voided; it never issues (422)
+	CodeReplayExpired    Code = "replay_expired"     // the key's answer is past the center's retention (422)
 	CodeUnavailable      Code = "unavailable"        // the center cannot answer now (503)
 	CodeInternal         Code = "internal"           // (500)
 )

@@ -85,12 +85,33 @@ func describe(v any) string {
 	return fmt.Sprintf("%T", v)
 }
 
+// secretKeys are the keys whose values no message may show, not even in part.
+var secretKeys = map[string]bool{"kiosk.technician_pin": true}
+
+// secretNames are the last parts of secretKeys: a TOML syntax error on a line that names
+// one of them is not quoted (the parser's message may repeat the value, or a character
+// of it).
+var secretNames = []string{"technician_pin"}
+
+// describeSecret names only the type of a secret key's value: `integer`, `string`.
+func describeSecret(v any) string {
+	d := describe(v)
+	if i := strings.IndexByte(d, ' '); i > 0 {
+		d = d[:i]
+	}
+	return d + " (value not shown: it is a secret)"
+}
+
 // as returns v, the value at path, as a T; a value of another type is reported as
-// "must be <want>, got <what it is>".
+// "must be <want>, got <what it is>" (for a secret key, what type it is only).
 func as[T any](d *decoder, path string, v any, want string) (T, bool) {
 	x, ok := v.(T)
 	if !ok {
-		d.add(path, "must be %s, got %s", want, describe(v))
+		what := describe(v)
+		if secretKeys[path] {
+			what = describeSecret(v)
+		}
+		d.add(path, "must be %s, got %s", want, what)
 	}
 	return x, ok
 }

@@ -42,7 +42,12 @@
 //     example.toml); required settings (kiosk id and location, at least one municipality
 //     with at least one certificate and its fee, printer back end, center URL and TLS
 //     client files) have none.
-//   - Every problem names what is allowed, not only what is wrong.
+//   - Every problem names what is allowed, not only what is wrong. Its String (and
+//     Check's output) is escaped with internal/safetext: what the file holds cannot put
+//     a control on the terminal.
+//   - No message shows a secret key's value (secretKeys: kiosk.technician_pin), not even
+//     in part: a wrong type names the type only, and a TOML syntax error on a line naming
+//     a secret key is not quoted from the parser (it may repeat the value).
 //   - A returned *Config is always valid; on any problem Load and Parse return nil.
 //   - Paths in a Config are absolute; relative paths in the file are resolved against the
 //     file's directory.

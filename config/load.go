@@ -6,8 +6,11 @@ import (
 	"io"
 	"io/fs"
 	"path/filepath"
+	"strings"
 
 	"github.com/BurntSushi/toml"
+
+	"madoguchi/internal/safetext"
 )
 
 // MaxFileSize is the largest config file Load reads.
@@ -62,7 +65,15 @@ func parse(name string, data []byte) (*Config, Problems, map[string]bool) {
 	if _, err := toml.Decode(string(data), &root); err != nil {
 		var pe toml.ParseError
 		if errors.As(err, &pe) {
-			return nil, Problems{{File: name, Line: pe.Position.Line, Col: pe.Position.Col, Msg: "TOML syntax error: " + pe.Message}}, nil
+			msg := "TOML syntax error: " + pe.Message
+			if key := secretOnLine(data, pe.Position.Line); key != "" {
+				msg = "TOML syntax error in the value of " + key + " (the parser's message is not shown: it would repeat the secret); " +
+					`write it as a quoted string, e.g. ` + key[strings.LastIndexByte(key, '.')+1:] + ` = "…"`
+			}
+			return nil, Problems{{File: name, Line: pe.Position.Line, Col: pe.Position.Col, Msg: msg}}, nil
+		}
+		if key := secretOnLine(data, 0); key != "" {
+			return nil, Problems{{File: name, Msg: "TOML: cannot read the file (the message is not shown: the file sets " + key + ", a secret)"}}, nil
 		}
 		return nil, Problems{{File: name, Msg: "TOML: " + err.Error()}}, nil
 	}
@@ -81,27 +92,49 @@ func parse(name string, data []byte) (*Config, Problems, map[string]bool) {
 	return c, probs, d.bad
 }
 
+// secretOnLine returns the secret key named on 1-based line n of data (the line before
+// too, for errors reported at the start of the next line), or on any line when n is 0,
+// and "" when there is none.
+func secretOnLine(data []byte, n int) string {
+	lines := strings.Split(string(data), "\n")
+	for i, l := range lines {
+		if n > 0 && i+1 != n && i+2 != n {
+			continue
+		}
+		for _, k := range secretNames {
+			if strings.Contains(l, k) {
+				for full := range secretKeys {
+					if strings.HasSuffix(full, "."+k) {
+						return full
+					}
+				}
+			}
+		}
+	}
+	return ""
+}
+
 // Check loads the config file at path and writes either "PATH: ok" or every problem, one
 // per line, followed by a count. It reports whether the file is good; `kiosk check-config`
 // exits 0 exactly when it is.
 func Check(path string, w io.Writer) bool {
 	_, err := Load(path)
 	if err == nil {
-		fmt.Fprintf(w, "%s: ok\n", path)
+		fmt.Fprintf(w, "%s: ok\n", safetext.String(path))
 		return true
 	}
 	var ps Problems
 	if !errors.As(err, &ps) {
-		fmt.Fprintln(w, err)
+		fmt.Fprintln(w, safetext.Error(err))
 		return false
 	}
 	for _, p := range ps {
 		fmt.Fprintln(w, p)
 	}
 	if len(ps) == 1 {
-		fmt.Fprintf(w, "%s: 1 problem\n", path)
+		fmt.Fprintf(w, "%s: 1 problem\n", safetext.String(path))
 	} else {
-		fmt.Fprintf(w, "%s: %d problems\n", path, len(ps))
+		fmt.Fprintf(w, "%s: %d problems\n", safetext.String(path), len(ps))
 	}
 	return false
 }

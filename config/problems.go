@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+
+	"madoguchi/internal/safetext"
 )
 
 // Problem is one thing wrong with a configuration file. Its String form is
@@ -21,10 +23,12 @@ type Problem struct {
 	Msg  string // what is wrong and what is allowed
 }
 
+// String escapes what came from the file (keys, values quoted in messages, the parser's
+// and the regexp compiler's words) with internal/safetext: no control reaches a terminal.
 func (p Problem) String() string {
 	var b strings.Builder
 	if p.File != "" {
-		b.WriteString(p.File)
+		b.WriteString(safetext.String(p.File))
 	}
 	if p.Line > 0 {
 		fmt.Fprintf(&b, ":%d", p.Line)
@@ -36,10 +40,10 @@ func (p Problem) String() string {
 		b.WriteString(": ")
 	}
 	if p.Key != "" {
-		b.WriteString(p.Key)
+		b.WriteString(safetext.String(p.Key))
 		b.WriteString(": ")
 	}
-	b.WriteString(p.Msg)
+	b.WriteString(safetext.String(p.Msg))
 	return b.String()
 }
 

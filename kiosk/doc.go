@@ -75,8 +75,9 @@
 //   - Technician mode (techmode.go, enabled by Options.Technician): from the idle screen
 //     only, a PIN checked by the Technician in constant time, then a menu (diagnostics,
 //     queue, test page, out-of-service switch). Its PIN buffer is wiped on OK and on
-//     leaving the pad; three wrong PINs lock it for TechLockout; the switch lives in
-//     memory. Ping lets the appliance's watchdog check that the loop still answers.
+//     leaving the pad; three wrong PINs lock it for TechLockout, and with a Store that
+//     is a TechLockStore the count and the lock-out survive a restart (no PIN material);
+//     the switch lives in memory. Ping lets the appliance's watchdog check that the loop still answers.
 //
 // Timers use the time package, so tests run under testing/synctest; wall time (hours,
 // certificate validity) comes from Options.Clock.

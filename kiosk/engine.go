@@ -246,6 +246,7 @@ func (e *Engine) Run(ctx context.Context) error {
 	}
 	e.ctx = ctx
 	defer close(e.stop)
+	e.techLoad()
 	e.enter(StateIdle)
 	for {
 		select {

@@ -48,6 +48,14 @@ type Store interface {
 	BeginSession(ctx context.Context, in Intent) (Journal, error)
 }
 
+// TechLockStore is optionally implemented by a Store: it keeps technician mode's
+// lock-out across restarts, so a power cycle gives no more tries. It holds the count of
+// consecutive wrong PINs and whether the lock-out is in force — never PIN material.
+type TechLockStore interface {
+	TechLockout(ctx context.Context) (failures int, locked bool, err error)
+	SetTechLockout(ctx context.Context, failures int, locked bool) error
+}
+
 // Intent is what the resident ordered; it holds no personal data.
 type Intent struct {
 	CertType string // wire name, e.g. "juminhyo"

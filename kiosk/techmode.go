@@ -10,7 +10,10 @@ import (
 // diagnostics summary, the queue status, a printer test page and the out-of-service
 // switch. It is reachable only from the idle screen (never during a session), times out
 // like every screen, and the PIN lives only in the loop's buffer until OK, which wipes it.
-// After TechMaxFailures wrong PINs the gesture is ignored for TechLockout.
+// After TechMaxFailures wrong PINs the gesture is ignored for TechLockout. When the Store
+// implements TechLockStore the count and the lock-out survive a restart: a kiosk that
+// restarts locked is locked for TechLockout from the start (the wall clock may be unset
+// at boot, so no deadline is stored, only the flag).
 
 // Technician is technician mode's back office, wired by cmd/kiosk. Options.Technician nil
 // disables technician mode. Its methods may be slow (they run off the loop) and return
@@ -49,6 +52,7 @@ type techState struct {
 	wrong  bool
 	fails  int
 	locked time.Time // gesture ignored until then (monotonic)
+	saved  bool      // the store says locked (cleared when the lock-out has passed)
 	lines  []string
 	msg    string
 	busy   bool
@@ -64,6 +68,38 @@ func (t *techState) leave() {
 	}
 }
 
+// techLoad restores the lock-out a previous run saved (TechLockStore); called once
+// from Run, before the first input.
+func (e *Engine) techLoad() {
+	ls, ok := e.o.Store.(TechLockStore)
+	if !ok || e.o.Technician == nil {
+		return
+	}
+	fails, locked, err := ls.TechLockout(e.ctx)
+	if err != nil {
+		// Fail closed: an unreadable lock-out counts as one in force.
+		e.log.Warn("kiosk: technician lock-out unreadable; locking", "err", err)
+		fails, locked = 0, true
+	}
+	e.tech.fails, e.tech.saved = min(fails, TechMaxFailures-1), locked
+	if locked {
+		e.tech.locked = time.Now().Add(TechLockout)
+		e.log.Warn("kiosk: technician mode locked after wrong PINs before the restart")
+	}
+}
+
+// techSave saves the lock-out (TechLockStore); a failure is logged and the lock-out
+// still holds in memory.
+func (e *Engine) techSave() {
+	ls, ok := e.o.Store.(TechLockStore)
+	if !ok {
+		return
+	}
+	if err := ls.SetTechLockout(e.ctx, e.tech.fails, e.tech.saved); err != nil {
+		e.log.Warn("kiosk: save technician lock-out", "err", err)
+	}
+}
+
 // techGesture opens the PIN pad from the idle screen.
 func (e *Engine) techGesture() {
 	if e.o.Technician == nil {
@@ -72,6 +108,10 @@ func (e *Engine) techGesture() {
 	if time.Now().Before(e.tech.locked) {
 		e.log.Warn("kiosk: technician mode locked after wrong PINs")
 		return
+	}
+	if e.tech.saved { // the lock-out has passed
+		e.tech.saved = false
+		e.techSave()
 	}
 	e.log.Info("kiosk: technician PIN pad")
 	e.tech.wrong = false
@@ -94,14 +134,20 @@ func (e *Engine) inputTechPIN(in Input) bool {
 			t.wrong = true
 			e.log.Warn("kiosk: wrong technician PIN", "failures", t.fails)
 			if t.fails >= TechMaxFailures {
-				t.fails = 0
+				t.fails, t.saved = 0, true
 				t.locked = time.Now().Add(TechLockout)
+				e.techSave()
 				e.enter(StateIdle)
 				return true
 			}
+			e.techSave()
 			return false
 		}
-		t.fails, t.wrong = 0, false
+		if t.fails > 0 {
+			t.fails = 0
+			e.techSave()
+		}
+		t.wrong = false
 		t.lines, t.msg = nil, ""
 		e.log.Info("kiosk: technician mode entered")
 		e.enter(StateTech)

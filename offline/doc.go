@@ -11,11 +11,13 @@
 // # Storage
 //
 // One SQLite file, opened through DSN: WAL, synchronous=FULL, busy timeout,
-// _txlock=immediate, foreign keys — all in the DSN so every pooled connection has them
+// _txlock=immediate, foreign keys, secure_delete (deleted rows are zeroed, not left in
+// free pages) — all in the DSN so every pooled connection has them
 // (the driver would otherwise set synchronous=NORMAL), read back by AssertSettings at
 // Open, which refuses to run (ErrSettings) on a mismatch. One connection (one writer);
 // every write is one short BEGIN IMMEDIATE transaction; no transaction spans a network
-// call. New files get 1 KiB pages (PageSize) to keep each commit's WAL frames small.
+// call. New files get 1 KiB pages (PageSize) to keep each commit's WAL frames small,
+// and mode 0600 whatever the umask (the -wal and -shm files follow it).
 //
 // Open runs quick_check. A corrupt file (quick_check not ok, SQLITE_CORRUPT, NOTADB)
 // is moved aside whole — db, -wal, -shm — as <path>.corrupt-<UTC time>, a fresh
@@ -70,7 +72,8 @@
 //	  state       pending | delivered | parked
 //	  created_at, done_at  wall time (ms): age cap, retention, information
 //	alerts    what the technician must see (quarantine, recovered sessions, parked messages, failed prints, uploads the center refuses)
-//	meta      schema version
+//	meta      schema version; technician mode's lock-out (TechLockout: a count of wrong
+//	          PINs and a flag, never PIN material)
 //
 // # Journal
 //

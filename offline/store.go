@@ -67,7 +67,9 @@ const PageSize = 1024
 
 // DSN returns the connection string for the database at path. Every durability
 // setting lives here so that each connection the pool opens gets it (mattn/go-sqlite3
-// would otherwise set synchronous=NORMAL).
+// would otherwise set synchronous=NORMAL), and secure_delete: what the kiosk deletes
+// (delivered messages past retention, finished sessions) is zeroed in the file, not left
+// in free pages.
 func DSN(path string, busy time.Duration) string {
 	if busy <= 0 {
 		busy = DefaultBusyTimeout
@@ -78,6 +80,7 @@ func DSN(path string, busy time.Duration) string {
 	v.Set("_busy_timeout", fmt.Sprint(busy.Milliseconds()))
 	v.Set("_txlock", "immediate")
 	v.Set("_foreign_keys", "1")
+	v.Set("_secure_delete", "on")
 	return fileURI(path) + "?" + v.Encode()
 }
 
@@ -200,9 +203,25 @@ func open(ctx context.Context, path string, opts Options) (*Store, error) {
 }
 
 // precreate gives a new database file its page size, which cannot change once the
-// file is in WAL mode (the driver switches to WAL as it opens a connection).
+// file is in WAL mode (the driver switches to WAL as it opens a connection), and mode
+// 0600 whatever the umask of whoever starts the kiosk (SQLite gives the -wal and -shm
+// files the database's mode). An existing file readable by others is narrowed to 0600.
 func precreate(path string) error {
-	if st, err := os.Stat(path); err == nil && st.Size() > 0 {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return fmt.Errorf("offline: create database: %w", err)
+	}
+	st, err := f.Stat()
+	f.Close()
+	if err != nil {
+		return fmt.Errorf("offline: create database: %w", err)
+	}
+	if st.Mode().Perm()&0o077 != 0 {
+		if err := os.Chmod(path, 0o600); err != nil {
+			return fmt.Errorf("offline: database mode: %w", err)
+		}
+	}
+	if st.Size() > 0 {
 		return nil
 	}
 	c, err := (&sqlite3.SQLiteDriver{}).Open(fileURI(path) + "?_synchronous=FULL")
@@ -264,7 +283,8 @@ func (s *Store) init(ctx context.Context) error {
 }
 
 // AssertSettings reads the connection's settings back and returns ErrSettings unless
-// they are WAL, synchronous=FULL, foreign keys on and the busy timeout asked for.
+// they are WAL, synchronous=FULL, foreign keys on, secure_delete on and the busy timeout
+// asked for.
 // (_txlock=immediate cannot be read back; a test checks that transactions take the
 // write lock at BEGIN.)
 func AssertSettings(ctx context.Context, db *sql.DB, busy time.Duration) error {
@@ -275,6 +295,7 @@ func AssertSettings(ctx context.Context, db *sql.DB, busy time.Duration) error {
 		{"journal_mode", "wal"},
 		{"synchronous", "2"},
 		{"foreign_keys", "1"},
+		{"secure_delete", "1"},
 		{"busy_timeout", fmt.Sprint(busy.Milliseconds())},
 	}
 	for _, w := range want {

@@ -161,7 +161,7 @@ func (g *guard) transmit(ctx context.Context, c Command) (Response, error) {
 	r, err := ParseResponse(out)
 	if err != nil {
 		g.forget()
-		return Response{}, fmt.Errorf("%w: %w", ErrBadCard, err)
+		return Response{}, badAnswer(err)
 	}
 	if c.INS == INSSelect {
 		switch {

@@ -69,7 +69,9 @@ func (c Command) Bytes() ([]byte, error) {
 }
 
 // ParseCommand decodes a command APDU in any of the seven ISO cases (1, 2S, 3S, 4S,
-// 2E, 3E, 4E). It is used by the virtual card and fuzzed: it never panics.
+// 2E, 3E, 4E). It is used by the virtual card and the T=0 path of reader/pcsc, and
+// fuzzed: it never panics. It copies nothing: Data aliases b, so that a VERIFY PIN
+// leaves no copy behind once the caller zeroes what it sent (copy Data to keep it).
 func ParseCommand(b []byte) (Command, error) {
 	if len(b) < 4 {
 		return Command{}, fmt.Errorf("%w: %d bytes, need a 4-byte header", ErrMalformedAPDU, len(b))
@@ -86,10 +88,10 @@ func ParseCommand(b []byte) (Command, error) {
 		nc := int(body[0])
 		switch len(body) {
 		case 1 + nc:
-			c.Data = append([]byte(nil), body[1:]...)
+			c.Data = body[1:]
 			return c, nil
 		case 2 + nc:
-			c.Data = append([]byte(nil), body[1:1+nc]...)
+			c.Data = body[1 : 1+nc : 1+nc]
 			c.Ne = shortNe(body[1+nc])
 			return c, nil
 		}
@@ -106,10 +108,10 @@ func ParseCommand(b []byte) (Command, error) {
 	}
 	switch len(body) {
 	case 3 + nc: // case 3E
-		c.Data = append([]byte(nil), body[3:]...)
+		c.Data = body[3:]
 		return c, nil
 	case 5 + nc: // case 4E
-		c.Data = append([]byte(nil), body[3:3+nc]...)
+		c.Data = body[3 : 3+nc : 3+nc]
 		c.Ne = extendedNe(body[3+nc], body[4+nc])
 		return c, nil
 	}

@@ -4,7 +4,8 @@
 // # Concepts
 //
 //   - Command and Response are ISO/IEC 7816-4 APDUs, short and extended. ParseCommand and
-//     ParseResponse never panic on any input (they are fuzzed).
+//     ParseResponse never panic on any input (they are fuzzed) and copy nothing: the
+//     parsed data aliases the bytes given, so no PIN copy outlives the caller's buffer.
 //   - A Transport carries one APDU to a card: the PC/SC connection (package reader/pcsc, the
 //     only place that imports ebfe/scard) or the virtual card of reader/readertest.
 //   - Card is a session with one card. Its methods are the JPKI AP (公的個人認証AP) operations
@@ -22,6 +23,9 @@
 //     Verify is called once per resident's OK and is never retried; a malformed PIN is
 //     refused (ErrPINFormat) before it reaches the card. APDU buffers holding a PIN are
 //     zeroed after use; the caller zeroes its own copy.
+//   - Error messages name each layer once ("reader: select file 0006: card answered 6D00
+//     instruction not supported"); they may quote what the card sent, so human outputs
+//     escape them (internal/safetext).
 //   - Files are sized from their own DER/BER header; lengths from the card are bounded, so
 //     garbage, truncation or a card pulled mid-read ends in a typed error (ErrBadCard,
 //     ErrCardRemoved), never a panic or a hang.

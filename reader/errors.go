@@ -3,6 +3,7 @@ package reader
 import (
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // Sentinel errors callers branch on (test with errors.Is).
@@ -56,7 +57,27 @@ type StatusError struct {
 	SW StatusWord
 }
 
-func (e *StatusError) Error() string { return fmt.Sprintf("reader: %s: card answered %s", e.Op, e.SW) }
+// Error names the status word once: "reader: OP: card answered 6D00 …" (SW.String, not
+// the word's own Error, which would repeat "reader: card answered").
+func (e *StatusError) Error() string {
+	return fmt.Sprintf("reader: %s: card answered %s", e.Op, e.SW.String())
+}
+
+// badAnswer wraps err (itself a reader error) as ErrBadCard with the "reader: " prefix
+// said once: "reader: bad answer from card: malformed apdu: …". Both stay matchable with
+// errors.Is.
+func badAnswer(err error) error {
+	return &chained{msg: ErrBadCard.Error() + ": " + strings.TrimPrefix(err.Error(), "reader: "), errs: []error{ErrBadCard, err}}
+}
+
+// chained is an error with its own message over several wrapped ones.
+type chained struct {
+	msg  string
+	errs []error
+}
+
+func (e *chained) Error() string   { return e.msg }
+func (e *chained) Unwrap() []error { return e.errs }
 
 // Unwrap classifies an unexpected status word as a bad answer.
 func (e *StatusError) Unwrap() error { return ErrBadCard }

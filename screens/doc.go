@@ -20,6 +20,9 @@
 //
 // # Invariants
 //
+//   - Every text drawn goes through internal/safetext: what came from a card, a printer
+//     or the center (technician lines, messages) cannot put a control or a bidi override
+//     on the screen.
 //   - Text is measured in cells with uniseg (East Asian Wide = 2); a grapheme never
 //     straddles a box edge; Japanese wraps between characters and never starts a line
 //     with closing punctuation. No East Asian Ambiguous character is drawn (○ ※ ① ●

@@ -6,6 +6,8 @@ import (
 
 	"github.com/gdamore/tcell/v2"
 	"github.com/rivo/uniseg"
+
+	"madoguchi/internal/safetext"
 )
 
 // rect is a screen rectangle in cells.
@@ -34,6 +36,7 @@ func (c *canvas) fill(r rect, st tcell.Style) {
 
 // text draws s from (x, y) within maxw cells and returns the cells used.
 func (c *canvas) text(x, y, maxw int, s string, st tcell.Style) int {
+	s = safetext.String(s) // text from a card, a printer or the center is shown escaped
 	used, state := 0, -1
 	rest := s
 	for rest != "" {

@@ -36,6 +36,7 @@ type Options struct {
 	PKI            *PKI                  // default NewPKI(now)
 	Municipalities []server.Municipality // default: DemoMunicipality with its hours lifted
 	ChallengeTTL   time.Duration         // default server.DefaultChallengeTTL
+	Retention      time.Duration         // stored answers kept for replay; default server.DefaultRetention
 	Logger         *slog.Logger          // default: discard
 }
 
@@ -88,7 +89,7 @@ func New(ctx context.Context, opts Options) (*Center, error) {
 	c.srv, err = server.Open(ctx, server.Options{
 		DBPath: filepath.Join(dir, "center.db"), JPKIRoots: []*x509.Certificate{c.pki.AuthCA.Cert},
 		KioskCAs: c.pki.CAPool(), DocumentKey: c.pki.DocumentKey, Municipalities: munis,
-		Clock: c.clock, ChallengeTTL: opts.ChallengeTTL, Logger: opts.Logger,
+		Clock: c.clock, ChallengeTTL: opts.ChallengeTTL, Retention: opts.Retention, Logger: opts.Logger,
 	})
 	if err != nil {
 		c.cleanup()
@@ -239,9 +240,9 @@ func (c *Center) AddResident(ctx context.Context, r Resident, authCert *x509.Cer
 	return c.srv.BindCert(ctx, r.Code, authCert)
 }
 
-// Revoke suspends a card's certificate at once.
+// Revoke suspends a card's certificate, issued by the center's only JPKI root, at once.
 func (c *Center) Revoke(ctx context.Context, serial *big.Int) error {
-	return c.srv.Revoke(ctx, serial, "centertest")
+	return c.srv.Revoke(ctx, "", serial, "centertest")
 }
 
 // Card is a test card's authentication key pair: what the virtual card holds.

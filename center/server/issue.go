@@ -52,18 +52,33 @@ func (s *Server) NewChallenge(kiosk string) (center.Challenge, error) {
 	exp := now.Add(s.ttl)
 	s.chMu.Lock()
 	defer s.chMu.Unlock()
-	if len(s.challenges) >= s.maxCh {
+	if len(s.challenges) >= s.maxCh || s.perKiosk[kiosk] >= s.maxPerKh {
 		for k, c := range s.challenges {
 			if !now.Before(c.expires) {
-				delete(s.challenges, k)
+				s.dropChallenge(k, c)
 			}
 		}
 		if len(s.challenges) >= s.maxCh {
 			return center.Challenge{}, &refusal{status: http.StatusServiceUnavailable, code: center.CodeUnavailable, msg: "too many outstanding challenges"}
 		}
+		if s.perKiosk[kiosk] >= s.maxPerKh {
+			return center.Challenge{}, &refusal{status: http.StatusServiceUnavailable, code: center.CodeUnavailable,
+				msg: "too many outstanding challenges for this kiosk; use or let expire the ones it has"}
+		}
 	}
 	s.challenges[v] = challenge{kiosk: kiosk, expires: exp}
+	s.perKiosk[kiosk]++
 	return center.Challenge{Challenge: v, ExpiresAt: exp.UTC()}, nil
+}
+
+// dropChallenge forgets challenge v (c); s.chMu is held.
+func (s *Server) dropChallenge(v string, c challenge) {
+	delete(s.challenges, v)
+	if s.perKiosk[c.kiosk] <= 1 {
+		delete(s.perKiosk, c.kiosk)
+	} else {
+		s.perKiosk[c.kiosk]--
+	}
 }
 
 // takeChallenge consumes a challenge: it is valid once, for its kiosk, until it expires.
@@ -74,7 +89,7 @@ func (s *Server) takeChallenge(v, kiosk string) error {
 	if !ok || c.kiosk != kiosk {
 		return refuse(center.CodeChallenge, "challenge unknown, already used, or not issued to this kiosk")
 	}
-	delete(s.challenges, v)
+	s.dropChallenge(v, c)
 	if !s.clock.Now().Before(c.expires) {
 		return refuse(center.CodeChallengeExpired, "challenge expired")
 	}
@@ -86,6 +101,9 @@ func (s *Server) takeChallenge(v, kiosk string) error {
 func (s *Server) giveBackChallenge(v, kiosk string, exp time.Time) {
 	s.chMu.Lock()
 	defer s.chMu.Unlock()
+	if _, back := s.challenges[v]; !back {
+		s.perKiosk[kiosk]++
+	}
 	s.challenges[v] = challenge{kiosk: kiosk, expires: exp}
 }
 
@@ -141,6 +159,9 @@ func (s *Server) Issue(ctx context.Context, in center.IssueRequest) ([]byte, err
 		if oldHash != hash {
 			return nil, refuse(center.CodeKeyConflict, "key already used for a different request")
 		}
+		if resp == nil {
+			return nil, refuse(center.CodeReplayExpired, "the answer to this key is no longer kept (retention); start a new transaction")
+		}
 		return resp, nil
 	case !errors.Is(err, sql.ErrNoRows):
 		return nil, fmt.Errorf("issue: key lookup: %w", err)
@@ -187,18 +208,19 @@ func validateIssue(in center.IssueRequest) error {
 
 func (s *Server) issueTx(ctx context.Context, tx *sql.Tx, in center.IssueRequest, hash string) ([]byte, error) {
 	now := s.clock.Now()
-	cert, err := s.verifyCard(in, now)
+	cert, issuer, err := s.verifyCard(in, now)
 	if err != nil {
 		return nil, err
 	}
 	var revoked int
-	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM revocations WHERE serial = ?`, cert.SerialNumber.Text(16)).Scan(&revoked); err != nil {
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM revocations WHERE issuer = ? AND serial = ?`,
+		issuer, cert.SerialNumber.Text(16)).Scan(&revoked); err != nil {
 		return nil, fmt.Errorf("issue: revocation: %w", err)
 	}
 	if revoked > 0 {
 		return nil, refuse(center.CodeRevoked, "the card's certificate is suspended or revoked")
 	}
-	rid, res, err := residentByCard(ctx, tx, cert)
+	rid, res, err := residentByCard(ctx, tx, cert, issuer)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, refuse(center.CodeResidentNotFound, "no resident record for this card")
 	}
@@ -215,7 +237,7 @@ func (s *Server) issueTx(ctx context.Context, tx *sql.Tx, in center.IssueRequest
 	var members []Resident
 	if in.Request.Type == center.ResidentRecord ||
 		in.Request.Type == center.FamilyRegister && !in.Request.Options.Individual {
-		if members, err = household(ctx, tx, res.Household); err != nil {
+		if members, err = household(ctx, tx, res.Municipality, res.Household); err != nil {
 			return nil, fmt.Errorf("issue: household: %w", err)
 		}
 	}
@@ -255,52 +277,56 @@ func (s *Server) issueTx(ctx context.Context, tx *sql.Tx, in center.IssueRequest
 }
 
 // verifyCard checks the card's certificate (chain to a JPKI root, validity at now) and its
-// signature over the canonical request.
-func (s *Server) verifyCard(in center.IssueRequest, now time.Time) (*x509.Certificate, error) {
+// signature over the canonical request. It returns the certificate and the IssuerID of
+// the CA that issued it.
+func (s *Server) verifyCard(in center.IssueRequest, now time.Time) (*x509.Certificate, string, error) {
 	cert, err := x509.ParseCertificate(in.AuthCert)
 	if err != nil {
-		return nil, refuse(center.CodeUntrustedCert, "auth_cert is not an X.509 certificate")
+		return nil, "", refuse(center.CodeUntrustedCert, "auth_cert is not an X.509 certificate")
 	}
 	pub, ok := cert.PublicKey.(*rsa.PublicKey)
 	if !ok {
-		return nil, refuse(center.CodeUntrustedCert, "auth_cert has no RSA key")
+		return nil, "", refuse(center.CodeUntrustedCert, "auth_cert has no RSA key")
 	}
 	if cert.KeyUsage != 0 && cert.KeyUsage&x509.KeyUsageDigitalSignature == 0 {
-		return nil, refuse(center.CodeUntrustedCert, "auth_cert key is not for signatures")
+		return nil, "", refuse(center.CodeUntrustedCert, "auth_cert key is not for signatures")
 	}
-	verify := func(at time.Time) error {
-		_, err := cert.Verify(x509.VerifyOptions{Roots: s.roots, CurrentTime: at, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny}})
-		return err
+	verify := func(at time.Time) ([][]*x509.Certificate, error) {
+		return cert.Verify(x509.VerifyOptions{Roots: s.roots, CurrentTime: at, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny}})
 	}
-	if err := verify(now); err != nil {
+	chains, err := verify(now)
+	if err != nil {
 		// Tell a time problem from a trust problem: does the chain hold within the
 		// certificate's own validity?
-		chains := false
+		holds := false
 		for _, at := range []time.Time{cert.NotAfter.Add(-time.Second), cert.NotBefore.Add(time.Second),
 			cert.NotBefore.Add(cert.NotAfter.Sub(cert.NotBefore) / 2)} {
-			if verify(at) == nil {
-				chains = true
+			if _, err := verify(at); err == nil {
+				holds = true
 				break
 			}
 		}
-		if !chains {
-			return nil, refuse(center.CodeUntrustedCert, "auth_cert does not chain to a trusted JPKI root")
+		if !holds {
+			return nil, "", refuse(center.CodeUntrustedCert, "auth_cert does not chain to a trusted JPKI root")
 		}
 		if now.Before(cert.NotBefore) {
-			return nil, refuse(center.CodeCertNotYetValid, "auth_cert not valid before %s", cert.NotBefore.UTC().Format(time.RFC3339))
+			return nil, "", refuse(center.CodeCertNotYetValid, "auth_cert not valid before %s", cert.NotBefore.UTC().Format(time.RFC3339))
 		}
 		if now.After(cert.NotAfter) {
-			return nil, refuse(center.CodeCertExpired, "auth_cert expired at %s", cert.NotAfter.UTC().Format(time.RFC3339))
+			return nil, "", refuse(center.CodeCertExpired, "auth_cert expired at %s", cert.NotAfter.UTC().Format(time.RFC3339))
 		}
-		return nil, refuse(center.CodeUntrustedCert, "auth_cert chain not valid now")
+		return nil, "", refuse(center.CodeUntrustedCert, "auth_cert chain not valid now")
 	}
 	if cert.IsCA {
-		return nil, refuse(center.CodeUntrustedCert, "auth_cert is a CA certificate")
+		return nil, "", refuse(center.CodeUntrustedCert, "auth_cert is a CA certificate")
 	}
 	if err := rsa.VerifyPKCS1v15(pub, crypto.SHA256, center.Digest(in.Challenge, in.KioskID, in.Request), in.Signature); err != nil {
-		return nil, refuse(center.CodeBadSignature, "the signature was not made by this card over this request")
+		return nil, "", refuse(center.CodeBadSignature, "the signature was not made by this card over this request")
 	}
-	return cert, nil
+	if len(chains[0]) < 2 {
+		return nil, "", refuse(center.CodeUntrustedCert, "auth_cert is a root certificate")
+	}
+	return cert, IssuerID(chains[0][1]), nil
 }
 
 // eligible applies the municipality's rules to the resident and the request.

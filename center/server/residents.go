@@ -85,20 +85,48 @@ func (s *Server) AddResident(ctx context.Context, r Resident) error {
 	if r.Status == "" {
 		r.Status = StatusActive
 	}
-	_, err := s.db.ExecContext(ctx, `INSERT INTO residents(code, municipality, household, name, kana, birth, sex, address,
-		relationship, since, status, domicile, family_head, seal_number, tax_year, income, tax)
-		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
-		ON CONFLICT(code) DO UPDATE SET municipality=excluded.municipality, household=excluded.household,
-		name=excluded.name, kana=excluded.kana, birth=excluded.birth, sex=excluded.sex, address=excluded.address,
-		relationship=excluded.relationship, since=excluded.since, status=excluded.status, domicile=excluded.domicile,
-		family_head=excluded.family_head, seal_number=excluded.seal_number, tax_year=excluded.tax_year,
-		income=excluded.income, tax=excluded.tax`,
-		r.Code, r.Municipality, r.Household, r.Name, r.Kana, r.Birth, r.Sex, r.Address, r.Relationship, r.Since,
-		r.Status, r.Domicile, r.FamilyHead, r.SealNumber, r.TaxYear, r.Income, r.Tax)
+	tx, done, err := s.beginWrite(ctx)
 	if err != nil {
 		return fmt.Errorf("center/server: add resident %s: %w", r.Code, err)
 	}
+	defer done()
+	defer tx.Rollback()
+	if _, err := upsertResident(ctx, tx, r); err != nil {
+		return fmt.Errorf("center/server: add resident: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("center/server: add resident %s: %w", r.Code, err)
+	}
 	return nil
+}
+
+// upsertResident inserts a resident or replaces the record with the same code, and
+// returns its row id. Resident codes come from each municipality's own registry: a code
+// already held by another municipality is refused, never moved (its cards would follow).
+func upsertResident(ctx context.Context, tx *sql.Tx, r Resident) (int64, error) {
+	var id int64
+	err := tx.QueryRowContext(ctx, `INSERT INTO residents(code, municipality, household, name, kana, birth, sex, address,
+		relationship, since, status, domicile, family_head, seal_number, tax_year, income, tax)
+		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
+		ON CONFLICT(code) DO UPDATE SET household=excluded.household,
+		name=excluded.name, kana=excluded.kana, birth=excluded.birth, sex=excluded.sex, address=excluded.address,
+		relationship=excluded.relationship, since=excluded.since, status=excluded.status, domicile=excluded.domicile,
+		family_head=excluded.family_head, seal_number=excluded.seal_number, tax_year=excluded.tax_year,
+		income=excluded.income, tax=excluded.tax
+		WHERE residents.municipality = excluded.municipality RETURNING id`,
+		r.Code, r.Municipality, r.Household, r.Name, r.Kana, r.Birth, r.Sex, r.Address, r.Relationship, r.Since,
+		r.Status, r.Domicile, r.FamilyHead, r.SealNumber, r.TaxYear, r.Income, r.Tax).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		var owner string
+		if err := tx.QueryRowContext(ctx, `SELECT municipality FROM residents WHERE code = ?`, r.Code).Scan(&owner); err != nil {
+			return 0, fmt.Errorf("resident %s: %w", r.Code, err)
+		}
+		return 0, fmt.Errorf("resident %s belongs to municipality %s, not %s", r.Code, owner, r.Municipality)
+	}
+	if err != nil {
+		return 0, fmt.Errorf("resident %s: %w", r.Code, err)
+	}
+	return id, nil
 }
 
 // BindCert binds a card's authentication certificate (by its SHA-256 fingerprint) to the
@@ -107,14 +135,25 @@ func (s *Server) BindCert(ctx context.Context, code string, cert *x509.Certifica
 	return s.bind(ctx, code, "sha256:"+center.Fingerprint(cert.Raw))
 }
 
-// BindSerial binds a certificate serial (hex, colons allowed) to a resident, for imports
-// that know serials only.
-func (s *Server) BindSerial(ctx context.Context, code, serial string) error {
+// BindSerial binds a certificate serial (hex, colons allowed) under its issuing JPKI root
+// to a resident, for imports that know serials only. A serial is unique per issuer only:
+// J-LIS rolls its CAs, and two generations may each have issued the same serial. issuer
+// names one of the center's JPKI roots (ResolveIssuer); "" means the only one.
+func (s *Server) BindSerial(ctx context.Context, code, issuer, serial string) error {
 	n, err := ParseSerial(serial)
 	if err != nil {
 		return fmt.Errorf("center/server: bind serial: %w", err)
 	}
-	return s.bind(ctx, code, "serial:"+n.Text(16))
+	id, err := s.ResolveIssuer(issuer)
+	if err != nil {
+		return fmt.Errorf("center/server: bind serial: %w", err)
+	}
+	return s.bind(ctx, code, serialBinding(id, n))
+}
+
+// serialBinding is the cards.binding of a serial under an issuer (IssuerID).
+func serialBinding(issuer string, serial *big.Int) string {
+	return "serial:" + issuer + ":" + serial.Text(16)
 }
 
 func (s *Server) bind(ctx context.Context, code, binding string) error {
@@ -139,14 +178,20 @@ func ParseSerial(s string) (*big.Int, error) {
 	return n, nil
 }
 
-// Revoke suspends the certificate with this serial at once: every later issuance request
-// with it is refused (the 24-hour hotline's suspension). Revoking twice is not an error.
-func (s *Server) Revoke(ctx context.Context, serial *big.Int, reason string) error {
+// Revoke suspends the certificate with this serial from this issuer (a JPKI root, as
+// ResolveIssuer reads it; "" = the only one) at once: every later issuance request with it
+// is refused (the 24-hour hotline's suspension). The same serial from another root is not
+// affected. Revoking twice is not an error.
+func (s *Server) Revoke(ctx context.Context, issuer string, serial *big.Int, reason string) error {
 	if serial == nil || serial.Sign() < 0 {
 		return errors.New("center/server: revoke: no serial")
 	}
-	_, err := s.db.ExecContext(ctx, `INSERT INTO revocations(serial, revoked_at, reason) VALUES (?, ?, ?) ON CONFLICT(serial) DO NOTHING`,
-		serial.Text(16), s.clock.Now().Unix(), reason)
+	id, err := s.ResolveIssuer(issuer)
+	if err != nil {
+		return fmt.Errorf("center/server: revoke %s: %w", serial.Text(16), err)
+	}
+	_, err = s.db.ExecContext(ctx, `INSERT INTO revocations(issuer, serial, revoked_at, reason) VALUES (?, ?, ?, ?)
+		ON CONFLICT(issuer, serial) DO NOTHING`, id, serial.Text(16), s.clock.Now().Unix(), reason)
 	if err != nil {
 		return fmt.Errorf("center/server: revoke %s: %w", serial.Text(16), err)
 	}
@@ -154,19 +199,52 @@ func (s *Server) Revoke(ctx context.Context, serial *big.Int, reason string) err
 }
 
 // Reinstate lifts a suspension (done at the municipal window, never by the hotline).
-func (s *Server) Reinstate(ctx context.Context, serial *big.Int) error {
-	if _, err := s.db.ExecContext(ctx, `DELETE FROM revocations WHERE serial = ?`, serial.Text(16)); err != nil {
+func (s *Server) Reinstate(ctx context.Context, issuer string, serial *big.Int) error {
+	if serial == nil || serial.Sign() < 0 {
+		return errors.New("center/server: reinstate: no serial")
+	}
+	id, err := s.ResolveIssuer(issuer)
+	if err != nil {
+		return fmt.Errorf("center/server: reinstate %s: %w", serial.Text(16), err)
+	}
+	if _, err := s.db.ExecContext(ctx, `DELETE FROM revocations WHERE issuer = ? AND serial = ?`, id, serial.Text(16)); err != nil {
 		return fmt.Errorf("center/server: reinstate %s: %w", serial.Text(16), err)
 	}
 	return nil
 }
 
+// IssuerID identifies a JPKI root: hex SHA-256 of its SubjectPublicKeyInfo. Generations of
+// J-LIS roots may share a name; they never share a key, and a re-certified root keeps it.
+func IssuerID(ca *x509.Certificate) string {
+	return center.Fingerprint(ca.RawSubjectPublicKeyInfo)
+}
+
+// ResolveIssuer reads an operator's name for one of the center's JPKI roots: its
+// certificate's SHA-256 fingerprint or its IssuerID (hex, colons and a "sha256:" prefix
+// allowed), or "" when the center trusts exactly one root. It returns the IssuerID.
+func (s *Server) ResolveIssuer(name string) (string, error) {
+	if name == "" {
+		if len(s.issuers) != 1 {
+			return "", fmt.Errorf("the center trusts %d JPKI roots: name the card's issuer", len(s.issuers))
+		}
+		return IssuerID(s.issuers[0]), nil
+	}
+	h := strings.ToLower(strings.TrimPrefix(strings.ReplaceAll(strings.TrimSpace(name), ":", ""), "sha256"))
+	for _, ca := range s.issuers {
+		if id := IssuerID(ca); h == id || h == center.Fingerprint(ca.Raw) {
+			return id, nil
+		}
+	}
+	return "", fmt.Errorf("issuer %q is none of the center's JPKI roots", name)
+}
+
 // CSVColumns are the columns of a residents CSV (header row required, any order; the
 // ones after code..address optional). card_fingerprint (hex SHA-256 of the card's
-// authentication certificate) or card_serial (hex) binds the card.
+// authentication certificate) or card_serial (hex) binds the card; card_issuer names the
+// JPKI root of card_serial (ResolveIssuer; required when the center trusts several).
 var CSVColumns = []string{"code", "municipality", "household", "name", "kana", "birth", "sex", "address",
 	"relationship", "since", "status", "domicile", "family_head", "seal_number", "tax_year", "income", "tax",
-	"card_fingerprint", "card_serial"}
+	"card_fingerprint", "card_serial", "card_issuer"}
 
 // ImportCSV reads residents from CSV and stores them all in one transaction: either every
 // row is imported or none. Errors name the line.
@@ -203,15 +281,16 @@ func (s *Server) ImportCSV(ctx context.Context, in io.Reader) (int, error) {
 		line       int
 	}
 	var rows []row
+	lineOf := map[string]int{} // resident code → line
 	for {
 		rec, err := cr.Read()
 		if errors.Is(err, io.EOF) {
 			break
 		}
-		line, _ := cr.FieldPos(0)
-		if err != nil {
+		if err != nil { // a *csv.ParseError names the line; FieldPos is valid after a good Read only
 			return 0, fmt.Errorf("center/server: import: %w", err)
 		}
+		line, _ := cr.FieldPos(0)
 		get := func(name string) string {
 			if i, ok := col[name]; ok && i < len(rec) {
 				return strings.TrimSpace(rec[i])
@@ -250,6 +329,10 @@ func (s *Server) ImportCSV(ctx context.Context, in io.Reader) (int, error) {
 		if r.Status == "" {
 			r.Status = StatusActive
 		}
+		if prev, dup := lineOf[r.Code]; dup {
+			return 0, fmt.Errorf("center/server: import: line %d: resident %s also on line %d", line, r.Code, prev)
+		}
+		lineOf[r.Code] = line
 		x := row{r: r, fp: strings.ToLower(get("card_fingerprint")), serial: get("card_serial"), line: line}
 		if x.fp != "" && !isHex(x.fp, 64) {
 			return 0, fmt.Errorf("center/server: import: line %d: card_fingerprint is not 64 hex digits", line)
@@ -259,7 +342,13 @@ func (s *Server) ImportCSV(ctx context.Context, in io.Reader) (int, error) {
 			if err != nil {
 				return 0, fmt.Errorf("center/server: import: line %d: %w", line, err)
 			}
-			x.serial = n.Text(16)
+			id, err := s.ResolveIssuer(get("card_issuer"))
+			if err != nil {
+				return 0, fmt.Errorf("center/server: import: line %d: card_serial: %w", line, err)
+			}
+			x.serial = serialBinding(id, n)
+		} else if get("card_issuer") != "" {
+			return 0, fmt.Errorf("center/server: import: line %d: card_issuer without card_serial", line)
 		}
 		rows = append(rows, x)
 	}
@@ -269,22 +358,11 @@ func (s *Server) ImportCSV(ctx context.Context, in io.Reader) (int, error) {
 	}
 	defer tx.Rollback()
 	for _, x := range rows {
-		r := x.r
-		var id int64
-		err := tx.QueryRowContext(ctx, `INSERT INTO residents(code, municipality, household, name, kana, birth, sex, address,
-			relationship, since, status, domicile, family_head, seal_number, tax_year, income, tax)
-			VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
-			ON CONFLICT(code) DO UPDATE SET municipality=excluded.municipality, household=excluded.household,
-			name=excluded.name, kana=excluded.kana, birth=excluded.birth, sex=excluded.sex, address=excluded.address,
-			relationship=excluded.relationship, since=excluded.since, status=excluded.status, domicile=excluded.domicile,
-			family_head=excluded.family_head, seal_number=excluded.seal_number, tax_year=excluded.tax_year,
-			income=excluded.income, tax=excluded.tax RETURNING id`,
-			r.Code, r.Municipality, r.Household, r.Name, r.Kana, r.Birth, r.Sex, r.Address, r.Relationship, r.Since,
-			r.Status, r.Domicile, r.FamilyHead, r.SealNumber, r.TaxYear, r.Income, r.Tax).Scan(&id)
+		id, err := upsertResident(ctx, tx, x.r)
 		if err != nil {
 			return 0, fmt.Errorf("center/server: import: line %d: %w", x.line, err)
 		}
-		for _, b := range []string{prefixed("sha256:", x.fp), prefixed("serial:", x.serial)} {
+		for _, b := range []string{prefixed("sha256:", x.fp), x.serial} {
 			if b == "" {
 				continue
 			}
@@ -319,25 +397,28 @@ func isHex(s string, n int) bool {
 	return true
 }
 
-// residentByCard finds the resident bound to a certificate: by fingerprint, else by serial.
-func residentByCard(ctx context.Context, tx *sql.Tx, cert *x509.Certificate) (int64, Resident, error) {
+// residentByCard finds the resident bound to a certificate: by fingerprint, else by
+// serial under the root the certificate chains to (issuer, an IssuerID).
+func residentByCard(ctx context.Context, tx *sql.Tx, cert *x509.Certificate, issuer string) (int64, Resident, error) {
 	var id int64
 	var r Resident
 	err := tx.QueryRowContext(ctx, `SELECT r.id, r.code, r.municipality, r.household, r.name, r.kana, r.birth, r.sex, r.address,
 		r.relationship, r.since, r.status, r.domicile, r.family_head, r.seal_number, r.tax_year, r.income, r.tax
 		FROM cards c JOIN residents r ON r.id = c.resident_id WHERE c.binding IN (?, ?)
 		ORDER BY c.binding LIKE 'sha256:%' DESC LIMIT 1`,
-		"sha256:"+center.Fingerprint(cert.Raw), "serial:"+cert.SerialNumber.Text(16)).Scan(&id, &r.Code, &r.Municipality,
+		"sha256:"+center.Fingerprint(cert.Raw), serialBinding(issuer, cert.SerialNumber)).Scan(&id, &r.Code, &r.Municipality,
 		&r.Household, &r.Name, &r.Kana, &r.Birth, &r.Sex, &r.Address, &r.Relationship, &r.Since, &r.Status, &r.Domicile,
 		&r.FamilyHead, &r.SealNumber, &r.TaxYear, &r.Income, &r.Tax)
 	return id, r, err
 }
 
 // household returns the active members of a household in registry order (世帯主 first,
-// then by birth).
-func household(ctx context.Context, tx *sql.Tx, hh string) ([]Resident, error) {
+// then by birth). Household ids come from each municipality's own registry, so a
+// household is (municipality, id): two towns may both have an "H0001".
+func household(ctx context.Context, tx *sql.Tx, municipality, hh string) ([]Resident, error) {
 	rows, err := tx.QueryContext(ctx, `SELECT code, name, kana, birth, sex, address, relationship, since, domicile, family_head
-		FROM residents WHERE household = ? AND status = 'active' ORDER BY relationship != '世帯主', birth, code`, hh)
+		FROM residents WHERE municipality = ? AND household = ? AND status = 'active'
+		ORDER BY relationship != '世帯主', birth, code`, municipality, hh)
 	if err != nil {
 		return nil, err
 	}

@@ -15,6 +15,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"path"
 	"strings"
 	"sync"
 	"time"
@@ -28,6 +29,17 @@ import (
 const (
 	DefaultChallengeTTL  = 2 * time.Minute
 	DefaultMaxChallenges = 100_000
+	// DefaultMaxChallengesPerKiosk bounds one kiosk's share (1 %) of the outstanding
+	// challenges: a kiosk asks for one per attempt and spends it within seconds, so a
+	// thousand within the TTL is a bug or an attack, and it must not starve the others.
+	DefaultMaxChallengesPerKiosk = 1_000
+	// DefaultRetention is how long the center keeps each signed document (names,
+	// addresses, household, income) for an idempotent replay. A kiosk retries an issuance
+	// within the resident's session, minutes at most; three days cover a kiosk that lost
+	// power mid-issuance and comes back after a weekend's outage with the same key. After
+	// it, the facts stay (ids, type, state, times, fingerprint, fee) and a replay of the
+	// key is refused with CodeReplayExpired.
+	DefaultRetention = 72 * time.Hour
 )
 
 // Options configure a Server. DBPath, JPKIRoots, KioskCAs and DocumentKey are required.
@@ -40,23 +52,33 @@ type Options struct {
 	Clock          center.Clock        // default center.SystemClock
 	ChallengeTTL   time.Duration       // default DefaultChallengeTTL
 	MaxChallenges  int                 // outstanding challenges kept; default DefaultMaxChallenges
-	Logger         *slog.Logger        // default: discard
+	// MaxChallengesPerKiosk caps one kiosk's outstanding challenges; default
+	// DefaultMaxChallengesPerKiosk (at most MaxChallenges).
+	MaxChallengesPerKiosk int
+	Logger                *slog.Logger // default: discard
+	// Retention: how long a stored answer (the signed document) is kept for replay;
+	// default DefaultRetention. Purge removes older ones.
+	Retention time.Duration
 }
 
 // Server is the reference center: an http.Handler over a SQLite database.
 type Server struct {
-	db     *sql.DB
-	roots  *x509.CertPool
-	kiosks *x509.CertPool
-	key    ed25519.PrivateKey
-	munis  map[string]Municipality
-	clock  center.Clock
-	ttl    time.Duration
-	log    *slog.Logger
+	db      *sql.DB
+	roots   *x509.CertPool
+	issuers []*x509.Certificate // the JPKI roots, as given
+	kiosks  *x509.CertPool
+	key     ed25519.PrivateKey
+	munis   map[string]Municipality
+	clock   center.Clock
+	ttl     time.Duration
+	keep    time.Duration // retention of stored answers
+	log     *slog.Logger
 
 	chMu       sync.Mutex
 	challenges map[string]challenge
+	perKiosk   map[string]int // outstanding challenges by kiosk
 	maxCh      int
+	maxPerKh   int
 
 	// writers queues writing transactions first come, first served (a channel's waiting
 	// senders are woken in order; database/sql's connection wait is not fair, which
@@ -86,9 +108,11 @@ type challenge struct {
 	expires time.Time
 }
 
-// DSN returns the SQLite DSN with the durability settings every connection must have.
+// DSN returns the SQLite DSN with the durability settings every connection must have,
+// and secure_delete (deleted or overwritten personal data is zeroed in the file, not left
+// in free pages).
 func DSN(path string) string {
-	return "file:" + url.PathEscape(path) + "?_journal_mode=WAL&_synchronous=FULL&_busy_timeout=5000&_txlock=immediate&_foreign_keys=1"
+	return "file:" + url.PathEscape(path) + "?_journal_mode=WAL&_synchronous=FULL&_busy_timeout=5000&_txlock=immediate&_foreign_keys=1&_secure_delete=on"
 }
 
 // Open opens (and creates or migrates) the database and checks the options.
@@ -107,12 +131,14 @@ func Open(ctx context.Context, opts Options) (*Server, error) {
 	}
 	s := &Server{
 		roots: x509.NewCertPool(), kiosks: opts.KioskCAs, key: opts.DocumentKey,
-		munis: map[string]Municipality{}, clock: opts.Clock, ttl: opts.ChallengeTTL,
-		log: opts.Logger, challenges: map[string]challenge{}, maxCh: opts.MaxChallenges,
+		munis: map[string]Municipality{}, clock: opts.Clock, ttl: opts.ChallengeTTL, keep: opts.Retention,
+		log: opts.Logger, challenges: map[string]challenge{}, perKiosk: map[string]int{},
+		maxCh: opts.MaxChallenges, maxPerKh: opts.MaxChallengesPerKiosk,
 		writers: make(chan struct{}, 1),
 	}
 	for _, r := range opts.JPKIRoots {
 		s.roots.AddCert(r)
+		s.issuers = append(s.issuers, r)
 	}
 	if s.clock == nil {
 		s.clock = center.SystemClock
@@ -123,6 +149,13 @@ func Open(ctx context.Context, opts Options) (*Server, error) {
 	if s.maxCh <= 0 {
 		s.maxCh = DefaultMaxChallenges
 	}
+	if s.keep <= 0 {
+		s.keep = DefaultRetention
+	}
+	if s.maxPerKh <= 0 {
+		s.maxPerKh = DefaultMaxChallengesPerKiosk
+	}
+	s.maxPerKh = min(s.maxPerKh, s.maxCh)
 	if s.log == nil {
 		s.log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
@@ -144,6 +177,10 @@ func Open(ctx context.Context, opts Options) (*Server, error) {
 		return nil, err
 	}
 	s.db = db
+	if err := s.migrateSerials(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("center/server: open: migrate serials: %w", err)
+	}
 	return s, nil
 }
 
@@ -164,7 +201,7 @@ func OpenDB(ctx context.Context, path string) (*sql.DB, error) {
 	db.SetConnMaxIdleTime(0)
 	checks := []struct {
 		pragma, want string
-	}{{"journal_mode", "wal"}, {"synchronous", "2"}, {"busy_timeout", "5000"}, {"foreign_keys", "1"}}
+	}{{"journal_mode", "wal"}, {"synchronous", "2"}, {"busy_timeout", "5000"}, {"foreign_keys", "1"}, {"secure_delete", "1"}}
 	for _, c := range checks {
 		var got string
 		if err := db.QueryRowContext(ctx, "PRAGMA "+c.pragma).Scan(&got); err != nil {
@@ -176,11 +213,67 @@ func OpenDB(ctx context.Context, path string) (*sql.DB, error) {
 			return nil, fmt.Errorf("center/server: open db: %s is %q, want %q", c.pragma, got, c.want)
 		}
 	}
+	// A database from before revocations were per issuer keeps its rows aside for Open
+	// (which knows the roots) to carry over.
+	var v1 int
+	if err := db.QueryRowContext(ctx, `SELECT count(*) FROM pragma_table_info('revocations') WHERE name = 'serial'`).Scan(&v1); err == nil && v1 > 0 {
+		var v2 int
+		if err := db.QueryRowContext(ctx, `SELECT count(*) FROM pragma_table_info('revocations') WHERE name = 'issuer'`).Scan(&v2); err == nil && v2 == 0 {
+			if _, err := db.ExecContext(ctx, `ALTER TABLE revocations RENAME TO revocations_serial_only`); err != nil {
+				db.Close()
+				return nil, fmt.Errorf("center/server: open db: migrate revocations: %w", err)
+			}
+		}
+	}
 	if _, err := db.ExecContext(ctx, schema); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("center/server: open db: schema: %w", err)
 	}
 	return db, nil
+}
+
+// migrateSerials carries rows of a database from before (issuer, serial) over: a
+// serial-only suspension stays in force under every root (the safe side; the window
+// reinstates what is wrong), and serial-only card bindings move to the root when the
+// center trusts one; with several they are left unmatched (the card is refused as
+// unknown until re-imported with card_issuer) and counted in the log.
+func (s *Server) migrateSerials(ctx context.Context) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	var old int
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'revocations_serial_only'`).Scan(&old); err != nil {
+		return err
+	}
+	if old > 0 {
+		for _, ca := range s.issuers {
+			if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO revocations(issuer, serial, revoked_at, reason)
+				SELECT ?, serial, revoked_at, reason FROM revocations_serial_only`, IssuerID(ca)); err != nil {
+				return err
+			}
+		}
+		if _, err := tx.ExecContext(ctx, `DROP TABLE revocations_serial_only`); err != nil {
+			return err
+		}
+	}
+	const serialOnly = `binding LIKE 'serial:%' AND instr(substr(binding, 8), ':') = 0`
+	if len(s.issuers) == 1 {
+		if _, err := tx.ExecContext(ctx, `UPDATE cards SET binding = 'serial:' || ? || ':' || substr(binding, 8) WHERE `+serialOnly,
+			IssuerID(s.issuers[0])); err != nil {
+			return err
+		}
+	} else {
+		var n int
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM cards WHERE `+serialOnly).Scan(&n); err != nil {
+			return err
+		}
+		if n > 0 {
+			s.log.Warn("center: card bindings by serial without issuer are ignored; re-import them with card_issuer", "count", n)
+		}
+	}
+	return tx.Commit()
 }
 
 const schema = `
@@ -204,15 +297,18 @@ CREATE TABLE IF NOT EXISTS residents(
 	income         INTEGER NOT NULL DEFAULT 0,
 	tax            INTEGER NOT NULL DEFAULT 0
 );
-CREATE INDEX IF NOT EXISTS residents_household ON residents(household);
+DROP INDEX IF EXISTS residents_household;
+CREATE INDEX IF NOT EXISTS residents_muni_household ON residents(municipality, household);
 CREATE TABLE IF NOT EXISTS cards(
-	binding     TEXT PRIMARY KEY,  -- 'sha256:<hex of auth cert DER>' or 'serial:<hex serial>'
+	binding     TEXT PRIMARY KEY,  -- 'sha256:<hex of auth cert DER>' or 'serial:<IssuerID>:<hex serial>'
 	resident_id INTEGER NOT NULL REFERENCES residents(id) ON DELETE CASCADE
 );
 CREATE TABLE IF NOT EXISTS revocations(
-	serial     TEXT PRIMARY KEY,   -- lowercase hex of the certificate serial
+	issuer     TEXT NOT NULL,      -- IssuerID of the JPKI root that issued the certificate
+	serial     TEXT NOT NULL,      -- lowercase hex of the certificate serial
 	revoked_at INTEGER NOT NULL,   -- unix seconds
-	reason     TEXT NOT NULL DEFAULT ''
+	reason     TEXT NOT NULL DEFAULT '',
+	PRIMARY KEY (issuer, serial)
 );
 CREATE TABLE IF NOT EXISTS issuances(
 	kiosk_id     TEXT NOT NULL,
@@ -226,7 +322,7 @@ CREATE TABLE IF NOT EXISTS issuances(
 	fingerprint  TEXT NOT NULL DEFAULT '',
 	resident_id  INTEGER REFERENCES residents(id),
 	fee          INTEGER NOT NULL DEFAULT 0,
-	response     BLOB,             -- the exact answer, replayed for a retry
+	response     BLOB,             -- the exact answer, replayed for a retry; NULL after the retention window (Purge)
 	created_at   INTEGER NOT NULL, -- unix nanoseconds
 	updated_at   INTEGER NOT NULL,
 	PRIMARY KEY (kiosk_id, key)
@@ -243,6 +339,58 @@ CREATE TABLE IF NOT EXISTS messages(
 	UNIQUE (kiosk_id, seq)
 );
 `
+
+// Purge removes the stored answers (the signed documents: the personal content) of
+// issuances older than the retention window and keeps their facts: kiosk, key, request
+// hash, issue id, verification code, type, municipality, state, card fingerprint,
+// resident id, fee, times. With secure_delete the old bytes are zeroed; the WAL is then
+// checkpointed and truncated so that no copy stays there either. It returns the number of
+// answers removed. A serving center runs it at start and periodically (RunPurge).
+func (s *Server) Purge(ctx context.Context) (int, error) {
+	cutoff := s.clock.Now().Add(-s.keep).UnixNano()
+	tx, done, err := s.beginWrite(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("purge: %w", err)
+	}
+	res, err := tx.ExecContext(ctx, `UPDATE issuances SET response = NULL WHERE response IS NOT NULL AND created_at < ?`, cutoff)
+	if err != nil {
+		tx.Rollback()
+		done()
+		return 0, fmt.Errorf("purge: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		done()
+		return 0, fmt.Errorf("purge: commit: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	if n > 0 {
+		var busy, frames, moved int
+		err = s.db.QueryRowContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`).Scan(&busy, &frames, &moved)
+	}
+	done()
+	if err != nil {
+		return int(n), fmt.Errorf("purge: checkpoint: %w", err)
+	}
+	return int(n), nil
+}
+
+// RunPurge calls Purge now and then every interval until ctx ends, logging failures.
+func (s *Server) RunPurge(ctx context.Context, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		if n, err := s.Purge(ctx); err != nil && ctx.Err() == nil {
+			s.log.Error("center: purge", "err", err)
+		} else if n > 0 {
+			s.log.Info("center: purged stored documents past retention", "count", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
 
 // Close closes the database.
 func (s *Server) Close() error { return s.db.Close() }
@@ -270,6 +418,12 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST "+center.PathMessages, s.kiosk(s.handleMessages))
 	mux.HandleFunc("GET "+center.PathVerify+"/{code}", s.handleVerify) // public: no kiosk certificate
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !canonicalPath(r.URL.Path) {
+			// The mux would answer a bodiless redirect to the cleaned path; the protocol's
+			// paths are written in one form only, and every error answer is JSON.
+			writeError(w, http.StatusNotFound, center.CodeNotFound, "no such endpoint "+r.URL.Path+" (not a canonical path)")
+			return
+		}
 		if _, pattern := mux.Handler(r); pattern == "" {
 			// Distinguish 404 from 405 ourselves so that both answer in JSON.
 			probe := r.Clone(r.Context())
@@ -285,6 +439,16 @@ func (s *Server) Handler() http.Handler {
 		}
 		mux.ServeHTTP(w, r)
 	})
+}
+
+// canonicalPath reports whether p is in the form the mux serves without redirecting:
+// absolute, no empty, "." or ".." segments (a trailing slash is allowed: it is a 404).
+func canonicalPath(p string) bool {
+	if p == "" || p[0] != '/' {
+		return false
+	}
+	c := path.Clean(p)
+	return c == p || c+"/" == p && c != "/"
 }
 
 type kioskHandler func(w http.ResponseWriter, r *http.Request, kiosk string)

@@ -231,7 +231,7 @@ func TestIssueRefusals(t *testing.T) {
 		if _, err := centertest.IssueWith(e.ctx, e.cl, k, centertest.NewKey(), juminhyo); !errors.Is(err, center.ErrRevoked) {
 			t.Fatalf("after revoke: %v", err)
 		}
-		if err := e.c.Server().Reinstate(e.ctx, k.Cert.SerialNumber); err != nil {
+		if err := e.c.Server().Reinstate(e.ctx, "", k.Cert.SerialNumber); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := centertest.IssueWith(e.ctx, e.cl, k, centertest.NewKey(), juminhyo); err != nil {

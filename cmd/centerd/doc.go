@@ -3,9 +3,13 @@
 // municipalities' fees and hours (municipalities.toml) and the demo cards.
 //
 //	centerd init [-kiosk ID]... DIR      create the PKI, kiosk certificates, the database and demo residents with cards
-//	centerd serve [-listen ADDR] [-always-open] DIR
-//	centerd revoke [-reason TEXT] DIR SERIAL   suspend a card at once (hex serial, colons allowed)
-//	centerd reinstate DIR SERIAL
+//	centerd serve [-listen ADDR] [-always-open] [-retention DURATION] DIR   (-retention: how long signed
+//	                                     documents are kept for a retry, default 72h; then their content is purged)
+//	centerd revoke [-reason TEXT] [-issuer ROOT] DIR SERIAL   suspend a card at once (hex serial, colons allowed;
+//	                                     -issuer: the JPKI root's SHA-256 fingerprint, needed with several roots)
+//	centerd reinstate [-issuer ROOT] DIR SERIAL
 //	centerd import DIR FILE.csv          add or update residents (columns: see server.CSVColumns)
 //	centerd gaps DIR                     list missing message sequence numbers per kiosk
+//
+// Error messages may quote a file's bytes; they are printed escaped (internal/safetext).
 package main

@@ -22,6 +22,7 @@ import (
 
 	"madoguchi/center/centertest"
 	"madoguchi/center/server"
+	"madoguchi/internal/safetext"
 )
 
 func main() {
@@ -32,9 +33,9 @@ func main() {
 
 const usage = `usage:
   centerd init [-kiosk ID]... DIR
-  centerd serve [-listen ADDR] [-always-open] DIR
-  centerd revoke [-reason TEXT] DIR SERIAL
-  centerd reinstate DIR SERIAL
+  centerd serve [-listen ADDR] [-always-open] [-retention DURATION] DIR
+  centerd revoke [-reason TEXT] [-issuer ROOT] DIR SERIAL
+  centerd reinstate [-issuer ROOT] DIR SERIAL
   centerd import DIR FILE.csv
   centerd gaps DIR
 `
@@ -55,7 +56,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("centerd "+args[0], flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var kiosks multiFlag
-	var listen, reason string
+	var listen, reason, issuer string
+	var retention time.Duration
 	var alwaysOpen bool
 	var want int
 	switch args[0] {
@@ -65,11 +67,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	case "serve":
 		fs.StringVar(&listen, "listen", "127.0.0.1:8443", "address to serve HTTPS on")
 		fs.BoolVar(&alwaysOpen, "always-open", false, "ignore the municipality's service hours (demos)")
+		fs.DurationVar(&retention, "retention", server.DefaultRetention, "how long signed documents are kept for a kiosk's retry; then their content is purged")
 		want = 1
-	case "revoke":
-		fs.StringVar(&reason, "reason", "hotline", "reason recorded with the suspension")
+	case "revoke", "reinstate":
+		if args[0] == "revoke" {
+			fs.StringVar(&reason, "reason", "hotline", "reason recorded with the suspension")
+		}
+		fs.StringVar(&issuer, "issuer", "", "JPKI root that issued the card: its SHA-256 fingerprint (needed when the center trusts several)")
 		want = 2
-	case "reinstate", "import":
+	case "import":
 		want = 2
 	case "gaps":
 		want = 1
@@ -77,7 +83,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprint(stdout, usage)
 		return 0
 	default:
-		fmt.Fprintf(stderr, "centerd: unknown command %q\n%s", args[0], usage)
+		fmt.Fprintf(stderr, "centerd: unknown command %q\n%s", args[0], usage) // %q escapes
 		return 2
 	}
 	if err := fs.Parse(args[1:]); err != nil {
@@ -96,7 +102,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 		err = initDir(ctx, dir, kiosks, stdout)
 	case "serve":
-		err = serve(ctx, dir, listen, alwaysOpen, stdout, stderr)
+		err = serve(ctx, dir, listen, alwaysOpen, retention, stdout, stderr)
 	case "revoke", "reinstate":
 		err = withServer(ctx, dir, false, func(s *server.Server) error {
 			n, err := server.ParseSerial(fs.Arg(1))
@@ -104,13 +110,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 				return err
 			}
 			if args[0] == "revoke" {
-				if err := s.Revoke(ctx, n, reason); err != nil {
+				if err := s.Revoke(ctx, issuer, n, reason); err != nil {
 					return err
 				}
 				fmt.Fprintf(stdout, "suspended certificate serial %s\n", n.Text(16))
 				return nil
 			}
-			if err := s.Reinstate(ctx, n); err != nil {
+			if err := s.Reinstate(ctx, issuer, n); err != nil {
 				return err
 			}
 			fmt.Fprintf(stdout, "reinstated certificate serial %s\n", n.Text(16))
@@ -149,7 +155,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		})
 	}
 	if err != nil {
-		fmt.Fprintf(stderr, "centerd %s: %v\n", args[0], err)
+		fmt.Fprintf(stderr, "centerd %s: %s\n", args[0], safetext.Error(err)) // may quote a file's or a card's bytes
 		return 1
 	}
 	return 0
@@ -184,6 +190,11 @@ closed = ["12-29", "12-30", "12-31", "01-01", "01-02", "01-03"]
 
 // withServer opens the center of a state folder for an administration command.
 func withServer(ctx context.Context, dir string, alwaysOpen bool, f func(*server.Server) error) error {
+	return withServerRetention(ctx, dir, alwaysOpen, 0, f)
+}
+
+// withServerRetention is withServer with the retention of stored documents (0: default).
+func withServerRetention(ctx context.Context, dir string, alwaysOpen bool, retention time.Duration, f func(*server.Server) error) error {
 	pki, err := centertest.LoadPKI(dir)
 	if err != nil {
 		return err
@@ -203,7 +214,7 @@ func withServer(ctx context.Context, dir string, alwaysOpen bool, f func(*server
 	}
 	s, err := server.Open(ctx, server.Options{
 		DBPath: filepath.Join(dir, dbFile), JPKIRoots: []*x509.Certificate{pki.AuthCA.Cert}, KioskCAs: pki.CAPool(),
-		DocumentKey: pki.DocumentKey, Municipalities: munis,
+		DocumentKey: pki.DocumentKey, Municipalities: munis, Retention: retention,
 		Logger: slog.New(slog.NewTextHandler(os.Stderr, nil)),
 	})
 	if err != nil {
@@ -254,7 +265,7 @@ func initDir(ctx context.Context, dir string, kiosks []string, stdout io.Writer)
 				return err
 			}
 			if p.Revoked {
-				if err := s.Revoke(ctx, cert.SerialNumber, "demo: suspended card"); err != nil {
+				if err := s.Revoke(ctx, "", cert.SerialNumber, "demo: suspended card"); err != nil {
 					return err
 				}
 			}
@@ -276,8 +287,8 @@ func writeCard(dir, code string, key *rsa.PrivateKey, cert *x509.Certificate) er
 	return os.WriteFile(filepath.Join(dir, code+".crt"), pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: cert.Raw}), 0o644)
 }
 
-func serve(ctx context.Context, dir, listen string, alwaysOpen bool, stdout, stderr io.Writer) error {
-	return withServer(ctx, dir, alwaysOpen, func(s *server.Server) error {
+func serve(ctx context.Context, dir, listen string, alwaysOpen bool, retention time.Duration, stdout, stderr io.Writer) error {
+	return withServerRetention(ctx, dir, alwaysOpen, retention, func(s *server.Server) error {
 		pki, err := centertest.LoadPKI(dir)
 		if err != nil {
 			return err
@@ -297,6 +308,9 @@ func serve(ctx context.Context, dir, listen string, alwaysOpen bool, stdout, std
 		}
 		errc := make(chan error, 1)
 		go func() { errc <- hs.ServeTLS(ln, "", "") }()
+		pctx, stopPurge := context.WithCancel(ctx)
+		defer stopPurge()
+		go s.RunPurge(pctx, time.Hour)
 		fmt.Fprintf(stdout, "centerd: serving https://%s\n", ln.Addr())
 		select {
 		case err := <-errc:

@@ -176,7 +176,7 @@ func TestDemoInTmux(t *testing.T) {
 	s.waitLong("入力できる残り回数：3回", 2*time.Minute)
 	s.keys("1", "2", "3", "4", "Enter")
 	s.waitFor("手数料")
-	s.keys("Enter") // confirm the fee
+	s.keys("Enter")         // confirm the fee
 	s.waitFor("お金を入れてください") // the demo's simulated cash machine takes it
 	s.waitFor("カードと証明書をお取りください")
 	s.keys("F2") // take the card

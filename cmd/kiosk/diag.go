@@ -135,6 +135,7 @@ func diagnose(ctx context.Context, o diagOptions) (diagReport, error) {
 }
 
 func runDiag(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	stderr = humanWriter(stderr)
 	fs := flag.NewFlagSet("diag", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	asJSON := fs.Bool("json", false, "print the report as JSON")
@@ -163,7 +164,7 @@ func runDiag(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			return 2
 		}
 	} else {
-		rep.writeText(stdout)
+		rep.writeText(humanWriter(stdout)) // quotes cards, the center, the printer, files: escaped
 	}
 	if !rep.Healthy {
 		return 1

@@ -47,6 +47,9 @@
 //     the queue so nothing is written over the resident's screen.
 //   - parts.run returns only after every goroutine it started has returned; the parts
 //     are closed after that, never under a goroutine still using them.
+//   - Human output (diag's and the queue tools' text, their errors) is escaped with
+//     internal/safetext (humanWriter in main.go): a card, the center, the printer or a
+//     file cannot put a control or a bidi override on the terminal; JSON is unchanged.
 //   - A failed fsync in the queue ends `kiosk run` with a non-zero status: systemd
 //     restarts it and recovery finishes interrupted sessions before the first resident.
 package main

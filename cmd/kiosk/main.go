@@ -9,6 +9,7 @@ import (
 	"syscall"
 
 	"madoguchi/config"
+	"madoguchi/internal/safetext"
 )
 
 // Stamped at build time: go build -ldflags "-X main.version=… -X main.commit=…".
@@ -93,4 +94,25 @@ func runConfig(_ context.Context, args []string, stdout, stderr io.Writer) int {
 func runVersion(_ context.Context, _ []string, stdout, _ io.Writer) int {
 	fmt.Fprintf(stdout, "kiosk %s (commit %s)\n", version, commit)
 	return 0
+}
+
+// humanWriter escapes what is written through it with internal/safetext, line by line:
+// text for a person that may quote a card, a center, a printer or a file cannot put a
+// control or a bidi override on the terminal. Clean text passes unchanged; JSON output
+// does not go through it, nor does `kiosk run`'s log (it checks whether stderr is the
+// screen's terminal). Each Write is escaped on its own (fmt writes whole lines).
+func humanWriter(w io.Writer) io.Writer {
+	if _, ok := w.(safeWriter); ok {
+		return w
+	}
+	return safeWriter{w}
+}
+
+type safeWriter struct{ w io.Writer }
+
+func (s safeWriter) Write(p []byte) (int, error) {
+	if _, err := io.WriteString(s.w, safetext.Lines(string(p))); err != nil {
+		return 0, err
+	}
+	return len(p), nil
 }

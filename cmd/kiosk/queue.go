@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"madoguchi/config"
+	"madoguchi/internal/safetext"
 	"madoguchi/offline"
 )
 
@@ -38,6 +39,7 @@ commands:
 payloads are never shown or exported.`
 
 func runQueue(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	stderr = humanWriter(stderr)
 	fs := flag.NewFlagSet("queue", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() { fmt.Fprintln(stderr, queueUsage) }
@@ -172,10 +174,10 @@ func queueListCmd(ctx context.Context, cfg *config.Config, args []string, stdout
 		}
 		return 0
 	}
-	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+	tw := tabwriter.NewWriter(humanWriter(stdout), 0, 4, 2, ' ', 0) // last errors quote the center
 	fmt.Fprintln(tw, "SEQ\tKIND\tSTATE\tATTEMPTS\tAGE\tKEY\tLAST ERROR")
 	for _, r := range rows {
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%d\t%s\t%s\t%s\n", r.Seq, r.Kind, r.State, r.Attempts, secs(r.AgeS), r.Key, r.LastError)
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%d\t%s\t%s\t%s\n", r.Seq, r.Kind, r.State, r.Attempts, secs(r.AgeS), r.Key, safetext.String(r.LastError))
 	}
 	tw.Flush()
 	if len(rows) == 0 {
@@ -209,7 +211,7 @@ func queueAlertsCmd(ctx context.Context, cfg *config.Config, args []string, stdo
 		return 0
 	}
 	for _, a := range al {
-		fmt.Fprintf(stdout, "%d  %s  %s  %s\n", a.ID, a.At.Format(time.RFC3339), a.Kind, a.Detail)
+		fmt.Fprintf(humanWriter(stdout), "%d  %s  %s  %s\n", a.ID, a.At.Format(time.RFC3339), a.Kind, safetext.String(a.Detail))
 	}
 	if len(al) == 0 {
 		fmt.Fprintln(stdout, "(no alerts)")

@@ -139,6 +139,14 @@ var _ kiosk.Store = queueStore{}
 
 func (q queueStore) CanStartSession(ctx context.Context) error { return q.s.CanStartSession(ctx) }
 
+var _ kiosk.TechLockStore = queueStore{} // the technician lock-out survives a restart
+
+func (q queueStore) TechLockout(ctx context.Context) (int, bool, error) { return q.s.TechLockout(ctx) }
+
+func (q queueStore) SetTechLockout(ctx context.Context, failures int, locked bool) error {
+	return q.s.SetTechLockout(ctx, failures, locked)
+}
+
 func (q queueStore) BeginSession(ctx context.Context, in kiosk.Intent) (kiosk.Journal, error) {
 	s, err := q.s.BeginSession(ctx, offline.Intent{CertType: in.CertType, Copies: in.Copies})
 	if err != nil {

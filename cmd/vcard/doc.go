@@ -9,5 +9,6 @@
 // DIR/sign-ca.{crt,key} (readertest.CA.WritePEM format; created there if missing, so a test
 // center can trust them). SIGUSR1 removes the card from the reader, SIGUSR2 inserts it
 // again; SIGINT/SIGTERM end the program. With -state FILE the card's keys, certificates, PINs and counters
-// survive restarts (the file is rewritten whenever a counter or PIN changes).
+// survive restarts (the file is rewritten whenever a counter or PIN changes). Errors and
+// certificate names are printed escaped (internal/safetext).
 package main

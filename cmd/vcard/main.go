@@ -13,6 +13,7 @@ import (
 	"syscall"
 	"time"
 
+	"madoguchi/internal/safetext"
 	"madoguchi/reader"
 	"madoguchi/reader/readertest"
 )
@@ -21,7 +22,7 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx, os.Args[1:], os.Stderr); err != nil {
-		fmt.Fprintln(os.Stderr, "vcard:", err)
+		fmt.Fprintln(os.Stderr, "vcard:", safetext.Error(err))
 		stop()
 		os.Exit(1)
 	}
@@ -205,7 +206,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 				last = now
 				if err := saveState(c, card); err != nil && saveErr == nil {
 					saveErr = err
-					fmt.Fprintln(stderr, "vcard: saving state:", err)
+					fmt.Fprintln(stderr, "vcard: saving state:", safetext.Error(err))
 				}
 			}
 		case readertest.EventConnected, readertest.EventDisconnected:
@@ -215,7 +216,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 		}
 	}
 	if !c.quiet {
-		fmt.Fprintf(stderr, "vcard: serving ATR %X on %s (auth cert CN=%s)\n", card.ATR(), c.addr, card.AuthCert().Subject.CommonName)
+		fmt.Fprintf(stderr, "vcard: serving ATR %X on %s (auth cert CN=%s)\n", card.ATR(), c.addr, safetext.String(card.AuthCert().Subject.CommonName))
 	}
 	// SIGUSR1 takes the card out of the reader (closes the vpcd socket), SIGUSR2 puts it back.
 	sigs := make(chan os.Signal, 4)

@@ -31,6 +31,9 @@ type Store struct {
 	failStep map[string]error
 	sessions []*Journal
 	outbox   []Message
+
+	techFails  int // technician lock-out (TechLockout)
+	techLocked bool
 }
 
 // Refuse makes CanStartSession and BeginSession fail with err (nil: accept again).
@@ -263,5 +266,21 @@ func (j *Journal) Close(ctx context.Context, reason string) error {
 	if sent && !cur.IsOutcome() {
 		j.queue("voided", map[string]any{"issue_key": j.Key(), "reason": "cancelled: " + reason})
 	}
+	return nil
+}
+
+// TechLockout returns technician mode's saved lock-out (kiosk.TechLockStore): it survives
+// an engine restart with the same Store, as package offline's does across a power cycle.
+func (s *Store) TechLockout(ctx context.Context) (failures int, locked bool, err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.techFails, s.techLocked, nil
+}
+
+// SetTechLockout saves technician mode's lock-out.
+func (s *Store) SetTechLockout(ctx context.Context, failures int, locked bool) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.techFails, s.techLocked = failures, locked
 	return nil
 }

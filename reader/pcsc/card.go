@@ -97,6 +97,8 @@ func (c *conn) Transmit(ctx context.Context, cmd []byte) ([]byte, error) {
 	if !c.t0 {
 		return c.transmit(cmd)
 	}
+	// apdu.Data aliases cmd (ParseCommand copies nothing): the VERIFY PIN has no copy
+	// here, and is gone when the caller zeroes cmd after sending.
 	apdu, err := reader.ParseCommand(cmd)
 	if err != nil {
 		return nil, err

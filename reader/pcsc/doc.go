@@ -21,7 +21,9 @@
 //   - PC/SC errors are mapped to reader.ErrCardRemoved and reader.ErrReaderGone (the original
 //     error stays wrapped), so callers branch with errors.Is whatever the stack said.
 //   - T=0 and T=1 both work: over T=0 a case-4 command goes without Le, 61xx answers are
-//     collected with GET RESPONSE, and 6Cxx is repeated once with the exact Le.
+//     collected with GET RESPONSE, and 6Cxx is repeated once with the exact Le. The T=0
+//     path keeps no copy of the command data (a VERIFY PIN): it reads lengths from the
+//     caller's buffer, which the caller zeroes.
 //   - Close powers the card down (SCARD_UNPOWER_CARD), which drops every verified PIN.
 //   - WatchCards powers a card down and tells the Holder whenever it goes: taken, its
 //     reader unplugged, pcscd lost, or the watch ended. A card is never handed over
