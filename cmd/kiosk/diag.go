@@ -13,6 +13,7 @@ import (
 	"madoguchi/center"
 	"madoguchi/config"
 	"madoguchi/health"
+	"madoguchi/internal/safetext"
 	"madoguchi/offline"
 	"madoguchi/printer/backend"
 	"madoguchi/printer/gpio"
@@ -194,12 +195,12 @@ func (r *diagReport) writeText(w io.Writer) {
 	}
 	for _, s := range r.sections() {
 		for _, p := range s.v.Problems {
-			fmt.Fprintf(w, "  - %s: %s\n", s.name, p)
+			fmt.Fprintf(w, "  - %s: %s\n", s.name, safetext.String(p))
 		}
 	}
 	for _, s := range r.sections() {
 		for _, p := range s.v.Warnings {
-			fmt.Fprintf(w, "  ~ %s: %s\n", s.name, p)
+			fmt.Fprintf(w, "  ~ %s: %s\n", s.name, safetext.String(p))
 		}
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"madoguchi/health"
+	"madoguchi/internal/safetext"
 	"madoguchi/reader"
 )
 
@@ -115,25 +116,25 @@ func inspectCard(ctx context.Context, x *Context, e *ReaderDiagnosis, now time.T
 // WriteText prints the section for a technician.
 func (d *Diagnosis) WriteText(w io.Writer) {
 	fmt.Fprintf(w, "reader [%s]\n", d.Status)
-	fmt.Fprintf(w, "  pc/sc service    %s\n", d.Service)
+	fmt.Fprintf(w, "  pc/sc service    %s\n", safetext.String(d.Service))
 	if d.Pattern != "" {
-		fmt.Fprintf(w, "  reader pattern   %s\n", d.Pattern)
+		fmt.Fprintf(w, "  reader pattern   %s\n", safetext.String(d.Pattern))
 	}
 	for _, r := range d.Readers {
-		fmt.Fprintf(w, "  reader           %s\n", r.Name)
+		fmt.Fprintf(w, "  reader           %s\n", safetext.String(r.Name))
 		if !r.Card {
 			fmt.Fprintln(w, "    card           none")
 			continue
 		}
-		fmt.Fprintf(w, "    card           present, ATR %s %s\n", r.ATR, r.Protocol)
+		fmt.Fprintf(w, "    card           present, ATR %s %s\n", safetext.String(r.ATR), safetext.String(r.Protocol))
 		if c := r.Inspect; c != nil {
 			if c.JPKI {
-				fmt.Fprintf(w, "    jpki           yes (%s)\n", c.Token)
+				fmt.Fprintf(w, "    jpki           yes (%s)\n", safetext.String(c.Token))
 			} else {
-				fmt.Fprintf(w, "    jpki           no %s\n", c.Token)
+				fmt.Fprintf(w, "    jpki           no %s\n", safetext.String(c.Token))
 			}
 			if a := c.AuthCert; a != nil {
-				fmt.Fprintf(w, "    auth cert      %s, issued by %s\n", a.Subject, a.Issuer)
+				fmt.Fprintf(w, "    auth cert      %s, issued by %s\n", safetext.String(a.Subject), safetext.String(a.Issuer))
 				fmt.Fprintf(w, "                   %s to %s (%s)\n", a.NotBefore.Format(time.DateOnly), a.NotAfter.Format(time.DateOnly), a.Validity)
 			}
 			if c.AuthTries != nil {
@@ -144,13 +145,13 @@ func (d *Diagnosis) WriteText(w io.Writer) {
 			}
 		}
 		if r.Error != "" {
-			fmt.Fprintf(w, "    error          %s\n", r.Error)
+			fmt.Fprintf(w, "    error          %s\n", safetext.String(r.Error))
 		}
 	}
 	for _, p := range d.Problems {
-		fmt.Fprintf(w, "  FAIL             %s\n", p)
+		fmt.Fprintf(w, "  FAIL             %s\n", safetext.String(p))
 	}
 	for _, n := range d.Notes {
-		fmt.Fprintf(w, "  note             %s\n", n)
+		fmt.Fprintf(w, "  note             %s\n", safetext.String(n))
 	}
 }
