@@ -12,7 +12,7 @@ import (
 
 	"madoguchi/center"
 	"madoguchi/config"
-	"madoguchi/health"
+	"madoguchi/internal/health"
 	"madoguchi/offline"
 	"madoguchi/printer/backend"
 	"madoguchi/printer/gpio"

@@ -5,7 +5,7 @@ import (
 	"path/filepath"
 
 	"madoguchi/config"
-	"madoguchi/health"
+	"madoguchi/internal/health"
 	"madoguchi/offline"
 )
 

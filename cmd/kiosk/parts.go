@@ -11,10 +11,10 @@ import (
 	"github.com/gdamore/tcell/v2"
 
 	"madoguchi/config"
+	"madoguchi/internal/systemd"
 	"madoguchi/kiosk"
 	"madoguchi/reader"
 	"madoguchi/screens"
-	"madoguchi/systemd"
 )
 
 // openScreen opens the terminal the kiosk draws on, with taps as mouse reports.

@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"madoguchi/config"
-	"madoguchi/health"
+	"madoguchi/internal/health"
 	"madoguchi/kiosk"
 	"madoguchi/offline"
 	"madoguchi/printer"
