@@ -30,7 +30,7 @@ type diagReport struct {
 	Printer backend.Diagnosis     `json:"printer"`
 	GPIO    gpio.Diagnosis        `json:"gpio"`
 	Center  center.Diagnosis      `json:"center"`
-	Queue   queueDiag             `json:"queue"`
+	Queue   offline.Diagnosis     `json:"queue"`
 	Disk    offline.DiskDiagnosis `json:"disk"`
 }
 
@@ -183,7 +183,7 @@ func (r *diagReport) writeText(w io.Writer) {
 		r.Printer.WriteText(w)
 		r.GPIO.WriteText(w)
 		r.Center.WriteText(w)
-		r.Queue.writeText(w)
+		r.Queue.WriteText(w)
 		r.Disk.WriteText(w)
 	}
 	if r.Healthy {

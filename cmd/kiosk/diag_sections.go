@@ -1,8 +1,9 @@
 package main
 
 import (
-	"io"
+	"context"
 	"path/filepath"
+	"time"
 
 	"madoguchi/config"
 	"madoguchi/internal/health"
@@ -17,15 +18,6 @@ const (
 	statusFail    = health.Fail
 	statusSkipped = health.Skipped
 )
-
-// verdict is a health.Verdict for the sections still checked here (queue, disk), with
-// short names for its methods.
-type verdict struct{ health.Verdict }
-
-func (v *verdict) fail(format string, args ...any) { v.Failf(format, args...) }
-func (v *verdict) warn(format string, args ...any) { v.Warnf(format, args...) }
-func (v *verdict) settle()                         { v.Settle() }
-func (v *verdict) writeVerdict(w io.Writer)        { v.WriteText(w) }
 
 // diskStatfs reads free and total bytes of the file system holding path. Tests replace
 // it to simulate a full disk.
@@ -47,3 +39,8 @@ func diagnoseDisk(cfg *config.Config, warnBelow uint64) offline.DiskDiagnosis {
 }
 
 func mib(b uint64) string { return health.MiB(b) }
+
+// diagnoseQueue is the queue section against the configuration's caps.
+func diagnoseQueue(ctx context.Context, cfg *config.Config, now time.Time) offline.Diagnosis {
+	return offline.Diagnose(ctx, cfg.Queue.Path, offlineOptions(cfg.Queue), now)
+}
