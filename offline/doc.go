@@ -44,9 +44,10 @@
 // the kiosk writes; run as root, it hands the -wal/-shm files it created to the
 // database's owner. Stats, List and Alerts carry the JSON names of `kiosk queue -json`,
 // the queue export (offline/queuetool, which `kiosk queue` calls) and the status
-// endpoint; List never reads a payload out, only its size. A technician's write (`kiosk queue retry`, `ack`) goes through OpenExisting:
-// Open, but only on a file that exists and passes quick_check (moving a damaged file
-// aside is the kiosk's job at its start).
+// endpoint; List never reads a payload out, only its size. A technician's write
+// (`kiosk queue retry`, `ack`) goes through OpenExisting: Open, but only on a file that
+// exists and passes quick_check (moving a damaged file aside is the kiosk's job at its
+// start).
 //
 // # Tables
 //
