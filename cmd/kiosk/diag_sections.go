@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"path/filepath"
 	"time"
 
 	"madoguchi/config"
@@ -13,8 +12,6 @@ import (
 // Section statuses of `kiosk diag` (package health). The kiosk is healthy when no
 // section failed.
 const (
-	statusOK      = health.OK
-	statusWarn    = health.Warn
 	statusFail    = health.Fail
 	statusSkipped = health.Skipped
 )
@@ -23,16 +20,9 @@ const (
 // it to simulate a full disk.
 var diskStatfs = offline.Statfs
 
-// Disk thresholds: below diskFailBelow the queue refuses new sessions
-// (offline.DefaultMinFreeDiskBytes, which `kiosk run` uses); below the warning
-// threshold (-disk-warn) the technician should make room.
-const (
-	diskFailBelow      = offline.DefaultMinFreeDiskBytes
-	diskWarnBelowDeflt = 256 << 20
-)
-
-// diagDir is the directory whose file system holds the queue.
-func diagDir(cfg *config.Config) string { return filepath.Dir(cfg.Queue.Path) }
+// diskWarnBelowDeflt is the default of -disk-warn-mb: below it the technician should
+// make room (below offline.DefaultMinFreeDiskBytes the queue refuses new sessions).
+const diskWarnBelowDeflt = 256 << 20
 
 func diagnoseDisk(cfg *config.Config, warnBelow uint64) offline.DiskDiagnosis {
 	return offline.DiagnoseDisk(cfg.Queue.Path, warnBelow, diskStatfs)
