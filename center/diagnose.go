@@ -9,7 +9,7 @@ import (
 	"net/http"
 	"time"
 
-	"madoguchi/health"
+	"madoguchi/internal/health"
 )
 
 // Clock skew limits against the center's Date header (which has one-second resolution).

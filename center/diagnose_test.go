@@ -9,7 +9,7 @@ import (
 
 	"madoguchi/center"
 	"madoguchi/center/centertest"
-	"madoguchi/health"
+	"madoguchi/internal/health"
 )
 
 // TestDiagnose serves the challenge endpoint with the center's TLS identity and a Date

@@ -5,7 +5,7 @@ import (
 	"io"
 	"sort"
 
-	"madoguchi/health"
+	"madoguchi/internal/health"
 )
 
 // Diagnosis is the config section of `kiosk diag`: a summary of the configuration (no

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"madoguchi/health"
+	"madoguchi/internal/health"
 )
 
 func TestPrinterTarget(t *testing.T) {

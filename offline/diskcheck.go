@@ -7,7 +7,7 @@ import (
 	"path/filepath"
 	"syscall"
 
-	"madoguchi/health"
+	"madoguchi/internal/health"
 )
 
 // Statfs reads the free bytes (for unprivileged users) and the size of the file system

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"madoguchi/health"
+	"madoguchi/internal/health"
 	"madoguchi/offline"
 )
 

@@ -31,7 +31,9 @@
 // full disk, or the MaxDBBytes cap via max_page_count) makes CanStartSession return
 // ErrDiskFull; the failed transaction is rolled back and nothing already queued is lost.
 // DiagnoseDisk is the disk section of `kiosk diag`: free space and database size against
-// the same defaults (DefaultMinFreeDiskBytes, DefaultMaxDBBytes).
+// the same defaults (DefaultMinFreeDiskBytes, DefaultMaxDBBytes). Diagnose is the queue
+// section (read-only): quick_check, what waits for the center against the caps of the
+// Options, parked messages and open alerts, as a health verdict.
 //
 // # Reading beside the kiosk
 //
@@ -43,10 +45,11 @@
 // file (ErrNoDatabase when it is missing), cannot write, and in WAL mode reads while
 // the kiosk writes; run as root, it hands the -wal/-shm files it created to the
 // database's owner. Stats, List and Alerts carry the JSON names of `kiosk queue -json`,
-// the queue export and the status endpoint; List never reads a payload out, only its
-// size. A technician's write (`kiosk queue retry`, `ack`) goes through OpenExisting:
-// Open, but only on a file that exists and passes quick_check (moving a damaged file
-// aside is the kiosk's job at its start).
+// the queue export (offline/queuetool, which `kiosk queue` calls) and the status
+// endpoint; List never reads a payload out, only its size. A technician's write
+// (`kiosk queue retry`, `ack`) goes through OpenExisting: Open, but only on a file that
+// exists and passes quick_check (moving a damaged file aside is the kiosk's job at its
+// start).
 //
 // # Tables
 //

@@ -12,7 +12,7 @@ import (
 
 	"madoguchi/center"
 	"madoguchi/config"
-	"madoguchi/health"
+	"madoguchi/internal/health"
 	"madoguchi/internal/safetext"
 	"madoguchi/offline"
 	"madoguchi/printer/backend"
@@ -31,7 +31,7 @@ type diagReport struct {
 	Printer backend.Diagnosis     `json:"printer"`
 	GPIO    gpio.Diagnosis        `json:"gpio"`
 	Center  center.Diagnosis      `json:"center"`
-	Queue   queueDiag             `json:"queue"`
+	Queue   offline.Diagnosis     `json:"queue"`
 	Disk    offline.DiskDiagnosis `json:"disk"`
 }
 
@@ -185,7 +185,7 @@ func (r *diagReport) writeText(w io.Writer) {
 		r.Printer.WriteText(w)
 		r.GPIO.WriteText(w)
 		r.Center.WriteText(w)
-		r.Queue.writeText(w)
+		r.Queue.WriteText(w)
 		r.Disk.WriteText(w)
 	}
 	if r.Healthy {

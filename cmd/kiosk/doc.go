@@ -20,19 +20,20 @@
 //	printer.go      the configured printer as the engine sees it (enginePrinter: the
 //	                printer.Guard behind the engine's port).
 //	diag*.go        `kiosk diag`: one section per part, text or --json, exit code = health.
-//	                The config, reader, printer, GPIO and disk sections are their
-//	                packages' Diagnose (config, pcsc, printer/backend, printer/gpio,
-//	                offline.DiagnoseDisk); the center section is
-//	                center.Client.Diagnose through the kiosk's own client; each is a
-//	                health.Verdict.
-//	queue.go        `kiosk queue`: the technician's view of the outbox through
-//	                offline.ReadOnly; retry and ack write through offline.OpenExisting.
-//	                No SQL here or anywhere in this command: the queue's schema is offline's.
-//	status_http.go  the read-only status endpoint. (The journald log lines and the
-//	                sd_notify readiness and watchdog are package systemd; kioskHealth in
-//	                parts.go is the watchdog's check.)
+//	                Every section is its package's Diagnose (config, pcsc,
+//	                printer/backend, printer/gpio, offline.Diagnose for the queue,
+//	                offline.DiagnoseDisk); the center section is center.Client.Diagnose
+//	                through the kiosk's own client; each is an internal/health verdict.
+//	queue.go        `kiosk queue`: flag parsing; offline/queuetool shows the outbox
+//	                through offline.ReadOnly, retry and ack write through
+//	                offline.OpenExisting. No SQL here or anywhere in this command: the
+//	                queue's schema is offline's.
+//	                (The read-only status endpoint is package kiosk/status, started and
+//	                joined by parts.go; the journald log lines and the sd_notify readiness
+//	                and watchdog are package internal/systemd; kioskHealth in parts.go is
+//	                the watchdog's check.)
 //	techmode.go     what technician mode on the screen may do: the PIN check, a summary
-//	                of the diag sections, the queue, printer.TestPage.
+//	                of the diag sections, the queue (queuetool.Summary), printer.TestPage.
 //	dist/           the systemd unit, install script, terminal and PAM/polkit files.
 //
 // Invariants kept here:

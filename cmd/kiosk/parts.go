@@ -11,10 +11,11 @@ import (
 	"github.com/gdamore/tcell/v2"
 
 	"madoguchi/config"
+	"madoguchi/internal/systemd"
 	"madoguchi/kiosk"
+	"madoguchi/kiosk/status"
 	"madoguchi/reader"
 	"madoguchi/screens"
-	"madoguchi/systemd"
 )
 
 // openScreen opens the terminal the kiosk draws on, with taps as mouse reports.
@@ -90,8 +91,10 @@ func (p *kioskParts) run(ctx context.Context, o runOptions) error {
 	}
 	if o.Status != nil {
 		start("status", func() {
-			src := statusSources{Engine: p.engine, Store: p.store, Printer: p.printer}
-			if err := serveStatus(ctx, o.Status, src, o.Log.With("part", "status")); err != nil {
+			c := o.Status
+			srv := status.NewServer(status.Kiosk{ID: c.Kiosk.ID, Location: c.Kiosk.Location, Version: version + " (" + commit + ")",
+				QueuePath: c.Queue.Path}, status.Sources{Engine: p.engine, Store: p.store, Printer: p.printer})
+			if err := status.Serve(ctx, c.Status.Listen, srv, o.Log.With("part", "status")); err != nil {
 				o.Log.Warn("status endpoint", "err", err)
 			}
 		})

@@ -18,9 +18,9 @@ import (
 	"github.com/gdamore/tcell/v2"
 
 	"madoguchi/config"
+	"madoguchi/internal/systemd"
+	"madoguchi/internal/systemd/systemdtest"
 	"madoguchi/kiosk"
-	"madoguchi/systemd"
-	"madoguchi/systemd/systemdtest"
 )
 
 // partsTrace records the goroutines run starts and which of them are still running.

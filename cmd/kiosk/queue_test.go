@@ -12,6 +12,7 @@ import (
 
 	"madoguchi/config"
 	"madoguchi/offline"
+	"madoguchi/offline/queuetool"
 )
 
 // The secret marker sits in every payload: no output of `kiosk queue` may contain it.
@@ -153,7 +154,7 @@ func TestQueueCommands(t *testing.T) {
 	if strings.Contains(string(raw), payloadSecret) || strings.Contains(string(raw), "payload\"") {
 		t.Fatalf("export holds a payload:\n%s", raw)
 	}
-	var ex queueExport
+	var ex queuetool.Export
 	if err := json.Unmarshal(raw, &ex); err != nil {
 		t.Fatal(err)
 	}
@@ -166,7 +167,7 @@ func TestQueueCommands(t *testing.T) {
 	}
 
 	out, code := queueCmd(t, "-config", cfgPath, "list", "-json")
-	var rows []queueRow
+	var rows []offline.MessageInfo
 	if code != 0 || json.Unmarshal([]byte(out), &rows) != nil || len(rows) != 3 || rows[0].Seq != 2 || rows[0].State != "pending" {
 		t.Fatalf("list -json (exit %d): %s", code, out)
 	}

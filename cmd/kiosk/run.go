@@ -13,10 +13,10 @@ import (
 	"golang.org/x/term"
 
 	"madoguchi/config"
+	"madoguchi/internal/systemd"
 	"madoguchi/printer"
 	"madoguchi/printer/gpio"
 	"madoguchi/reader/pcsc"
-	"madoguchi/systemd"
 )
 
 // DefaultConfigPath is where `kiosk run` looks for its configuration.

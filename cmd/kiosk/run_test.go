@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"madoguchi/center/centertest"
+	"madoguchi/kiosk/status"
 	"madoguchi/reader/readertest"
 	"madoguchi/reader/readertest/pcschost"
 )
@@ -188,14 +189,14 @@ func freeLoopbackAddr(t testing.TB) string {
 }
 
 // getStatus reads the running kiosk's status endpoint, waiting for it to listen.
-func getStatus(t *testing.T, addr string, wantCode int) statusAnswer {
+func getStatus(t *testing.T, addr string, wantCode int) status.Answer {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		resp, err := http.Get("http://" + addr + "/status")
 		if err == nil {
 			defer resp.Body.Close()
-			var st statusAnswer
+			var st status.Answer
 			if err := json.NewDecoder(resp.Body).Decode(&st); err != nil {
 				t.Fatalf("status body: %v", err)
 			}

@@ -8,9 +8,10 @@ import (
 	"time"
 
 	"madoguchi/config"
-	"madoguchi/health"
+	"madoguchi/internal/health"
 	"madoguchi/kiosk"
 	"madoguchi/offline"
+	"madoguchi/offline/queuetool"
 	"madoguchi/printer"
 )
 
@@ -99,30 +100,7 @@ func (t *techOffice) Queue(ctx context.Context) []string {
 		return []string{err.Error()}
 	}
 	defer q.Close()
-	now := t.now()
-	st, err := q.Stats(ctx, now)
-	if err != nil {
-		return []string{err.Error()}
-	}
-	lines := []string{
-		fmt.Sprintf("pending %d, parked %d, %s undelivered", st.Pending, st.Parked, mib(uint64(st.UndeliveredB))),
-	}
-	if st.Oldest != nil {
-		lines = append(lines, fmt.Sprintf("oldest undelivered %s ago", secs(st.OldestAgeS)))
-	}
-	lines = append(lines, fmt.Sprintf("delivered (kept) %d, last seq %d", st.Delivered, st.LastSeq))
-	if st.Parked > 0 {
-		lines = append(lines, "parked: see `kiosk queue list`, then `kiosk queue retry`")
-	}
-	als, err := q.Alerts(ctx)
-	if err != nil {
-		return append(lines, err.Error())
-	}
-	lines = append(lines, fmt.Sprintf("alerts %d", len(als)))
-	for _, a := range als {
-		lines = append(lines, fmt.Sprintf("%d %s %s", a.ID, a.Kind, a.Detail))
-	}
-	return lines
+	return queuetool.Summary(ctx, q, t.now())
 }
 
 // TestPage prints one page that says, in both languages, that it is a printer test and

@@ -11,7 +11,7 @@ import (
 
 	"madoguchi/center"
 	"madoguchi/config"
-	"madoguchi/health"
+	"madoguchi/internal/health"
 	"madoguchi/printer"
 	"madoguchi/printer/backend"
 	"madoguchi/printer/layout"

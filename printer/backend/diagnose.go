@@ -8,7 +8,7 @@ import (
 	"syscall"
 
 	"madoguchi/config"
-	"madoguchi/health"
+	"madoguchi/internal/health"
 	"madoguchi/printer"
 )
 

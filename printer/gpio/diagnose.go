@@ -8,7 +8,7 @@ import (
 	"strings"
 	"syscall"
 
-	"madoguchi/health"
+	"madoguchi/internal/health"
 )
 
 // Diagnosis is what Diagnose found: the GPIO section of `kiosk diag`, the inputs'

@@ -8,7 +8,7 @@ import (
 	"periph.io/x/conn/v3/gpio/gpioreg"
 	"periph.io/x/conn/v3/gpio/gpiotest"
 
-	"madoguchi/health"
+	"madoguchi/internal/health"
 	"madoguchi/printer/gpio"
 )
 

@@ -7,7 +7,7 @@ import (
 	"regexp"
 	"time"
 
-	"madoguchi/health"
+	"madoguchi/internal/health"
 	"madoguchi/internal/safetext"
 	"madoguchi/reader"
 )

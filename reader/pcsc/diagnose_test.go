@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"madoguchi/health"
+	"madoguchi/internal/health"
 	"madoguchi/reader/pcsc"
 	"madoguchi/reader/readertest"
 	"madoguchi/reader/readertest/pcschost"

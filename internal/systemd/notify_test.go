@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"madoguchi/systemd/systemdtest"
+	"madoguchi/internal/systemd/systemdtest"
 )
 
 func TestNotify(t *testing.T) {

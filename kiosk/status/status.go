@@ -1,4 +1,4 @@
-package main
+package status
 
 import (
 	"context"
@@ -8,41 +8,46 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"path/filepath"
 	"sync"
 	"time"
 
-	"madoguchi/config"
 	"madoguchi/kiosk"
 	"madoguchi/offline"
 )
 
-// The status endpoint: read-only JSON for the technician's laptop (or a monitoring
-// probe) on [status] listen — loopback unless allow_remote. GET / or /status answers
-// 200 when the kiosk can serve residents and 503 when not. It shows what the screen
-// and the queue are doing, never a session's contents: no PIN, no My Number, no name,
-// no certificate, no payload. Nothing it does writes anything.
-
-// statusEngine is what the endpoint reads from the engine.
-type statusEngine interface {
+// Engine is what the endpoint reads from the engine (kiosk.Engine).
+type Engine interface {
 	View() kiosk.View
 	Ping(ctx context.Context) error
 }
 
-// statusPrinter is the printer's readiness (enginePrinter.Check).
-type statusPrinter interface {
+// Printer is the printer's readiness.
+type Printer interface {
 	Check(ctx context.Context) error
 }
 
-// statusSources are the running kiosk's parts the endpoint reads. Nil parts are left
-// out of the answer.
-type statusSources struct {
-	Engine  statusEngine
-	Store   fatalErr
-	Printer statusPrinter
+// Store is the queue's fatal-error state (offline.Store.Err).
+type Store interface {
+	Err() error
 }
 
-// statusAnswer is the JSON body.
-type statusAnswer struct {
+// Sources are the running kiosk's parts the endpoint reads. Nil parts are left out of
+// the answer.
+type Sources struct {
+	Engine  Engine
+	Store   Store
+	Printer Printer
+}
+
+// Kiosk names the kiosk in the answer and where its queue lives.
+type Kiosk struct {
+	ID, Location, Version string
+	QueuePath             string
+}
+
+// Answer is the JSON body.
+type Answer struct {
 	Healthy  bool      `json:"healthy"`
 	KioskID  string    `json:"kiosk_id"`
 	Location string    `json:"location"`
@@ -62,31 +67,36 @@ type statusAnswer struct {
 	DiskFailure bool           `json:"disk_nearly_full"`
 }
 
-// statusServer answers status requests, each computed at most once per cacheFor.
-type statusServer struct {
-	cfg      *config.Config
-	src      statusSources
+// Server answers status requests, each computed at most once per CacheFor.
+type Server struct {
+	kiosk    Kiosk
+	src      Sources
 	started  time.Time
-	now      func() time.Time
-	cacheFor time.Duration
+	Now      func() time.Time
+	CacheFor time.Duration
+	// Statfs reads free and total bytes of the file system holding a path
+	// (offline.Statfs); below offline.DefaultMinFreeDiskBytes the kiosk is unhealthy.
+	Statfs func(path string) (free, total uint64, err error)
 
 	mu     sync.Mutex
-	last   statusAnswer
+	last   Answer
 	lastAt time.Time
 }
 
-func newStatusServer(cfg *config.Config, src statusSources) *statusServer {
-	return &statusServer{cfg: cfg, src: src, started: time.Now(), now: time.Now, cacheFor: 2 * time.Second}
+// NewServer serves the status of k from src, started now.
+func NewServer(k Kiosk, src Sources) *Server {
+	return &Server{kiosk: k, src: src, started: time.Now(), Now: time.Now, CacheFor: 2 * time.Second, Statfs: offline.Statfs}
 }
 
-func (s *statusServer) answer(ctx context.Context) statusAnswer {
+// Answer computes the status (or returns the one computed within CacheFor).
+func (s *Server) Answer(ctx context.Context) Answer {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	now := s.now()
-	if !s.lastAt.IsZero() && now.Sub(s.lastAt) < s.cacheFor {
+	now := s.Now()
+	if !s.lastAt.IsZero() && now.Sub(s.lastAt) < s.CacheFor {
 		return s.last
 	}
-	a := statusAnswer{KioskID: s.cfg.Kiosk.ID, Location: s.cfg.Kiosk.Location, Version: version + " (" + commit + ")",
+	a := Answer{KioskID: s.kiosk.ID, Location: s.kiosk.Location, Version: s.kiosk.Version,
 		Time: now.UTC(), UptimeS: now.Sub(s.started).Round(time.Second).Seconds()}
 	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
 	defer cancel()
@@ -117,7 +127,7 @@ func (s *statusServer) answer(ctx context.Context) statusAnswer {
 			a.Problems = append(a.Problems, "printer: "+err.Error())
 		}
 	}
-	if q, err := offline.OpenReadOnly(ctx, s.cfg.Queue.Path); err != nil {
+	if q, err := offline.OpenReadOnly(ctx, s.kiosk.QueuePath); err != nil {
 		a.QueueError = err.Error()
 	} else {
 		if st, err := q.Stats(ctx, now); err != nil {
@@ -127,9 +137,9 @@ func (s *statusServer) answer(ctx context.Context) statusAnswer {
 		}
 		q.Close()
 	}
-	if free, _, err := diskStatfs(diagDir(s.cfg)); err == nil {
+	if free, _, err := s.Statfs(filepath.Dir(s.kiosk.QueuePath)); err == nil {
 		a.DiskFree = free
-		if free < diskFailBelow {
+		if free < offline.DefaultMinFreeDiskBytes {
 			a.DiskFailure = true
 			a.Problems = append(a.Problems, "disk nearly full")
 		}
@@ -139,7 +149,7 @@ func (s *statusServer) answer(ctx context.Context) statusAnswer {
 	return a
 }
 
-func (s *statusServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.URL.Path != "/" && r.URL.Path != "/status" {
 		http.NotFound(w, r)
 		return
@@ -149,7 +159,7 @@ func (s *statusServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "read-only: GET only", http.StatusMethodNotAllowed)
 		return
 	}
-	a := s.answer(r.Context())
+	a := s.Answer(r.Context())
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
 	if !a.Healthy {
@@ -162,27 +172,32 @@ func (s *statusServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// serveStatus serves the endpoint on cfg.Status.Listen until ctx ends; with listen ""
-// it returns nil at once. Config validation already restricted the address to
-// loopback unless allow_remote is set.
-func serveStatus(ctx context.Context, cfg *config.Config, src statusSources, log *slog.Logger) error {
-	if cfg.Status.Listen == "" {
+// Serve serves h on listen until ctx ends, then shuts the server down (2 s for open
+// requests) and returns once it has stopped; with listen "" it returns nil at once.
+// Config validation already restricted the address to loopback unless allow_remote is
+// set.
+func Serve(ctx context.Context, listen string, h http.Handler, log *slog.Logger) error {
+	if listen == "" {
 		return nil
 	}
-	ln, err := net.Listen("tcp", cfg.Status.Listen)
+	ln, err := net.Listen("tcp", listen)
 	if err != nil {
 		return fmt.Errorf("status endpoint: %w", err)
 	}
-	srv := &http.Server{Handler: newStatusServer(cfg, src), ReadHeaderTimeout: 5 * time.Second,
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout: 10 * time.Second, WriteTimeout: 10 * time.Second, IdleTimeout: 60 * time.Second}
-	go func() {
-		<-ctx.Done()
-		sctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-		defer cancel()
-		_ = srv.Shutdown(sctx)
-	}()
 	log.Info("status endpoint", "listen", ln.Addr().String())
-	if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	select {
+	case err = <-served:
+	case <-ctx.Done():
+		sctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		_ = srv.Shutdown(sctx)
+		cancel()
+		err = <-served
+	}
+	if err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return fmt.Errorf("status endpoint: %w", err)
 	}
 	return nil

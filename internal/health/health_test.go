@@ -4,7 +4,7 @@ import (
 	"bytes"
 	"testing"
 
-	"madoguchi/health"
+	"madoguchi/internal/health"
 )
 
 func TestVerdict(t *testing.T) {

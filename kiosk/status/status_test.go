@@ -1,4 +1,4 @@
-package main
+package status_test
 
 import (
 	"context"
@@ -9,15 +9,49 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
-	"madoguchi/config"
 	"madoguchi/kiosk"
+	"madoguchi/kiosk/status"
+	"madoguchi/offline"
 	"madoguchi/printer"
 )
+
+// The secret marker sits in the queue's payload: no answer may contain it.
+const payloadSecret = "PAYLOAD-MUST-NOT-SHOW"
+
+// newQueue writes a queue holding one pending message and returns the kiosk it serves.
+func newQueue(t *testing.T) status.Kiosk {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "kiosk.db")
+	st, err := offline.Open(context.Background(), path, offline.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if err := st.Enqueue(context.Background(), offline.KindAudit, map[string]any{"secret": payloadSecret}); err != nil {
+		t.Fatal(err)
+	}
+	return status.Kiosk{ID: "q-kiosk", Location: "bench", Version: "test", QueuePath: path}
+}
+
+// fakePinger is an engine loop whose heartbeat answers err (nil: it answers).
+type fakePinger struct{ err atomic.Pointer[error] }
+
+func (f *fakePinger) Ping(context.Context) error {
+	if e := f.err.Load(); e != nil {
+		return *e
+	}
+	return nil
+}
+
+type fakeStore struct{ err error }
+
+func (f fakeStore) Err() error { return f.err }
 
 type fakeEngine struct {
 	view kiosk.View
@@ -31,27 +65,23 @@ type fakePrinter struct{ err error }
 func (f fakePrinter) Check(context.Context) error { return f.err }
 
 func TestStatusEndpoint(t *testing.T) {
-	cfgPath, _ := newQueueRig(t)
-	cfg, err := loadQueueConfig(cfgPath)
-	if err != nil {
-		t.Fatal(err)
-	}
+	k := newQueue(t)
 	stuck := error(context.DeadlineExceeded)
 	tests := []struct {
 		name     string
 		engine   *fakeEngine
-		store    fatalErr
-		printer  statusPrinter
+		store    status.Store
+		printer  status.Printer
 		diskFree uint64
 		method   string
 		path     string
 		code     int
 		problems []string
-		check    func(t *testing.T, a statusAnswer)
+		check    func(t *testing.T, a status.Answer)
 	}{
 		{name: "healthy idle kiosk", engine: &fakeEngine{view: kiosk.View{State: kiosk.StateIdle}}, store: fakeStore{}, printer: fakePrinter{},
-			code: 200, check: func(t *testing.T, a statusAnswer) {
-				if a.Screen != "idle" || a.Printer != "ok" || a.Queue == nil || a.Queue.Pending != 1 || a.Queue.Parked != 2 ||
+			code: 200, check: func(t *testing.T, a status.Answer) {
+				if a.Screen != "idle" || a.Printer != "ok" || a.Queue == nil || a.Queue.Pending != 1 || a.Queue.Parked != 0 ||
 					a.KioskID != "q-kiosk" || a.Answering == nil || !*a.Answering {
 					t.Errorf("answer %+v", a)
 				}
@@ -60,7 +90,7 @@ func TestStatusEndpoint(t *testing.T) {
 		{name: "paper out", engine: &fakeEngine{}, printer: fakePrinter{printer.ErrPaperOut}, code: 503, problems: []string{"printer: printer: paper out"}},
 		{name: "out of service", engine: &fakeEngine{view: kiosk.View{State: kiosk.StateProblem, Problem: kiosk.ProblemOutOfService}},
 			code: 503, problems: []string{"out of service"},
-			check: func(t *testing.T, a statusAnswer) {
+			check: func(t *testing.T, a status.Answer) {
 				if a.Problem != "out-of-service" {
 					t.Errorf("problem %q", a.Problem)
 				}
@@ -78,14 +108,13 @@ func TestStatusEndpoint(t *testing.T) {
 			if free == 0 {
 				free = 1 << 30
 			}
-			old := diskStatfs
-			diskStatfs = func(string) (uint64, uint64, error) { return free, 8 << 30, nil }
-			defer func() { diskStatfs = old }()
-			src := statusSources{Printer: tt.printer, Store: tt.store}
+			src := status.Sources{Printer: tt.printer, Store: tt.store}
 			if tt.engine != nil {
 				src.Engine = tt.engine
 			}
-			srv := httptest.NewServer(newStatusServer(cfg, src))
+			s := status.NewServer(k, src)
+			s.Statfs = func(string) (uint64, uint64, error) { return free, 8 << 30, nil }
+			srv := httptest.NewServer(s)
 			defer srv.Close()
 			method, path := tt.method, tt.path
 			if method == "" {
@@ -110,7 +139,7 @@ func TestStatusEndpoint(t *testing.T) {
 			if tt.code != 200 && tt.code != 503 {
 				return
 			}
-			var a statusAnswer
+			var a status.Answer
 			if err := json.Unmarshal(body, &a); err != nil {
 				t.Fatalf("not JSON: %v\n%s", err, body)
 			}
@@ -127,25 +156,21 @@ func TestStatusEndpoint(t *testing.T) {
 	}
 }
 
-// TestStatusCache: answers within cacheFor are computed once (a polling laptop does not
+// TestStatusCache: answers within CacheFor are computed once (a polling laptop does not
 // hammer the printer or the database).
 func TestStatusCache(t *testing.T) {
-	cfgPath, _ := newQueueRig(t)
-	cfg, err := loadQueueConfig(cfgPath)
-	if err != nil {
-		t.Fatal(err)
-	}
+	k := newQueue(t)
 	var checks atomic.Int32
-	s := newStatusServer(cfg, statusSources{Printer: countingPrinter{&checks}})
+	s := status.NewServer(k, status.Sources{Printer: countingPrinter{&checks}})
 	now := time.Now()
-	s.now = func() time.Time { return now }
-	s.answer(context.Background())
-	s.answer(context.Background())
+	s.Now = func() time.Time { return now }
+	s.Answer(context.Background())
+	s.Answer(context.Background())
 	if checks.Load() != 1 {
 		t.Fatalf("printer checked %d times within the cache period", checks.Load())
 	}
 	now = now.Add(3 * time.Second)
-	s.answer(context.Background())
+	s.Answer(context.Background())
 	if checks.Load() != 2 {
 		t.Fatalf("printer checked %d times after the cache period", checks.Load())
 	}
@@ -155,25 +180,24 @@ type countingPrinter struct{ n *atomic.Int32 }
 
 func (c countingPrinter) Check(context.Context) error { c.n.Add(1); return nil }
 
-// TestServeStatus listens on a loopback port from the configuration and stops with ctx.
-func TestServeStatus(t *testing.T) {
-	cfgPath, _ := newQueueRig(t)
-	cfg, err := loadQueueConfig(cfgPath)
-	if err != nil {
-		t.Fatal(err)
-	}
+// TestServe listens on a loopback port and stops with ctx; it has shut down when it
+// returns.
+func TestServe(t *testing.T) {
+	k := newQueue(t)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg.Status.Listen = ln.Addr().String()
+	addr := ln.Addr().String()
 	ln.Close()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- serveStatus(ctx, cfg, statusSources{}, slog.New(slog.NewTextHandler(io.Discard, nil))) }()
+	go func() {
+		done <- status.Serve(ctx, addr, status.NewServer(k, status.Sources{}), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	}()
 	var resp *http.Response
 	for i := 0; i < 100; i++ {
-		if resp, err = http.Get("http://" + cfg.Status.Listen + "/status"); err == nil {
+		if resp, err = http.Get("http://" + addr + "/status"); err == nil {
 			break
 		}
 		time.Sleep(20 * time.Millisecond)
@@ -189,9 +213,11 @@ func TestServeStatus(t *testing.T) {
 	if err := <-done; err != nil {
 		t.Fatal(err)
 	}
-	off := *cfg
-	off.Status = config.Status{}
-	if err := serveStatus(context.Background(), &off, statusSources{}, nil); err != nil {
+	if conn, err := net.Dial("tcp", addr); err == nil {
+		conn.Close()
+		t.Error("still listening after Serve returned")
+	}
+	if err := status.Serve(context.Background(), "", nil, nil); err != nil {
 		t.Fatalf("disabled endpoint: %v", err)
 	}
 }
