@@ -2,7 +2,10 @@ package touch
 
 import (
 	"context"
+	"fmt"
+	"io"
 	"log/slog"
+	"time"
 
 	"madoguchi/config"
 )
@@ -35,4 +38,21 @@ func Diag(ctx context.Context, s config.Screen) Report {
 	sel, m := FromConfig(s)
 	e := Evdev{Sel: sel}
 	return Diagnose(ctx, e, e, sel, s.Input == config.InputEvdev, m)
+}
+
+// CalibrationAid is `kiosk diag -touch-tap`: it waits up to wait for one touch on the
+// configured device (the kiosk must be stopped: it holds the device) and prints where it
+// lands on a screen of cols×rows cells, with the raw values to put into [screen]
+// x_min/x_max/y_min/y_max.
+func CalibrationAid(ctx context.Context, s config.Screen, cols, rows int, wait time.Duration, w io.Writer) error {
+	sel, m := FromConfig(s)
+	ctx, cancel := context.WithTimeout(ctx, wait)
+	defer cancel()
+	fmt.Fprintf(w, "touch the screen (%s, within %s)...\n", sel, wait)
+	tap, info, err := NextTap(ctx, Evdev{Sel: sel}, m, cols, rows)
+	if err != nil {
+		return err
+	}
+	tap.WriteText(w, info, cols, rows)
+	return nil
 }

@@ -16,6 +16,7 @@ type Lister interface {
 // Report is the touch section of `kiosk diag`: the devices found, the one the
 // configuration selects, its axes, and what is wrong.
 type Report struct {
+	Status   string   `json:"status"` // "ok", "warn" or "fail", as the other diag sections
 	Input    string   `json:"input"`
 	Selector string   `json:"selector"`
 	Devices  []string `json:"devices,omitempty"`
@@ -29,6 +30,18 @@ type Report struct {
 // configuration reads the device (input = "evdev"): only then is a missing device a
 // problem; on the terminal path it is a note.
 func Diagnose(ctx context.Context, l Lister, o Opener, sel Selector, evdev bool, m Mapping) Report {
+	r := diagnose(ctx, l, o, sel, evdev, m)
+	r.Status = "ok"
+	switch {
+	case len(r.Problems) > 0:
+		r.Status = "fail"
+	case len(r.Warnings) > 0:
+		r.Status = "warn"
+	}
+	return r
+}
+
+func diagnose(ctx context.Context, l Lister, o Opener, sel Selector, evdev bool, m Mapping) Report {
 	r := Report{Input: "terminal", Selector: sel.String()}
 	if evdev {
 		r.Input = "evdev"
@@ -87,14 +100,7 @@ func Diagnose(ctx context.Context, l Lister, o Opener, sel Selector, evdev bool,
 
 // WriteText prints the report the way the other diag sections do.
 func (r Report) WriteText(w io.Writer) {
-	status := "ok"
-	switch {
-	case len(r.Problems) > 0:
-		status = "fail"
-	case len(r.Warnings) > 0:
-		status = "warn"
-	}
-	fmt.Fprintf(w, "touch [%s]\n", status)
+	fmt.Fprintf(w, "touch [%s]\n", r.Status)
 	fmt.Fprintf(w, "  input            %s (device: %s)\n", r.Input, r.Selector)
 	for _, d := range r.Devices {
 		fmt.Fprintf(w, "  found            %s\n", d)
