@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"strings"
 )
 
 // Lister lists input devices (Evdev does).
@@ -47,15 +48,20 @@ func diagnose(ctx context.Context, l Lister, o Opener, sel Selector, evdev bool,
 		r.Input = "evdev"
 	}
 	bad := func(format string, args ...any) {
+		msg := strings.TrimPrefix(fmt.Sprintf(format, args...), "touch: ") // the section says touch
 		if evdev {
-			r.Problems = append(r.Problems, fmt.Sprintf(format, args...))
+			r.Problems = append(r.Problems, msg)
 		} else {
-			r.Notes = append(r.Notes, fmt.Sprintf(format, args...))
+			r.Notes = append(r.Notes, msg)
 		}
 	}
+	const noTaps = "the kiosk gets no taps from the touchscreen until the device is there (keys still work); check the cable and screen.device"
 	infos, errs, err := l.Devices()
 	if err != nil {
 		bad("%v", err)
+		if evdev {
+			r.Problems = append(r.Problems, noTaps)
+		}
 		return r
 	}
 	denied := false
@@ -82,7 +88,7 @@ func diagnose(ctx context.Context, l Lister, o Opener, sel Selector, evdev bool,
 	case err != nil:
 		bad("%v", err)
 		if evdev {
-			r.Problems = append(r.Problems, "the kiosk gets no taps from the touchscreen until the device is there (keys still work); check the cable and screen.device")
+			r.Problems = append(r.Problems, noTaps)
 		}
 		return r
 	}

@@ -49,9 +49,9 @@ func TestDiagnose(t *testing.T) {
 			[]string{`touch \[ok\]`, `input +evdev \(device: the first touchscreen\)`, `found +/dev/input/event4 "USB Keyboard" \(no absolute X/Y`,
 				`selected +/dev/input/event0 "generic ft5x06 \(79\)" \(multi-touch\)`, `x axis +0\.\.799`, `y axis +0\.\.479`}, []string{"problem"}},
 		{"evdev no device", fakeLister{}, openInfo(Info{}, fmt.Errorf("touch: no touchscreen (name matching \"Goodix\") among 0 input devices in /dev/input")), true, Mapping{}, true,
-			[]string{`touch \[fail\]`, `problem +touch: no touchscreen \(name matching "Goodix"\)`, `problem +the kiosk gets no taps .*keys still work`}, nil},
+			[]string{`touch \[fail\]`, `problem +no touchscreen \(name matching "Goodix"\)`, `problem +the kiosk gets no taps .*keys still work`}, nil},
 		{"evdev no /dev/input", fakeLister{err: fmt.Errorf("touch: list input devices: %w", fs.ErrNotExist)}, nil, true, Mapping{}, true,
-			[]string{`touch \[fail\]`, `problem +touch: list input devices: file does not exist`}, nil},
+			[]string{`touch \[fail\]`, `problem +list input devices: file does not exist`, `problem +the kiosk gets no taps`}, nil},
 		{"evdev held by the kiosk", found, openInfo(Info{}, fmt.Errorf("touch: grab /dev/input/event0: %w", ErrBusy)), true, Mapping{}, false,
 			[]string{`touch \[ok\]`, `note +the device is held by the running kiosk`}, nil},
 		{"evdev no range", found, openInfo(Info{Path: "/dev/input/event0", Name: "x", Kind: KindSingleTouch}, nil), true, Mapping{}, true,
@@ -62,7 +62,7 @@ func TestDiagnose(t *testing.T) {
 		{"terminal with a touchscreen", found, openInfo(ft5x06, nil), false, Mapping{}, false,
 			[]string{`touch \[ok\]`, `input +terminal`, `note +input = "terminal": taps come from the terminal`}, nil},
 		{"terminal without a touchscreen", fakeLister{}, openInfo(Info{}, fmt.Errorf("touch: no touchscreen")), false, Mapping{}, false,
-			[]string{`touch \[ok\]`, `note +touch: no touchscreen`}, []string{"problem"}},
+			[]string{`touch \[ok\]`, `note +no touchscreen`}, []string{"problem"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
