@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"regexp"
 	"sync"
 	"time"
@@ -13,6 +14,7 @@ import (
 	"madoguchi/config"
 	"madoguchi/reader"
 	"madoguchi/reader/pcsc"
+	"madoguchi/screens/touch"
 )
 
 // readerDiag is the reader section of `kiosk diag`.
@@ -159,16 +161,17 @@ func (d *readerDiag) writeText(w io.Writer) {
 // diagReport is everything `kiosk diag` checks. Without a configuration only the
 // reader is checked; the other sections say "skipped".
 type diagReport struct {
-	Healthy bool        `json:"healthy"`
-	Checked time.Time   `json:"checked"`
-	Version string      `json:"version"`
-	Config  configDiag  `json:"config"`
-	Reader  readerDiag  `json:"reader"`
-	Printer printerDiag `json:"printer"`
-	GPIO    gpioDiag    `json:"gpio"`
-	Center  centerDiag  `json:"center"`
-	Queue   queueDiag   `json:"queue"`
-	Disk    diskDiag    `json:"disk"`
+	Healthy bool         `json:"healthy"`
+	Checked time.Time    `json:"checked"`
+	Version string       `json:"version"`
+	Config  configDiag   `json:"config"`
+	Reader  readerDiag   `json:"reader"`
+	Printer printerDiag  `json:"printer"`
+	GPIO    gpioDiag     `json:"gpio"`
+	Center  centerDiag   `json:"center"`
+	Queue   queueDiag    `json:"queue"`
+	Disk    diskDiag     `json:"disk"`
+	Touch   touch.Report `json:"touch"`
 }
 
 // sections lists every section's verdict with its name, in report order.
@@ -177,12 +180,13 @@ func (r *diagReport) sections() []struct {
 	v    *verdict
 } {
 	rd := verdict{Status: r.Reader.Status, Problems: r.Reader.Problems, Notes: r.Reader.Notes}
+	td := verdict{Status: r.Touch.Status, Problems: r.Touch.Problems, Warnings: r.Touch.Warnings, Notes: r.Touch.Notes}
 	return []struct {
 		name string
 		v    *verdict
 	}{
 		{"config", &r.Config.verdict}, {"reader", &rd}, {"printer", &r.Printer.verdict}, {"gpio", &r.GPIO.verdict},
-		{"center", &r.Center.verdict}, {"queue", &r.Queue.verdict}, {"disk", &r.Disk.verdict},
+		{"center", &r.Center.verdict}, {"queue", &r.Queue.verdict}, {"disk", &r.Disk.verdict}, {"touch", &td},
 	}
 }
 
@@ -260,6 +264,7 @@ func diagnose(ctx context.Context, o diagOptions) (diagReport, error) {
 	rep.GPIO = diagnoseGPIO(cfg)
 	rep.Queue = diagnoseQueue(ctx, cfg, now)
 	rep.Disk = diagnoseDisk(cfg, o.diskWarn)
+	rep.Touch = touch.Diag(ctx, cfg.Screen)
 	wg.Wait()
 	rep.Healthy = true
 	for _, s := range rep.sections() {
@@ -277,12 +282,17 @@ func runDiag(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	cfgPath := fs.String("config", "", "configuration file (without it only the card reader is checked)")
 	pat := fs.String("reader", "", "only readers whose name matches this regular expression (default: the configuration's)")
 	diskWarn := fs.Uint64("disk-warn-mb", diskWarnBelowDeflt>>20, "warn when less than this many MiB are free for the queue")
+	tap := fs.Bool("touch-tap", false, "wait for one touch on [screen]'s device and print its raw values and cell (calibration; stop the kiosk first)")
+	cells := fs.String("touch-cells", "80x24", "the kiosk screen's COLUMNSxROWS, for -touch-tap")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "kiosk diag: unexpected argument %q\n", fs.Arg(0))
 		return 2
+	}
+	if *tap {
+		return touchTap(ctx, *cfgPath, *cells, stdout, stderr)
 	}
 	ctx, cancel := context.WithTimeout(ctx, 45*time.Second)
 	defer cancel()
@@ -319,6 +329,7 @@ func (r *diagReport) writeText(w io.Writer) {
 		for _, s := range []interface{ writeText(io.Writer) }{&r.Printer, &r.GPIO, &r.Center, &r.Queue, &r.Disk} {
 			s.writeText(w)
 		}
+		r.Touch.WriteText(w)
 	}
 	if r.Healthy {
 		fmt.Fprintln(w, "\nhealthy")
@@ -335,4 +346,32 @@ func (r *diagReport) writeText(w io.Writer) {
 			fmt.Fprintf(w, "  ~ %s: %s\n", s.name, p)
 		}
 	}
+}
+
+// touchTap is `kiosk diag -touch-tap`: the calibration aid of screens/touch for the
+// configuration's [screen] section (without -config: the first touchscreen, uncalibrated).
+func touchTap(ctx context.Context, cfgPath, cells string, stdout, stderr io.Writer) int {
+	var cols, rows int
+	if n, err := fmt.Sscanf(cells, "%dx%d", &cols, &rows); err != nil || n != 2 || cols < 1 || rows < 1 {
+		fmt.Fprintf(stderr, "kiosk diag: -touch-cells %q: want COLUMNSxROWS such as 100x30\n", cells)
+		return 2
+	}
+	scr := config.Default().Screen
+	if cfgPath != "" {
+		data, err := os.ReadFile(cfgPath)
+		var cfg *config.Config
+		if err == nil {
+			cfg, err = config.Parse(cfgPath, data) // the [screen] section; the files it names do not matter here
+		}
+		if err != nil {
+			fmt.Fprintf(stderr, "kiosk diag: %v\n", err)
+			return 2
+		}
+		scr = cfg.Screen
+	}
+	if err := touch.CalibrationAid(ctx, scr, cols, rows, time.Minute, stdout); err != nil {
+		fmt.Fprintf(stderr, "kiosk diag: %v\n", err)
+		return 1
+	}
+	return 0
 }

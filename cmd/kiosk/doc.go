@@ -5,7 +5,8 @@
 // do:
 //
 //	run.go          `kiosk run`: the appliance. Configuration, center client, queue, GPIO,
-//	                printer, engine, the PC/SC watcher (watchCards) and the touch screen.
+//	                printer, engine, the PC/SC watcher (watchCards), the touch screen
+//	                and, with [screen] input = "evdev", screens/touch's reader.
 //	demo.go         `kiosk demo`: the same wiring with the reference center in-process,
 //	                virtual cards made in the background and a file printer.
 //	wire.go         what run, demo and the tools share: assemble wires one kiosk's parts
@@ -13,7 +14,8 @@
 //	                configuration; loadCenterFiles is the one loader of the [center]
 //	                files (diag uses it too); the adapters between offline and kiosk.
 //	printer.go      the configured printer as the engine sees it (enginePrinter).
-//	diag*.go        `kiosk diag`: one section per part, text or --json, exit code = health.
+//	diag*.go        `kiosk diag`: one section per part, text or --json, exit code = health;
+//	                the touch section and -touch-tap come from screens/touch.
 //	queue*.go       `kiosk queue`: the technician's view of the outbox; read-only except
 //	                retry and ack.
 //	status_*.go     the appliance's reporting: journald log lines, sd_notify readiness and

@@ -21,6 +21,7 @@ import (
 	"madoguchi/printer/gpio"
 	"madoguchi/reader/pcsc"
 	"madoguchi/screens"
+	"madoguchi/screens/touch"
 )
 
 // DefaultConfigPath is where `kiosk run` looks for its configuration.
@@ -79,8 +80,9 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	scr.EnableMouse()
 	var wg sync.WaitGroup
-	wg.Add(3)
+	wg.Add(4)
 	go func() { defer wg.Done(); _ = eng.Run(ctx) }()
+	go func() { defer wg.Done(); _ = touch.Run(ctx, cfg.Screen, scr, log.With("part", "touch")) }()
 	go func() { defer wg.Done(); _ = store.Sync(ctx, link, nil) }()
 	go func() { defer wg.Done(); watchCards(ctx, cfg.Reader, eng, log) }()
 	var fatal atomic.Bool
