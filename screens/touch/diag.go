@@ -104,8 +104,9 @@ func diagnose(ctx context.Context, l Lister, o Opener, sel Selector, evdev bool,
 	return r
 }
 
-// WriteText prints the report the way the other diag sections do.
-func (r Report) WriteText(w io.Writer) {
+// WriteFacts prints the section's header and what was found, the way the other diag
+// sections do; the caller prints Problems, Warnings and Notes as for its other sections.
+func (r Report) WriteFacts(w io.Writer) {
 	fmt.Fprintf(w, "touch [%s]\n", r.Status)
 	fmt.Fprintf(w, "  input            %s (device: %s)\n", r.Input, r.Selector)
 	for _, d := range r.Devices {
@@ -115,15 +116,6 @@ func (r Report) WriteText(w io.Writer) {
 		fmt.Fprintf(w, "  selected         %s %q (%s)\n", d.Path, d.Name, d.Kind)
 		fmt.Fprintf(w, "  x axis           %d..%d (fuzz %d, resolution %d)\n", d.X.Min, d.X.Max, d.X.Fuzz, d.X.Res)
 		fmt.Fprintf(w, "  y axis           %d..%d (fuzz %d, resolution %d)\n", d.Y.Min, d.Y.Max, d.Y.Fuzz, d.Y.Res)
-	}
-	for _, p := range r.Problems {
-		fmt.Fprintf(w, "  problem          %s\n", p)
-	}
-	for _, p := range r.Warnings {
-		fmt.Fprintf(w, "  warning          %s\n", p)
-	}
-	for _, p := range r.Notes {
-		fmt.Fprintf(w, "  note             %s\n", p)
 	}
 }
 

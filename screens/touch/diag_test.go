@@ -71,7 +71,15 @@ func TestDiagnose(t *testing.T) {
 				r.Selector = `name matching "Goodix"`
 			}
 			var b bytes.Buffer
-			r.WriteText(&b)
+			r.WriteFacts(&b)
+			for _, l := range []struct {
+				label string
+				ps    []string
+			}{{"problem", r.Problems}, {"warning", r.Warnings}, {"note", r.Notes}} {
+				for _, p := range l.ps {
+					fmt.Fprintf(&b, "  %-16s %s\n", l.label, p)
+				}
+			}
 			if r.Failed() != c.fail {
 				t.Errorf("failed %v, want %v:\n%s", r.Failed(), c.fail, b.String())
 			}
