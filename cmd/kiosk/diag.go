@@ -180,7 +180,7 @@ func (r *diagReport) sections() []struct {
 	v    *verdict
 } {
 	rd := verdict{Status: r.Reader.Status, Problems: r.Reader.Problems, Notes: r.Reader.Notes}
-	td := verdict{Status: r.Touch.Status, Problems: r.Touch.Problems, Warnings: r.Touch.Warnings, Notes: r.Touch.Notes}
+	td := r.touchVerdict()
 	return []struct {
 		name string
 		v    *verdict
@@ -188,6 +188,11 @@ func (r *diagReport) sections() []struct {
 		{"config", &r.Config.verdict}, {"reader", &rd}, {"printer", &r.Printer.verdict}, {"gpio", &r.GPIO.verdict},
 		{"center", &r.Center.verdict}, {"queue", &r.Queue.verdict}, {"disk", &r.Disk.verdict}, {"touch", &td},
 	}
+}
+
+// touchVerdict is the touch section's verdict (screens/touch reports it).
+func (r *diagReport) touchVerdict() verdict {
+	return verdict{Status: r.Touch.Status, Problems: r.Touch.Problems, Warnings: r.Touch.Warnings, Notes: r.Touch.Notes}
 }
 
 // diagOptions are the knobs of one diag run.
@@ -329,7 +334,9 @@ func (r *diagReport) writeText(w io.Writer) {
 		for _, s := range []interface{ writeText(io.Writer) }{&r.Printer, &r.GPIO, &r.Center, &r.Queue, &r.Disk} {
 			s.writeText(w)
 		}
-		r.Touch.WriteText(w)
+		r.Touch.WriteFacts(w)
+		td := r.touchVerdict()
+		td.writeVerdict(w)
 	}
 	if r.Healthy {
 		fmt.Fprintln(w, "\nhealthy")
