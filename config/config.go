@@ -38,6 +38,7 @@ type Config struct {
 	Timeouts       Timeouts
 	Queue          Queue
 	Status         Status
+	Screen         Screen
 
 	name  string         // File as given to Load or Parse, for messages
 	lines map[string]int // key path → line in File, for messages
@@ -156,6 +157,29 @@ type Status struct {
 	AllowRemote bool   // allow a non-loopback Listen address; default false
 }
 
+// Screen inputs: where taps come from.
+const (
+	InputTerminal = "terminal" // mouse reports from the terminal (foot ≥ 1.15 passes touch)
+	InputEvdev    = "evdev"    // the kiosk reads the touchscreen's evdev device itself
+)
+
+// Screen is the [screen] section: the touch input path and, for evdev, the device and how
+// its raw coordinates map onto the screen.
+type Screen struct {
+	Input string // InputTerminal (default) or InputEvdev
+	// DevicePath is the evdev device file ("/dev/input/event0", a /dev/input/by-id or
+	// by-path link); DevicePattern instead matches the device's name (RE2). Both empty:
+	// the first touchscreen found.
+	DevicePath    string
+	DevicePattern *regexp.Regexp
+	Rotation      int  // degrees clockwise the screen image is turned on the panel: 0, 90, 180, 270
+	SwapXY        bool // the panel's raw X and Y axes are swapped (before rotation)
+	// Calibration: the raw values at the left/right and top/bottom edges of the panel
+	// (before swap and rotation). Min == Max (both 0 by default) takes the range the device
+	// reports; Min > Max inverts the axis.
+	XMin, XMax, YMin, YMax int
+}
+
 // Defaults for every optional setting.
 const (
 	DefaultLanguage       = "ja"
@@ -199,6 +223,7 @@ func Default() *Config {
 			RetryMin: DefaultRetryMin, RetryMax: DefaultRetryMax,
 		},
 		Status: Status{Listen: DefaultStatusListen},
+		Screen: Screen{Input: InputTerminal},
 	}
 }
 

@@ -307,11 +307,38 @@ func TestParseProblems(t *testing.T) {
 		{"status allow remote type", "status", "[status]\nallow_remote = 1\n",
 			[]string{`kiosk.toml:2: status.allow_remote: must be true or false, got integer 1`}},
 
+		// [screen]
+		{"screen terminal", "screen", "[screen]\ninput = \"terminal\"\n", nil},
+		{"screen evdev all keys", "screen", "[screen]\ninput = \"evdev\"\ndevice = \"/dev/input/by-id/usb-ILITEK-event-if00\"\nrotation = 270\nswap_xy = true\nx_min = 4095\nx_max = 0\ny_min = 30\ny_max = 4000\n", nil},
+		{"screen evdev name pattern", "screen", "[screen]\ninput = \"evdev\"\ndevice = \"ft5x06|Goodix\"\n", nil},
+		{"screen input unknown", "screen", "[screen]\ninput = \"libinput\"\n",
+			[]string{`kiosk.toml:2: screen.input: must be "terminal" (taps as mouse reports from the terminal, foot 1.15 or newer) or "evdev" (the kiosk reads the touchscreen itself), got "libinput"`}},
+		{"screen device pattern", "screen", "[screen]\ninput = \"evdev\"\ndevice = \"ft5x06(\"\n",
+			[]string{"kiosk.toml:3: screen.device: must be a device path such as \"/dev/input/event0\" or a name pattern (Go RE2 syntax): error parsing regexp: missing closing ): `ft5x06(`"}},
+		{"screen device outside /dev", "screen", "[screen]\ninput = \"evdev\"\ndevice = \"/tmp/event0\"\n",
+			[]string{`kiosk.toml:3: screen.device: must be a device file under /dev (such as "/dev/input/event0" or a /dev/input/by-id link) or a name pattern, got "/tmp/event0"`}},
+		{"screen rotation", "screen", "[screen]\nrotation = 45\n",
+			[]string{"kiosk.toml:2: screen.rotation: must be 0, 90, 180 or 270 (degrees clockwise), got 45"}},
+		{"screen rotation out of range", "screen", "[screen]\nrotation = -90\n",
+			[]string{"kiosk.toml:2: screen.rotation: must be an integer from 0 to 270, got -90"}},
+		{"screen calibration half", "screen", "[screen]\nx_min = 100\ny_max = 3900\n", []string{
+			"kiosk.toml:1: screen.x_max: missing; set x_min and x_max together (the raw values at the two edges), or neither",
+			"kiosk.toml:1: screen.y_min: missing; set y_min and y_max together (the raw values at the two edges), or neither",
+		}},
+		{"screen calibration equal", "screen", "[screen]\ny_min = 200\ny_max = 200\n",
+			[]string{"kiosk.toml:3: screen.y_max: must differ from screen.y_min (200): the raw values at the two edges of the panel"}},
+		{"screen calibration type", "screen", "[screen]\nx_min = \"0\"\nx_max = 4095\n",
+			[]string{`kiosk.toml:2: screen.x_min: must be an integer, got string "0"`}},
+		{"screen swap type", "screen", "[screen]\nswap_xy = \"yes\"\n",
+			[]string{`kiosk.toml:2: screen.swap_xy: must be true or false, got string "yes"`}},
+		{"screen typo", "screen", "[screen]\nrotaton = 90\n",
+			[]string{`kiosk.toml:2: screen.rotaton: unknown key; did you mean "rotation"?`}},
+
 		// the file as a whole
 		{"unknown section", "reader", "[printr]\nbackend = \"file\"\n",
 			[]string{`kiosk.toml:1: printr: unknown key; did you mean "printer"?`}},
 		{"unknown top-level key", "reader", "kiosk_id = \"k\"\n",
-			[]string{"kiosk.toml:1: kiosk_id: unknown key; allowed here: kiosk, municipality, reader, printer, gpio, center, timeouts, queue, status"}},
+			[]string{"kiosk.toml:1: kiosk_id: unknown key; allowed here: kiosk, municipality, reader, printer, gpio, center, timeouts, queue, status, screen"}},
 		{"quoted unknown key", "reader", "[reader]\n\"name pattern\" = \"x\"\n",
 			[]string{`kiosk.toml:2: reader."name pattern": unknown key; did you mean "name_pattern"?`}},
 	}
@@ -401,5 +428,30 @@ func TestMunicipalityNameEN(t *testing.T) {
 				t.Errorf("name_en %q: %v, want ok %v", tt.value, err, tt.ok)
 			}
 		})
+	}
+}
+
+func TestScreenSection(t *testing.T) {
+	c, err := Parse("kiosk.toml", []byte(doc("screen", "[screen]\ninput = \"evdev\"\ndevice = \"/dev/input/../input/event3\"\nrotation = 90\nswap_xy = true\nx_min = 4095\nx_max = 0\ny_min = 10\ny_max = 4000\n")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Screen{Input: InputEvdev, DevicePath: "/dev/input/event3", Rotation: 90, SwapXY: true, XMin: 4095, XMax: 0, YMin: 10, YMax: 4000}
+	if c.Screen != want {
+		t.Errorf("screen %+v, want %+v", c.Screen, want)
+	}
+	c, err = Parse("kiosk.toml", []byte(doc("screen", "[screen]\ninput = \"evdev\"\ndevice = \"(?i)goodix\"\n")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Screen.DevicePath != "" || c.Screen.DevicePattern == nil || !c.Screen.DevicePattern.MatchString("Goodix Capacitive TouchScreen") {
+		t.Errorf("device pattern: %+v", c.Screen)
+	}
+	c, err = Parse("kiosk.toml", []byte(doc("screen", "")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Screen != (Screen{Input: InputTerminal}) {
+		t.Errorf("default screen %+v, want the terminal path", c.Screen)
 	}
 }

@@ -433,8 +433,43 @@ func (d *decoder) decode(root map[string]any) *Config {
 	s.boolean("allow_remote", &c.Status.AllowRemote)
 	s.done()
 
+	d.screen(r.sub("screen"), &c.Screen)
+
 	r.done()
 	return c
+}
+
+// screen reads the [screen] section. device is a path when it starts with "/", else a
+// name pattern.
+func (d *decoder) screen(t *table, s *Screen) {
+	t.str("input", &s.Input)
+	if dev, path, ok := get[string](t, "device", "a string"); ok && dev != "" {
+		if strings.HasPrefix(dev, "/") {
+			s.DevicePath = filepath.Clean(dev)
+		} else {
+			s.DevicePattern, _ = convert(d, path, dev, regexp.Compile,
+				`must be a device path such as "/dev/input/event0" or a name pattern (Go RE2 syntax): %[2]v`)
+		}
+	}
+	t.integer("rotation", &s.Rotation, 0, 270)
+	t.boolean("swap_xy", &s.SwapXY)
+	for _, ax := range []struct {
+		min, max string
+		lo, hi   *int
+	}{{"x_min", "x_max", &s.XMin, &s.XMax}, {"y_min", "y_max", &s.YMin, &s.YMax}} {
+		t.integer(ax.min, ax.lo, math.MinInt32, math.MaxInt32)
+		t.integer(ax.max, ax.hi, math.MinInt32, math.MaxInt32)
+		_, hasMin := t.m[ax.min]
+		_, hasMax := t.m[ax.max]
+		if hasMin != hasMax {
+			missing := ax.max
+			if !hasMin {
+				missing = ax.min
+			}
+			d.add(joinKey(t.path, missing), "missing; set %s and %s together (the raw values at the two edges), or neither", ax.min, ax.max)
+		}
+	}
+	t.done()
 }
 
 func defaultPaper(backend string) string {

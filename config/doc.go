@@ -6,7 +6,7 @@
 // the example shipped in the binary (Example, printed by `kiosk config example`), and
 // checks it with `kiosk check-config FILE` (Check) before restarting the kiosk. The file
 // has the sections [kiosk], [[municipality]] with [[municipality.certificate]], [reader],
-// [printer], [gpio], [center], [timeouts], [queue] and [status]; example.toml documents
+// [printer], [gpio], [center], [timeouts], [queue], [status] and [screen]; example.toml documents
 // every key, its default and what it allows.
 //
 // Load returns either a complete *Config or a Problems error listing every problem in the
@@ -61,6 +61,10 @@
 //     window never crosses midnight.
 //   - Queue caps never drop messages: reaching one puts the kiosk out of service.
 //   - The status endpoint listens on loopback only unless allow_remote is set.
+//   - [screen]: input is "terminal" (default) or "evdev"; device is a path when it starts
+//     with "/" (it must be under /dev), else a name pattern; calibration pairs are set
+//     together or not at all, and the two values of a pair differ. The touch package
+//     (screens/touch) turns Screen into its own settings.
 //   - Nothing here reads the clock: OpenAt and CertificateOpenAt take the time.
 //
 // Load and Check touch the file system; Parse and Validate do not.

@@ -206,6 +206,7 @@ func (c *Config) validate(skip map[string]bool) Problems {
 	}
 
 	v.status()
+	v.screen()
 	return v.probs
 }
 
@@ -386,5 +387,31 @@ func (v *validator) status() {
 	loopback := host == "localhost" || ip != nil && ip.IsLoopback()
 	if !loopback && !s.AllowRemote {
 		v.add("status.listen", `must be a loopback address such as "127.0.0.1:9180" unless status.allow_remote = true, got %q`, s.Listen)
+	}
+}
+
+func (v *validator) screen() {
+	s := v.c.Screen
+	switch s.Input {
+	case InputTerminal, InputEvdev:
+	default:
+		v.add("screen.input", `must be %q (taps as mouse reports from the terminal, foot 1.15 or newer) or %q (the kiosk reads the touchscreen itself), got %q`,
+			InputTerminal, InputEvdev, s.Input)
+	}
+	if s.DevicePath != "" && !strings.HasPrefix(s.DevicePath, "/dev/") {
+		v.add("screen.device", `must be a device file under /dev (such as "/dev/input/event0" or a /dev/input/by-id link) or a name pattern, got %q`, s.DevicePath)
+	}
+	switch s.Rotation {
+	case 0, 90, 180, 270:
+	default:
+		v.add("screen.rotation", "must be 0, 90, 180 or 270 (degrees clockwise), got %d", s.Rotation)
+	}
+	for _, ax := range []struct {
+		min, max string
+		lo, hi   int
+	}{{"screen.x_min", "screen.x_max", s.XMin, s.XMax}, {"screen.y_min", "screen.y_max", s.YMin, s.YMax}} {
+		if ax.lo == ax.hi && ax.lo != 0 {
+			v.add(ax.max, "must differ from %s (%d): the raw values at the two edges of the panel", ax.min, ax.lo)
+		}
 	}
 }

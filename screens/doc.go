@@ -8,9 +8,14 @@
 //     rectangles of at least 3 rows by 6 columns (large touch targets; no box drawing).
 //     Every screen has a header with the ja/en switch; footers hold Back/Cancel on the
 //     left and the primary action on the right.
-//   - Taps arrive as mouse events (xterm mouse reports, or an evdev adapter posting
-//     tcell mouse events): a press of button 1 inside a button sends its input, once per
-//     press. Keys work too, for technicians and tests: digits (PIN, list items), Enter
+//   - Taps arrive as mouse events (xterm mouse reports, or screens/touch reading the
+//     touchscreen's evdev device and posting tcell mouse events): a tap is taken on the
+//     release of button 1, by the button it went down on, on the same screen, once per
+//     press. The streams are foot's touch semantics (foot ≥ 1.15): a tap is press and
+//     release sent together at lift, a moving finger is wheel events, a long press is a
+//     press at the delay and a release at lift. A wheel event or another button cancels a
+//     press; wheel events never act; a press released off its button does nothing; a lost
+//     release costs at most the next tap on that screen (foot_test.go). Keys work too, for technicians and tests: digits (PIN, list items), Enter
 //     (focused or primary button), Esc (cancel/done), Backspace (delete digit or back),
 //     Delete (clear PIN), + and - (copies), Tab/Shift-Tab (focus), F1 or l (language).
 //   - UI keeps the last frame's buttons for hit-testing; Run drives a UI from an Engine

@@ -60,9 +60,10 @@ type UI struct {
 	view     kiosk.View
 	buttons  []button
 	overflow []string
-	focus    int // index into buttons, -1 none
-	pressed  bool
-	down     press     // where the finger went down
+	focus    int       // index into buttons, -1 none
+	pressed  bool      // button 1 is down (its release not seen yet)
+	downOn   uint64    // the screen it went down on
+	down     press     // the button it went down on
 	shownAt  time.Time // when the current screen appeared
 	remain   int       // countdown shown in the last frame
 	gesture  gesture
@@ -132,11 +133,24 @@ func (u *UI) Event(ev tcell.Event) (kiosk.Input, bool) {
 // mouse turns presses and releases of button 1 into taps. A tap is taken on release, only
 // by the button the finger went down on, when that button is still where it was on the
 // same screen, and only when the finger went down TapGuard or more after the screen
-// appeared. A held or dragged press is one tap at most. This holds with foot's touch
-// semantics too (press and release both sent when the finger lifts).
+// appeared. A held press is one tap at most.
+//
+// The streams this handles are foot's touch semantics (foot ≥ 1.15; the evdev path in
+// screens/touch posts the same): a tap is a press and a release sent together when the
+// finger lifts; a moving finger is wheel events; a long press is a press at the delay and
+// a release at lift. So:
+//   - a wheel event (a drag) or another button cancels the press: its release does nothing,
+//     and wheel events never act on a button;
+//   - a press that ends (is released) off the button it went down on does nothing;
+//   - button 1 reported again while it is held is the finger moving (the release decides,
+//     by where it lifts); on a screen other than the one it went down on, it is a new press
+//     (the old one's release was lost). So no half-pressed state survives: a lost release
+//     costs at most the next tap on the same screen, never the screen after.
 func (u *UI) mouse(ev *tcell.EventMouse) (kiosk.Input, bool) {
 	x, y := ev.Position()
-	if ev.Buttons()&tcell.Button1 == 0 {
+	btn := ev.Buttons()
+	switch {
+	case btn == tcell.ButtonNone: // release
 		if !u.pressed {
 			return kiosk.Input{}, false
 		}
@@ -154,12 +168,18 @@ func (u *UI) mouse(ev *tcell.EventMouse) (kiosk.Input, bool) {
 			return kiosk.Input{Kind: kiosk.InputContinue, Screen: u.view.Screen}, true
 		}
 		return kiosk.Input{}, false
+	case btn != tcell.Button1: // wheel (a drag), another button, or button 1 with another
+		u.pressed = false
+		u.down = press{}
+		return kiosk.Input{}, false
 	}
-	if u.pressed { // held or dragged: the release decides
+	if u.pressed && u.downOn == u.view.Screen { // held or moving: the release decides
 		return kiosk.Input{}, false
 	}
 	u.pressed = true
+	u.downOn = u.view.Screen
 	now := u.opts.Now()
+	u.down = press{}
 	if done, handled := u.gesture.tap(u.view, x, y, now); handled {
 		return kiosk.Input{Kind: kiosk.InputTech, Screen: u.view.Screen}, done
 	}

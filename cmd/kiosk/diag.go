@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"regexp"
 	"sync"
 	"time"
@@ -18,6 +19,7 @@ import (
 	"madoguchi/printer/backend"
 	"madoguchi/printer/gpio"
 	"madoguchi/reader/pcsc"
+	"madoguchi/screens/touch"
 )
 
 // diagReport is everything `kiosk diag` checks. Without a configuration only the
@@ -33,6 +35,7 @@ type diagReport struct {
 	Center  center.Diagnosis      `json:"center"`
 	Queue   offline.Diagnosis     `json:"queue"`
 	Disk    offline.DiskDiagnosis `json:"disk"`
+	Touch   touch.Report          `json:"touch"`
 }
 
 // sections lists every section's verdict with its name, in report order.
@@ -41,12 +44,13 @@ func (r *diagReport) sections() []struct {
 	v    *health.Verdict
 } {
 	rd := health.Verdict{Status: r.Reader.Status, Problems: r.Reader.Problems, Notes: r.Reader.Notes}
+	td := r.touchVerdict()
 	return []struct {
 		name string
 		v    *health.Verdict
 	}{
 		{"config", &r.Config.Verdict}, {"reader", &rd}, {"printer", &r.Printer.Verdict}, {"gpio", &r.GPIO.Verdict},
-		{"center", &r.Center.Verdict}, {"queue", &r.Queue.Verdict}, {"disk", &r.Disk.Verdict},
+		{"center", &r.Center.Verdict}, {"queue", &r.Queue.Verdict}, {"disk", &r.Disk.Verdict}, {"touch", &td},
 	}
 }
 
@@ -125,6 +129,7 @@ func diagnose(ctx context.Context, o diagOptions) (diagReport, error) {
 	rep.GPIO = gpio.Diagnose(gpio.PinNames{PaperLow: g.PaperLow, Door: g.Door, CardLED: g.CardLED, Buzzer: g.Buzzer})
 	rep.Queue = diagnoseQueue(ctx, cfg, now)
 	rep.Disk = diagnoseDisk(cfg, o.diskWarn)
+	rep.Touch = touch.Diag(ctx, cfg.Screen)
 	wg.Wait()
 	rep.Healthy = true
 	for _, s := range rep.sections() {
@@ -143,12 +148,17 @@ func runDiag(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	cfgPath := fs.String("config", "", "configuration file (without it only the card reader is checked)")
 	pat := fs.String("reader", "", "only readers whose name matches this regular expression (default: the configuration's)")
 	diskWarn := fs.Uint64("disk-warn-mb", diskWarnBelowDeflt>>20, "warn when less than this many MiB are free for the queue")
+	tap := fs.Bool("touch-tap", false, "wait for one touch on [screen]'s device and print its raw values and cell (calibration; stop the kiosk first)")
+	cells := fs.String("touch-cells", "80x24", "the kiosk screen's COLUMNSxROWS, for -touch-tap")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "kiosk diag: unexpected argument %q\n", fs.Arg(0))
 		return 2
+	}
+	if *tap {
+		return touchTap(ctx, *cfgPath, *cells, stdout, stderr)
 	}
 	ctx, cancel := context.WithTimeout(ctx, 45*time.Second)
 	defer cancel()
@@ -187,6 +197,9 @@ func (r *diagReport) writeText(w io.Writer) {
 		r.Center.WriteText(w)
 		r.Queue.WriteText(w)
 		r.Disk.WriteText(w)
+		r.Touch.WriteFacts(w)
+		td := r.touchVerdict()
+		td.WriteText(w)
 	}
 	if r.Healthy {
 		fmt.Fprintln(w, "\nhealthy")
@@ -203,4 +216,37 @@ func (r *diagReport) writeText(w io.Writer) {
 			fmt.Fprintf(w, "  ~ %s: %s\n", s.name, safetext.String(p))
 		}
 	}
+}
+
+// touchVerdict is the touch section's verdict (screens/touch reports it).
+func (r *diagReport) touchVerdict() health.Verdict {
+	return health.Verdict{Status: r.Touch.Status, Problems: r.Touch.Problems, Warnings: r.Touch.Warnings, Notes: r.Touch.Notes}
+}
+
+// touchTap is `kiosk diag -touch-tap`: the calibration aid of screens/touch for the
+// configuration's [screen] section (without -config: the first touchscreen, uncalibrated).
+func touchTap(ctx context.Context, cfgPath, cells string, stdout, stderr io.Writer) int {
+	var cols, rows int
+	if n, err := fmt.Sscanf(cells, "%dx%d", &cols, &rows); err != nil || n != 2 || cols < 1 || rows < 1 {
+		fmt.Fprintf(stderr, "kiosk diag: -touch-cells %q: want COLUMNSxROWS such as 100x30\n", cells)
+		return 2
+	}
+	scr := config.Default().Screen
+	if cfgPath != "" {
+		data, err := os.ReadFile(cfgPath)
+		var cfg *config.Config
+		if err == nil {
+			cfg, err = config.Parse(cfgPath, data) // the [screen] section; the files it names do not matter here
+		}
+		if err != nil {
+			fmt.Fprintf(stderr, "kiosk diag: %v\n", err)
+			return 2
+		}
+		scr = cfg.Screen
+	}
+	if err := touch.CalibrationAid(ctx, scr, cols, rows, time.Minute, stdout); err != nil {
+		fmt.Fprintf(stderr, "kiosk diag: %v\n", err)
+		return 1
+	}
+	return 0
 }

@@ -7,6 +7,8 @@
 //	main.go         the subcommands; check-config, config example, version.
 //	run.go          `kiosk run`: the appliance. Configuration, log output, GPIO, the
 //	                parts, the screen, and the PC/SC card watcher (pcsc.WatchCards).
+//	                With [screen] input = "evdev" parts.run also runs screens/touch's
+//	                reader.
 //	demo.go         `kiosk demo`: the same parts with the reference center in-process,
 //	                its tray of virtual cards (centertest.MakeDemoCards) on the
 //	                technician bar, and a file printer.
@@ -24,6 +26,7 @@
 //	                printer/backend, printer/gpio, offline.Diagnose for the queue,
 //	                offline.DiagnoseDisk); the center section is center.Client.Diagnose
 //	                through the kiosk's own client; each is an internal/health verdict.
+//	                The touch section and -touch-tap come from screens/touch.
 //	queue.go        `kiosk queue`: flag parsing; offline/queuetool shows the outbox
 //	                through offline.ReadOnly, retry and ack write through
 //	                offline.OpenExisting. No SQL here or anywhere in this command: the

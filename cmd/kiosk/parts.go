@@ -16,6 +16,7 @@ import (
 	"madoguchi/kiosk/status"
 	"madoguchi/reader"
 	"madoguchi/screens"
+	"madoguchi/screens/touch"
 )
 
 // openScreen opens the terminal the kiosk draws on, with taps as mouse reports.
@@ -36,6 +37,7 @@ type runOptions struct {
 	Screen  tcell.Screen                                   // initialised; run finalises it when the screen ends
 	UI      screens.Options                                // the demo's technician bar
 	Cards   func(ctx context.Context, h engineCards) error // the card watcher; nil: cards come otherwise (demo)
+	Touch   *config.Screen                                 // the [screen] section: the direct evdev path when it asks for it; nil: the terminal's
 	Status  *config.Config                                 // non-nil: serve the status endpoint of its [status] section
 	Systemd bool                                           // tell systemd the kiosk is ready and feed its watchdog
 	Log     *slog.Logger
@@ -96,6 +98,13 @@ func (p *kioskParts) run(ctx context.Context, o runOptions) error {
 				QueuePath: c.Queue.Path}, status.Sources{Engine: p.engine, Store: p.store, Printer: p.printer})
 			if err := status.Serve(ctx, c.Status.Listen, srv, o.Log.With("part", "status")); err != nil {
 				o.Log.Warn("status endpoint", "err", err)
+			}
+		})
+	}
+	if o.Touch != nil {
+		start("touch", func() {
+			if err := touch.Run(ctx, *o.Touch, o.Screen, o.Log.With("part", "touch")); err != nil {
+				o.Log.Error("touch input stopped", "err", err)
 			}
 		})
 	}
