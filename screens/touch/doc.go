@@ -40,6 +40,7 @@
 //	config.go       from a config.Screen: FromConfig, Run, Diag
 //
 // Tests feed recorded streams shaped like the controllers' drivers write them
-// (streams_test.go) through pipes; TestUinputDevice uses a real kernel device and skips
-// when /dev/uinput is missing.
+// (streams_test.go) through pipes; TestUinputDevice, built with -tags realdevice on a
+// machine with /dev/uinput, uses a real kernel device (not part of make test: its
+// machines have no input devices).
 package touch

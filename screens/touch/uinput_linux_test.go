@@ -1,3 +1,10 @@
+//go:build linux && realdevice
+
+// The real-device test needs /dev/uinput (the uinput kernel module and root, or a VM):
+// run it there with `go test -tags realdevice ./screens/touch`. It is not part of
+// `make test`, whose machines have no input devices; the appliance image test (under
+// qemu-system) is where taps go through a real kernel device.
+
 package touch
 
 import (
@@ -32,7 +39,7 @@ func uinputTouchscreen(t *testing.T, name string) *os.File {
 	t.Helper()
 	f, err := os.OpenFile("/dev/uinput", os.O_WRONLY, 0)
 	if err != nil {
-		t.Skipf("no real-device test: /dev/uinput cannot be opened (%v); the uinput kernel module and root, or a VM, are needed", err)
+		t.Fatalf("-tags realdevice: /dev/uinput cannot be opened (%v); the uinput kernel module and root, or a VM, are needed", err)
 	}
 	t.Cleanup(func() { f.Close() })
 	fd := f.Fd()
