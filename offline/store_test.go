@@ -168,9 +168,9 @@ func TestDiskFullRefusesSessionsAndKeepsQueue(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			ctx := context.Background()
 			path := filepath.Join(t.TempDir(), "kiosk.db")
-			// Batches of 20 padded messages stay below the center's 64 KiB request limit.
-			opts := offline.Options{MaxDBBytes: 256 << 10, ReserveBytes: tc.reserve, MaxPendingBytes: 1 << 30, MaxPending: 1 << 30,
-				BatchSize: 20}
+			// The default batch of 100 padded messages passes the center's 64 KiB request
+			// limit: the link sends what fits and the rest goes next.
+			opts := offline.Options{MaxDBBytes: 256 << 10, ReserveBytes: tc.reserve, MaxPendingBytes: 1 << 30, MaxPending: 1 << 30}
 			s := openStore(t, path, opts)
 			recovered(t, s)
 			c := startCenter(t)

@@ -14,9 +14,10 @@
 //
 // # Mapping
 //
-//   - A batch larger than center.MaxBatch is cut to its first MaxBatch messages: the
-//     rest have no result, which offline.Sender documents as "stays pending", so they go
-//     in the next upload instead of the whole batch being refused forever.
+//   - A batch larger than one request may carry (center.MaxBatch messages, or
+//     center.MaxBodyBytes encoded) is cut to its head that fits: the rest have no
+//     result, which offline.Sender documents as "stays pending", so they go in the next
+//     upload instead of the whole batch being refused (413) forever.
 //   - Any error of center.Client.SendMessages (transport, timeout, 5xx, unreadable
 //     answer, or a refusal of the whole request) fails the whole batch: the queue retries
 //     it later with the same keys and sequence numbers. A refusal of the whole request

@@ -2,6 +2,7 @@ package centerlink
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 
@@ -23,20 +24,42 @@ var (
 // errNoClient is returned by a Link without a client.
 var errNoClient = errors.New("centerlink: no center client")
 
-// Send uploads one batch (at most center.MaxBatch messages of it; the rest stay pending).
+// bodyReserve is what the batch's envelope ({"kiosk_id":…,"messages":[…]}) may take of
+// center.MaxBodyBytes besides the messages.
+const bodyReserve = 1 << 10
+
+// fit returns the longest head of msgs that the center takes in one request: at most
+// center.MaxBatch messages whose encoded size stays under center.MaxBodyBytes. It keeps
+// at least one message (one message with the largest payload allowed fits).
+func fit(msgs []center.Message) []center.Message {
+	size := bodyReserve
+	for i, m := range msgs {
+		b, err := json.Marshal(m)
+		if err != nil {
+			return msgs[:max(i, 1)]
+		}
+		size += len(b) + 1 // and its comma
+		if i >= center.MaxBatch || i > 0 && size > center.MaxBodyBytes {
+			return msgs[:i]
+		}
+	}
+	return msgs
+}
+
+// Send uploads one batch: its head that fits one request (at most center.MaxBatch
+// messages and center.MaxBodyBytes); the rest stay pending for the next upload.
 // A non-nil error means nothing is known to be delivered: the queue retries the batch
 // with the same keys. Per-message verdicts come back by key.
 func (l Link) Send(ctx context.Context, batch []offline.Message) ([]offline.Result, error) {
 	if l.Client == nil {
 		return nil, errNoClient
 	}
-	if len(batch) > center.MaxBatch {
-		batch = batch[:center.MaxBatch]
-	}
 	msgs := make([]center.Message, len(batch))
 	for i, m := range batch {
 		msgs[i] = center.Message{Seq: m.Seq, Key: m.Key, Kind: center.MessageKind(m.Kind), Payload: m.Payload}
 	}
+	msgs = fit(msgs)
+	batch = batch[:len(msgs)]
 	res, err := l.Client.SendMessages(ctx, msgs)
 	if errors.Is(err, center.ErrRefused) {
 		// No message count here: the queue alerts once per distinct refusal text, and a

@@ -185,6 +185,36 @@ func TestBatchAboveProtocolLimit(t *testing.T) {
 	}
 }
 
+// A batch of messages whose payloads together pass the center's body limit (100 audit
+// events of 2 KB each is about 200 KB, the limit 64 KiB) drains over several uploads
+// instead of being refused whole (413) forever.
+func TestBatchAboveBodyLimit(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	s, err := offline.Open(ctx, filepath.Join(t.TempDir(), "kiosk.db"), offline.Options{BatchSize: center.MaxBatch, MinFreeDiskBytes: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if _, err := s.Recover(ctx, f.link); err != nil {
+		t.Fatal(err)
+	}
+	const n = center.MaxBatch
+	pad := strings.Repeat("x", 2000)
+	for i := 0; i < n; i++ {
+		if err := s.Enqueue(ctx, offline.KindAudit, map[string]any{"event": "bulk", "n": i, "pad": pad}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	delivered, parked, err := s.SyncOnce(ctx, f.link)
+	if err != nil || delivered != n || parked != 0 {
+		t.Fatalf("SyncOnce = %d delivered, %d parked, %v; want %d, 0, nil", delivered, parked, err, n)
+	}
+	if gaps, err := f.c.Server().SequenceGaps(ctx, kioskID); err != nil || len(gaps) != 0 {
+		t.Fatalf("sequence gaps %v, %v", gaps, err)
+	}
+}
+
 // Recovery through the link: a session interrupted after the center issued is voided
 // at the center, once.
 func TestRecoverThroughLink(t *testing.T) {
