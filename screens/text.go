@@ -222,7 +222,9 @@ var problemTexts = map[kiosk.Problem]struct{ title, next msg }{
 	kiosk.ProblemPINLocked: {msg{"暗証番号がロックされています", "The PIN is locked"},
 		msg{"暗証番号の再設定は、お住まいの市区町村の窓口でできます。このカードをお持ちください。", "You can have it reset at your municipal office. Please bring this card."}},
 	kiosk.ProblemCardSuspended: {msg{"このカードの電子証明書は停止されています", "The card's certificate is suspended"},
-		msg{"お住まいの市区町村の窓口にお問い合わせください。", "Please contact your municipal office."}},
+		// The hotline: the Digital Agency's overview (紛失・盗難の場合は…24時間365日体制で停止可能).
+		msg{"お住まいの市区町村の窓口にお問い合わせください。紛失・盗難のときの停止は、マイナンバー総合フリーダイヤル 0120-95-0178（24時間365日）。",
+			"Please contact your municipal office. To stop a lost or stolen card: My Number toll-free line 0120-95-0178 (24 hours, every day)."}},
 	kiosk.ProblemCardNotAccepted: {msg{"ご利用いただけないカードです", "This card cannot be used"},
 		msg{"電子証明書を確認できませんでした。市区町村の窓口にご相談ください。", "The electronic certificate could not be checked. Please ask at your municipal office."}},
 	kiosk.ProblemResidentNotFound: {msg{"証明書を交付できません", "The certificate cannot be issued"},

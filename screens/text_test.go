@@ -109,3 +109,14 @@ func TestEnglishReview(t *testing.T) {
 		t.Errorf("PIN hint %q does not say 4 digits", txtPINWhich.en)
 	}
 }
+
+// A suspended card's screen gives the 24-hour line for lost and stolen cards (the Digital
+// Agency's overview: 0120-95-0178).
+func TestSuspendedCardHotline(t *testing.T) {
+	_, next := problemText(kiosk.ProblemCardSuspended)
+	for _, s := range []string{next.ja, next.en} {
+		if !strings.Contains(s, "0120-95-0178") {
+			t.Errorf("no hotline in %q", s)
+		}
+	}
+}
