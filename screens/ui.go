@@ -46,8 +46,8 @@ const TapGuard = 500 * time.Millisecond
 
 // press is a finger on the screen: the button it went down on, on which screen.
 type press struct {
-	ok     bool // it went down outside the guard time
-	screen uint64
+	ok     bool   // it went down outside the guard time (and not on the technician corner)
+	screen uint64 // the screen it went down on
 	b      button
 	none   bool // on no button
 }
@@ -62,8 +62,7 @@ type UI struct {
 	overflow []string
 	focus    int       // index into buttons, -1 none
 	pressed  bool      // button 1 is down (its release not seen yet)
-	downOn   uint64    // the screen it went down on
-	down     press     // the button it went down on
+	down     press     // where and on which screen it went down
 	shownAt  time.Time // when the current screen appeared
 	remain   int       // countdown shown in the last frame
 	gesture  gesture
@@ -173,19 +172,17 @@ func (u *UI) mouse(ev *tcell.EventMouse) (kiosk.Input, bool) {
 		u.down = press{}
 		return kiosk.Input{}, false
 	}
-	if u.pressed && u.downOn == u.view.Screen { // held or moving: the release decides
+	if u.pressed && u.down.screen == u.view.Screen { // held or moving: the release decides
 		return kiosk.Input{}, false
 	}
 	u.pressed = true
-	u.downOn = u.view.Screen
+	u.down = press{screen: u.view.Screen}
 	now := u.opts.Now()
-	u.down = press{}
 	if done, handled := u.gesture.tap(u.view, x, y, now); handled {
 		return kiosk.Input{Kind: kiosk.InputTech, Screen: u.view.Screen}, done
 	}
-	u.down = press{}
 	if now.Sub(u.shownAt) >= TapGuard {
-		u.down = press{ok: true, screen: u.view.Screen, none: true}
+		u.down.ok, u.down.none = true, true
 		if i := u.hit(x, y); i >= 0 {
 			u.down.b, u.down.none = u.buttons[i], false
 		}
