@@ -153,65 +153,48 @@ func TestStatus(t *testing.T) {
 	t.Run("outcomes", func(t *testing.T) { check(t, after) })
 }
 
-// A queue whose BatchSize is above the protocol's limit still drains: the link sends the
-// first center.MaxBatch messages and the rest stay pending for the next upload.
-func TestBatchAboveProtocolLimit(t *testing.T) {
-	f := newFixture(t)
-	ctx := context.Background()
-	s, err := offline.Open(ctx, filepath.Join(t.TempDir(), "kiosk.db"), offline.Options{BatchSize: center.MaxBatch + 50, MinFreeDiskBytes: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	if _, err := s.Recover(ctx, f.link); err != nil {
-		t.Fatal(err)
-	}
-	const n = center.MaxBatch + 7
-	for i := 0; i < n; i++ {
-		if err := s.Enqueue(ctx, offline.KindAudit, map[string]any{"event": "bulk", "n": i}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	delivered, parked, err := s.SyncOnce(ctx, f.link)
-	if err != nil || delivered != n || parked != 0 {
-		t.Fatalf("SyncOnce = %d delivered, %d parked, %v; want %d, 0, nil", delivered, parked, err, n)
-	}
-	if gaps, err := f.c.Server().SequenceGaps(ctx, kioskID); err != nil || len(gaps) != 0 {
-		t.Fatalf("sequence gaps %v, %v", gaps, err)
-	}
-	var got int
-	if err := f.c.Server().DB().QueryRowContext(ctx, `SELECT count(*) FROM messages WHERE kiosk_id = ?`, kioskID).Scan(&got); err != nil || got != n {
-		t.Fatalf("center holds %d messages (%v), want %d", got, err, n)
-	}
-}
-
-// A batch of messages whose payloads together pass the center's body limit (100 audit
-// events of 2 KB each is about 200 KB, the limit 64 KiB) drains over several uploads
-// instead of being refused whole (413) forever.
-func TestBatchAboveBodyLimit(t *testing.T) {
-	f := newFixture(t)
-	ctx := context.Background()
-	s, err := offline.Open(ctx, filepath.Join(t.TempDir(), "kiosk.db"), offline.Options{BatchSize: center.MaxBatch, MinFreeDiskBytes: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	if _, err := s.Recover(ctx, f.link); err != nil {
-		t.Fatal(err)
-	}
-	const n = center.MaxBatch
-	pad := strings.Repeat("x", 2000)
-	for i := 0; i < n; i++ {
-		if err := s.Enqueue(ctx, offline.KindAudit, map[string]any{"event": "bulk", "n": i, "pad": pad}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	delivered, parked, err := s.SyncOnce(ctx, f.link)
-	if err != nil || delivered != n || parked != 0 {
-		t.Fatalf("SyncOnce = %d delivered, %d parked, %v; want %d, 0, nil", delivered, parked, err, n)
-	}
-	if gaps, err := f.c.Server().SequenceGaps(ctx, kioskID); err != nil || len(gaps) != 0 {
-		t.Fatalf("sequence gaps %v, %v", gaps, err)
+// A batch larger than one request may carry still drains, over several uploads, with no
+// sequence gap: one above center.MaxBatch messages (the link sends the first MaxBatch,
+// the rest stay pending), and one of 100 audit events of 2 KB each, about 200 KB against
+// the center's 64 KiB body limit (sent as far as it fits, instead of a 413 forever).
+func TestBatchAboveProtocolLimits(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		batch int
+		n     int
+		pad   string
+	}{
+		{"count", center.MaxBatch + 50, center.MaxBatch + 7, ""},
+		{"bytes", center.MaxBatch, center.MaxBatch, strings.Repeat("x", 2000)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixture(t)
+			ctx := context.Background()
+			s, err := offline.Open(ctx, filepath.Join(t.TempDir(), "kiosk.db"), offline.Options{BatchSize: tc.batch, MinFreeDiskBytes: 1})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			if _, err := s.Recover(ctx, f.link); err != nil {
+				t.Fatal(err)
+			}
+			for i := 0; i < tc.n; i++ {
+				if err := s.Enqueue(ctx, offline.KindAudit, map[string]any{"event": "bulk", "n": i, "pad": tc.pad}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			delivered, parked, err := s.SyncOnce(ctx, f.link)
+			if err != nil || delivered != tc.n || parked != 0 {
+				t.Fatalf("SyncOnce = %d delivered, %d parked, %v; want %d, 0, nil", delivered, parked, err, tc.n)
+			}
+			if gaps, err := f.c.Server().SequenceGaps(ctx, kioskID); err != nil || len(gaps) != 0 {
+				t.Fatalf("sequence gaps %v, %v", gaps, err)
+			}
+			var got int
+			if err := f.c.Server().DB().QueryRowContext(ctx, `SELECT count(*) FROM messages WHERE kiosk_id = ?`, kioskID).Scan(&got); err != nil || got != tc.n {
+				t.Fatalf("center holds %d messages (%v), want %d", got, err, tc.n)
+			}
+		})
 	}
 }
 
