@@ -14,7 +14,7 @@ import (
 
 	"madoguchi/center/centertest"
 	"madoguchi/config"
-	"madoguchi/kiosk/kiosktest"
+	"madoguchi/kiosk"
 	"madoguchi/offline"
 	"madoguchi/screens"
 )
@@ -81,8 +81,7 @@ func startDemo(ctx context.Context, dir string, lang string) (*demo, error) {
 	}
 	// A simulated cash machine, so the demo shows the payment step: it takes the fee a
 	// moment after the payment screen appears.
-	pay := &kiosktest.Payer{Delay: 2 * time.Second}
-	if d.parts, err = assemble(ctx, d.cfg, assembleOptions{Log: d.log, Payer: pay}); err != nil {
+	if d.parts, err = assemble(ctx, d.cfg, assembleOptions{Log: d.log, Payer: demoPayer{2 * time.Second}}); err != nil {
 		return nil, fmt.Errorf("demo: %w", err)
 	}
 	d.cards = d.center.MakeDemoCards(ctx, d.log)
@@ -182,4 +181,19 @@ func describeBacklog(b offline.Backlog) string {
 	}
 	return fmt.Sprintf("%d of %d messages not delivered to the center yet (%d refused), oldest from %s",
 		b.Count, b.Seq, b.Parked, b.Oldest.Local().Format(time.DateTime))
+}
+
+// demoPayer is the demo's simulated cash machine: it takes the fee a moment after the
+// payment screen appears (a cancelled payment takes nothing).
+type demoPayer struct{ delay time.Duration }
+
+func (p demoPayer) Pay(ctx context.Context, amount int64) (kiosk.Payment, error) {
+	t := time.NewTimer(p.delay)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return kiosk.Payment{Method: "cash", Amount: amount, Ref: "demo"}, nil
+	case <-ctx.Done():
+		return kiosk.Payment{}, fmt.Errorf("demo payment: %w: %w", kiosk.ErrPaymentCancelled, ctx.Err())
+	}
 }

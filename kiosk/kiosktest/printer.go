@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"sync"
-	"time"
 
 	"madoguchi/kiosk"
 )
@@ -105,10 +104,6 @@ func (p *Printer) Print(ctx context.Context, job kiosk.PrintJob) error {
 
 // Payer takes money, fails or hangs on command.
 type Payer struct {
-	// Delay is how long Pay takes, as a resident inserting coins does (the demo's
-	// simulated cash machine); zero: at once.
-	Delay time.Duration
-
 	mu   sync.Mutex
 	fail error
 	hold chan struct{}
@@ -155,15 +150,6 @@ func (p *Payer) Pay(ctx context.Context, amount int64) (kiosk.Payment, error) {
 		select {
 		case <-hold:
 		case <-ctx.Done():
-			return kiosk.Payment{}, fmt.Errorf("kiosktest: pay: %w: %w", kiosk.ErrPaymentCancelled, ctx.Err())
-		}
-	}
-	if p.Delay > 0 {
-		t := time.NewTimer(p.Delay)
-		select {
-		case <-t.C:
-		case <-ctx.Done():
-			t.Stop()
 			return kiosk.Payment{}, fmt.Errorf("kiosktest: pay: %w: %w", kiosk.ErrPaymentCancelled, ctx.Err())
 		}
 	}
