@@ -188,25 +188,68 @@ func (c *Card) readElement(ctx context.Context, a app, fid uint16) ([]byte, erro
 	return out, nil
 }
 
-// Identify selects the JPKI AP and checks the token file: it answers nil for a My Number
-// Card, ErrNotJPKI for any card without the JPKI AP (or with a smartphone token) and
-// ErrJukiCard for an old 住基カード.
-func (c *Card) Identify(ctx context.Context) error {
+// Device is what answered as the JPKI AP: the plastic card or a phone carrying the
+// スマホ用電子証明書. The kiosk's flow differs by device (see the constants).
+type Device uint8
+
+// The devices the kiosk accepts.
+const (
+	DeviceNone Device = iota
+	// DeviceCard is a My Number Card: the authentication certificate is free to read,
+	// the 4-digit PIN unlocks the key.
+	DeviceCard
+	// DeviceAndroid is an Android phone's スマホ用電子証明書 (token JPKIAPGPSETOKEN): the
+	// authentication certificate can be read only after the phone's own 4-digit PIN was
+	// verified (jpki/myna verifies before reading it; jpki/myna issue #6); it has no 券面
+	// APs.
+	DeviceAndroid
+	// DeviceIPhone is an iPhone's My Number Card (iOS 18.5+, since 24 June 2025): the
+	// resident authorises it on the phone with Face ID or Touch ID and enters no PIN at
+	// the terminal (public reports of the service). How it answers a PC/SC reader is
+	// not published: its token (TokenIPhone) has one unconfirmed source, and which
+	// commands it answers is unknown. The kiosk sends it no VERIFY, so no try can be
+	// spent; whatever it refuses ends in a screen that says so.
+	DeviceIPhone
+)
+
+func (d Device) String() string {
+	switch d {
+	case DeviceCard:
+		return "card"
+	case DeviceAndroid:
+		return "android"
+	case DeviceIPhone:
+		return "iphone"
+	}
+	return "none"
+}
+
+// Phone reports whether d is a smartphone rather than the plastic card.
+func (d Device) Phone() bool { return d == DeviceAndroid || d == DeviceIPhone }
+
+// Identify selects the JPKI AP and checks the token file: it answers the device for a
+// My Number Card or a phone carrying its certificates, ErrNotJPKI for any card without
+// the JPKI AP or with an unknown token, and ErrJukiCard for an old 住基カード.
+func (c *Card) Identify(ctx context.Context) (Device, error) {
 	tok, err := c.Token(ctx)
 	if err != nil {
-		return err
+		return DeviceNone, err
 	}
 	return checkToken(tok)
 }
 
-func checkToken(tok string) error {
+func checkToken(tok string) (Device, error) {
 	switch tok {
 	case TokenMyNumberCard:
-		return nil
+		return DeviceCard, nil
+	case TokenSmartphone:
+		return DeviceAndroid, nil
+	case TokenIPhone:
+		return DeviceIPhone, nil
 	case TokenJukiCard:
-		return ErrJukiCard
+		return DeviceNone, ErrJukiCard
 	}
-	return fmt.Errorf("%w: token %q", ErrNotJPKI, tok)
+	return DeviceNone, fmt.Errorf("%w: token %q", ErrNotJPKI, tok)
 }
 
 // Token reads EF 0006 of the JPKI AP, trimmed of padding.
@@ -233,9 +276,15 @@ func (c *Card) certificate(ctx context.Context, fid uint16, what string) (*x509.
 	return cert, nil
 }
 
-// AuthCertificate reads the user-authentication certificate (free to read).
+// AuthCertificate reads the user-authentication certificate: free to read on a card; a
+// phone refuses it (ErrPINRequired) until its PIN was verified in this session.
 func (c *Card) AuthCertificate(ctx context.Context) (*x509.Certificate, error) {
-	return c.certificate(ctx, FIDAuthCert, "authentication certificate")
+	cert, err := c.certificate(ctx, FIDAuthCert, "authentication certificate")
+	var se *StatusError
+	if errors.As(err, &se) && se.SW == SWSecurityNotSatisfied {
+		return nil, fmt.Errorf("read authentication certificate: %w", ErrPINRequired)
+	}
+	return cert, err
 }
 
 // AuthCACertificate reads the CA certificate that issued the authentication certificate.
@@ -277,8 +326,13 @@ func (c *Card) Tries(ctx context.Context, pin PIN) (int, error) {
 	if n, ok := r.SW.Tries(); ok {
 		return n, nil
 	}
-	if r.SW == SWPINBlocked || r.SW == SWAuthBlocked {
+	switch r.SW {
+	case SWPINBlocked, SWAuthBlocked:
 		return 0, nil
+	case SWRefDataNotFound, SWConditionsNotSatisfied:
+		// No PIN to count: what a card issued without a PIN (顔認証マイナンバーカード) may
+		// answer. ASSUMED: no public source shows its answer (see ErrPINNotSet).
+		return 0, fmt.Errorf("tries of %s: %w (card answered %s)", pin, ErrPINNotSet, r.SW.String())
 	}
 	return 0, &StatusError{Op: "tries of " + pin.String(), SW: r.SW}
 }
@@ -344,6 +398,8 @@ func (c *Card) Verify(ctx context.Context, pin PIN, secret []byte) error {
 		return nil
 	case SWPINBlocked, SWAuthBlocked:
 		return fmt.Errorf("verify %s: %w", pin, ErrPINBlocked)
+	case SWRefDataNotFound, SWConditionsNotSatisfied:
+		return fmt.Errorf("verify %s: %w (card answered %s)", pin, ErrPINNotSet, r.SW.String())
 	}
 	return &StatusError{Op: "verify " + pin.String(), SW: r.SW}
 }

@@ -18,6 +18,9 @@ var (
 	ErrNotJPKI = errors.New("reader: not a my number card (no jpki application)")
 	// ErrJukiCard: the card is an old 住基カード, whose certificates are no longer issued.
 	ErrJukiCard = errors.New("reader: old juki card, not a my number card")
+	// ErrPINNotSet: the card holds no PIN to present (a 顔認証マイナンバーカード, issued without
+	// PINs, is the known case); no try was spent.
+	ErrPINNotSet = errors.New("reader: no pin set on the card")
 	// ErrPINBlocked: the PIN is locked; it can only be reset at the municipal office.
 	ErrPINBlocked = errors.New("reader: pin blocked")
 	// ErrWrongPIN: the card refused the PIN. The *WrongPINError carries the tries left.

@@ -97,7 +97,7 @@ func splitAnswers(b []byte) [][]byte {
 
 // typed reports whether err is one of the outcomes a caller can branch on.
 func typed(err error) bool {
-	for _, s := range []error{ErrBadCard, ErrCardRemoved, ErrNotJPKI, ErrJukiCard, ErrPINBlocked, ErrWrongPIN, ErrPINRequired} {
+	for _, s := range []error{ErrBadCard, ErrCardRemoved, ErrNotJPKI, ErrJukiCard, ErrPINBlocked, ErrWrongPIN, ErrPINRequired, ErrPINNotSet} {
 		if errors.Is(err, s) {
 			return true
 		}
@@ -119,7 +119,7 @@ func FuzzCardAnswers(f *testing.F) {
 		c := New(&scripted{answers: splitAnswers(b)})
 		di, _ := DigestInfo(crypto.SHA256, make([]byte, 32))
 		steps := []func() error{
-			func() error { return c.Identify(ctx) },
+			func() error { _, err := c.Identify(ctx); return err },
 			func() error { _, err := c.AuthCertificate(ctx); return err },
 			func() error { _, err := c.Tries(ctx, AuthPIN); return err },
 			func() error { return c.Verify(ctx, AuthPIN, []byte("1234")) },

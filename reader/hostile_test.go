@@ -42,7 +42,7 @@ func TestHostileCard(t *testing.T) {
 			c := reader.New(vc)
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			defer cancel()
-			if err := c.Identify(ctx); !errors.Is(err, tc.want) {
+			if _, err := c.Identify(ctx); !errors.Is(err, tc.want) {
 				t.Fatalf("Identify: %v, want %v", err, tc.want)
 			}
 			rep, err := reader.Inspect(ctx, reader.New(vc), time.Now())

@@ -47,7 +47,11 @@ const (
 const (
 	TokenMyNumberCard = "JPKIAPICCTOKEN2"
 	TokenJukiCard     = "JPKIAPICCTOKEN"  // the old 住基カード
-	TokenSmartphone   = "JPKIAPGPSETOKEN" // smartphone JPKI
+	TokenSmartphone   = "JPKIAPGPSETOKEN" // スマホ用電子証明書 in an Android phone's secure element (GP-SE)
+	// TokenIPhone is what one public source (an unnamed code-index file, no other
+	// confirmation) says an iPhone's My Number Card writes in EF 0006. UNVERIFIED: see
+	// DeviceIPhone for how the kiosk treats it.
+	TokenIPhone = "JPKIAPIOSTOKEN"
 )
 
 // Maximum PIN tries as issued.

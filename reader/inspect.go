@@ -37,6 +37,7 @@ func Summarize(cert *x509.Certificate, now time.Time) CertSummary {
 // Report is the card part of `kiosk diag`. It never holds a PIN or a My Number.
 type Report struct {
 	JPKI      bool         `json:"jpki"`
+	Device    string       `json:"device,omitempty"` // "card", "android", "iphone"
 	Token     string       `json:"token,omitempty"`
 	AuthCert  *CertSummary `json:"auth_cert,omitempty"`
 	AuthTries *int         `json:"auth_pin_tries,omitempty"`
@@ -45,8 +46,9 @@ type Report struct {
 	APDUs     int          `json:"apdus"`
 }
 
-// Inspect identifies the card and reads its authentication certificate and the remaining
-// tries of both JPKI PINs, spending none. Every problem is listed; Inspect only fails
+// Inspect identifies the card (or phone) and reads its authentication certificate (not on
+// an Android phone, which needs the PIN first) and the remaining tries of both JPKI PINs,
+// spending none. Every problem is listed; Inspect only fails
 // outright when the card is gone.
 func Inspect(ctx context.Context, c *Card, now time.Time) (Report, error) {
 	var r Report
@@ -59,13 +61,14 @@ func Inspect(ctx context.Context, c *Card, now time.Time) (Report, error) {
 		return nil
 	}
 	tok, err := c.Token(ctx)
+	dev := DeviceNone
 	if err == nil {
 		r.Token = tok
-		err = checkToken(tok)
+		dev, err = checkToken(tok)
 	}
 	switch {
 	case err == nil:
-		r.JPKI = true
+		r.JPKI, r.Device = true, dev.String()
 	case errors.Is(err, ErrNotJPKI) || errors.Is(err, ErrJukiCard):
 		return r, note(err)
 	default:
@@ -74,15 +77,11 @@ func Inspect(ctx context.Context, c *Card, now time.Time) (Report, error) {
 		}
 		return r, nil
 	}
-	if cert, err := c.AuthCertificate(ctx); err != nil {
-		if ferr := note(err); ferr != nil {
+	// An Android phone shows its certificate only after its PIN, which diag never
+	// presents: its report has no certificate, and that is no problem.
+	if dev != DeviceAndroid {
+		if ferr := r.readAuthCert(ctx, c, now, note); ferr != nil {
 			return r, ferr
-		}
-	} else {
-		s := Summarize(cert, now)
-		r.AuthCert = &s
-		if s.Validity != "valid" {
-			r.Problems = append(r.Problems, fmt.Sprintf("authentication certificate %s", s.Validity))
 		}
 	}
 	for _, p := range []struct {
@@ -102,4 +101,19 @@ func Inspect(ctx context.Context, c *Card, now time.Time) (Report, error) {
 		}
 	}
 	return r, nil
+}
+
+// readAuthCert adds the authentication certificate's summary to r; it returns what note
+// returns for a failure.
+func (r *Report) readAuthCert(ctx context.Context, c *Card, now time.Time, note func(error) error) error {
+	cert, err := c.AuthCertificate(ctx)
+	if err != nil {
+		return note(err)
+	}
+	s := Summarize(cert, now)
+	r.AuthCert = &s
+	if s.Validity != "valid" {
+		r.Problems = append(r.Problems, fmt.Sprintf("authentication certificate %s", s.Validity))
+	}
+	return nil
 }

@@ -40,8 +40,8 @@ func challengeDigestInfo(t *testing.T, msg string) ([]byte, []byte) {
 func TestKioskFlow(t *testing.T) {
 	ctx := context.Background()
 	vc, card := newCard(t, readertest.Options{})
-	if err := card.Identify(ctx); err != nil {
-		t.Fatalf("Identify: %v", err)
+	if dev, err := card.Identify(ctx); err != nil || dev != reader.DeviceCard {
+		t.Fatalf("Identify: %v, %v", dev, err)
 	}
 	cert, err := card.AuthCertificate(ctx)
 	if err != nil {
@@ -181,12 +181,13 @@ func TestIdentifyRejects(t *testing.T) {
 		want  error
 	}{
 		{"juki card", reader.TokenJukiCard, reader.ErrJukiCard},
-		{"smartphone token", reader.TokenSmartphone, reader.ErrNotJPKI},
+		{"unknown token", "JPKIAPXYZTOKEN", reader.ErrNotJPKI},
+		{"token of a phone, lower case", "jpkiapgpsetoken", reader.ErrNotJPKI},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, card := newCard(t, readertest.Options{Token: tt.token})
-			if err := card.Identify(ctx); !errors.Is(err, tt.want) {
+			if _, err := card.Identify(ctx); !errors.Is(err, tt.want) {
 				t.Fatalf("Identify = %v, want %v", err, tt.want)
 			}
 		})

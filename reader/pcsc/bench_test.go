@@ -23,7 +23,7 @@ func signedChallenge(ctx context.Context, x *pcsc.Context, readerName string, ch
 	}
 	defer card.Close()
 	defer func() { apdus = card.Stats().APDUs }()
-	if err = card.Identify(ctx); err != nil {
+	if _, err = card.Identify(ctx); err != nil {
 		return
 	}
 	cert, err := card.AuthCertificate(ctx)

@@ -76,7 +76,7 @@ func TestWatchCards(t *testing.T) {
 			t.Fatalf("round %d: the same session object again", round)
 		}
 		last = c
-		if err := c.Identify(ctx); err != nil {
+		if _, err := c.Identify(ctx); err != nil {
 			t.Fatal(err)
 		}
 		if err := c.Verify(ctx, reader.AuthPIN, []byte("1234")); err != nil || !vc.Verified(readertest.PINAuth) {

@@ -78,7 +78,7 @@ func TestEndToEnd(t *testing.T) {
 	if card.Protocol() != "T=1" {
 		t.Fatalf("protocol %s", card.Protocol())
 	}
-	if err := card.Identify(ctx); err != nil {
+	if _, err := card.Identify(ctx); err != nil {
 		t.Fatal(err)
 	}
 	cert, err := card.AuthCertificate(ctx)

@@ -94,8 +94,20 @@ func DefaultPKI() (*PKI, error) {
 // Options configure a Card. The zero value gives a healthy My Number Card with default
 // secrets, fresh counters, certificates valid now, and the default PKI.
 type Options struct {
-	ATR   []byte // default ATRMyNumber
-	Token string // EF 0006, space-padded to 32 bytes; default reader.TokenMyNumberCard
+	// Device is what the virtual card is (see device.go): the plastic card (zero), an
+	// Android phone or an iPhone. The token and ATR defaults follow it.
+	Device reader.Device
+	// PhoneApproved: an iPhone the resident has already authorised with Face ID
+	// (Approve does the same later). ASSUMED model, see device.go.
+	PhoneApproved bool
+	// NoPIN makes a 顔認証マイナンバーカード: issued without PINs and without the
+	// signature certificate (both facts); NoPINSW is its answer to VERIFY on the
+	// authentication PIN, empty or not (ASSUMED, default 6A88), and no try is spent.
+	NoPIN   bool
+	NoPINSW reader.StatusWord
+
+	ATR   []byte // default ATRMyNumber (ATRPhone for a phone)
+	Token string // EF 0006, space-padded to 32 bytes; default by Device, reader.TokenMyNumberCard for the card
 
 	AuthPIN string // default "1234"
 	SignPIN string // default "ABC123" (the card compares exactly; clients upper-case)
@@ -174,6 +186,8 @@ type Card struct {
 	presence chan struct{} // closed and replaced on every insert/remove
 	faults   []*faultState
 
+	approved bool // an iPhone authorised with Face ID (survives resets: it is the phone's state)
+
 	// Observation.
 	log         []LogEntry
 	myNumberHit int
@@ -224,7 +238,11 @@ func NewCard(opts Options) (*Card, error) {
 	c.atr = append([]byte(nil), opts.ATR...)
 	if len(c.atr) == 0 {
 		c.atr = append([]byte(nil), ATRMyNumber...)
+		if opts.Device.Phone() {
+			c.atr = append([]byte(nil), ATRPhone...)
+		}
 	}
+	c.approved = opts.PhoneApproved
 	if opts.Now.IsZero() {
 		c.opts.Now = time.Now()
 	}
@@ -289,7 +307,7 @@ func NewCard(opts Options) (*Card, error) {
 	if !c.authKey.PublicKey.Equal(c.authCert.PublicKey) || !c.signKey.PublicKey.Equal(c.signCert.PublicKey) {
 		return nil, errors.New("readertest: new card: certificate does not match its key")
 	}
-	token := orDefault(opts.Token, reader.TokenMyNumberCard)
+	token := orDefault(opts.Token, defaultToken(opts.Device))
 	if len(token) > 32 {
 		return nil, errors.New("readertest: new card: token longer than 32 bytes")
 	}
@@ -322,6 +340,7 @@ func NewCard(opts Options) (*Card, error) {
 		apVisual: {},
 		apJuki:   {},
 	}
+	c.shape()
 	return c, nil
 }
 
@@ -677,7 +696,7 @@ func (c *Card) selectFile(cmd reader.Command) []byte {
 	switch cmd.P1 {
 	case 0x04: // by DF name
 		for _, a := range aids {
-			if bytes.Equal(cmd.Data, a.aid) {
+			if _, present := c.files[a.ap]; present && bytes.Equal(cmd.Data, a.aid) {
 				// Selecting an AP (again) drops every verified PIN (§2.6).
 				c.cur, c.curEF = a.ap, nil
 				c.verified = [numPINs]bool{}
@@ -745,7 +764,7 @@ func (c *Card) anyVerified(pins []PINRef) bool {
 		return true
 	}
 	for _, p := range pins {
-		if c.verified[p] {
+		if p == pinPhoneApproval && c.approved || p >= 0 && p < numPINs && c.verified[p] {
 			return true
 		}
 	}
@@ -775,6 +794,9 @@ func (c *Card) verify(cmd reader.Command) []byte {
 	p, bad := c.pinCommand(cmd, 0x00)
 	if bad != nil {
 		return bad
+	}
+	if p == PINAuth && c.opts.NoPIN {
+		return sw(c.noPINSW()) // nothing to verify, nothing spent
 	}
 	st := &c.pins[p]
 	if len(cmd.Data) == 0 { // counter read: never spends a try, 63Cx even when verified
@@ -838,7 +860,7 @@ func (c *Card) sign(cmd reader.Command) ([]byte, bool) {
 	if c.cur != apJPKI || f == nil || f.kind != efKey {
 		return sw(reader.SWConditionsNotSatisfied), false
 	}
-	if !c.verified[f.pin] {
+	if !c.anyVerified([]PINRef{f.pin}) {
 		return sw(reader.SWSecurityNotSatisfied), false
 	}
 	// PKCS#1 v1.5 type 1 leaves room for k−11 bytes of data.
