@@ -163,7 +163,8 @@ type session struct {
 	journal Journal
 
 	card     Card
-	authCert *x509.Certificate
+	device   reader.Device // what card is, once identified
+	authCert *x509.Certificate // on an Android phone only after its PIN
 	tries    int
 	wrong    bool
 	pin      pinPad // the 4-digit authentication PIN while typed
@@ -184,6 +185,7 @@ func (s *session) request() center.Request {
 func (s *session) wipe() {
 	s.pin.wipe()
 	s.card, s.authCert, s.issued, s.payment, s.journal = nil, nil, nil, nil, nil
+	s.device = reader.DeviceNone
 	s.challenge, s.issueKey = "", ""
 	s.opts, s.cert, s.copies = center.Options{}, "", 0
 }
@@ -474,8 +476,9 @@ const AnotherWindow = time.Minute
 // keptAuth is what a refused session leaves for "another certificate": the card that is
 // still on the reader, its certificate and tries, the municipality. No PIN.
 type keptAuth struct {
-	card  Card
-	cert  *x509.Certificate
+	card   Card
+	device reader.Device
+	cert   *x509.Certificate
 	tries int
 	muni  int
 	until time.Time // monotonic
@@ -492,7 +495,7 @@ func (e *Engine) another() {
 	e.slot.leftover = false
 	e.newSession()
 	s := e.sess
-	s.muni, s.card, s.authCert, s.tries = k.muni, k.card, k.cert, k.tries
+	s.muni, s.card, s.device, s.authCert, s.tries = k.muni, k.card, k.device, k.cert, k.tries
 	s.authenticated, s.authUntil = true, k.until
 	e.log.Info("kiosk: another certificate for the same card", "session", s.id)
 	e.enter(StateChoose)
@@ -539,7 +542,8 @@ func (e *Engine) quit(reason string) {
 // fail ends the session and shows a problem.
 func (e *Engine) fail(p Problem, reason string) {
 	e.log.Info("kiosk: problem", "problem", p.String(), "state", e.state.String(), "reason", reason)
-	e.audit("problem", map[string]any{"problem": p.String(), "state": e.state.String()})
+	// reason is for the technician: what the kiosk saw, never personal data.
+	e.audit("problem", map[string]any{"problem": p.String(), "state": e.state.String(), "reason": reason})
 	e.endSession(reason)
 	e.problem = p
 	e.enter(StateProblem)
@@ -573,7 +577,11 @@ func (e *Engine) cardOut() {
 	}
 }
 
-// readCard reads the card on the reader, if it is a fresh one.
+// readCard reads the card on the reader, if it is a fresh one: it identifies the device,
+// then reads what that device gives before any PIN. A card: the authentication
+// certificate and the remaining tries. An Android phone: the tries only (it shows its
+// certificate after the PIN). An iPhone: the certificate, which it gives once the
+// resident authorised it with Face ID on the phone; it takes no PIN at the kiosk.
 func (e *Engine) readCard() {
 	if !e.slot.present || e.slot.leftover {
 		e.publish()
@@ -586,52 +594,108 @@ func (e *Engine) readCard() {
 	e.spawn(&s.work, untilStateTimeout, func(ctx context.Context) func() {
 		e.cardMu.Lock()
 		defer e.cardMu.Unlock()
-		if err := card.Identify(ctx); err != nil {
-			return func() { e.cardFailed(err) }
-		}
-		cert, err := card.AuthCertificate(ctx)
+		dev, err := card.Identify(ctx)
 		if err != nil {
 			return func() { e.cardFailed(err) }
 		}
-		n, err := card.Tries(ctx, reader.AuthPIN)
-		if err != nil {
-			return func() { e.cardFailed(err) }
+		var cert *x509.Certificate
+		if dev != reader.DeviceAndroid {
+			if cert, err = card.AuthCertificate(ctx); err != nil {
+				return func() { s.device = dev; e.cardFailed(err) }
+			}
 		}
-		return func() { e.cardRead(cert, n) }
+		n := -1 // an iPhone has no PIN counter for the kiosk
+		if dev != reader.DeviceIPhone {
+			if n, err = card.Tries(ctx, reader.AuthPIN); err != nil {
+				return func() { s.device = dev; e.cardFailed(err) }
+			}
+		}
+		return func() { e.cardRead(dev, cert, n) }
 	})
 }
 
+// cardFailed ends the session with the problem the card's error stands for; the reason
+// names it for the technician.
 func (e *Engine) cardFailed(err error) {
 	e.log.Info("kiosk: card", "err", err)
+	var dev reader.Device
+	if e.sess != nil {
+		dev = e.sess.device
+	}
 	switch {
 	case errors.Is(err, reader.ErrCardRemoved), errors.Is(err, reader.ErrNoCard):
 		e.fail(ProblemCardRemoved, "card removed")
-	case errors.Is(err, reader.ErrNotJPKI), errors.Is(err, reader.ErrJukiCard):
-		e.fail(ProblemNotMyNumberCard, "not a my number card")
+	case errors.Is(err, reader.ErrJukiCard):
+		e.fail(ProblemJukiCard, "juki card (token "+reader.TokenJukiCard+")")
+	case errors.Is(err, reader.ErrNotJPKI):
+		e.fail(ProblemNotMyNumberCard, "not a my number card (no jpki application or unknown token)")
+	case dev == reader.DeviceIPhone:
+		// Whatever an iPhone refuses: how it answers a terminal is not published.
+		e.fail(ProblemPhoneNotReady, "iphone refused: "+errorClass(err))
+	case errors.Is(err, reader.ErrPINNotSet):
+		e.fail(ProblemNoPIN, "no pin set on the card (face-authentication card?)")
 	case errors.Is(err, reader.ErrPINBlocked):
 		e.fail(ProblemPINLocked, "pin blocked")
 	default:
-		e.fail(ProblemCardUnreadable, "card unreadable")
+		e.fail(ProblemCardUnreadable, "card unreadable: "+errorClass(err))
 	}
 }
 
-func (e *Engine) cardRead(cert *x509.Certificate, tries int) {
-	s := e.sess
-	now := e.o.Clock.Now() // zero: unknown, the center checks validity with its own clock
+// errorClass names the kind of a card error for the journal without quoting the card.
+func errorClass(err error) string {
+	var se *reader.StatusError
 	switch {
-	case !now.IsZero() && now.After(cert.NotAfter):
-		e.fail(ProblemCertExpired, "certificate expired")
-		return
-	case tries <= 0:
+	case errors.As(err, &se):
+		return "status " + se.SW.String()
+	case errors.Is(err, reader.ErrPINRequired):
+		return "pin or authorisation required"
+	case errors.Is(err, reader.ErrBadCard):
+		return "bad answer"
+	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
+		return "timeout"
+	}
+	return "error"
+}
+
+// certProblem says what is wrong with cert at the kiosk's time, if anything. A zero time
+// is unknown: the center checks validity with its own clock.
+func (e *Engine) certProblem(cert *x509.Certificate) (Problem, string) {
+	now := e.o.Clock.Now()
+	switch {
+	case now.IsZero():
+	case now.After(cert.NotAfter):
+		return ProblemCertExpired, "certificate expired"
+	case now.Before(cert.NotBefore):
+		return ProblemCertNotYetValid, "certificate not yet valid"
+	}
+	return ProblemNone, ""
+}
+
+func (e *Engine) cardRead(dev reader.Device, cert *x509.Certificate, tries int) {
+	s := e.sess
+	s.device = dev
+	if cert != nil {
+		if p, why := e.certProblem(cert); p != ProblemNone {
+			e.fail(p, why)
+			return
+		}
+	}
+	if dev != reader.DeviceIPhone && tries <= 0 {
 		e.fail(ProblemPINLocked, "pin blocked")
 		return
 	}
-	if err := s.journal.CardChecked(); err != nil {
-		e.log.Error("kiosk: journal card checked", "err", err)
-		e.fail(ProblemStoreFailed, "journal")
+	s.authCert, s.tries = cert, tries
+	if cert != nil {
+		if err := s.journal.CardChecked(); err != nil {
+			e.log.Error("kiosk: journal card checked", "err", err)
+			e.fail(ProblemStoreFailed, "journal")
+			return
+		}
+	}
+	if dev == reader.DeviceIPhone {
+		e.sign(nil) // Face ID on the phone stands for the PIN
 		return
 	}
-	s.authCert, s.tries = cert, tries
 	e.enter(StatePIN)
 }
 
@@ -641,7 +705,50 @@ func (e *Engine) cardRead(cert *x509.Certificate, tries int) {
 func (e *Engine) verify() {
 	s := e.sess
 	pin := s.pin.take()
+	if s.device == reader.DeviceAndroid && s.authCert == nil {
+		e.verifyPhone(pin)
+		return
+	}
 	e.sign(pin)
+}
+
+// verifyPhone presents the PIN to an Android phone once, then reads the certificate it
+// shows only now, and goes on to the center as for a card.
+func (e *Engine) verifyPhone(pin []byte) {
+	s := e.sess
+	card := s.card
+	e.enter(StateCenter)
+	e.spawn(&s.work, untilStateTimeout, func(ctx context.Context) func() {
+		e.cardMu.Lock()
+		defer e.cardMu.Unlock()
+		err := card.Verify(ctx, reader.AuthPIN, pin)
+		clear(pin)
+		if err != nil {
+			return func() { e.verifyFailed(err) }
+		}
+		cert, err := card.AuthCertificate(ctx)
+		if err != nil {
+			return func() { e.cardFailed(err) }
+		}
+		return func() { e.phoneCertRead(cert) }
+	})
+}
+
+// phoneCertRead checks and journals the certificate an Android phone showed after its
+// PIN, then has it sign the center's challenge (the PIN stays verified on the phone).
+func (e *Engine) phoneCertRead(cert *x509.Certificate) {
+	s := e.sess
+	if p, why := e.certProblem(cert); p != ProblemNone {
+		e.fail(p, why)
+		return
+	}
+	if err := s.journal.CardChecked(); err != nil {
+		e.log.Error("kiosk: journal card checked", "err", err)
+		e.fail(ProblemStoreFailed, "journal")
+		return
+	}
+	s.authCert = cert
+	e.sign(nil)
 }
 
 // sign has the card sign a fresh challenge of the center over this session's request,
@@ -673,7 +780,7 @@ func (e *Engine) sign(pin []byte) {
 		e.cardMu.Lock()
 		sig, err := card.Sign(ctx, reader.AuthKey, di)
 		e.cardMu.Unlock()
-		if pin == nil && errors.Is(err, reader.ErrPINRequired) {
+		if pin == nil && errors.Is(err, reader.ErrPINRequired) && s.device != reader.DeviceIPhone {
 			return func() { e.pinAgain() }
 		}
 		if err != nil {
@@ -750,7 +857,7 @@ func (e *Engine) keep() {
 		if s.authenticated && s.authUntil.Before(until) {
 			until = s.authUntil // the window counts from the PIN, not from each refusal
 		}
-		e.kept = &keptAuth{card: s.card, cert: s.authCert, tries: s.tries, muni: s.muni, until: until}
+		e.kept = &keptAuth{card: s.card, device: s.device, cert: s.authCert, tries: s.tries, muni: s.muni, until: until}
 	}
 }
 
@@ -764,7 +871,9 @@ func (e *Engine) centerFailed(err error) {
 		p = ProblemCardSuspended
 	case errors.Is(err, center.ErrCertExpired):
 		p = ProblemCertExpired
-	case errors.Is(err, center.ErrCertNotYetValid), errors.Is(err, center.ErrUntrustedCert), errors.Is(err, center.ErrBadSignature):
+	case errors.Is(err, center.ErrCertNotYetValid):
+		p = ProblemCertNotYetValid
+	case errors.Is(err, center.ErrUntrustedCert), errors.Is(err, center.ErrBadSignature):
 		p = ProblemCardNotAccepted
 	case errors.Is(err, center.ErrResidentNotFound):
 		p = ProblemResidentNotFound
@@ -873,6 +982,9 @@ func (e *Engine) publish() {
 	v := View{State: e.state, Screen: e.screen, Lang: e.lang, Problem: e.problem, Refusal: e.refusal, Another: e.kept != nil, Note: e.note, MaxCopies: e.o.MaxCopies,
 		Pays: e.o.Payer != nil, CardPresent: e.slot.present, CardLeftover: e.slot.leftover, Deadline: e.deadline,
 		TechEnabled: e.o.Technician != nil, OutOfService: e.tech.oos}
+	if s := e.sess; s != nil {
+		v.Device = s.device
+	}
 	v.Municipalities = make([]MunicipalityView, len(e.o.Municipalities))
 	for i, m := range e.o.Municipalities {
 		v.Municipalities[i] = MunicipalityView{Code: m.Code, Name: m.Name, NameEN: m.NameEN, Open: e.muniOpen(i, now), Hours: m.Hours.String()}

@@ -177,6 +177,7 @@ func TestLastTryAndLockout(t *testing.T) {
 
 func TestCardRejected(t *testing.T) {
 	past := time.Date(1999, 1, 1, 0, 0, 0, 0, time.UTC)
+	future := time.Date(2000, 1, 2, 0, 0, 0, 0, time.UTC) // the bubble's clock starts 2000-01-01
 	tests := []struct {
 		name string
 		opt  func(*readertest.Options)
@@ -184,10 +185,15 @@ func TestCardRejected(t *testing.T) {
 		want kiosk.Problem
 	}{
 		{"not a my number card", func(o *readertest.Options) { o.Token = "SOMEOTHERTOKEN" }, nil, kiosk.ProblemNotMyNumberCard},
-		{"juki card", func(o *readertest.Options) { o.Token = reader.TokenJukiCard }, nil, kiosk.ProblemNotMyNumberCard},
+		{"juki card", func(o *readertest.Options) { o.Token, o.ATR = reader.TokenJukiCard, readertest.ATRJuki }, nil, kiosk.ProblemJukiCard},
 		{"certificate expired", func(o *readertest.Options) {
 			o.Now, o.NotBefore, o.NotAfter = past, past, past.Add(24*time.Hour)
 		}, nil, kiosk.ProblemCertExpired},
+		{"certificate not yet valid (issued today, usable tomorrow)", func(o *readertest.Options) {
+			o.Now, o.NotBefore, o.NotAfter = future, future, future.AddDate(5, 0, 0)
+		}, nil, kiosk.ProblemCertNotYetValid},
+		{"face-authentication card (no pin)", func(o *readertest.Options) { o.NoPIN = true }, nil, kiosk.ProblemNoPIN},
+		{"pin locked", nil, func(c *readertest.Card) { c.SetTriesLeft(readertest.PINAuth, 0) }, kiosk.ProblemPINLocked},
 		{"garbage answer", nil, func(c *readertest.Card) {
 			c.InjectFault(readertest.Fault{Kind: readertest.FaultGarbage, Match: readertest.MatchINS(reader.INSReadBinary), Repeat: true})
 		}, kiosk.ProblemCardUnreadable},
@@ -215,8 +221,21 @@ func TestCardRejected(t *testing.T) {
 				if len(r.Center.Issues()) != 0 {
 					t.Fatal("a request was sent")
 				}
-				if n := r.Card.TriesLeft(readertest.PINAuth); n != 3 {
+				if n := r.Card.TriesLeft(readertest.PINAuth); n != 3 && tt.want != kiosk.ProblemPINLocked {
 					t.Fatalf("tries spent: %d left", n)
+				}
+				if verifies(r.Card) != 0 {
+					t.Fatal("a PIN was presented")
+				}
+				// The journal says why, for the technician.
+				var reason string
+				for _, a := range r.Store.Last().Audits() {
+					if d, ok := a["detail"].(map[string]any); ok && a["event"] == "problem" {
+						reason, _ = d["reason"].(string)
+					}
+				}
+				if reason == "" {
+					t.Errorf("no technician reason in the journal: %v", r.Store.Last().Audits())
 				}
 				if v := r.view(); v.CardPresent && !v.CardLeftover {
 					t.Errorf("card on the reader not marked as leftover: %+v", v)
@@ -416,7 +435,7 @@ func TestCenterRefusals(t *testing.T) {
 	}{
 		{center.CodeRevoked, kiosk.ProblemCardSuspended},
 		{center.CodeCertExpired, kiosk.ProblemCertExpired},
-		{center.CodeCertNotYetValid, kiosk.ProblemCardNotAccepted},
+		{center.CodeCertNotYetValid, kiosk.ProblemCertNotYetValid},
 		{center.CodeUntrustedCert, kiosk.ProblemCardNotAccepted},
 		{center.CodeBadSignature, kiosk.ProblemCardNotAccepted},
 		{center.CodeResidentNotFound, kiosk.ProblemResidentNotFound},

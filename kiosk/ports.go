@@ -14,11 +14,14 @@ import (
 // The interface is the privacy boundary: it has no method that could read the My Number,
 // so the engine cannot ask for it.
 type Card interface {
-	// Identify answers nil for a My Number Card, reader.ErrNotJPKI or reader.ErrJukiCard.
-	Identify(ctx context.Context) error
-	// AuthCertificate reads the user-authentication certificate (no PIN needed).
+	// Identify names the device (the card, an Android phone, an iPhone), or answers
+	// reader.ErrNotJPKI or reader.ErrJukiCard.
+	Identify(ctx context.Context) (reader.Device, error)
+	// AuthCertificate reads the user-authentication certificate (no PIN needed on a card;
+	// an Android phone answers reader.ErrPINRequired until its PIN was verified).
 	AuthCertificate(ctx context.Context) (*x509.Certificate, error)
-	// Tries reads the remaining tries of a PIN without spending one.
+	// Tries reads the remaining tries of a PIN without spending one; reader.ErrPINNotSet
+	// for a card issued without a PIN.
 	Tries(ctx context.Context, pin reader.PIN) (int, error)
 	// Verify presents a PIN once; *reader.WrongPINError or reader.ErrPINBlocked on refusal.
 	Verify(ctx context.Context, pin reader.PIN, secret []byte) error

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"madoguchi/center"
+	"madoguchi/reader"
 )
 
 // Problem is what went wrong, shown on the problem screen with what to do next.
@@ -21,7 +22,7 @@ const (
 	ProblemCertExpired               // the user-authentication certificate expired
 	ProblemPINLocked                 // no tries left
 	ProblemCardSuspended             // certificate revoked or suspended (lost card)
-	ProblemCardNotAccepted           // untrusted or not yet valid certificate, bad signature
+	ProblemCardNotAccepted           // untrusted certificate, bad signature
 	ProblemResidentNotFound          // the center knows no resident for this card
 	ProblemNotEligible               // e.g. no seal registered, no tax data
 	ProblemMovedOut                  // 転出
@@ -32,12 +33,17 @@ const (
 	ProblemPaymentFailed             // payment not completed; nothing charged
 	ProblemStoreFailed               // journal write failed; nothing printed or charged
 	ProblemTimedOut                  // the resident did not answer in time; nothing issued
+	ProblemJukiCard                  // an old 住基カード (token JPKIAPICCTOKEN)
+	ProblemCertNotYetValid           // the certificate's validity starts later (a card issued today)
+	ProblemNoPIN                     // the card has no PIN to verify: a 顔認証マイナンバーカード
+	ProblemPhoneNotReady             // an iPhone that did not let the kiosk use its certificate
 )
 
 var problemNames = [...]string{"none", "out-of-service", "closed", "cancelled", "card-removed", "card-unreadable",
 	"not-my-number-card", "cert-expired", "pin-locked", "card-suspended", "card-not-accepted",
 	"resident-not-found", "not-eligible", "moved-out", "center-unreachable", "center-error", "paper-out",
-	"printer-failed", "payment-failed", "store-failed", "timed-out"}
+	"printer-failed", "payment-failed", "store-failed", "timed-out", "juki-card", "cert-not-yet-valid",
+	"no-pin", "phone-not-ready"}
 
 func (p Problem) String() string {
 	if p >= 0 && int(p) < len(problemNames) {
@@ -51,7 +57,8 @@ var Problems = []Problem{ProblemOutOfService, ProblemClosed, ProblemCancelled, P
 	ProblemCardUnreadable, ProblemNotMyNumberCard, ProblemCertExpired, ProblemPINLocked, ProblemCardSuspended,
 	ProblemCardNotAccepted, ProblemResidentNotFound, ProblemNotEligible, ProblemMovedOut,
 	ProblemCenterUnreachable, ProblemCenterError, ProblemPaperOut, ProblemPrinterFailed, ProblemPaymentFailed,
-	ProblemStoreFailed, ProblemTimedOut}
+	ProblemStoreFailed, ProblemTimedOut, ProblemJukiCard, ProblemCertNotYetValid, ProblemNoPIN,
+	ProblemPhoneNotReady}
 
 // Voided reports whether a problem ends a session whose request may have reached the
 // center, so the screen says that nothing is charged.
@@ -189,7 +196,8 @@ type View struct {
 	MaxCopies      int
 
 	CardPresent  bool
-	CardLeftover bool // a card from an ended session is still on the reader
+	CardLeftover bool          // a card from an ended session is still on the reader
+	Device       reader.Device // what the session's card is, once identified (DeviceNone before)
 
 	PINLength int  // digits entered so far (never the digits)
 	TriesLeft int  // remaining tries read from the card (without spending one)
