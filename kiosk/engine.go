@@ -163,7 +163,7 @@ type session struct {
 	journal Journal
 
 	card     Card
-	device   reader.Device // what card is, once identified
+	device   reader.Device     // what card is, once identified
 	authCert *x509.Certificate // on an Android phone only after its PIN
 	tries    int
 	wrong    bool
@@ -479,9 +479,9 @@ type keptAuth struct {
 	card   Card
 	device reader.Device
 	cert   *x509.Certificate
-	tries int
-	muni  int
-	until time.Time // monotonic
+	tries  int
+	muni   int
+	until  time.Time // monotonic
 }
 
 // another starts a session for another certificate with the kept card.
