@@ -8,19 +8,25 @@ import (
 	"github.com/gdamore/tcell/v2"
 
 	"madoguchi/kiosk"
+	"madoguchi/reader"
 )
 
 func (f *frame) placeCard() {
 	b := f.body
 	f.c.para(rect{2, b.y + 1, f.w - 4, 2}, f.t(txtPlaceCard), stBold)
 	f.c.para(rect{2, b.y + 3, f.w - 4, 2}, f.t(txtPlaceHow), stBody)
-	cw, ch := 28, 5
+	// The card and a phone side by side, as they lie on the reader.
+	cw, pw, gap, ch := 24, 16, 4, 5
 	if b.h < 20 {
 		ch = 4
 	}
-	card := rect{(f.w - cw) / 2, b.y + 6, cw, ch}
+	x := (f.w - cw - gap - pw) / 2
+	card := rect{x, b.y + 6, cw, ch}
 	f.c.fill(card, stCard)
-	f.c.center(card, card.y+ch/2, f.t(msg{"マイナンバーカード", "My Number Card"}), stCard)
+	f.c.center(card, card.y+ch/2, f.t(txtCardShape), stCard)
+	phone := rect{x + cw + gap, b.y + 6, pw, ch}
+	f.c.fill(phone, stCard)
+	f.c.center(phone, phone.y+ch/2, f.t(txtPhoneShape), stCard)
 	if f.v.CardLeftover {
 		f.c.para(rect{2, card.y + ch + 1, f.w - 4, 2}, f.t(txtTakeAgain), stWarn)
 	}
@@ -35,7 +41,11 @@ func (f *frame) pin() {
 	left := rect{2, b.y + 1, kx - 4, b.h - 1}
 	y := left.y
 	y += f.c.para(rect{left.x, y, left.w, 2}, f.t(txtPINPrompt), stBold)
-	y += f.c.para(rect{left.x, y, left.w, 2}, f.t(txtPINWhich), stBody) + 1
+	which := txtPINWhich
+	if v.Device == reader.DeviceAndroid {
+		which = txtPINPhone
+	}
+	y += f.c.para(rect{left.x, y, left.w, 2}, f.t(which), stBody) + 1
 	// Masked digits: ＊ for entered, ＿ for the rest.
 	mask := ""
 	for i := range 4 {
@@ -56,6 +66,9 @@ func (f *frame) pin() {
 	y++
 	if v.WrongPIN {
 		y += f.c.para(rect{left.x, y, left.w, 2}, f.t(txtPINWrong), stWarn)
+		if v.TriesLeft == reader.MaxAuthPINTries-1 && !v.Device.Phone() {
+			y += f.c.para(rect{left.x, y, left.w, 3}, f.t(txtNoPINCard), stBody)
+		}
 	}
 	if v.TriesLeft == 1 {
 		y += f.c.para(rect{left.x, y, left.w, 3}, f.t(txtLastTry), stWarn)

@@ -417,7 +417,7 @@ func TestFlowTimeouts(t *testing.T) {
 func TestFlowCenterRefusals(t *testing.T) {
 	codes := map[center.Code]kiosk.Problem{
 		center.CodeRevoked: kiosk.ProblemCardSuspended, center.CodeCertExpired: kiosk.ProblemCertExpired,
-		center.CodeCertNotYetValid: kiosk.ProblemCardNotAccepted, center.CodeUntrustedCert: kiosk.ProblemCardNotAccepted,
+		center.CodeCertNotYetValid: kiosk.ProblemCertNotYetValid, center.CodeUntrustedCert: kiosk.ProblemCardNotAccepted,
 		center.CodeBadSignature: kiosk.ProblemCardNotAccepted, center.CodeResidentNotFound: kiosk.ProblemResidentNotFound,
 		center.CodeNotEligible: kiosk.ProblemNotEligible, center.CodeMovedOut: kiosk.ProblemMovedOut,
 		center.CodeClosed: kiosk.ProblemClosed, center.CodeChallenge: kiosk.ProblemCenterError,

@@ -14,6 +14,7 @@ import (
 
 	"madoguchi/center"
 	"madoguchi/kiosk"
+	"madoguchi/reader"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")
@@ -88,6 +89,7 @@ func samples() []sample {
 		{"place-card", in(kiosk.StatePlaceCard, order)},
 		{"place-card-leftover", in(kiosk.StatePlaceCard, func(v *kiosk.View) { order(v); v.CardPresent, v.CardLeftover = true, true })},
 		{"reading-card", in(kiosk.StateReadingCard, order)},
+		{"pin-phone", in(kiosk.StatePIN, func(v *kiosk.View) { order(v); v.PINLength, v.TriesLeft, v.Device = 1, 3, reader.DeviceAndroid })},
 		{"pin", in(kiosk.StatePIN, func(v *kiosk.View) { order(v); v.PINLength, v.TriesLeft = 2, 3 })},
 		{"pin-wrong", in(kiosk.StatePIN, func(v *kiosk.View) { order(v); v.TriesLeft, v.WrongPIN = 2, true })},
 		{"pin-last-try", in(kiosk.StatePIN, func(v *kiosk.View) { order(v); v.TriesLeft, v.WrongPIN, v.PINLength = 1, true, 4 })},

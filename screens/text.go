@@ -35,8 +35,11 @@ var (
 	txtWeekdays   = msg{"平日", "weekdays"}
 	txtOutOfHours = msg{"受付時間外", "Closed now"}
 	txtCopies     = msg{"部数", "Copies"}
-	txtPlaceCard  = msg{"マイナンバーカードを置いてください", "Place your My Number Card"}
-	txtPlaceHow   = msg{"カードリーダーに、カードを置いてください。", "Put the card on the card reader."}
+	txtPlaceCard  = msg{"マイナンバーカードまたはスマートフォンを置いてください", "Place your My Number Card or smartphone"}
+	txtPlaceHow   = msg{"カードリーダーに置いてください。iPhoneは、サイドボタンを2回押してFace IDで認証してから置いてください。",
+		"Put it on the card reader. An iPhone: double-click the side button and authenticate with Face ID first."}
+	txtCardShape  = msg{"マイナンバーカード", "My Number Card"}
+	txtPhoneShape = msg{"スマートフォン", "Smartphone"}
 	// A card left from an ended session: it may be this resident's own (cancelled and
 	// started again), so the words do not say whose it is.
 	txtTakeAgain = msg{"カードが置かれたままです。確認のため、いったんカードを取り、もう一度置いてください。",
@@ -45,6 +48,12 @@ var (
 	txtDontMove  = msg{"カードを動かさないでください。", "Do not move the card."}
 	txtPINPrompt = msg{"暗証番号（数字4桁）を入力してください", "Enter your PIN (4 digits)"}
 	txtPINWhich  = msg{"利用者証明用電子証明書の暗証番号です。", "Your card's 4-digit PIN, not the longer signature password."}
+	// An Android phone's スマホ用電子証明書 has its own PIN, set on the phone, not the card's.
+	txtPINPhone = msg{"スマートフォンに設定した、利用者証明用の暗証番号です。", "The 4-digit PIN you set on the smartphone, not the card's."}
+	// A 顔認証マイナンバーカード may not be told apart before a PIN is tried: the first
+	// wrong PIN on a card says so, before a second try is spent.
+	txtNoPINCard = msg{"裏面に「顔認証」と書かれたカードは暗証番号がないため、ここでは使えません。",
+		"A card marked 顔認証 (face authentication) has no PIN and cannot be used here."}
 	txtPINWrong  = msg{"暗証番号が違います。", "The PIN is not correct."}
 	txtLastTry   = msg{"次に間違えると暗証番号がロックされます。", "If the next PIN is wrong, the PIN will be locked."}
 	txtPINAgain  = msg{"カードの確認のため、もう一度暗証番号を入力してください。", "Please enter your PIN once more: the card asks for it again."}
@@ -216,12 +225,26 @@ var problemTexts = map[kiosk.Problem]struct{ title, next msg }{
 	kiosk.ProblemCardUnreadable: {msg{"カードを読み取れませんでした", "The card could not be read"},
 		msg{"カードの置き方を確かめて、もう一度お試しください。続く場合は、市区町村の窓口にご相談ください。", "Check how the card is placed and try again. If this happens again, ask at your municipal office."}},
 	kiosk.ProblemNotMyNumberCard: {msg{"ご利用いただけないカードです", "This card cannot be used"},
-		msg{"電子証明書のついたマイナンバーカードをお使いください。", "Please use a My Number Card with its electronic certificate."}},
+		msg{"このカードはマイナンバーカードではありません。電子証明書のついたマイナンバーカードか、スマホ用電子証明書を入れたスマートフォンをお使いください。",
+			"This is not a My Number Card. Please use a My Number Card with its electronic certificate, or a smartphone carrying it."}},
+	kiosk.ProblemJukiCard: {msg{"住民基本台帳カードはご利用いただけません", "A Juki card (Basic Resident Registration Card) cannot be used"},
+		msg{"マイナンバーカードをお使いください。お持ちでない方は、お住まいの市区町村の窓口で申請できます。",
+			"Please use your My Number Card. You can apply for one at your municipal office."}},
+	kiosk.ProblemCertNotYetValid: {msg{"この電子証明書は、まだ使えません", "The electronic certificate cannot be used yet"},
+		msg{"発行や更新の翌日から使えます。明日以降にもう一度お試しください。続く場合は、市区町村の窓口にご相談ください。",
+			"It can be used from the day after it was issued or renewed. Please try again tomorrow; if it still fails, ask at your municipal office."}},
+	kiosk.ProblemNoPIN: {msg{"暗証番号のないカードです", "This card has no PIN"},
+		msg{"顔認証マイナンバーカードでは、証明書を交付できません。暗証番号の設定は、お住まいの市区町村の窓口でできます。",
+			"A face-authentication My Number Card cannot be used for certificates. You can have a PIN set at your municipal office."}},
+	kiosk.ProblemPhoneNotReady: {msg{"iPhoneのマイナンバーカードを使えませんでした", "The iPhone's My Number Card could not be used"},
+		msg{"サイドボタンを2回押してFace IDで認証し、もう一度置いてください。続く場合は、マイナンバーカードをお使いください。",
+			"Double-click the side button, authenticate with Face ID, and place it again. If it still fails, please use your My Number Card."}},
 	kiosk.ProblemCertExpired: {msg{"電子証明書の有効期限が切れています", "The electronic certificate has expired"},
 		msg{"お住まいの市区町村の窓口で、電子証明書を更新してください。", "Please renew it at your municipal office."}},
 	kiosk.ProblemPINLocked: {msg{"暗証番号がロックされています", "The PIN is locked"},
-		msg{"暗証番号の再設定は、お住まいの市区町村の窓口でできます。このカードをお持ちください。", "You can have it reset at your municipal office. Please bring this card."}},
-	kiosk.ProblemCardSuspended: {msg{"このカードの電子証明書は停止されています", "The card's certificate is suspended"},
+		msg{"暗証番号の再設定は、お住まいの市区町村の窓口でできます。このカードをお持ちください。裏面に「顔認証」と書かれたカードは、暗証番号がないため使えません。",
+			"You can have it reset at your municipal office. Please bring this card. A card marked 顔認証 (face authentication) has no PIN and cannot be used here."}},
+	kiosk.ProblemCardSuspended: {msg{"このカードの電子証明書は停止または失効しています", "The card's certificate is suspended or revoked"},
 		// The hotline: the Digital Agency's overview (紛失・盗難の場合は…24時間365日体制で停止可能).
 		msg{"お住まいの市区町村の窓口にお問い合わせください。紛失・盗難のときの停止は、マイナンバー総合フリーダイヤル 0120-95-0178（24時間365日）。",
 			"Please contact your municipal office. To stop a lost or stolen card: My Number toll-free line 0120-95-0178 (24 hours, every day)."}},

@@ -124,7 +124,7 @@ func TestTmux(t *testing.T) {
 	m.tap("世帯全員")
 	m.waitFor("[x] 世帯全員")
 	m.tap("次へ")
-	m.waitFor("マイナンバーカードを置いてください")
+	m.waitFor("マイナンバーカードまたはスマートフォンを置いてください")
 	m.tap("カードを置く")
 	m.waitFor("暗証番号（数字4桁）を入力してください")
 	for _, d := range []string{"1", "2", "3", "4"} {

@@ -100,7 +100,7 @@ func (s *tmuxSession) orderResidentRecord() {
 	s.keys("1")
 	s.waitFor("部数")
 	s.keys("Enter")
-	s.waitFor("マイナンバーカードを置いてください")
+	s.waitFor("マイナンバーカードまたはスマートフォンを置いてください")
 }
 
 // pid is the process id of the command running in the session.
@@ -171,7 +171,7 @@ func TestDemoInTmux(t *testing.T) {
 	s.keys("1") // 住民票の写し
 	s.waitFor("部数")
 	s.keys("Enter") // options as they are: 本人のみ, 1通
-	s.waitFor("マイナンバーカードを置いてください")
+	s.waitFor("マイナンバーカードまたはスマートフォンを置いてください")
 	s.keys("F2") // place the virtual card (made in the background since start-up)
 	s.waitLong("入力できる残り回数：3回", 2*time.Minute)
 	s.keys("1", "2", "3", "4", "Enter")

@@ -177,7 +177,7 @@ func footprintSession(b *testing.B, s *tmuxSession, send func(...string), pin st
 	send("Enter", "1")
 	wait("部数")
 	send("Enter")
-	wait("マイナンバーカードを置いてください")
+	wait("マイナンバーカードまたはスマートフォンを置いてください")
 	place()
 	wait("入力できる残り回数")
 	send(strings.Split(pin, "")...)
