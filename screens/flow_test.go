@@ -18,6 +18,7 @@ import (
 	"madoguchi/config"
 	"madoguchi/kiosk"
 	"madoguchi/kiosk/kiosktest"
+	"madoguchi/reader"
 	"madoguchi/reader/readertest"
 )
 
@@ -641,4 +642,56 @@ func TestFlowOwnCardLeftAfterCancel(t *testing.T) {
 		r.tapTech(0) // and place again
 		r.want(kiosk.StatePIN)
 	})
+}
+
+// TestFlowRefusedCards: every card the kiosk refuses gets its own screen, in both
+// languages, saying what happened and what to do, and no try is spent. An iPhone not
+// authorised with Face ID says how to authorise it.
+func TestFlowRefusedCards(t *testing.T) {
+	day2 := time.Date(2000, 1, 2, 0, 0, 0, 0, time.UTC) // the bubble starts 2000-01-01
+	past := time.Date(1999, 1, 1, 0, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		name string
+		opts func(*readertest.Options)
+		arm  func(*readertest.Card)
+		want kiosk.Problem
+	}{
+		{"juki card", func(o *readertest.Options) { o.Token = reader.TokenJukiCard }, nil, kiosk.ProblemJukiCard},
+		{"not a my number card", func(o *readertest.Options) { o.Token = "SOMETRANSITCARD" }, nil, kiosk.ProblemNotMyNumberCard},
+		{"face-authentication card", func(o *readertest.Options) { o.NoPIN = true }, nil, kiosk.ProblemNoPIN},
+		{"expired", func(o *readertest.Options) { o.Now, o.NotBefore, o.NotAfter = past, past, past.AddDate(0, 1, 0) }, nil, kiosk.ProblemCertExpired},
+		{"not yet valid", func(o *readertest.Options) { o.Now, o.NotBefore, o.NotAfter = day2, day2, day2.AddDate(5, 0, 0) }, nil, kiosk.ProblemCertNotYetValid},
+		{"pin locked", nil, func(c *readertest.Card) { c.SetTriesLeft(readertest.PINAuth, 0) }, kiosk.ProblemPINLocked},
+		{"iphone not authorised", func(o *readertest.Options) { o.Device = reader.DeviceIPhone }, nil, kiosk.ProblemPhoneNotReady},
+	} {
+		for _, lang := range []kiosk.Lang{kiosk.LangJA, kiosk.LangEN} {
+			t.Run(tc.name+"-"+string(lang), func(t *testing.T) {
+				synctest.Test(t, func(t *testing.T) {
+					r := newURig(t, 100, 30, func(o *kiosk.Options, co *readertest.Options) {
+						o.Language = lang
+						if tc.opts != nil {
+							tc.opts(co)
+						}
+					})
+					defer r.close()
+					if tc.arm != nil {
+						tc.arm(r.Card)
+					}
+					r.tap(kiosk.Input{Kind: kiosk.InputStart})
+					r.tap(kiosk.Input{Kind: kiosk.InputSelect, Arg: 0})
+					r.tap(kiosk.Input{Kind: kiosk.InputNext})
+					r.tapTech(0)
+					r.want(kiosk.StateProblem)
+					if p := r.Engine.View().Problem; p != tc.want {
+						t.Fatalf("problem %s, want %s", p, tc.want)
+					}
+					title, next := problemText(tc.want)
+					r.shows(title.in(lang), next.in(lang)[:len(next.in(lang))/4], txtTakeCard.in(lang))
+					if n := r.Card.TriesLeft(readertest.PINAuth); n != 3 && tc.want != kiosk.ProblemPINLocked {
+						t.Errorf("%d tries left", n)
+					}
+				})
+			})
+		}
+	}
 }
