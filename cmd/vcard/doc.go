@@ -5,6 +5,12 @@
 //
 //	vcard -addr 127.0.0.1:35963 -pki /tmp/pki -state /tmp/card.json -log
 //
+// -device selects what answers: the plastic card (default), an Android phone carrying the
+// スマホ用電子証明書 (its certificate readable only after its PIN), an iPhone (no PIN at
+// the terminal; -approved stands for the resident's Face ID; its protocol is not
+// published, so this is the readertest package's ASSUMED model) or a 顔認証マイナンバーカード
+// (no PIN, no signature certificate).
+//
 // With -pki DIR the card's certificates are issued by DIR/auth-ca.{crt,key} and
 // DIR/sign-ca.{crt,key} (readertest.CA.WritePEM format; created there if missing, so a test
 // center can trust them). SIGUSR1 removes the card from the reader, SIGUSR2 inserts it

@@ -29,12 +29,13 @@ func main() {
 }
 
 type config struct {
-	addr, atr, token                        string
+	addr, atr, token, device                string
 	authPIN, signPIN, textPIN               string
 	name, address, birth, sex, myNumber     string
 	pkiDir, authCAName, signCAName, state   string
 	delay, signDelay                        time.Duration
 	blocked6984, noQuickAck, logAPDU, quiet bool
+	approved                                bool
 }
 
 func parseFlags(args []string, stderr io.Writer) (*config, error) {
@@ -42,8 +43,10 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.SetOutput(stderr)
 	c := &config{}
 	fs.StringVar(&c.addr, "addr", "127.0.0.1:35963", "vpcd slot to dial (slot n of a reader.conf entry listens on its port + n)")
-	fs.StringVar(&c.atr, "atr", "mynumber", `ATR: "mynumber" (3BDA13FF…), "juki" (3BE000FF8131FE4514) or hex`)
-	fs.StringVar(&c.token, "token", reader.TokenMyNumberCard, "JPKI token (EF 0006), e.g. JPKIAPICCTOKEN for a 住基カード")
+	fs.StringVar(&c.atr, "atr", "", `ATR: "mynumber" (3BDA13FF…, the card's default), "juki" (3BE000FF8131FE4514) or hex; a phone's default is a contactless 3B8080010101`)
+	fs.StringVar(&c.token, "token", "", "JPKI token (EF 0006), e.g. JPKIAPICCTOKEN for a 住基カード (default: the device's)")
+	fs.StringVar(&c.device, "device", "card", `what answers: "card", "android" (スマホ用電子証明書: certificate after the PIN), "iphone" (no PIN, needs -approved; ASSUMED behaviour) or "faceauth" (顔認証マイナンバーカード, no PIN)`)
+	fs.BoolVar(&c.approved, "approved", false, "with -device iphone: the resident has authorised it with Face ID")
 	fs.StringVar(&c.authPIN, "auth-pin", "1234", "user-authentication PIN (4 digits)")
 	fs.StringVar(&c.signPIN, "sign-pin", "ABC123", "signature password (6–16 of A–Z 0–9)")
 	fs.StringVar(&c.textPIN, "text-pin", "", "券面事項入力補助 PIN (default: the auth PIN)")
@@ -69,6 +72,22 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 		return nil, fmt.Errorf("unexpected arguments %q", fs.Args())
 	}
 	return c, nil
+}
+
+// parseDevice applies -device to opts.
+func parseDevice(s string, opts *readertest.Options) error {
+	switch strings.ToLower(s) {
+	case "card", "":
+	case "android":
+		opts.Device = reader.DeviceAndroid
+	case "iphone":
+		opts.Device = reader.DeviceIPhone
+	case "faceauth":
+		opts.NoPIN = true
+	default:
+		return fmt.Errorf("bad -device %q: want card, android, iphone or faceauth", s)
+	}
+	return nil
 }
 
 func parseATR(s string) ([]byte, error) {
@@ -121,9 +140,12 @@ func loadOrCreatePKI(c *config, stderr io.Writer) (*readertest.PKI, error) {
 }
 
 func buildCard(c *config, stderr io.Writer) (*readertest.Card, error) {
-	atr, err := parseATR(c.atr)
-	if err != nil {
-		return nil, err
+	var atr []byte
+	if c.atr != "" || c.device == "card" || c.device == "faceauth" {
+		var err error
+		if atr, err = parseATR(c.atr); err != nil {
+			return nil, err
+		}
 	}
 	pki, err := loadOrCreatePKI(c, stderr)
 	if err != nil {
@@ -133,6 +155,10 @@ func buildCard(c *config, stderr io.Writer) (*readertest.Card, error) {
 		ATR: atr, Token: c.token, AuthPIN: c.authPIN, SignPIN: c.signPIN, TextPIN: c.textPIN,
 		Holder:   readertest.Holder{Name: c.name, Address: c.address, BirthDate: c.birth, Sex: c.sex},
 		MyNumber: c.myNumber, PKI: pki, Delay: c.delay, SignDelay: c.signDelay, MaxLog: 10000,
+		PhoneApproved: c.approved,
+	}
+	if err := parseDevice(c.device, &opts); err != nil {
+		return nil, err
 	}
 	if c.blocked6984 {
 		opts.BlockedEmptyVerifySW = reader.SWPINBlocked

@@ -43,12 +43,19 @@ func TestFlags(t *testing.T) {
 		{"atr not starting 3B", []string{"-atr", "0102"}, false},
 		{"stray argument", []string{"extra"}, false},
 		{"unknown flag", []string{"-nope"}, false},
+		{"android phone", []string{"-device", "android"}, true},
+		{"iphone authorised", []string{"-device", "iphone", "-approved"}, true},
+		{"face-authentication card", []string{"-device", "faceauth"}, true},
+		{"unknown device", []string{"-device", "watch"}, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var out bytes.Buffer
 			c, err := parseFlags(tc.args, &out)
 			if err == nil {
 				_, err = parseATR(c.atr)
+			}
+			if err == nil {
+				err = parseDevice(c.device, &readertest.Options{})
 			}
 			if (err == nil) != tc.ok {
 				t.Fatalf("err = %v, want ok=%v", err, tc.ok)
@@ -196,3 +203,55 @@ func TestVcardAgainstPcscd(t *testing.T) {
 }
 
 func parseCert(der []byte) (*x509.Certificate, error) { return x509.ParseCertificate(der) }
+
+// TestVcardPhoneAgainstPcscd: -device android serves an Android phone through pcscd: its
+// token says so and its certificate stays closed until its PIN is verified.
+func TestVcardPhoneAgainstPcscd(t *testing.T) {
+	h := pcschost.Start(t)
+	out := &syncBuf{}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"-addr", "127.0.0.1:" + strconv.Itoa(h.Port), "-device", "android", "-quiet"}, out)
+	}()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("run: %v", err)
+		}
+		_ = h.WaitPresence(0, false, 10*time.Second)
+	}()
+	if err := h.WaitPresence(0, true, 2*time.Minute); err != nil {
+		t.Fatalf("%v\nvcard output:\n%s", err, out)
+	}
+	sc, err := scard.EstablishContext()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sc.Release()
+	card, err := sc.Connect(h.ReaderName(0), scard.ShareShared, scard.ProtocolAny)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer card.Disconnect(scard.LeaveCard)
+	for _, step := range []struct {
+		apdu []byte
+		want []byte // suffix of the answer
+	}{
+		{append([]byte{0x00, 0xA4, 0x04, 0x0C, 0x0A}, reader.AIDJPKI...), []byte{0x90, 0x00}},
+		{[]byte{0x00, 0xA4, 0x02, 0x0C, 0x02, 0x00, 0x06}, []byte{0x90, 0x00}},
+		{[]byte{0x00, 0xB0, 0x00, 0x00, 0x20}, append([]byte(reader.TokenSmartphone+"                 "), 0x90, 0x00)},
+		{[]byte{0x00, 0xA4, 0x02, 0x0C, 0x02, 0x00, 0x0A}, []byte{0x90, 0x00}},
+		{[]byte{0x00, 0xB0, 0x00, 0x00, 0x04}, []byte{0x69, 0x82}},
+		{[]byte{0x00, 0xA4, 0x02, 0x0C, 0x02, 0x00, 0x18}, []byte{0x90, 0x00}},
+		{[]byte{0x00, 0x20, 0x00, 0x80, 0x04, '1', '2', '3', '4'}, []byte{0x90, 0x00}},
+		{[]byte{0x00, 0xA4, 0x02, 0x0C, 0x02, 0x00, 0x0A}, []byte{0x90, 0x00}},
+		{[]byte{0x00, 0xB0, 0x00, 0x00, 0x04}, []byte{0x90, 0x00}},
+		{append([]byte{0x00, 0xA4, 0x04, 0x0C, 0x0A}, reader.AIDText...), []byte{0x6A, 0x82}},
+	} {
+		resp, err := card.Transmit(step.apdu)
+		if err != nil || !bytes.HasSuffix(resp, step.want) {
+			t.Fatalf("% X: % X, %v; want … % X", step.apdu, resp, err, step.want)
+		}
+	}
+}
