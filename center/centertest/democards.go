@@ -14,9 +14,12 @@ import (
 )
 
 // DemoCards are the virtual My Number Cards of `kiosk demo`: one for every demo resident,
-// issued from the center's test JPKI root and registered with the center, then the cards
-// whose trouble the kiosk must catch on its own: an expired certificate, a locked PIN, and
-// an old 住基カード. Their labels are known at once; the cards themselves need RSA-2048
+// issued from the center's test JPKI root and registered with the center; two residents'
+// phones (an Android phone with the スマホ用電子証明書, PIN 1234, and an iPhone already
+// authorised with Face ID, which takes no PIN: readertest's ASSUMED model); then the
+// cards whose trouble the kiosk must catch on its own: an expired certificate, a locked
+// PIN, an old 住基カード, a 顔認証マイナンバーカード (no PIN), a certificate valid only from
+// tomorrow, and a card that is no My Number Card at all. Their labels are known at once; the cards themselves need RSA-2048
 // keys, which take most of a second on two cores (seconds each under QEMU), so they are
 // made in the background, in order, the first resident's card first.
 //
@@ -64,7 +67,15 @@ func demoCardSpecs() []demoCardSpec {
 		}
 		specs = append(specs, demoCardSpec{label: label, person: &p, opts: none})
 	}
-	first := people[0]
+	first, second := people[0], people[1]
+	specs = append(specs,
+		demoCardSpec{label: strings.ReplaceAll(first.Resident.Name, "　", " ") + " (Android phone)", person: &first,
+			opts: func(time.Time) readertest.Options { return readertest.Options{Device: reader.DeviceAndroid} }},
+		demoCardSpec{label: strings.ReplaceAll(second.Resident.Name, "　", " ") + " (iPhone, Face ID done)", person: &second,
+			opts: func(time.Time) readertest.Options {
+				return readertest.Options{Device: reader.DeviceIPhone, PhoneApproved: true}
+			}},
+	)
 	specs = append(specs,
 		demoCardSpec{label: "expired certificate", person: &first, opts: func(now time.Time) readertest.Options {
 			return readertest.Options{NotBefore: now.AddDate(-5, 0, -1), NotAfter: now.AddDate(0, 0, -1)}
@@ -72,6 +83,15 @@ func demoCardSpecs() []demoCardSpec {
 		demoCardSpec{label: "PIN locked", opts: none, after: func(c *readertest.Card) { c.SetTriesLeft(readertest.PINAuth, 0) }},
 		demoCardSpec{label: "old juki card", opts: func(time.Time) readertest.Options {
 			return readertest.Options{Token: reader.TokenJukiCard, ATR: readertest.ATRJuki}
+		}},
+		demoCardSpec{label: "face-authentication card (no PIN)", opts: func(time.Time) readertest.Options {
+			return readertest.Options{NoPIN: true}
+		}},
+		demoCardSpec{label: "certificate valid from tomorrow", person: &first, opts: func(now time.Time) readertest.Options {
+			return readertest.Options{NotBefore: now.AddDate(0, 0, 1), NotAfter: now.AddDate(5, 0, 1)}
+		}},
+		demoCardSpec{label: "not a My Number Card", opts: func(time.Time) readertest.Options {
+			return readertest.Options{Token: "TRANSITCARD"}
 		}},
 	)
 	return specs
@@ -235,6 +255,7 @@ func (d *DemoCards) make(ctx context.Context, c *Center, specs []demoCardSpec, l
 		}
 		vc, err := readertest.NewCard(o)
 		if err == nil && sp.person != nil {
+			// A resident's second card or phone: the resident again, one more certificate.
 			err = c.AddDemoPerson(ctx, *sp.person, vc.AuthCert())
 		}
 		if err != nil {

@@ -46,7 +46,7 @@ func TestDemoCards(t *testing.T) {
 	d := demoCards(t)
 	defer d.Close()
 	people := centertest.DemoPeople()
-	if d.Len() != len(people)+3 {
+	if d.Len() != len(people)+2+6 {
 		t.Fatalf("%d demo cards for %d people", d.Len(), len(people))
 	}
 	for i, p := range people {
@@ -66,6 +66,12 @@ func TestDemoCards(t *testing.T) {
 		return
 	}
 	n := len(people)
+	android, iphone := waitReady(t, d, n), waitReady(t, d, n+1)
+	if android.Device() != reader.DeviceAndroid || iphone.Device() != reader.DeviceIPhone ||
+		!strings.Contains(d.Label(n), "Android") || !strings.Contains(d.Label(n+1), "iPhone") {
+		t.Errorf("phones: %s is %v, %s is %v", d.Label(n), android.Device(), d.Label(n+1), iphone.Device())
+	}
+	n += 2
 	expired, locked, juki := waitReady(t, d, n), waitReady(t, d, n+1), waitReady(t, d, n+2)
 	if d.Label(n) != "expired certificate" || !expired.AuthCert().NotAfter.Before(time.Now()) {
 		t.Errorf("%s: certificate valid until %v", d.Label(n), expired.AuthCert().NotAfter)
@@ -75,6 +81,10 @@ func TestDemoCards(t *testing.T) {
 	}
 	if d.Label(n+2) != "old juki card" || !bytes.Equal(juki.ATR(), readertest.ATRJuki) {
 		t.Errorf("%s: ATR % X", d.Label(n+2), juki.ATR())
+	}
+	if faceAuth, later, other := waitReady(t, d, n+3), waitReady(t, d, n+4), waitReady(t, d, n+5); d.Label(n+3) != "face-authentication card (no PIN)" ||
+		!later.AuthCert().NotBefore.After(time.Now()) || d.Label(n+5) != "not a My Number Card" || faceAuth == nil || other == nil {
+		t.Errorf("cards %s, %s, %s", d.Label(n+3), d.Label(n+4), d.Label(n+5))
 	}
 	for i := range d.Len() {
 		if !d.Card(i).Removed() {

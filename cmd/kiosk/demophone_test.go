@@ -1,0 +1,95 @@
+package main
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gdamore/tcell/v2"
+
+	"madoguchi/kiosk"
+	"madoguchi/screens"
+)
+
+// TestDemoPhones: in `kiosk demo`, F3 (the technician bar's "next resident") reaches a
+// resident with an Android phone, who types the phone's PIN and gets the certificate, and
+// then one with an iPhone authorised with Face ID, who types no PIN. In-process, on tcell's
+// simulation screen, through the bar's own actions.
+func TestDemoPhones(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	d, err := startDemo(ctx, t.TempDir(), "en")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.close()
+	scr := tcell.NewSimulationScreen("UTF-8")
+	if err := scr.Init(); err != nil {
+		t.Fatal(err)
+	}
+	scr.SetSize(100, 30)
+	bar := d.technicianBar(cancel)
+	done := make(chan error, 1)
+	go func() { done <- d.parts.run(ctx, runOptions{Screen: scr, UI: screens.Options{Technician: bar}, Log: d.log}) }()
+	defer func() { cancel(); <-done }()
+	e := d.parts.engine
+	wait := func(st kiosk.State, within time.Duration) kiosk.View {
+		t.Helper()
+		deadline := time.Now().Add(within)
+		for {
+			v := e.View()
+			if v.State == st {
+				return v
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("state %s (problem %s), want %s", v.State, v.Problem, st)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	wait(kiosk.StateIdle, 10*time.Second)
+	next := func(label string) {
+		t.Helper()
+		for range d.cards.Len() {
+			if strings.Contains(d.cards.Current(), label) {
+				return
+			}
+			bar[1].Do() // F3
+		}
+		t.Fatalf("F3 never reached %q", label)
+	}
+	order := func() {
+		e.Input(kiosk.Input{Kind: kiosk.InputStart})
+		wait(kiosk.StateChoose, 5*time.Second)
+		e.Input(kiosk.Input{Kind: kiosk.InputSelect, Arg: 0})
+		wait(kiosk.StateOptions, 5*time.Second)
+		e.Input(kiosk.Input{Kind: kiosk.InputNext})
+		wait(kiosk.StatePlaceCard, 5*time.Second)
+	}
+	finish := func() {
+		t.Helper()
+		wait(kiosk.StateFee, 20*time.Second)
+		e.Input(kiosk.Input{Kind: kiosk.InputNext})
+		wait(kiosk.StateTake, 20*time.Second)
+		bar[0].Do() // F2: take the phone
+		wait(kiosk.StateIdle, 10*time.Second)
+	}
+
+	next("Android phone")
+	order()
+	bar[0].Do() // F2: place it (made in the background since start-up)
+	if v := wait(kiosk.StatePIN, 2*time.Minute); v.Device.String() != "android" || v.TriesLeft != 3 {
+		t.Fatalf("PIN pad for the phone: %+v", v)
+	}
+	for _, c := range "1234" {
+		e.Input(kiosk.Input{Kind: kiosk.InputDigit, Arg: int(c - '0')})
+	}
+	e.Input(kiosk.Input{Kind: kiosk.InputNext})
+	finish()
+
+	next("iPhone")
+	order()
+	bar[0].Do()
+	finish() // no PIN pad on the way
+}
