@@ -31,7 +31,9 @@ func TestDemoPhones(t *testing.T) {
 	scr.SetSize(100, 30)
 	bar := d.technicianBar(cancel)
 	done := make(chan error, 1)
-	go func() { done <- d.parts.run(ctx, runOptions{Screen: scr, UI: screens.Options{Technician: bar}, Log: d.log}) }()
+	go func() {
+		done <- d.parts.run(ctx, runOptions{Screen: scr, UI: screens.Options{Technician: bar}, Log: d.log})
+	}()
 	defer func() { cancel(); <-done }()
 	e := d.parts.engine
 	wait := func(st kiosk.State, within time.Duration) kiosk.View {
