@@ -16,6 +16,7 @@ import (
 
 	"madoguchi/center/centertest"
 	"madoguchi/kiosk/status"
+	"madoguchi/reader"
 	"madoguchi/reader/readertest"
 	"madoguchi/reader/readertest/pcschost"
 )
@@ -77,6 +78,11 @@ func newRunRig(tb testing.TB) *runRig { return newRunRigPrinter(tb, runFilePrint
 
 // newRunRigPrinter is newRunRig with the given [printer] section.
 func newRunRigPrinter(tb testing.TB, printerTOML string) *runRig {
+	return newRunRigDevice(tb, printerTOML, reader.DeviceCard)
+}
+
+// newRunRigDevice is newRunRigPrinter with the resident's device: the card or a phone.
+func newRunRigDevice(tb testing.TB, printerTOML string, dev reader.Device) *runRig {
 	tb.Helper()
 	r := &runRig{host: pcschost.Start(tb)}
 	r.dir, r.center = newKioskDir(tb, "run-kiosk-1")
@@ -85,16 +91,23 @@ func newRunRigPrinter(tb testing.TB, printerTOML string) *runRig {
 	if err := os.WriteFile(r.cfgPath, []byte(fmt.Sprintf(runTestConfig, printerTOML, r.center.URL(), r.statusAddr)), 0o600); err != nil {
 		tb.Fatal(err)
 	}
-	r.card = residentCard(tb, r.center, 0, 3100, readertest.Options{AuthPIN: runRigPIN})
+	r.card = residentCard(tb, r.center, 0, 3100, readertest.Options{AuthPIN: runRigPIN, Device: dev})
 	return r
 }
 
 // TestRunWithRealReader runs `kiosk run` from a configuration file in a real terminal,
 // with the card placed in a reader of a private pcscd (through vpcd) and the reference
 // center on loopback: the appliance path end to end, nothing in-process but the center.
-// The technician's status endpoint answers from the running kiosk.
+// The technician's status endpoint answers from the running kiosk. The resident comes
+// with the card, then with an Android phone (its own PIN, its certificate read after it).
 func TestRunWithRealReader(t *testing.T) {
-	r := newRunRig(t)
+	for _, dev := range []reader.Device{reader.DeviceCard, reader.DeviceAndroid} {
+		t.Run(dev.String(), func(t *testing.T) { testRunWithRealReader(t, dev) })
+	}
+}
+
+func testRunWithRealReader(t *testing.T, dev reader.Device) {
+	r := newRunRigDevice(t, runFilePrinter, dev)
 	h, dir, cfgPath, statusAddr, vc := r.host, r.dir, r.cfgPath, r.statusAddr, r.card
 
 	// The child inherits PCSCLITE_CSOCK_NAME, which pcschost set for this process.
@@ -109,6 +122,9 @@ func TestRunWithRealReader(t *testing.T) {
 		t.Fatal(err)
 	}
 	s.waitFor("入力できる残り回数：3回")
+	if dev == reader.DeviceAndroid {
+		s.waitFor("スマートフォンに設定した") // the phone's own PIN, said on the pad
+	}
 	// The endpoint answers from a cache of at most 2 s; the session shows within that.
 	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(200 * time.Millisecond) {
 		st := getStatus(t, statusAddr, http.StatusOK)
