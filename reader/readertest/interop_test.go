@@ -50,12 +50,14 @@ func TestOpenSCRecognisesJPKI(t *testing.T) {
 	for _, tc := range []struct {
 		name string
 		atr  []byte
+		dev  reader.Device
 	}{
-		{"my number ATR (match by SELECT AID)", readertest.ATRMyNumber},
-		{"juki ATR (match by ATR table)", readertest.ATRJuki},
+		{"my number ATR (match by SELECT AID)", readertest.ATRMyNumber, reader.DeviceCard},
+		{"juki ATR (match by ATR table)", readertest.ATRJuki, reader.DeviceCard},
+		{"android phone, contactless ATR (match by SELECT AID)", readertest.ATRPhone, reader.DeviceAndroid},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			c := newCard(t, readertest.Options{ATR: tc.atr})
+			c := newCard(t, readertest.Options{ATR: tc.atr, Device: tc.dev})
 			insert(t, h, c)
 			out, err := tool(t, h, "opensc-tool", "-r", "0", "-n")
 			if err != nil || strings.TrimSpace(out) != "jpki" {
@@ -143,9 +145,18 @@ func TestPKCS15CertificatesByteIdentical(t *testing.T) {
 	}
 }
 
+// TestPKCS11SignatureVerifies signs through OpenSC's PKCS#11 module with the card and
+// with an Android phone, which OpenSC's jpki driver binds the same way (its PIN files
+// answer the tries read; the keys sign after the PIN).
 func TestPKCS11SignatureVerifies(t *testing.T) {
+	for _, dev := range []reader.Device{reader.DeviceCard, reader.DeviceAndroid} {
+		t.Run(dev.String(), func(t *testing.T) { testPKCS11SignatureVerifies(t, dev) })
+	}
+}
+
+func testPKCS11SignatureVerifies(t *testing.T, dev reader.Device) {
 	h := pcschost.Start(t)
-	c := newCard(t, readertest.Options{AuthPIN: "4821", SignPIN: "PASS2026"})
+	c := newCard(t, readertest.Options{AuthPIN: "4821", SignPIN: "PASS2026", Device: dev})
 	insert(t, h, c)
 	challenge := []byte("madoguchi challenge " + time.Now().String())
 	digest := sha256.Sum256(challenge)
