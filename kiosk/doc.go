@@ -47,6 +47,21 @@
 //     office). The engine never retries a PIN.
 //   - The engine talks to the card only through Card, which has no way to read the My
 //     Number; the card layer's allow-list guarantees the rest.
+//   - Devices (reader.Device, from Card.Identify): a card gives its certificate and tries,
+//     then the PIN pad, then VERIFY and the signature. An Android phone gives only its
+//     tries before the PIN (the same empty VERIFY, no try spent); after OK the PIN is
+//     presented once, the certificate read and checked, CardChecked journaled, then the
+//     signature. An iPhone is authorised with Face ID on the phone: the engine reads its
+//     certificate, shows no PIN pad and sends no VERIFY; anything it refuses ends in
+//     ProblemPhoneNotReady. View.Device tells the screens which device it is.
+//   - Refused cards each have their own Problem: ProblemJukiCard, ProblemNotMyNumberCard,
+//     ProblemNoPIN (a card without PIN, when it says so; one that cannot be told apart
+//     before a try gets the usual pad, and the first wrong PIN's screen explains
+//     face-authentication cards), ProblemCertExpired and ProblemCertNotYetValid (against
+//     Options.Clock, before the PIN on a card, after it on an Android phone), ProblemPINLocked,
+//     ProblemCardSuspended (the center's revocation). The journal's "problem" audit event
+//     carries the technician's reason (what the kiosk saw, a status word at most; nothing
+//     personal).
 //   - Journal steps, in order: BeginSession when the order is confirmed, CardChecked,
 //     RequestSent (commits the idempotency key before the first issuance attempt; every
 //     retry uses it), DocumentReceived, PrintStarted (with the payment) before the job

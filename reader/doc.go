@@ -11,6 +11,16 @@
 //   - Card is a session with one card. Its methods are the JPKI AP (公的個人認証AP) operations
 //     a kiosk needs — Identify, AuthCertificate, Tries, Verify, Sign, … — and the four facts
 //     of the 券面事項入力補助AP (ReadFourFacts), verified against the card's own signature.
+//   - Device: the JPKI AP is served by the plastic card and by phones carrying the
+//     スマホ用電子証明書, told apart by the token (EF 0006). Identify names the device:
+//     DeviceCard (JPKIAPICCTOKEN2); DeviceAndroid (JPKIAPGPSETOKEN: the authentication
+//     certificate is readable only after the phone's own 4-digit PIN, ErrPINRequired
+//     before; no 券面 APs); DeviceIPhone (JPKIAPIOSTOKEN, from one unconfirmed source:
+//     authorised with Face ID on the phone, no PIN at the terminal; its commands are not
+//     published). An old 住基カード (JPKIAPICCTOKEN) is ErrJukiCard, any other token
+//     ErrNotJPKI. A card without PIN (顔認証マイナンバーカード) may answer the tries read or
+//     VERIFY with 6A88 or 6985, which is ErrPINNotSet (ASSUMED: no source shows its
+//     answer; one answering 69 84 reads as blocked).
 //
 // # Invariants
 //
@@ -30,7 +40,8 @@
 //     garbage, truncation or a card pulled mid-read ends in a typed error (ErrBadCard,
 //     ErrCardRemoved), never a panic or a hang.
 //   - The card is identified by SELECT of the JPKI AID and its token file (EF 0006), never
-//     by its ATR, which differs between chip vendors and readers.
+//     by its ATR, which differs between chip vendors and readers. The allow-list is the
+//     same for every device: a phone gets no command a card would not.
 //
 // Facts about the card come from public sources: the jpki/myna tool (Rust and Go),
 // OpenSC's jpki driver (src/libopensc/card-jpki.c, pkcs15-jpki.c), AokiApp/jsapdu's

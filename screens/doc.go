@@ -34,6 +34,9 @@
 //     × and box drawing are avoided; the tests check every cell).
 //   - Text that does not fit is recorded as overflow; the golden tests require none on
 //     every screen in ja and en at 80×24 and 100×30.
+//   - The "place your card" screen asks for the card or a phone and shows both; the PIN pad
+//     says which PIN (the card's, or the one set on an Android phone); every refused card
+//     has its own problem text saying what happened, what to do and where to go.
 //   - Digits of the PIN are never drawn: the pad shows ＊ per digit entered (the View
 //     holds only the count).
 //   - Technician mode (techmode.go): TechTaps taps on the top-left corner of the idle

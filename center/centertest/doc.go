@@ -12,8 +12,10 @@
 //     authentication certificate to a resident; Revoke suspends a card at once.
 //   - DemoPeople: fictitious residents of 見本市 covering the cases the demo shows (adult,
 //     household, under 15, moved out, suspended card). MakeDemoCards makes `kiosk demo`'s
-//     virtual cards for them (and an expired, a PIN-locked and a 住基 card) in the
-//     background, labels first, in a tray beside one virtual reader (Toggle, Next).
+//     virtual cards for them, two residents' phones (Android, iPhone), and the cards the
+//     kiosk refuses on its own (expired, PIN-locked, 住基, face-authentication, valid from
+//     tomorrow, not a My Number Card) in the background, labels first, in a tray beside
+//     one virtual reader (Toggle, Next).
 //   - Card: a key and certificate that sign like the card does (Card.Sign), and IssueWith
 //     runs the kiosk's side of one issuance.
 //   - Faults: a fault injector in front of the center's handler (every Center has one,

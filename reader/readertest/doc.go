@@ -44,6 +44,16 @@
 // SIGN without Le (served anyway). The sign PIN stays verified for several signatures unless
 // Options.SignPINPerSignature.
 //
+// # Devices (device.go)
+//
+// Options.Device makes the card an Android phone (token JPKIAPGPSETOKEN, certificate EF
+// 000A closed until the auth PIN, only the JPKI AP) or an iPhone (ASSUMED model: token
+// JPKIAPIOSTOKEN, no PIN files, certificate and key open once PhoneApproved or Approve
+// stands for Face ID, only the JPKI AP); Options.NoPIN makes a 顔認証マイナンバーカード
+// (VERIFY answers NoPINSW, default 6A 88, spending nothing; no signature certificate).
+// A phone's default ATR is ATRPhone (a PC/SC contactless ATR). device.go says what is
+// fact and what is assumed.
+//
 // # The text AP (券面事項入力補助AP, §3) — our encoding, partly assumed
 //
 // EF 0001 = FF 10 0C + 12 ASCII digits (fact). EF 0002 = FF 20 { DF21 offsets, DF22 name,
