@@ -114,6 +114,13 @@ func FuzzCardAnswers(f *testing.F) {
 	f.Add([]byte{2, 0x6A, 0x82})
 	f.Add([]byte{2, 0x63, 0xC2, 2, 0x69, 0x84, 0, 1, 0x90})
 	f.Add([]byte{2, 0x90, 0x00, 2, 0x90, 0x00, 17, 'J', 'P', 'K', 'I', 'A', 'P', 'I', 'C', 'C', 'T', 'O', 'K', 'E', 'N', '2', 0x90, 0x00})
+	// A phone's token, then the answers of its flow: certificate refused before the PIN,
+	// a counter, the PIN taken, a certificate header that lies about its length.
+	phone := []byte{2, 0x90, 0x00, 2, 0x90, 0x00, 17}
+	phone = append(append(phone, TokenSmartphone+"  "...), 0x90, 0x00)
+	phone = append(phone, 2, 0x90, 0x00, 2, 0x69, 0x82, 2, 0x90, 0x00, 2, 0x63, 0xC3, 2, 0x90, 0x00,
+		6, 0x30, 0x82, 0xFF, 0xFF, 0x90, 0x00)
+	f.Add(phone)
 	f.Fuzz(func(t *testing.T, b []byte) {
 		ctx := context.Background()
 		c := New(&scripted{answers: splitAnswers(b)})
