@@ -19,7 +19,13 @@ import (
 // waitState waits until the engine shows st.
 func waitState(t testing.TB, eng *kiosk.Engine, st kiosk.State) kiosk.View {
 	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
+	return waitStateWithin(t, eng, st, 15*time.Second)
+}
+
+// waitStateWithin is waitState with its own deadline.
+func waitStateWithin(t testing.TB, eng *kiosk.Engine, st kiosk.State, within time.Duration) kiosk.View {
+	t.Helper()
+	deadline := time.Now().Add(within)
 	for {
 		v := eng.View()
 		if v.State == st {

@@ -38,17 +38,7 @@ func TestDemoPhones(t *testing.T) {
 	e := d.parts.engine
 	wait := func(st kiosk.State, within time.Duration) kiosk.View {
 		t.Helper()
-		deadline := time.Now().Add(within)
-		for {
-			v := e.View()
-			if v.State == st {
-				return v
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("state %s (problem %s), want %s", v.State, v.Problem, st)
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
+		return waitStateWithin(t, e, st, within)
 	}
 	wait(kiosk.StateIdle, 10*time.Second)
 	next := func(label string) {
