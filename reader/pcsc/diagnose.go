@@ -129,7 +129,10 @@ func (d *Diagnosis) WriteText(w io.Writer) {
 		fmt.Fprintf(w, "    card           present, ATR %s %s\n", safetext.String(r.ATR), safetext.String(r.Protocol))
 		if c := r.Inspect; c != nil {
 			if c.JPKI {
-				fmt.Fprintf(w, "    jpki           yes (%s)\n", safetext.String(c.Token))
+				fmt.Fprintf(w, "    jpki           yes (%s, %s)\n", safetext.String(c.Token), safetext.String(c.Device))
+				if c.Device == "android" {
+					fmt.Fprintln(w, "    auth cert      not read: an Android phone shows it only after its PIN")
+				}
 			} else {
 				fmt.Fprintf(w, "    jpki           no %s\n", safetext.String(c.Token))
 			}

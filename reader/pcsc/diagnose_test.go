@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"madoguchi/internal/health"
+	"madoguchi/reader"
 	"madoguchi/reader/pcsc"
 	"madoguchi/reader/readertest"
 	"madoguchi/reader/readertest/pcschost"
@@ -24,11 +25,15 @@ func TestDiagnose(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	phone, err := readertest.NewCard(readertest.Options{Device: reader.DeviceAndroid})
+	if err != nil {
+		t.Fatal(err)
+	}
 	first := regexp.MustCompile(`^` + regexp.QuoteMeta(h.ReaderName(0)) + `$`)
 	tests := []struct {
 		name    string
 		pattern *regexp.Regexp
-		card    bool
+		card    *readertest.Card
 		status  string
 		problem string
 		note    string
@@ -36,12 +41,14 @@ func TestDiagnose(t *testing.T) {
 	}{
 		{name: "no such reader", pattern: regexp.MustCompile(`^No Such Reader$`), status: health.Fail, problem: "no card reader found"},
 		{name: "reader without a card", pattern: first, status: health.OK, note: "no card on the reader", text: "    card           none\n"},
-		{name: "My Number Card", pattern: first, card: true, status: health.OK, text: "    auth pin       3 tries left\n"},
+		{name: "My Number Card", pattern: first, card: vc, status: health.OK, text: "    auth pin       3 tries left\n"},
+		// A phone is healthy too: its certificate waits for its PIN, which diag never sends.
+		{name: "Android phone", pattern: first, card: phone, status: health.OK, text: "(JPKIAPGPSETOKEN, android)\n    auth cert      not read"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if tt.card {
-				if err := h.Insert(vc); err != nil {
+			if tt.card != nil {
+				if err := h.Insert(tt.card); err != nil {
 					t.Fatal(err)
 				}
 				defer h.Remove()
@@ -61,11 +68,11 @@ func TestDiagnose(t *testing.T) {
 			if !strings.HasPrefix(b.String(), "reader ["+tt.status+"]\n  pc/sc service    ok\n") || !strings.Contains(b.String(), tt.text) {
 				t.Errorf("text:\n%s", b.String())
 			}
-			if tt.card {
+			if tt.card != nil {
 				if len(d.Readers) != 1 || !d.Readers[0].Card || d.Readers[0].Inspect == nil || !d.Readers[0].Inspect.JPKI {
 					t.Fatalf("readers %+v", d.Readers)
 				}
-				if vc.TriesLeft(readertest.PINAuth) != 3 {
+				if tt.card.TriesLeft(readertest.PINAuth) != 3 {
 					t.Fatal("the diagnosis spent a PIN try")
 				}
 			}
