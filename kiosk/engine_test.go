@@ -193,6 +193,9 @@ func TestCardRejected(t *testing.T) {
 			o.Now, o.NotBefore, o.NotAfter = future, future, future.AddDate(5, 0, 0)
 		}, nil, kiosk.ProblemCertNotYetValid},
 		{"face-authentication card (no pin)", func(o *readertest.Options) { o.NoPIN = true }, nil, kiosk.ProblemNoPIN},
+		// A card without PIN that answers 69 84 cannot be told from a locked one: the locked
+		// screen explains face-authentication cards too.
+		{"face-authentication card answering 6984", func(o *readertest.Options) { o.NoPIN, o.NoPINSW = true, reader.SWPINBlocked }, nil, kiosk.ProblemPINLocked},
 		{"pin locked", nil, func(c *readertest.Card) { c.SetTriesLeft(readertest.PINAuth, 0) }, kiosk.ProblemPINLocked},
 		{"garbage answer", nil, func(c *readertest.Card) {
 			c.InjectFault(readertest.Fault{Kind: readertest.FaultGarbage, Match: readertest.MatchINS(reader.INSReadBinary), Repeat: true})

@@ -66,7 +66,7 @@ func (f *frame) pin() {
 	y++
 	if v.WrongPIN {
 		y += f.c.para(rect{left.x, y, left.w, 2}, f.t(txtPINWrong), stWarn)
-		if v.TriesLeft == reader.MaxAuthPINTries-1 && !v.Device.Phone() {
+		if !v.Device.Phone() { // from the first wrong answer on, whatever tries the card had
 			y += f.c.para(rect{left.x, y, left.w, 3}, f.t(txtNoPINCard), stBody)
 		}
 	}

@@ -50,8 +50,8 @@ var (
 	txtPINWhich  = msg{"利用者証明用電子証明書の暗証番号です。", "Your card's 4-digit PIN, not the longer signature password."}
 	// An Android phone's スマホ用電子証明書 has its own PIN, set on the phone, not the card's.
 	txtPINPhone = msg{"スマートフォンに設定した、利用者証明用の暗証番号です。", "The 4-digit PIN you set on the smartphone, not the card's."}
-	// A 顔認証マイナンバーカード may not be told apart before a PIN is tried: the first
-	// wrong PIN on a card says so, before a second try is spent.
+	// A 顔認証マイナンバーカード may not be told apart before a PIN is tried: every wrong
+	// PIN on a card, the first included, says so before another try is spent.
 	txtNoPINCard = msg{"裏面に「顔認証」と書かれたカードは暗証番号がないため、ここでは使えません。",
 		"A card marked 顔認証 (face authentication) has no PIN and cannot be used here."}
 	txtPINWrong  = msg{"暗証番号が違います。", "The PIN is not correct."}
