@@ -56,7 +56,7 @@
 //     ProblemPhoneNotReady. View.Device tells the screens which device it is.
 //   - Refused cards each have their own Problem: ProblemJukiCard, ProblemNotMyNumberCard,
 //     ProblemNoPIN (a card without PIN, when it says so; one that cannot be told apart
-//     before a try gets the usual pad, and the first wrong PIN's screen explains
+//     before a try gets the usual pad, and every wrong PIN's screen, the first on, explains
 //     face-authentication cards), ProblemCertExpired and ProblemCertNotYetValid (against
 //     Options.Clock, before the PIN on a card, after it on an Android phone), ProblemPINLocked,
 //     ProblemCardSuspended (the center's revocation). The journal's "problem" audit event
