@@ -49,7 +49,7 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 
 	var sensors printer.Sensors
 	if g := cfg.GPIO; g.PaperLow != "" || g.Door != "" || g.CardLED != "" || g.Buzzer != "" {
-		panel, err := gpio.OpenHost(gpio.PinNames{PaperLow: g.PaperLow, Door: g.Door, CardLED: g.CardLED, Buzzer: g.Buzzer}, gpio.Options{})
+		panel, err := gpio.OpenHost(gpio.PinNames{PaperLow: g.PaperLow, Door: g.Door, CardLED: g.CardLED, Buzzer: g.Buzzer, PaperTray: g.PaperTray}, gpio.Options{})
 		if err != nil {
 			log.Error("start", "err", err)
 			return 1
