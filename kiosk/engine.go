@@ -53,6 +53,11 @@ type Options struct {
 	Logger *slog.Logger
 	// Technician enables technician mode (techmode.go); nil = disabled.
 	Technician Technician
+	// Indicator is the card LED and buzzer of the reminders (leftover.go); nil = none.
+	Indicator Indicator
+	// Reminder is when the reminders of a card or certificate left behind escalate; the
+	// zero value is config.DefaultReminder (see reminderDefaults).
+	Reminder config.Reminder
 }
 
 func (o Options) withDefaults() (Options, error) {
@@ -100,6 +105,7 @@ func (o Options) withDefaults() (Options, error) {
 	if o.Clock == nil {
 		o.Clock = systemClock{}
 	}
+	o.Reminder = reminderDefaults(o.Reminder)
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
@@ -142,6 +148,8 @@ type Engine struct {
 	seq      uint64
 	cardGone bool
 	tech     techState
+	tray     bool      // the paper-present sensor sees a sheet in the output tray
+	left     leftWatch // the reminder of a card or certificate left behind
 }
 
 type slot struct {
@@ -252,6 +260,7 @@ func (e *Engine) Run(ctx context.Context) error {
 		select {
 		case <-ctx.Done():
 			e.endSession("shutdown")
+			e.stopLeft()
 			if e.timer != nil {
 				e.timer.Stop()
 			}
@@ -282,7 +291,19 @@ func (e *Engine) handle(ev any) {
 		if !ev.o.done && ev.op == ev.o.op {
 			ev.apply()
 		}
+	case trayEv:
+		if e.tray != ev.present {
+			e.tray = ev.present
+			e.checkLeft()
+			e.publish()
+		}
+		return
+	case leftEv:
+		if ev.gen == e.left.gen {
+			e.stepLeft()
+		}
 	}
+	e.checkLeft()
 }
 
 func (e *Engine) arm() {
@@ -871,7 +892,7 @@ func (e *Engine) printed(err error) {
 func (e *Engine) publish() {
 	now := e.o.Clock.Now()
 	v := View{State: e.state, Screen: e.screen, Lang: e.lang, Problem: e.problem, Refusal: e.refusal, Another: e.kept != nil, Note: e.note, MaxCopies: e.o.MaxCopies,
-		Pays: e.o.Payer != nil, CardPresent: e.slot.present, CardLeftover: e.slot.leftover, Deadline: e.deadline,
+		Pays: e.o.Payer != nil, CardPresent: e.slot.present, CardLeftover: e.slot.present && e.slot.leftover, Deadline: e.deadline,
 		TechEnabled: e.o.Technician != nil, OutOfService: e.tech.oos}
 	v.Municipalities = make([]MunicipalityView, len(e.o.Municipalities))
 	for i, m := range e.o.Municipalities {
@@ -895,6 +916,7 @@ func (e *Engine) publish() {
 			v.Fee, v.UnitFee = s.issued.Document.Fee, s.issued.Document.UnitFee
 		}
 	}
+	_, v.PaperLeft = e.leftNow()
 	if f := e.state.spec().view; f != nil {
 		f(e, &v)
 	}

@@ -191,6 +191,10 @@ func (s State) Timeout(t config.Timeouts) time.Duration {
 func (e *Engine) inputIdle(in Input) bool {
 	switch in.Kind {
 	case InputStart:
+		if e.anyLeft() { // the next resident waits until the last one's things are taken
+			e.note = NoteTakeFirst
+			return false
+		}
 		e.start()
 		return true
 	case InputTech:

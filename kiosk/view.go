@@ -149,6 +149,7 @@ const (
 	NoteRemoveAndPlace      // a card from an earlier session is on the reader: take it and place it again
 	NoteMaxCopies           // + pressed at MaxCopies
 	NotePINAgain            // another certificate: the card asks for the PIN once more
+	NoteTakeFirst           // a touch on the idle screen while a card or certificate is left behind
 )
 
 // MunicipalityView is one municipality on the screens.
@@ -190,6 +191,7 @@ type View struct {
 
 	CardPresent  bool
 	CardLeftover bool // a card from an ended session is still on the reader
+	PaperLeft    bool // a certificate lies in the output tray after its session (paper-present sensor)
 
 	PINLength int  // digits entered so far (never the digits)
 	TriesLeft int  // remaining tries read from the card (without spending one)

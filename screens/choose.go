@@ -27,17 +27,34 @@ func (f *frame) idle() {
 		bh = 5
 	}
 	by := b.y + (b.h-bh)/2 + 1
+	if left := leftMsg(v); left != nil {
+		// Nothing starts while the last resident's card or certificate is left behind.
+		f.c.para(rect{2, by - 2, f.w - 4, 2}, f.t(*left), stWarn)
+		f.c.para(rect{2, by + 1, f.w - 4, 2}, f.t(txtNextWaits), stBold)
+		return
+	}
 	if !open {
 		f.c.para(rect{2, by - 2, f.w - 4, 1}, f.t(txtClosedNow), stWarn)
 	} else {
 		f.c.para(rect{2, by - 2, f.w - 4, 1}, f.t(txtTouch), stBold)
 		f.add(button{r: rect{(f.w - bw) / 2, by, bw, bh}, in: kiosk.Input{Kind: kiosk.InputStart}, label: f.t(txtStart), st: stPrimary, primary: true})
 	}
-	if v.CardLeftover {
-		f.c.para(rect{2, by + bh + 1, f.w - 4, 2}, f.t(txtLeftover), stWarn)
-	}
 	// Anywhere on the body starts, like the real terminals' attract screen.
 	f.add(button{r: rect{0, b.y, f.w, b.h + 3}, in: kiosk.Input{Kind: kiosk.InputStart}, bg: true})
+}
+
+// leftMsg is what the idle screen asks to take: the card, the certificate or both; nil
+// when nothing is left behind.
+func leftMsg(v kiosk.View) *msg {
+	switch {
+	case v.CardLeftover && v.PaperLeft:
+		return &txtBothLeft
+	case v.CardLeftover:
+		return &txtLeftover
+	case v.PaperLeft:
+		return &txtPaperLeft
+	}
+	return nil
 }
 
 func (f *frame) municipality() {

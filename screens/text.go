@@ -29,6 +29,9 @@ var (
 	txtHours      = msg{"受付時間", "Hours"}
 	txtClosedNow  = msg{"ただいまサービス時間外です", "The service is closed now"}
 	txtLeftover   = msg{"カードが残っています。お取りください。", "A card was left on the reader. Please take it."}
+	txtPaperLeft  = msg{"証明書が取り出し口に残っています。お取りください。", "A certificate was left in the tray. Please take it."}
+	txtBothLeft   = msg{"カードと証明書が残っています。お取りください。", "A card and a certificate were left. Please take them."}
+	txtNextWaits  = msg{"お取りいただくと、次の方がご利用になれます。", "The next person can start once they are taken."}
 	txtChooseMuni = msg{"市区町村を選んでください", "Choose your municipality"}
 	txtChooseCert = msg{"証明書の種類を選んでください", "Choose a certificate"}
 	txtNotNow     = msg{"ただいま交付できません", "Not available now"}
