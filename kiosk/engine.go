@@ -396,6 +396,12 @@ func certOpen(m config.Municipality, t center.CertType, now time.Time) bool {
 	return now.IsZero() || m.CertificateOpenAt(t, now)
 }
 
+// sameDay reports whether a and b fall on the same JST calendar day.
+func sameDay(a, b time.Time) bool {
+	a, b = a.In(config.JST), b.In(config.JST)
+	return a.Year() == b.Year() && a.YearDay() == b.YearDay()
+}
+
 func (e *Engine) muniOpen(i int, now time.Time) bool {
 	m := e.o.Municipalities[i]
 	for _, c := range m.Certificates {
@@ -909,6 +915,11 @@ func (e *Engine) publish() {
 			}
 			v.Certificates[i] = CertView{Type: c.Type, FeeYen: c.FeeYen, Available: certOpen(m, c.Type, now),
 				Hours: h.String(), WeekdaysOnly: c.WeekdaysOnly}
+			if cv := &v.Certificates[i]; !cv.Available {
+				if from, ok := m.CertificateNextOpen(c.Type, now); ok {
+					cv.From, cv.FromToday = from, sameDay(from, now)
+				}
+			}
 		}
 		v.Cert, v.Options, v.Copies = s.cert, s.opts, s.copies
 		v.PINLength, v.TriesLeft, v.WrongPIN = s.pin.len(), s.tries, s.wrong

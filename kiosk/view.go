@@ -167,6 +167,10 @@ type CertView struct {
 	Available    bool   // issued now (hours, weekday, closed days)
 	Hours        string // its hours, "09:00-17:00"
 	WeekdaysOnly bool
+	// From is when it is next available (JST), when not available now and the time is
+	// known; zero otherwise (no opening within config.NextOpenSearch, or no clock).
+	From      time.Time
+	FromToday bool // From is later today
 }
 
 // View is everything the screens show: a snapshot that shares nothing with the engine.

@@ -4,7 +4,9 @@ package screens
 
 import (
 	"fmt"
+	"time"
 
+	"madoguchi/config"
 	"madoguchi/kiosk"
 )
 
@@ -42,6 +44,25 @@ func (f *frame) idle() {
 	// Anywhere on the body starts, like the real terminals' attract screen.
 	f.add(button{r: rect{0, b.y, f.w, b.h + 3}, in: kiosk.Input{Kind: kiosk.InputStart}, bg: true})
 }
+
+// fromText says when a certificate is next available: "08:30から" / "from 08:30" later
+// today, "11/30(月) 08:30から" / "from Mon 30 Nov, 08:30" on another day (JST).
+func fromText(t time.Time, today bool, l kiosk.Lang) string {
+	t = t.In(config.JST)
+	hm := t.Format("15:04")
+	if l == kiosk.LangEN {
+		if today {
+			return "from " + hm
+		}
+		return "from " + t.Format("Mon 2 Jan") + ", " + hm
+	}
+	if today {
+		return hm + "から"
+	}
+	return fmt.Sprintf("%d/%d(%s) %sから", int(t.Month()), t.Day(), jaWeekdays[t.Weekday()], hm)
+}
+
+var jaWeekdays = [...]string{"日", "月", "火", "水", "木", "金", "土"}
 
 // leftMsg is what the idle screen asks to take: the card, the certificate or both; nil
 // when nothing is left behind.
@@ -100,6 +121,9 @@ func (f *frame) choose() {
 				when = f.t(txtWeekdays) + " " + when
 			}
 			sub = f.t(txtOutOfHours) + " (" + when + ")"
+			if !c.From.IsZero() {
+				sub = f.t(txtOutOfHours) + "  " + fromText(c.From, c.FromToday, f.l)
+			}
 		}
 		f.add(button{r: rect{x, y, cw, bh}, in: kiosk.Input{Kind: kiosk.InputSelect, Arg: i}, label: certTitle(c.Type, f.l), sub: sub, st: st})
 	}

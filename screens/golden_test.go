@@ -7,12 +7,14 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gdamore/tcell/v2"
 	"github.com/rivo/uniseg"
 	"golang.org/x/text/width"
 
 	"madoguchi/center"
+	"madoguchi/config"
 	"madoguchi/kiosk"
 )
 
@@ -77,6 +79,10 @@ func samples() []sample {
 		})},
 		{"choose", in(kiosk.StateChoose, nil)},
 		{"choose-unavailable", in(kiosk.StateChoose, func(v *kiosk.View) { v.Note = kiosk.NoteUnavailable })},
+		{"choose-from", in(kiosk.StateChoose, func(v *kiosk.View) {
+			v.Certificates[3].From = time.Date(2026, 11, 30, 8, 30, 0, 0, config.JST) // 戸籍 on Monday
+			v.Certificates[4].From, v.Certificates[4].FromToday = time.Date(2026, 11, 26, 8, 30, 0, 0, config.JST), true
+		})},
 		{"options-juminhyo", in(kiosk.StateOptions, order)},
 		{"options-koseki", in(kiosk.StateOptions, func(v *kiosk.View) { v.Cert, v.Copies = center.FamilyRegister, 1 })},
 		{"options-inkan", in(kiosk.StateOptions, func(v *kiosk.View) { v.Cert, v.Copies = center.SealRegistration, 10 })},
