@@ -148,7 +148,8 @@ type Engine struct {
 	seq      uint64
 	cardGone bool
 	tech     techState
-	tray     bool      // the paper-present sensor sees a sheet in the output tray
+	receipt  *receiptOffer // on the take screen after a fee was taken (receipt.go)
+	tray     bool          // the paper-present sensor sees a sheet in the output tray
 	left     leftWatch // the reminder of a card or certificate left behind
 }
 
@@ -328,6 +329,9 @@ func (e *Engine) enter(st State) {
 	}
 	if st != StateTechPIN {
 		e.tech.pad.wipe()
+	}
+	if st != StateTake {
+		e.dropReceipt()
 	}
 	if st != StateTech {
 		e.tech.leave()
@@ -890,6 +894,7 @@ func (e *Engine) printed(err error) {
 		// The paper is out; the journal's close below still records the session.
 		e.log.Error("kiosk: journal printed", "err", jerr)
 	}
+	e.offerReceipt()
 	e.endSession("done")
 	e.cardGone = !e.slot.present
 	e.enter(StateTake)
@@ -928,6 +933,9 @@ func (e *Engine) publish() {
 		}
 	}
 	_, v.PaperLeft = e.leftNow()
+	if e.receipt != nil {
+		v.Receipt = e.receipt.state
+	}
 	if f := e.state.spec().view; f != nil {
 		f(e, &v)
 	}

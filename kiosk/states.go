@@ -115,7 +115,7 @@ func init() {
 		}).with((*Engine).inputPaying),
 		StatePrinting: {limit: func(t config.Timeouts) time.Duration { return t.Print }, machine: true,
 			expire: (*Engine).expirePrinting, cardOut: (*Engine).cardGoneWhilePrinting, view: (*Engine).viewCardGone},
-		StateTake: {limit: take, waits: true, input: (*Engine).inputDone, expire: (*Engine).expireToIdle,
+		StateTake: {limit: take, waits: true, input: (*Engine).inputTake, expire: (*Engine).expireToIdle,
 			cardOut: (*Engine).cardTaken, view: (*Engine).viewCardGone},
 		StateProblem: {limit: take, waits: true, input: (*Engine).inputProblem, expire: (*Engine).expireToIdle},
 		StateTechPIN: {limit: pin, input: (*Engine).inputTechPIN, expire: (*Engine).expireToIdle,
@@ -340,6 +340,15 @@ func (e *Engine) inputProblem(in Input) bool {
 	return e.inputDone(in)
 }
 
+// inputTake leaves the take screen, or prints the receipt it offers.
+func (e *Engine) inputTake(in Input) bool {
+	if in.Kind == InputReceipt {
+		e.printReceipt()
+		return false
+	}
+	return e.inputDone(in)
+}
+
 // inputDone leaves the take and problem screens.
 func (e *Engine) inputDone(in Input) bool {
 	if in.Kind == InputDone {
@@ -387,7 +396,14 @@ func (e *Engine) cardTakenAtIdle() {
 	e.publish()
 }
 
-// cardTaken: the resident took the card from the take screen.
-func (e *Engine) cardTaken() { e.enter(StateIdle) }
+// cardTaken: the resident took the card from the take screen; a screen that offers a
+// receipt stays until it is asked for, done or timed out.
+func (e *Engine) cardTaken() {
+	if r := e.receipt; r != nil && r.state != ReceiptPrinted {
+		e.publish()
+		return
+	}
+	e.enter(StateIdle)
+}
 
 func (e *Engine) viewCardGone(v *View) { v.CardGone = e.cardGone || !e.slot.present }

@@ -93,10 +93,11 @@ const (
 	InputTech               // the hidden technician gesture on the idle screen
 	InputContinue           // a touch outside the buttons or 続ける: the resident is still there
 	InputAnother            // on a refusal: choose another certificate, card still in place
+	InputReceipt            // on the take screen: print a receipt for the fee
 )
 
 var inputNames = [...]string{"none", "start", "language", "select", "option", "copies", "next", "back", "cancel",
-	"digit", "delete", "clear", "done", "tech", "continue", "another"}
+	"digit", "delete", "clear", "done", "tech", "continue", "another", "receipt"}
 
 func (k InputKind) String() string {
 	if k >= 0 && int(k) < len(inputNames) {
@@ -205,7 +206,8 @@ type View struct {
 	UnitFee int  // per copy
 	Pays    bool // the kiosk takes money (a Payer is configured)
 
-	CardGone bool // on the take screen: the card was already taken
+	CardGone bool         // on the take screen: the card was already taken
+	Receipt  ReceiptState // on the take screen: the receipt for the fee (offered, printing, ...)
 
 	Deadline time.Time // when the current screen times out (zero: no timeout)
 

@@ -31,15 +31,21 @@ var (
 	txtLeftover   = msg{"カードが残っています。お取りください。", "A card was left on the reader. Please take it."}
 	txtPaperLeft  = msg{"証明書が取り出し口に残っています。お取りください。", "A certificate was left in the tray. Please take it."}
 	txtBothLeft   = msg{"カードと証明書が残っています。お取りください。", "A card and a certificate were left. Please take them."}
-	txtNextWaits  = msg{"お取りいただくと、次の方がご利用になれます。", "The next person can start once they are taken."}
-	txtChooseMuni = msg{"市区町村を選んでください", "Choose your municipality"}
-	txtChooseCert = msg{"証明書の種類を選んでください", "Choose a certificate"}
-	txtNotNow     = msg{"ただいま交付できません", "Not available now"}
-	txtWeekdays   = msg{"平日", "weekdays"}
-	txtOutOfHours = msg{"受付時間外", "Closed now"}
-	txtCopies     = msg{"部数", "Copies"}
-	txtPlaceCard  = msg{"マイナンバーカードを置いてください", "Place your My Number Card"}
-	txtPlaceHow   = msg{"カードリーダーに、カードを置いてください。", "Put the card on the card reader."}
+	// The receipt for the fee, on the take screen.
+	btnReceipt     = msg{"領収書を印刷", "Print a receipt"}
+	txtReceiptAsk  = msg{"領収書が必要な方は「領収書を印刷」を押してください。", "Need a receipt? Press Print a receipt."}
+	txtReceiptBusy = msg{"領収書を印刷しています。", "Printing your receipt."}
+	txtReceiptDone = msg{"領収書を印刷しました。お取りください。", "Your receipt is printed. Please take it."}
+	txtReceiptFail = msg{"領収書を印刷できませんでした。もう一度押すか、係員にお知らせください。", "The receipt could not be printed. Press again, or tell the staff."}
+	txtNextWaits   = msg{"お取りいただくと、次の方がご利用になれます。", "The next person can start once they are taken."}
+	txtChooseMuni  = msg{"市区町村を選んでください", "Choose your municipality"}
+	txtChooseCert  = msg{"証明書の種類を選んでください", "Choose a certificate"}
+	txtNotNow      = msg{"ただいま交付できません", "Not available now"}
+	txtWeekdays    = msg{"平日", "weekdays"}
+	txtOutOfHours  = msg{"受付時間外", "Closed now"}
+	txtCopies      = msg{"部数", "Copies"}
+	txtPlaceCard   = msg{"マイナンバーカードを置いてください", "Place your My Number Card"}
+	txtPlaceHow    = msg{"カードリーダーに、カードを置いてください。", "Put the card on the card reader."}
 	// A card left from an ended session: it may be this resident's own (cancelled and
 	// started again), so the words do not say whose it is.
 	txtTakeAgain = msg{"カードが置かれたままです。確認のため、いったんカードを取り、もう一度置いてください。",
