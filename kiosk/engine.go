@@ -150,7 +150,7 @@ type Engine struct {
 	tech     techState
 	receipt  *receiptOffer // on the take screen after a fee was taken (receipt.go)
 	tray     bool          // the paper-present sensor sees a sheet in the output tray
-	left     leftWatch // the reminder of a card or certificate left behind
+	left     leftWatch     // the reminder of a card or certificate left behind
 }
 
 type slot struct {

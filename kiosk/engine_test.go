@@ -291,7 +291,7 @@ func TestCardRemovedAtEachStep(t *testing.T) {
 		{kiosk.StateFee, kiosk.StateProblem, kiosk.ProblemCardRemoved, true},
 		{kiosk.StatePaying, kiosk.StateProblem, kiosk.ProblemCardRemoved, true},
 		{kiosk.StatePrinting, kiosk.StatePrinting, 0, false}, // the paper is on its way
-		{kiosk.StateTake, kiosk.StateTake, 0, false}, // it offers the receipt for the fee (TestReceipt)
+		{kiosk.StateTake, kiosk.StateTake, 0, false},         // it offers the receipt for the fee (TestReceipt)
 		{kiosk.StateProblem, kiosk.StateProblem, kiosk.ProblemCancelled, false},
 	}
 	for _, tt := range tests {

@@ -43,6 +43,9 @@ type Report struct {
 	SignTries *int         `json:"sign_pin_tries,omitempty"`
 	Problems  []string     `json:"problems,omitempty"`
 	APDUs     int          `json:"apdus"`
+	// ExtendedLength: whether extended-length APDUs reach the card through this reader
+	// (learnt reading the certificate); nil when not learnt.
+	ExtendedLength *bool `json:"extended_length,omitempty"`
 }
 
 // Inspect identifies the card and reads its authentication certificate and the remaining
@@ -50,7 +53,12 @@ type Report struct {
 // outright when the card is gone.
 func Inspect(ctx context.Context, c *Card, now time.Time) (Report, error) {
 	var r Report
-	defer func() { r.APDUs = c.Stats().APDUs }()
+	defer func() {
+		r.APDUs = c.Stats().APDUs
+		if ext, known := c.ExtendedLength(); known {
+			r.ExtendedLength = &ext
+		}
+	}()
 	note := func(err error) error {
 		r.Problems = append(r.Problems, err.Error())
 		if errors.Is(err, ErrCardRemoved) || errors.Is(err, ErrReaderGone) {
