@@ -51,8 +51,7 @@ type Report struct {
 // Inspect identifies the card and reads its authentication certificate and the remaining
 // tries of both JPKI PINs, spending none. Every problem is listed; Inspect only fails
 // outright when the card is gone.
-func Inspect(ctx context.Context, c *Card, now time.Time) (Report, error) {
-	var r Report
+func Inspect(ctx context.Context, c *Card, now time.Time) (r Report, err error) {
 	defer func() {
 		r.APDUs = c.Stats().APDUs
 		if ext, known := c.ExtendedLength(); known {
@@ -66,7 +65,8 @@ func Inspect(ctx context.Context, c *Card, now time.Time) (Report, error) {
 		}
 		return nil
 	}
-	tok, err := c.Token(ctx)
+	var tok string
+	tok, err = c.Token(ctx)
 	if err == nil {
 		r.Token = tok
 		err = checkToken(tok)
