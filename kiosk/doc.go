@@ -69,6 +69,11 @@
 //     While anything is left the idle screen starts no session (NoteTakeFirst): the next
 //     resident is never served beside the last one's card or certificate. A card kept
 //     for "another certificate" is not left until that offer ends.
+//   - A receipt (receipt.go): after a print whose fee a Payer took, the take screen
+//     offers a receipt (View.Receipt, InputReceipt) when the Printer is a
+//     ReceiptPrinter: amount, certificate type and copies, date, issuance number, kiosk
+//     and municipality — never a name. It prints once; the offer ends with the take
+//     screen, and taking the card does not end that screen while it is offered.
 //   - Another certificate: after the center refuses one certificate (not eligible), the
 //     problem screen offers another while the card stays on the reader, for
 //     AnotherWindow. That is a new session with its own journal; the card signs a fresh
