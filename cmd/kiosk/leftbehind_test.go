@@ -93,24 +93,7 @@ func TestLeftBehindThroughGPIO(t *testing.T) {
 
 			eng := parts.engine
 			vc := residentCard(t, c, 0, 3400+i, readertest.Options{})
-			in := func(k kiosk.InputKind, arg int) { eng.Input(kiosk.Input{Kind: k, Arg: arg}) }
-			waitState(t, eng, kiosk.StateIdle)
-			in(kiosk.InputStart, 0)
-			waitState(t, eng, kiosk.StateChoose)
-			in(kiosk.InputSelect, 0)
-			waitState(t, eng, kiosk.StateOptions)
-			in(kiosk.InputNext, 0)
-			waitState(t, eng, kiosk.StatePlaceCard)
-			vc.Insert()
-			eng.CardInserted(reader.New(vc))
-			waitState(t, eng, kiosk.StatePIN)
-			for _, d := range []int{1, 2, 3, 4} {
-				in(kiosk.InputDigit, d)
-			}
-			in(kiosk.InputNext, 0)
-			waitState(t, eng, kiosk.StateFee)
-			in(kiosk.InputNext, 0)
-			waitState(t, eng, kiosk.StateTake)
+			issueToTake(t, eng, func() { vc.Insert(); eng.CardInserted(reader.New(vc)) })
 			if tt.paper {
 				tray.EdgesChan <- pgpio.Low // the certificate drops into the tray
 				vc.Remove()
@@ -159,6 +142,31 @@ func TestLeftBehindThroughGPIO(t *testing.T) {
 			}
 		})
 	}
+}
+
+// issueToTake walks eng from the idle screen to the take screen: 住民票, one copy, the
+// card placed by place, PIN 1234, the fee confirmed. It returns the fee screen's view.
+func issueToTake(t *testing.T, eng *kiosk.Engine, place func()) kiosk.View {
+	t.Helper()
+	in := func(k kiosk.InputKind, arg int) { eng.Input(kiosk.Input{Kind: k, Arg: arg}) }
+	waitState(t, eng, kiosk.StateIdle)
+	for _, step := range []struct {
+		in   kiosk.InputKind
+		want kiosk.State
+	}{{kiosk.InputStart, kiosk.StateChoose}, {kiosk.InputSelect, kiosk.StateOptions}, {kiosk.InputNext, kiosk.StatePlaceCard}} {
+		in(step.in, 0)
+		waitState(t, eng, step.want)
+	}
+	place()
+	waitState(t, eng, kiosk.StatePIN)
+	for _, d := range []int{1, 2, 3, 4} {
+		in(kiosk.InputDigit, d)
+	}
+	in(kiosk.InputNext, 0)
+	fee := waitState(t, eng, kiosk.StateFee)
+	in(kiosk.InputNext, 0)
+	waitState(t, eng, kiosk.StateTake)
+	return fee
 }
 
 func waitFor(t *testing.T, ok func() bool) {

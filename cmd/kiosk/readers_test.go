@@ -62,26 +62,12 @@ func TestFlowThroughPCSCReaders(t *testing.T) {
 			defer stop()
 
 			vc := residentCard(t, c, 0, 3600+i, tt.opts)
-			in := func(k kiosk.InputKind, arg int) { eng.Input(kiosk.Input{Kind: k, Arg: arg}) }
-			waitState(t, eng, kiosk.StateIdle)
-			in(kiosk.InputStart, 0)
-			waitState(t, eng, kiosk.StateChoose)
-			in(kiosk.InputSelect, 0)
-			waitState(t, eng, kiosk.StateOptions)
-			in(kiosk.InputNext, 0)
-			waitState(t, eng, kiosk.StatePlaceCard)
-			if err := h.Insert(vc); err != nil {
-				t.Fatal(err)
-			}
 			defer h.Remove()
-			waitState(t, eng, kiosk.StatePIN)
-			for _, d := range []int{1, 2, 3, 4} {
-				in(kiosk.InputDigit, d)
-			}
-			in(kiosk.InputNext, 0)
-			waitState(t, eng, kiosk.StateFee)
-			in(kiosk.InputNext, 0)
-			waitState(t, eng, kiosk.StateTake)
+			issueToTake(t, eng, func() {
+				if err := h.Insert(vc); err != nil {
+					t.Fatal(err)
+				}
+			})
 			extSeen, extOK := false, false
 			for _, l := range vc.Log() {
 				if len(l.Cmd) >= 7 && l.Cmd[4] == 0 {

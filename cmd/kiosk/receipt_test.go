@@ -44,24 +44,7 @@ func TestReceiptEndToEnd(t *testing.T) {
 
 	vc := residentCard(t, c, 0, 3500, readertest.Options{})
 	in := func(k kiosk.InputKind, arg int) { eng.Input(kiosk.Input{Kind: k, Arg: arg}) }
-	waitState(t, eng, kiosk.StateIdle)
-	in(kiosk.InputStart, 0)
-	waitState(t, eng, kiosk.StateChoose)
-	in(kiosk.InputSelect, 0)
-	waitState(t, eng, kiosk.StateOptions)
-	in(kiosk.InputNext, 0)
-	waitState(t, eng, kiosk.StatePlaceCard)
-	vc.Insert()
-	eng.CardInserted(reader.New(vc))
-	waitState(t, eng, kiosk.StatePIN)
-	for _, d := range []int{1, 2, 3, 4} {
-		in(kiosk.InputDigit, d)
-	}
-	in(kiosk.InputNext, 0)
-	v := waitState(t, eng, kiosk.StateFee)
-	fee := v.Fee
-	in(kiosk.InputNext, 0)
-	waitState(t, eng, kiosk.StateTake)
+	fee := issueToTake(t, eng, func() { vc.Insert(); eng.CardInserted(reader.New(vc)) }).Fee
 	vc.Remove()
 	eng.CardRemoved()
 	waitFor(t, func() bool { return eng.View().Receipt == kiosk.ReceiptOffered })
