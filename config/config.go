@@ -34,6 +34,7 @@ type Config struct {
 	Reader         Reader
 	Printer        Printer
 	GPIO           GPIO
+	Reminder       Reminder
 	Center         Center
 	Timeouts       Timeouts
 	Queue          Queue
@@ -111,6 +112,22 @@ type GPIO struct {
 	Door     string // input: cabinet door open
 	CardLED  string // output: lights the card slot
 	Buzzer   string // output: audible "take your card"
+	// PaperTray is an input: a sheet lies in the printer's output tray (paper-present
+	// sensor, active low like paper_low). With it, a certificate left in the tray gets
+	// the same reminders as a card left on the reader.
+	PaperTray string
+}
+
+// Reminder is the [reminder] section: what the kiosk does when a session has ended and
+// the resident left something behind (the card on the reader, the certificate in the
+// tray). At once the screen asks for it (ja/en); from BeepAfter on, the buzzer and the
+// card LED repeat a pattern every BeepEvery; at AlertAfter the kiosk records an audit
+// event ("card_left", "paper_left") and raises an alert for the technician. Until it is
+// taken, no new session starts.
+type Reminder struct {
+	BeepAfter  time.Duration // default 10s; 0 beeps at once
+	BeepEvery  time.Duration // default 15s
+	AlertAfter time.Duration // default 3m; at least BeepAfter
 }
 
 // Center is the [center] section: the issuance center and the kiosk's TLS identity.
@@ -180,6 +197,9 @@ type Screen struct {
 	XMin, XMax, YMin, YMax int
 }
 
+// DefaultReminder is the reminder schedule when [reminder] leaves it out.
+var DefaultReminder = Reminder{BeepAfter: 10 * time.Second, BeepEvery: 15 * time.Second, AlertAfter: 3 * time.Minute}
+
 // Defaults for every optional setting.
 const (
 	DefaultLanguage       = "ja"
@@ -216,6 +236,7 @@ func Default() *Config {
 	return &Config{
 		Kiosk:    Kiosk{Language: DefaultLanguage, LogLevel: slog.LevelInfo, MaxCopies: DefaultMaxCopies},
 		Timeouts: DefaultTimeouts,
+		Reminder: DefaultReminder,
 		Center:   Center{ConnectTimeout: DefaultConnectTimeout, RequestTimeout: DefaultRequestTimeout},
 		Queue: Queue{
 			Path: DefaultQueuePath, MaxMessages: DefaultMaxMessages, MaxBytes: DefaultMaxBytes,

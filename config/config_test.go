@@ -273,6 +273,20 @@ func TestParseProblems(t *testing.T) {
 		{"timeouts typo", "timeouts", "[timeouts]\npni = \"30s\"\n",
 			[]string{`kiosk.toml:2: timeouts.pni: unknown key; did you mean "pin"?`}},
 
+		// [reminder]
+		{"reminder all keys", "reminder", "[reminder]\nbeep_after = \"0s\"\nbeep_every = \"2s\"\nalert_after = \"30s\"\n", nil},
+		{"reminder out of range", "reminder", "[reminder]\nbeep_after = \"6m\"\nbeep_every = \"1s\"\nalert_after = \"2h\"\n", []string{
+			"kiosk.toml:2: reminder.beep_after: must be from 0s to 5m, got 6m",
+			"kiosk.toml:3: reminder.beep_every: must be from 2s to 5m, got 1s",
+			"kiosk.toml:4: reminder.alert_after: must be from 30s to 1h, got 2h",
+		}},
+		{"reminder alert before beep", "reminder", "[reminder]\nbeep_after = \"2m\"\nalert_after = \"1m\"\n",
+			[]string{"kiosk.toml:3: reminder.alert_after: must be at least reminder.beep_after (2m), got 1m"}},
+		{"reminder typo", "reminder", "[reminder]\nalert = \"1m\"\n",
+			[]string{`kiosk.toml:2: reminder.alert: unknown key; did you mean "alert_after"?`}},
+		{"gpio paper tray shares a pin", "gpio", "[gpio]\nbuzzer = \"GPIO5\"\npaper_tray = \"GPIO5\"\n",
+			[]string{`kiosk.toml:3: gpio.paper_tray: pin "GPIO5" is also used by gpio.buzzer`}},
+
 		// [queue]
 		{"queue all keys", "queue", "[queue]\npath = \"/var/lib/k/q.db\"\nmax_messages = 100\nmax_bytes = 1_048_576\nmax_age = \"1h\"\nretention = \"0s\"\nbatch_size = 100\nretry_min = \"100ms\"\nretry_max = \"1h\"\n", nil},
 		{"queue out of range", "queue", "[queue]\nmax_messages = 99\nmax_bytes = 1\nmax_age = \"30m\"\nretention = \"-1s\"\nbatch_size = 0\nretry_min = \"50ms\"\nretry_max = \"2h\"\n", []string{
@@ -338,7 +352,7 @@ func TestParseProblems(t *testing.T) {
 		{"unknown section", "reader", "[printr]\nbackend = \"file\"\n",
 			[]string{`kiosk.toml:1: printr: unknown key; did you mean "printer"?`}},
 		{"unknown top-level key", "reader", "kiosk_id = \"k\"\n",
-			[]string{"kiosk.toml:1: kiosk_id: unknown key; allowed here: kiosk, municipality, reader, printer, gpio, center, timeouts, queue, status, screen"}},
+			[]string{"kiosk.toml:1: kiosk_id: unknown key; allowed here: kiosk, municipality, reader, printer, gpio, reminder, center, timeouts, queue, status, screen"}},
 		{"quoted unknown key", "reader", "[reader]\n\"name pattern\" = \"x\"\n",
 			[]string{`kiosk.toml:2: reader."name pattern": unknown key; did you mean "name_pattern"?`}},
 	}

@@ -394,7 +394,14 @@ func (d *decoder) decode(root map[string]any) *Config {
 	g.str("door", &c.GPIO.Door)
 	g.str("card_led", &c.GPIO.CardLED)
 	g.str("buzzer", &c.GPIO.Buzzer)
+	g.str("paper_tray", &c.GPIO.PaperTray)
 	g.done()
+
+	rm := r.sub("reminder")
+	rm.duration("beep_after", &c.Reminder.BeepAfter)
+	rm.duration("beep_every", &c.Reminder.BeepEvery)
+	rm.duration("alert_after", &c.Reminder.AlertAfter)
+	rm.done()
 
 	ce := r.sub("center")
 	ce.str("url", &c.Center.URL)

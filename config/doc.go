@@ -58,7 +58,13 @@
 //   - hours.go is the project's one model of opening hours and its one JST: a Schedule
 //     (window, weekdays only, closed days) answers Municipality.OpenAt and
 //     CertificateOpenAt here and the reference center's service hours (center/server). A
-//     window never crosses midnight.
+//     window never crosses midnight. NextOpen (and CertificateNextOpen) say when a closed
+//     schedule opens next, for the choose screen's "available from" and the center's
+//     refusal; a certificate's schedule (CertificateSchedule) is the overlap of its own
+//     window with its municipality's.
+//   - [reminder]: the steps of the reminder of a card or certificate left behind (the
+//     screen at once, buzzer and LED from beep_after, alert at alert_after ≥ beep_after);
+//     [gpio] paper_tray is the optional paper-present sensor of the output tray.
 //   - Queue caps never drop messages: reaching one puts the kiosk out of service.
 //   - The status endpoint listens on loopback only unless allow_remote is set.
 //   - [screen]: input is "terminal" (default) or "evdev"; device is a path when it starts

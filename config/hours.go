@@ -194,15 +194,49 @@ type Schedule struct {
 // OpenAt reports whether the schedule is open at t.
 func (s Schedule) OpenAt(t time.Time) bool {
 	t = t.In(JST)
+	return !s.closedDay(t) && s.Hours.Contains(t.Hour()*60+t.Minute())
+}
+
+// NextOpenSearch is how far ahead NextOpen looks for an opening: a schedule closed for
+// longer (or never open) has none.
+const NextOpenSearch = 400 * 24 * time.Hour
+
+// closedDay reports whether the schedule is closed the whole JST day of t.
+func (s Schedule) closedDay(t time.Time) bool {
 	if s.WeekdaysOnly && (t.Weekday() == time.Saturday || t.Weekday() == time.Sunday) {
-		return false
+		return true
 	}
 	for _, c := range s.Closed {
 		if c.Contains(t) {
-			return false
+			return true
 		}
 	}
-	return s.Hours.Contains(t.Hour()*60 + t.Minute())
+	return false
+}
+
+// NextOpen returns the first minute at or after t (in JST) when the schedule is open: t
+// itself when it is open now, else the next opening time; false when it does not open
+// within NextOpenSearch. Times are whole minutes, as the windows are.
+func (s Schedule) NextOpen(t time.Time) (time.Time, bool) {
+	if !s.Hours.Valid() {
+		return time.Time{}, false
+	}
+	t = t.In(JST)
+	if s.OpenAt(t) {
+		return t, true
+	}
+	day := time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, JST)
+	minute := t.Hour()*60 + t.Minute()
+	for i := 0; i < int(NextOpenSearch/(24*time.Hour)); i++ {
+		d := day.AddDate(0, 0, i)
+		if s.closedDay(d) {
+			continue
+		}
+		if i > 0 || minute < s.Hours.Open {
+			return d.Add(time.Duration(s.Hours.Open) * time.Minute), true
+		}
+	}
+	return time.Time{}, false
 }
 
 // Schedule is the municipality's own schedule: its hours and closed days, every day of
@@ -213,20 +247,42 @@ func (m Municipality) Schedule() Schedule { return Schedule{Hours: m.Hours, Clos
 // inside its hours, both in JST.
 func (m Municipality) OpenAt(t time.Time) bool { return m.Schedule().OpenAt(t) }
 
+// CertificateSchedule is when the municipality issues the certificate type: on its open
+// days (weekdays only when the certificate is weekdays-only), inside both the
+// municipality's hours and the certificate's own hours, if it has any. false: the
+// municipality does not offer the type.
+func (m Municipality) CertificateSchedule(typ CertType) (Schedule, bool) {
+	c, ok := m.Certificate(typ)
+	if !ok {
+		return Schedule{}, false
+	}
+	h := m.Hours
+	if !c.Hours.IsZero() {
+		h = Hours{Open: max(h.Open, c.Hours.Open), Close: min(h.Close, c.Hours.Close)}
+		if h.Open >= h.Close {
+			h = Hours{} // the windows do not overlap: never open
+		}
+	}
+	return Schedule{Hours: h, WeekdaysOnly: c.WeekdaysOnly, Closed: m.Closed}, true
+}
+
 // CertificateOpenAt reports whether the certificate type can be issued at t: the
 // municipality offers it, the day is not closed, it is a weekday when the certificate is
 // weekdays-only, and t is inside the municipality's hours and the certificate's own
 // hours, if it has any.
 func (m Municipality) CertificateOpenAt(typ CertType, t time.Time) bool {
-	c, ok := m.Certificate(typ)
+	s, ok := m.CertificateSchedule(typ)
+	return ok && s.OpenAt(t)
+}
+
+// CertificateNextOpen is when the certificate type is next available at or after t (t
+// itself when it is now); false when not offered or not within NextOpenSearch.
+func (m Municipality) CertificateNextOpen(typ CertType, t time.Time) (time.Time, bool) {
+	s, ok := m.CertificateSchedule(typ)
 	if !ok {
-		return false
+		return time.Time{}, false
 	}
-	own := Schedule{Hours: c.Hours, WeekdaysOnly: c.WeekdaysOnly}
-	if own.Hours.IsZero() {
-		own.Hours = AllDay
-	}
-	return m.OpenAt(t) && own.OpenAt(t)
+	return s.NextOpen(t)
 }
 
 // Certificate returns the municipality's settings for a certificate type.

@@ -188,3 +188,48 @@ func TestCheckDigit(t *testing.T) {
 		t.Error("CheckDigit accepted a letter")
 	}
 }
+
+func TestNextOpen(t *testing.T) {
+	at := func(y int, mo time.Month, d, h, mi int) time.Time { return time.Date(y, mo, d, h, mi, 0, 0, JST) }
+	m := Municipality{Hours: DefaultHours, Closed: DefaultClosures, Certificates: []Certificate{
+		{Type: center.ResidentRecord},
+		{Type: center.FamilyRegister, Hours: Hours{Open: 8*60 + 30, Close: 17 * 60}, WeekdaysOnly: true},
+		{Type: center.TaxIncome, Hours: Hours{Open: 5 * 60, Close: 6 * 60}}, // outside the municipality's hours
+	}}
+	tests := []struct {
+		name string
+		typ  CertType
+		now  time.Time
+		want time.Time // zero: none
+	}{
+		{"open now", center.ResidentRecord, at(2026, 11, 26, 12, 0), at(2026, 11, 26, 12, 0)},
+		{"before opening", center.ResidentRecord, at(2026, 11, 26, 5, 0), at(2026, 11, 26, 6, 30)},
+		{"after closing", center.ResidentRecord, at(2026, 11, 26, 23, 0), at(2026, 11, 27, 6, 30)},
+		{"year end", center.ResidentRecord, at(2026, 12, 28, 23, 30), at(2027, 1, 4, 6, 30)},
+		{"koseki on a weekday morning", center.FamilyRegister, at(2026, 11, 26, 7, 0), at(2026, 11, 26, 8, 30)},
+		{"koseki friday evening", center.FamilyRegister, at(2026, 11, 27, 17, 0), at(2026, 11, 30, 8, 30)},
+		{"koseki saturday", center.FamilyRegister, at(2026, 11, 28, 10, 0), at(2026, 11, 30, 8, 30)},
+		{"koseki over the year end", center.FamilyRegister, at(2026, 12, 28, 17, 0), at(2027, 1, 4, 8, 30)},
+		{"koseki utc evening is jst morning", center.FamilyRegister, time.Date(2026, 11, 25, 23, 0, 0, 0, time.UTC), at(2026, 11, 26, 8, 30)},
+		{"windows that do not overlap", center.TaxIncome, at(2026, 11, 26, 5, 30), time.Time{}},
+		{"not offered", center.SealRegistration, at(2026, 11, 26, 12, 0), time.Time{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, ok := m.CertificateNextOpen(tt.typ, tt.now)
+			if ok != !tt.want.IsZero() || ok && !got.Equal(tt.want) {
+				t.Fatalf("CertificateNextOpen = %v, %v; want %v", got, ok, tt.want)
+			}
+			if ok && !m.CertificateOpenAt(tt.typ, got) {
+				t.Fatalf("not open at its next opening %v", got)
+			}
+			if ok && got.After(tt.now) && m.CertificateOpenAt(tt.typ, got.Add(-time.Minute)) {
+				t.Fatalf("open already a minute before %v", got)
+			}
+		})
+	}
+	closed := Schedule{Hours: DefaultHours, Closed: []Closure{{From: Date{Month: 1, Day: 1}, To: Date{Month: 12, Day: 31}}}}
+	if got, ok := closed.NextOpen(at(2026, 11, 26, 12, 0)); ok {
+		t.Errorf("a schedule closed every day opens at %v", got)
+	}
+}

@@ -39,6 +39,9 @@ var durLimits = map[string][2]time.Duration{
 	"timeouts.fee":           {5 * time.Second, 10 * time.Minute},
 	"timeouts.print":         {30 * time.Second, 30 * time.Minute},
 	"timeouts.take":          {5 * time.Second, 10 * time.Minute},
+	"reminder.beep_after":    {0, 5 * time.Minute},
+	"reminder.beep_every":    {2 * time.Second, 5 * time.Minute},
+	"reminder.alert_after":   {30 * time.Second, time.Hour},
 	"queue.max_age":          {time.Hour, 365 * 24 * time.Hour},
 	"queue.retention":        {0, 365 * 24 * time.Hour},
 	"queue.retry_min":        {100 * time.Millisecond, time.Minute},
@@ -171,6 +174,7 @@ func (c *Config) validate(skip map[string]bool) Problems {
 	v.municipalities()
 	v.printer()
 	v.gpio()
+	v.reminder()
 	v.center()
 
 	t := c.Timeouts
@@ -342,6 +346,7 @@ func (v *validator) gpio() {
 	used := map[string]string{}
 	for _, e := range []struct{ key, pin string }{
 		{"paper_low", g.PaperLow}, {"door", g.Door}, {"card_led", g.CardLED}, {"buzzer", g.Buzzer},
+		{"paper_tray", g.PaperTray},
 	} {
 		if e.pin == "" {
 			continue
@@ -356,6 +361,16 @@ func (v *validator) gpio() {
 			continue
 		}
 		used[e.pin] = path
+	}
+}
+
+func (v *validator) reminder() {
+	r := v.c.Reminder
+	v.dur("reminder.beep_after", r.BeepAfter)
+	v.dur("reminder.beep_every", r.BeepEvery)
+	v.dur("reminder.alert_after", r.AlertAfter)
+	if r.AlertAfter < r.BeepAfter {
+		v.add("reminder.alert_after", "must be at least reminder.beep_after (%s), got %s", fmtDur(r.BeepAfter), fmtDur(r.AlertAfter))
 	}
 }
 

@@ -27,7 +27,8 @@
 //     if its owner is still live and no later work superseded it.
 //   - Ports are small interfaces defined here and wired in cmd/kiosk: Card (*reader.Card
 //     as is), Center (*center.Client as is), Store and Journal (package offline through
-//     an adapter), Printer (optionally PrinterChecker), Payer (optional), Clock.
+//     an adapter; optionally TechLockStore and AlertStore), Printer (optionally
+//     PrinterChecker), Payer (optional), Indicator (optional), Clock.
 //   - View is a snapshot for the screens (package screens), published after every change
 //     and signalled on Updates.
 //
@@ -74,6 +75,20 @@
 //     reaches another: when a session ends it is wiped (PIN, certificate, document,
 //     choices) and late answers for it are dropped. A card left on the reader when its
 //     session ended is a leftover: the next session asks to take it and place it again.
+//   - Nothing left behind (leftover.go): a card still on the reader after its session,
+//     or a certificate in the output tray (PaperInTray, from a paper-present sensor),
+//     is reminded of in steps — the screen at once, then the Indicator's buzzer and card
+//     LED pattern from Options.Reminder.BeepAfter every BeepEvery, then at AlertAfter an
+//     audit event (EventCardLeft, EventPaperLeft: seconds and screen, nothing personal)
+//     and a technician alert through the Store's AlertStore, with a longer pattern.
+//     While anything is left the idle screen starts no session (NoteTakeFirst): the next
+//     resident is never served beside the last one's card or certificate. A card kept
+//     for "another certificate" is not left until that offer ends.
+//   - A receipt (receipt.go): after a print whose fee a Payer took, the take screen
+//     offers a receipt (View.Receipt, InputReceipt) when the Printer is a
+//     ReceiptPrinter: amount, certificate type and copies, date, issuance number, kiosk
+//     and municipality — never a name. It prints once; the offer ends with the take
+//     screen, and taking the card does not end that screen while it is offered.
 //   - Another certificate: after the center refuses one certificate (not eligible), the
 //     problem screen offers another while the card stays on the reader, for
 //     AnotherWindow. That is a new session with its own journal; the card signs a fresh

@@ -53,6 +53,11 @@ type Options struct {
 	Logger *slog.Logger
 	// Technician enables technician mode (techmode.go); nil = disabled.
 	Technician Technician
+	// Indicator is the card LED and buzzer of the reminders (leftover.go); nil = none.
+	Indicator Indicator
+	// Reminder is when the reminders of a card or certificate left behind escalate; the
+	// zero value is config.DefaultReminder (see reminderDefaults).
+	Reminder config.Reminder
 }
 
 func (o Options) withDefaults() (Options, error) {
@@ -100,6 +105,7 @@ func (o Options) withDefaults() (Options, error) {
 	if o.Clock == nil {
 		o.Clock = systemClock{}
 	}
+	o.Reminder = reminderDefaults(o.Reminder)
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
@@ -142,6 +148,9 @@ type Engine struct {
 	seq      uint64
 	cardGone bool
 	tech     techState
+	receipt  *receiptOffer // on the take screen after a fee was taken (receipt.go)
+	tray     bool          // the paper-present sensor sees a sheet in the output tray
+	left     leftWatch     // the reminder of a card or certificate left behind
 }
 
 type slot struct {
@@ -254,6 +263,7 @@ func (e *Engine) Run(ctx context.Context) error {
 		select {
 		case <-ctx.Done():
 			e.endSession("shutdown")
+			e.stopLeft()
 			if e.timer != nil {
 				e.timer.Stop()
 			}
@@ -284,7 +294,19 @@ func (e *Engine) handle(ev any) {
 		if !ev.o.done && ev.op == ev.o.op {
 			ev.apply()
 		}
+	case trayEv:
+		if e.tray != ev.present {
+			e.tray = ev.present
+			e.checkLeft()
+			e.publish()
+		}
+		return
+	case leftEv:
+		if ev.gen == e.left.gen {
+			e.stepLeft()
+		}
 	}
+	e.checkLeft()
 }
 
 func (e *Engine) arm() {
@@ -309,6 +331,9 @@ func (e *Engine) enter(st State) {
 	}
 	if st != StateTechPIN {
 		e.tech.pad.wipe()
+	}
+	if st != StateTake {
+		e.dropReceipt()
 	}
 	if st != StateTech {
 		e.tech.leave()
@@ -375,6 +400,12 @@ func setOption(o *center.Options, t center.CertType, opt Option, on bool) {
 // it checks the hours with its own clock and refuses with center.ErrClosed.
 func certOpen(m config.Municipality, t center.CertType, now time.Time) bool {
 	return now.IsZero() || m.CertificateOpenAt(t, now)
+}
+
+// sameDay reports whether a and b fall on the same JST calendar day.
+func sameDay(a, b time.Time) bool {
+	a, b = a.In(config.JST), b.In(config.JST)
+	return a.Year() == b.Year() && a.YearDay() == b.YearDay()
 }
 
 func (e *Engine) muniOpen(i int, now time.Time) bool {
@@ -972,6 +1003,7 @@ func (e *Engine) printed(err error) {
 		// The paper is out; the journal's close below still records the session.
 		e.log.Error("kiosk: journal printed", "err", jerr)
 	}
+	e.offerReceipt()
 	e.endSession("done")
 	e.cardGone = !e.slot.present
 	e.enter(StateTake)
@@ -980,7 +1012,7 @@ func (e *Engine) printed(err error) {
 func (e *Engine) publish() {
 	now := e.o.Clock.Now()
 	v := View{State: e.state, Screen: e.screen, Lang: e.lang, Problem: e.problem, Refusal: e.refusal, Another: e.kept != nil, Note: e.note, MaxCopies: e.o.MaxCopies,
-		Pays: e.o.Payer != nil, CardPresent: e.slot.present, CardLeftover: e.slot.leftover, Deadline: e.deadline,
+		Pays: e.o.Payer != nil, CardPresent: e.slot.present, CardLeftover: e.slot.present && e.slot.leftover, Deadline: e.deadline,
 		TechEnabled: e.o.Technician != nil, OutOfService: e.tech.oos}
 	if s := e.sess; s != nil {
 		v.Device = s.device
@@ -1000,12 +1032,21 @@ func (e *Engine) publish() {
 			}
 			v.Certificates[i] = CertView{Type: c.Type, FeeYen: c.FeeYen, Available: certOpen(m, c.Type, now),
 				Hours: h.String(), WeekdaysOnly: c.WeekdaysOnly}
+			if cv := &v.Certificates[i]; !cv.Available {
+				if from, ok := m.CertificateNextOpen(c.Type, now); ok {
+					cv.From, cv.FromToday = from, sameDay(from, now)
+				}
+			}
 		}
 		v.Cert, v.Options, v.Copies = s.cert, s.opts, s.copies
 		v.PINLength, v.TriesLeft, v.WrongPIN = s.pin.len(), s.tries, s.wrong
 		if s.issued != nil {
 			v.Fee, v.UnitFee = s.issued.Document.Fee, s.issued.Document.UnitFee
 		}
+	}
+	_, v.PaperLeft = e.leftNow()
+	if e.receipt != nil {
+		v.Receipt = e.receipt.state
 	}
 	if f := e.state.spec().view; f != nil {
 		f(e, &v)

@@ -313,7 +313,7 @@ func TestCardRemovedAtEachStep(t *testing.T) {
 		{kiosk.StateFee, kiosk.StateProblem, kiosk.ProblemCardRemoved, true},
 		{kiosk.StatePaying, kiosk.StateProblem, kiosk.ProblemCardRemoved, true},
 		{kiosk.StatePrinting, kiosk.StatePrinting, 0, false}, // the paper is on its way
-		{kiosk.StateTake, kiosk.StateIdle, 0, false},
+		{kiosk.StateTake, kiosk.StateTake, 0, false},         // it offers the receipt for the fee (TestReceipt)
 		{kiosk.StateProblem, kiosk.StateProblem, kiosk.ProblemCancelled, false},
 	}
 	for _, tt := range tests {
@@ -733,12 +733,10 @@ func TestLeftoverCard(t *testing.T) {
 		if v := r.view(); !v.CardLeftover || !v.CardPresent {
 			t.Fatalf("leftover card not flagged: %+v", v)
 		}
-		r.at(kiosk.StatePlaceCard)
-		r.sleep(time.Second)
-		r.want(kiosk.StatePlaceCard) // a card left by someone else is not used
+		r.in(kiosk.InputStart, 0)
+		r.want(kiosk.StateIdle) // no session beside a card left by someone else (TestNextResidentWaits)
 		r.remove()
-		r.insert()
-		r.want(kiosk.StatePIN)
+		r.toPIN()
 	})
 }
 
@@ -749,13 +747,19 @@ func TestServiceHours(t *testing.T) {
 	m := config.Municipality{Code: "139998", Name: "見本市", Hours: config.DefaultHours, Closed: config.DefaultClosures,
 		Certificates: []config.Certificate{{Type: center.ResidentRecord, FeeYen: 300},
 			{Type: center.FamilyRegister, FeeYen: 450, Hours: config.Hours{Open: 9 * 60, Close: 17 * 60}, WeekdaysOnly: true}}}
+	monday9 := time.Date(2026, 11, 30, 9, 0, 0, 0, config.JST)
 	for _, tc := range []struct {
 		name      string
 		now       time.Time
 		closed    bool
 		kosekiNow bool
-	}{{"saturday", sat, false, false}, {"night", night, true, false}, {"new year", newYear, true, false},
-		{"weekday", time.Date(2026, 11, 26, 10, 0, 0, 0, config.JST), false, true}} {
+		from      time.Time // the 戸籍's next opening shown
+		today     bool
+	}{{"saturday", sat, false, false, monday9, false}, {"night", night, true, false, time.Time{}, false},
+		{"new year", newYear, true, false, time.Time{}, false},
+		{"weekday", time.Date(2026, 11, 26, 10, 0, 0, 0, config.JST), false, true, time.Time{}, false},
+		{"weekday morning", time.Date(2026, 11, 26, 7, 0, 0, 0, config.JST), false, false,
+			time.Date(2026, 11, 26, 9, 0, 0, 0, config.JST), true}} {
 		t.Run(tc.name, func(t *testing.T) {
 			bubble(t, func(t *testing.T) {
 				r := newRig(t, func(o *kiosk.Options, _ *readertest.Options) {
@@ -774,6 +778,9 @@ func TestServiceHours(t *testing.T) {
 				v := r.view()
 				if v.Certificates[1].Available != tc.kosekiNow || !v.Certificates[0].Available {
 					t.Fatalf("availability %+v", v.Certificates)
+				}
+				if c := v.Certificates[1]; !c.From.Equal(tc.from) || c.FromToday != tc.today || !v.Certificates[0].From.IsZero() {
+					t.Fatalf("戸籍 available from %v (today %v), want %v (%v)", c.From, c.FromToday, tc.from, tc.today)
 				}
 				r.in(kiosk.InputSelect, 1)
 				if tc.kosekiNow {

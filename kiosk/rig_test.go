@@ -41,7 +41,17 @@ func (r *rig) close() {
 
 func (r *rig) in(k kiosk.InputKind, arg int) {
 	r.Engine.Input(kiosk.Input{Kind: k, Arg: arg})
+	r.settle()
+}
+
+// settle waits until the engine and its work are idle; on a slow reader, long enough for
+// the card work a step starts (a step sends at most a few dozen APDUs).
+func (r *rig) settle() {
 	synctest.Wait()
+	if d := r.Reader.Delay; d > 0 {
+		time.Sleep(40 * d)
+		synctest.Wait()
+	}
 }
 
 func (r *rig) opt(o kiosk.Option, on bool) {
@@ -53,7 +63,7 @@ func (r *rig) opt(o kiosk.Option, on bool) {
 // every insertion.
 func (r *rig) insert() {
 	r.InsertCard()
-	synctest.Wait()
+	r.settle()
 }
 
 func (r *rig) remove() {

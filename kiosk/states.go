@@ -115,7 +115,7 @@ func init() {
 		}).with((*Engine).inputPaying),
 		StatePrinting: {limit: func(t config.Timeouts) time.Duration { return t.Print }, machine: true,
 			expire: (*Engine).expirePrinting, cardOut: (*Engine).cardGoneWhilePrinting, view: (*Engine).viewCardGone},
-		StateTake: {limit: take, waits: true, input: (*Engine).inputDone, expire: (*Engine).expireToIdle,
+		StateTake: {limit: take, waits: true, input: (*Engine).inputTake, expire: (*Engine).expireToIdle,
 			cardOut: (*Engine).cardTaken, view: (*Engine).viewCardGone},
 		StateProblem: {limit: take, waits: true, input: (*Engine).inputProblem, expire: (*Engine).expireToIdle},
 		StateTechPIN: {limit: pin, input: (*Engine).inputTechPIN, expire: (*Engine).expireToIdle,
@@ -191,6 +191,10 @@ func (s State) Timeout(t config.Timeouts) time.Duration {
 func (e *Engine) inputIdle(in Input) bool {
 	switch in.Kind {
 	case InputStart:
+		if e.anyLeft() { // the next resident waits until the last one's things are taken
+			e.note = NoteTakeFirst
+			return false
+		}
 		e.start()
 		return true
 	case InputTech:
@@ -336,6 +340,15 @@ func (e *Engine) inputProblem(in Input) bool {
 	return e.inputDone(in)
 }
 
+// inputTake leaves the take screen, or prints the receipt it offers.
+func (e *Engine) inputTake(in Input) bool {
+	if in.Kind == InputReceipt {
+		e.printReceipt()
+		return false
+	}
+	return e.inputDone(in)
+}
+
 // inputDone leaves the take and problem screens.
 func (e *Engine) inputDone(in Input) bool {
 	if in.Kind == InputDone {
@@ -383,7 +396,14 @@ func (e *Engine) cardTakenAtIdle() {
 	e.publish()
 }
 
-// cardTaken: the resident took the card from the take screen.
-func (e *Engine) cardTaken() { e.enter(StateIdle) }
+// cardTaken: the resident took the card from the take screen; a screen that offers a
+// receipt stays until it is asked for, done or timed out.
+func (e *Engine) cardTaken() {
+	if r := e.receipt; r != nil && r.state != ReceiptPrinted {
+		e.publish()
+		return
+	}
+	e.enter(StateIdle)
+}
 
 func (e *Engine) viewCardGone(v *View) { v.CardGone = e.cardGone || !e.slot.present }

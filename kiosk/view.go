@@ -100,10 +100,11 @@ const (
 	InputTech               // the hidden technician gesture on the idle screen
 	InputContinue           // a touch outside the buttons or 続ける: the resident is still there
 	InputAnother            // on a refusal: choose another certificate, card still in place
+	InputReceipt            // on the take screen: print a receipt for the fee
 )
 
 var inputNames = [...]string{"none", "start", "language", "select", "option", "copies", "next", "back", "cancel",
-	"digit", "delete", "clear", "done", "tech", "continue", "another"}
+	"digit", "delete", "clear", "done", "tech", "continue", "another", "receipt"}
 
 func (k InputKind) String() string {
 	if k >= 0 && int(k) < len(inputNames) {
@@ -156,6 +157,7 @@ const (
 	NoteRemoveAndPlace      // a card from an earlier session is on the reader: take it and place it again
 	NoteMaxCopies           // + pressed at MaxCopies
 	NotePINAgain            // another certificate: the card asks for the PIN once more
+	NoteTakeFirst           // a touch on the idle screen while a card or certificate is left behind
 )
 
 // MunicipalityView is one municipality on the screens.
@@ -173,6 +175,10 @@ type CertView struct {
 	Available    bool   // issued now (hours, weekday, closed days)
 	Hours        string // its hours, "09:00-17:00"
 	WeekdaysOnly bool
+	// From is when it is next available (JST), when not available now and the time is
+	// known; zero otherwise (no opening within config.NextOpenSearch, or no clock).
+	From      time.Time
+	FromToday bool // From is later today
 }
 
 // View is everything the screens show: a snapshot that shares nothing with the engine.
@@ -198,6 +204,7 @@ type View struct {
 	CardPresent  bool
 	CardLeftover bool          // a card from an ended session is still on the reader
 	Device       reader.Device // what the session's card is, once identified (DeviceNone before)
+	PaperLeft    bool          // a certificate lies in the output tray after its session (paper-present sensor)
 
 	PINLength int  // digits entered so far (never the digits)
 	TriesLeft int  // remaining tries read from the card (without spending one)
@@ -207,7 +214,8 @@ type View struct {
 	UnitFee int  // per copy
 	Pays    bool // the kiosk takes money (a Payer is configured)
 
-	CardGone bool // on the take screen: the card was already taken
+	CardGone bool         // on the take screen: the card was already taken
+	Receipt  ReceiptState // on the take screen: the receipt for the fee (offered, printing, ...)
 
 	Deadline time.Time // when the current screen times out (zero: no timeout)
 

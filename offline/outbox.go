@@ -65,6 +65,29 @@ func (s *Store) Enqueue(ctx context.Context, kind string, payload any) error {
 	return nil
 }
 
+// Alert commits an audit event outside any session (kind KindAudit, payload {"event",
+// "detail"}) and an alert of the same name for the technician (`kiosk queue alerts`), in
+// one transaction. The detail must hold no personal data.
+func (s *Store) Alert(ctx context.Context, event string, detail map[string]any) error {
+	if event == "" {
+		return fmt.Errorf("offline: alert: empty event")
+	}
+	b, err := json.Marshal(detail)
+	if err != nil {
+		return fmt.Errorf("offline: alert %s: %w", event, err)
+	}
+	err = s.write(ctx, func(tx *sql.Tx) error {
+		if err := s.enqueueTx(ctx, tx, KindAudit, "", map[string]any{"event": event, "detail": json.RawMessage(b)}); err != nil {
+			return err
+		}
+		return s.alertTx(ctx, tx, event, string(b))
+	})
+	if err != nil {
+		return fmt.Errorf("offline: alert %s: %w", event, err)
+	}
+	return nil
+}
+
 func (s *Store) enqueueTx(ctx context.Context, tx *sql.Tx, kind, session string, payload any) error {
 	var b []byte
 	switch p := payload.(type) {

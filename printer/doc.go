@@ -18,7 +18,8 @@
 // A Guard is the Printer as the kiosk engine uses it: it takes a SignedJob (the
 // document as the center client handed it over, with the payload and signature the
 // center sent) and prints only what the center signed. TestPage is the technician's
-// page that says it is no certificate.
+// page that says it is no certificate; Printer.PrintReceipt prints a receipt
+// (layout.Receipt) for a fee taken, named "receipt-" and the issuance number.
 //
 // # Invariants
 //

@@ -172,3 +172,44 @@ func (p *Printer) Print(ctx context.Context, job Job) (Outcome, error) {
 	out.Printed, out.Pages = true, res.Pages
 	return out, nil
 }
+
+// PrintReceipt prints a 領収書 (layout.Receipt) for a fee taken: one page, A4 or thermal
+// as the back end takes, named "receipt-" and the issuance number. It is not a
+// certificate and needs no signature; it names no one.
+func (p *Printer) PrintReceipt(ctx context.Context, r layout.Receipt) (Outcome, error) {
+	out := Outcome{Device: p.device().String()}
+	fail := func(err error) (Outcome, error) {
+		out.Printed, out.Pages = false, 0
+		out.Reason, out.Stage = ReasonOf(err), StageOf(err)
+		return out, err
+	}
+	name := "receipt-" + r.IssuanceNumber
+	if !txIDPattern.MatchString(name) {
+		return fail(fmt.Errorf("printer: receipt %q: %w", name, ErrBadDocument))
+	}
+	if !p.busy.TryLock() {
+		return fail(fmt.Errorf("printer: %s: %w", name, ErrBusy))
+	}
+	defer p.busy.Unlock()
+	var res Result
+	var err error
+	if p.o.Raster != nil {
+		img, lerr := p.o.Layout.ReceiptRaster(r)
+		if lerr != nil {
+			return fail(fmt.Errorf("printer: %s: %w: %w", name, ErrBadDocument, lerr))
+		}
+		res, err = p.o.Raster.PrintRaster(ctx, name, []*image.Gray{img})
+	} else {
+		pdf, lerr := p.o.Layout.ReceiptPDF(r)
+		if lerr != nil {
+			return fail(fmt.Errorf("printer: %s: %w: %w", name, ErrBadDocument, lerr))
+		}
+		res, err = p.o.PDF.PrintPDF(ctx, name, pdf, 1, 1)
+	}
+	out.Bytes = res.Bytes
+	if err != nil {
+		return fail(err)
+	}
+	out.Printed, out.Pages = true, res.Pages
+	return out, nil
+}

@@ -108,8 +108,8 @@ func (g *guard) allowed(c Command) error {
 		if c.P1&0x80 != 0 {
 			return deny("short EF addressing not allowed")
 		}
-		if len(c.Data) != 0 || c.Ne == 0 || c.Ne > MaxShortNe {
-			return deny("read binary must be a short case-2 command")
+		if len(c.Data) != 0 || c.Ne == 0 || c.Ne > maxFileSize {
+			return deny(fmt.Sprintf("read binary must be a case-2 command of at most %d bytes", maxFileSize))
 		}
 		if g.currentKind() != efReadable {
 			return deny("no readable file selected")

@@ -65,7 +65,23 @@ func (k Key) String() string {
 // track of the selected application and file to avoid redundant SELECTs, and is not safe
 // for concurrent use (a card does one thing at a time).
 type Card struct {
-	g guard
+	g   guard
+	ext extSupport // extended-length APDUs through this reader to this card
+}
+
+// extSupport is what a session learnt about extended-length APDUs.
+type extSupport int8
+
+const (
+	extUnknown extSupport = iota
+	extYes
+	extNo
+)
+
+// ExtendedLength reports whether extended-length APDUs reach the card through this reader:
+// known is false until a file longer than one short read was read.
+func (c *Card) ExtendedLength() (supported, known bool) {
+	return c.ext == extYes, c.ext != extUnknown
 }
 
 // New starts a session over t. The card's state is unknown: the first operation selects.
@@ -140,13 +156,19 @@ func (c *Card) readBinary(ctx context.Context, off, n int) ([]byte, StatusWord, 
 	return nil, 0, fmt.Errorf("%w: card repeated 6Cxx", ErrBadCard)
 }
 
-// maxFileSize bounds a file read from the card; certificates are about 1–2.5 KB.
+// maxFileSize bounds a file read from the card; certificates are about 1–2.5 KB. It is
+// also the longest extended READ BINARY the allow-list lets through.
 const maxFileSize = 8192
 
 // readElement reads a file that holds one BER/DER element (a certificate, a TLV record),
 // sized from its own header: one READ BINARY of up to 256 bytes at offset 0 both gives the
-// header and the first chunk, then exact chunks follow. This takes ⌈N/256⌉ reads for an
-// N-byte file, one fewer than the clients that probe the header first.
+// header and the first chunk. The rest comes in one extended-length READ BINARY of its
+// exact length, where the reader and the card take extended APDUs; otherwise in exact
+// short chunks (⌈N/256⌉ reads for an N-byte file, one fewer than the clients that probe
+// the header first). Whether extended length works is learnt from the answer to the
+// first extended read of the session — a reader that refuses it (ErrNoExtendedLength
+// from the transport) or a card that answers it with an error status — and the session
+// then stays with short APDUs; that costs one APDU once.
 func (c *Card) readElement(ctx context.Context, a app, fid uint16) ([]byte, error) {
 	if err := c.selectEF(ctx, a, fid); err != nil {
 		return nil, err
@@ -175,8 +197,28 @@ func (c *Card) readElement(ctx context.Context, a app, fid uint16) ([]byte, erro
 	}
 	out := make([]byte, 0, total)
 	out = append(out, first...)
+	if c.ext != extNo && total-len(out) > MaxShortNe {
+		rest, _, err := c.readBinary(ctx, len(out), total-len(out))
+		var se *StatusError
+		switch {
+		case err == nil && len(rest) > 0:
+			c.ext = extYes
+			out = append(out, rest...)
+		case err == nil, errors.Is(err, ErrNoExtendedLength), errors.As(err, &se):
+			c.ext = extNo // short APDUs from now on; the file may need selecting again
+			if err := c.selectEF(ctx, a, fid); err != nil {
+				return nil, err
+			}
+		default:
+			return nil, fmt.Errorf("file %04X: %w", fid, err)
+		}
+	}
 	for len(out) < total {
-		chunk, _, err := c.readBinary(ctx, len(out), min(MaxShortNe, total-len(out)))
+		n := min(MaxShortNe, total-len(out))
+		if c.ext == extYes {
+			n = total - len(out) // a reader that cut an extended answer short: the rest
+		}
+		chunk, _, err := c.readBinary(ctx, len(out), n)
 		if err != nil {
 			return nil, fmt.Errorf("file %04X: %w", fid, err)
 		}

@@ -8,6 +8,12 @@
 //     parsed data aliases the bytes given, so no PIN copy outlives the caller's buffer.
 //   - A Transport carries one APDU to a card: the PC/SC connection (package reader/pcsc, the
 //     only place that imports ebfe/scard) or the virtual card of reader/readertest.
+//   - Extended length: a file longer than one short READ BINARY is read in two (256 bytes,
+//     then the rest in one extended-length READ BINARY) where the reader and the card take
+//     extended APDUs; a session whose first try fails (ErrNoExtendedLength from the
+//     transport, or an error status from the card) reads in exact 256-byte short APDUs
+//     from then on. Card.ExtendedLength says what was learnt (`kiosk diag` shows it); the
+//     allow-list lets extended READ BINARY through up to 8192 bytes, nothing else.
 //   - Card is a session with one card. Its methods are the JPKI AP (公的個人認証AP) operations
 //     a kiosk needs — Identify, AuthCertificate, Tries, Verify, Sign, … — and the four facts
 //     of the 券面事項入力補助AP (ReadFourFacts), verified against the card's own signature.

@@ -34,6 +34,10 @@ var (
 	// ErrBadCard: the card answered something that is not a valid answer (garbage, truncated
 	// data, unexpected status word).
 	ErrBadCard = errors.New("reader: bad answer from card")
+	// ErrNoExtendedLength: the reader did not pass an extended-length APDU (a transport
+	// answers it for an extended command the reader refused while the card stayed put).
+	// Card falls back to short APDUs with chained reads.
+	ErrNoExtendedLength = errors.New("reader: extended-length apdu not passed by the reader")
 	// ErrSignatureInvalid: data read from the card failed verification of the card's own signature.
 	ErrSignatureInvalid = errors.New("reader: card data signature invalid")
 )

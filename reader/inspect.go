@@ -44,15 +44,22 @@ type Report struct {
 	SignTries *int         `json:"sign_pin_tries,omitempty"`
 	Problems  []string     `json:"problems,omitempty"`
 	APDUs     int          `json:"apdus"`
+	// ExtendedLength: whether extended-length APDUs reach the card through this reader
+	// (learnt reading the certificate); nil when not learnt.
+	ExtendedLength *bool `json:"extended_length,omitempty"`
 }
 
 // Inspect identifies the card (or phone) and reads its authentication certificate (not on
 // an Android phone, which needs the PIN first) and the remaining tries of both JPKI PINs,
 // spending none. Every problem is listed; Inspect only fails
 // outright when the card is gone.
-func Inspect(ctx context.Context, c *Card, now time.Time) (Report, error) {
-	var r Report
-	defer func() { r.APDUs = c.Stats().APDUs }()
+func Inspect(ctx context.Context, c *Card, now time.Time) (r Report, err error) {
+	defer func() {
+		r.APDUs = c.Stats().APDUs
+		if ext, known := c.ExtendedLength(); known {
+			r.ExtendedLength = &ext
+		}
+	}()
 	note := func(err error) error {
 		r.Problems = append(r.Problems, err.Error())
 		if errors.Is(err, ErrCardRemoved) || errors.Is(err, ErrReaderGone) {
@@ -60,7 +67,8 @@ func Inspect(ctx context.Context, c *Card, now time.Time) (Report, error) {
 		}
 		return nil
 	}
-	tok, err := c.Token(ctx)
+	var tok string
+	tok, err = c.Token(ctx)
 	dev := DeviceNone
 	if err == nil {
 		r.Token = tok

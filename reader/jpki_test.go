@@ -249,16 +249,43 @@ func TestFaults(t *testing.T) {
 	}
 }
 
+// TestCertificateReadCost: the certificate in 2 reads (the first 256 bytes, then the
+// rest in one extended READ BINARY) where extended length works; where it does not, one
+// refused extended read, then exact short chunks, and the session remembers it.
 func TestCertificateReadCost(t *testing.T) {
-	ctx := context.Background()
-	vc, card := newCard(t, readertest.Options{})
-	if _, err := card.AuthCertificate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	n := len(vc.AuthCert().Raw)
-	want := 2 + (n+255)/256 // SELECT AP, SELECT EF, ⌈N/256⌉ reads
-	if got := card.Stats().APDUs; got != want {
-		t.Fatalf("reading a %d-byte certificate took %d APDUs, want %d", n, got, want)
+	for _, tt := range []struct {
+		name     string
+		extended bool
+	}{{"extended length", true}, {"short only", false}} {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx := context.Background()
+			vc, card := newCard(t, readertest.Options{ExtendedAPDUs: tt.extended})
+			if _, err := card.AuthCertificate(ctx); err != nil {
+				t.Fatal(err)
+			}
+			n := len(vc.AuthCert().Raw)
+			want := 2 + 2 // SELECT AP, SELECT EF, 256 bytes, the rest
+			if !tt.extended {
+				want = 2 + 1 + (n+255)/256 // the refused extended read, then ⌈N/256⌉ short reads
+			}
+			if got := card.Stats().APDUs; got != want {
+				t.Fatalf("reading a %d-byte certificate took %d APDUs, want %d", n, got, want)
+			}
+			if ext, known := card.ExtendedLength(); !known || ext != tt.extended {
+				t.Fatalf("ExtendedLength = %v, %v; want %v, true", ext, known, tt.extended)
+			}
+			before := card.Stats().APDUs
+			if _, err := card.AuthCertificate(ctx); err != nil {
+				t.Fatal(err)
+			}
+			want = 1 + 2 // SELECT EF again (the first read left it selected: maybe 0), reads
+			if !tt.extended {
+				want = 1 + (n+255)/256 // no second refused attempt
+			}
+			if got := card.Stats().APDUs - before; got > want {
+				t.Fatalf("second read took %d APDUs, want at most %d", got, want)
+			}
+		})
 	}
 }
 

@@ -4,7 +4,9 @@ package screens
 
 import (
 	"fmt"
+	"time"
 
+	"madoguchi/config"
 	"madoguchi/kiosk"
 )
 
@@ -27,17 +29,53 @@ func (f *frame) idle() {
 		bh = 5
 	}
 	by := b.y + (b.h-bh)/2 + 1
+	if left := leftMsg(v); left != nil {
+		// Nothing starts while the last resident's card or certificate is left behind.
+		f.c.para(rect{2, by - 2, f.w - 4, 2}, f.t(*left), stWarn)
+		f.c.para(rect{2, by + 1, f.w - 4, 2}, f.t(txtNextWaits), stBold)
+		return
+	}
 	if !open {
 		f.c.para(rect{2, by - 2, f.w - 4, 1}, f.t(txtClosedNow), stWarn)
 	} else {
 		f.c.para(rect{2, by - 2, f.w - 4, 1}, f.t(txtTouch), stBold)
 		f.add(button{r: rect{(f.w - bw) / 2, by, bw, bh}, in: kiosk.Input{Kind: kiosk.InputStart}, label: f.t(txtStart), st: stPrimary, primary: true})
 	}
-	if v.CardLeftover {
-		f.c.para(rect{2, by + bh + 1, f.w - 4, 2}, f.t(txtLeftover), stWarn)
-	}
 	// Anywhere on the body starts, like the real terminals' attract screen.
 	f.add(button{r: rect{0, b.y, f.w, b.h + 3}, in: kiosk.Input{Kind: kiosk.InputStart}, bg: true})
+}
+
+// fromText says when a certificate is next available: "08:30から" / "from 08:30" later
+// today, "11/30(月) 08:30から" / "from Mon 30 Nov, 08:30" on another day (JST).
+func fromText(t time.Time, today bool, l kiosk.Lang) string {
+	t = t.In(config.JST)
+	hm := t.Format("15:04")
+	if l == kiosk.LangEN {
+		if today {
+			return "from " + hm
+		}
+		return "from " + t.Format("Mon 2 Jan") + ", " + hm
+	}
+	if today {
+		return hm + "から"
+	}
+	return fmt.Sprintf("%d/%d(%s) %sから", int(t.Month()), t.Day(), jaWeekdays[t.Weekday()], hm)
+}
+
+var jaWeekdays = [...]string{"日", "月", "火", "水", "木", "金", "土"}
+
+// leftMsg is what the idle screen asks to take: the card, the certificate or both; nil
+// when nothing is left behind.
+func leftMsg(v kiosk.View) *msg {
+	switch {
+	case v.CardLeftover && v.PaperLeft:
+		return &txtBothLeft
+	case v.CardLeftover:
+		return &txtLeftover
+	case v.PaperLeft:
+		return &txtPaperLeft
+	}
+	return nil
 }
 
 func (f *frame) municipality() {
@@ -83,6 +121,9 @@ func (f *frame) choose() {
 				when = f.t(txtWeekdays) + " " + when
 			}
 			sub = f.t(txtOutOfHours) + " (" + when + ")"
+			if !c.From.IsZero() {
+				sub = f.t(txtOutOfHours) + "  " + fromText(c.From, c.FromToday, f.l)
+			}
 		}
 		f.add(button{r: rect{x, y, cw, bh}, in: kiosk.Input{Kind: kiosk.InputSelect, Arg: i}, label: certTitle(c.Type, f.l), sub: sub, st: st})
 	}

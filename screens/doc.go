@@ -48,10 +48,12 @@
 //
 //	frame.go    the frame of every screen (header, body, footer buttons, countdown) and
 //	            screenOf, the one table of which screen each engine state shows
-//	choose.go   idle, municipality, certificate and options screens
+//	choose.go   idle (which says what was left behind and starts nothing then),
+//	            municipality, certificate (when an unavailable one opens again) and
+//	            options screens
 //	card.go     place the card, the PIN pad
 //	fee.go      fee confirmation and payment
-//	outcome.go  take the card and certificate, problems
+//	outcome.go  take the card and certificate (and the receipt on offer), problems
 //	techmode.go the technician's gesture, PIN pad, menu and bar
 //	style.go    colours and styles; draw.go the canvas; text.go every text in ja and en
 //	ui.go       hit-testing, keys, focus, the countdown clock and Run

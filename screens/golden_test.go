@@ -7,12 +7,14 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gdamore/tcell/v2"
 	"github.com/rivo/uniseg"
 	"golang.org/x/text/width"
 
 	"madoguchi/center"
+	"madoguchi/config"
 	"madoguchi/kiosk"
 	"madoguchi/reader"
 )
@@ -71,11 +73,17 @@ func samples() []sample {
 		{"idle", kiosk.View{State: kiosk.StateIdle, Municipalities: sampleMunis()}},
 		{"idle-closed", kiosk.View{State: kiosk.StateIdle, Municipalities: []kiosk.MunicipalityView{{Name: "見本市", Hours: "06:30-23:00"}}}},
 		{"idle-leftover", kiosk.View{State: kiosk.StateIdle, Municipalities: sampleMunis(), CardPresent: true, CardLeftover: true}},
+		{"idle-paper-left", kiosk.View{State: kiosk.StateIdle, Municipalities: sampleMunis(), PaperLeft: true}},
+		{"idle-both-left", kiosk.View{State: kiosk.StateIdle, Municipalities: sampleMunis(), CardPresent: true, CardLeftover: true, PaperLeft: true}},
 		{"municipality", in(kiosk.StateMunicipality, func(v *kiosk.View) {
 			v.Municipalities = append(v.Municipalities, kiosk.MunicipalityView{Code: "131016", Name: "千代田区", Hours: "09:00-17:00"})
 		})},
 		{"choose", in(kiosk.StateChoose, nil)},
 		{"choose-unavailable", in(kiosk.StateChoose, func(v *kiosk.View) { v.Note = kiosk.NoteUnavailable })},
+		{"choose-from", in(kiosk.StateChoose, func(v *kiosk.View) {
+			v.Certificates[3].From = time.Date(2026, 11, 30, 8, 30, 0, 0, config.JST) // 戸籍 on Monday
+			v.Certificates[4].From, v.Certificates[4].FromToday = time.Date(2026, 11, 26, 8, 30, 0, 0, config.JST), true
+		})},
 		{"options-juminhyo", in(kiosk.StateOptions, order)},
 		{"options-koseki", in(kiosk.StateOptions, func(v *kiosk.View) { v.Cert, v.Copies = center.FamilyRegister, 1 })},
 		{"options-inkan", in(kiosk.StateOptions, func(v *kiosk.View) { v.Cert, v.Copies = center.SealRegistration, 10 })},
@@ -103,6 +111,9 @@ func samples() []sample {
 		{"printing", in(kiosk.StatePrinting, order)},
 		{"take", kiosk.View{State: kiosk.StateTake, Municipalities: sampleMunis(), CardPresent: true}},
 		{"take-card-gone", kiosk.View{State: kiosk.StateTake, Municipalities: sampleMunis(), CardGone: true}},
+		{"take-receipt", kiosk.View{State: kiosk.StateTake, Municipalities: sampleMunis(), CardPresent: true, Receipt: kiosk.ReceiptOffered}},
+		{"take-receipt-printed", kiosk.View{State: kiosk.StateTake, Municipalities: sampleMunis(), CardGone: true, Receipt: kiosk.ReceiptPrinted}},
+		{"take-receipt-failed", kiosk.View{State: kiosk.StateTake, Municipalities: sampleMunis(), CardGone: true, Receipt: kiosk.ReceiptFailed}},
 		{"tech-pin", kiosk.View{State: kiosk.StateTechPIN, Municipalities: sampleMunis(), TechEnabled: true, PINLength: 3}},
 		{"tech-pin-wrong", kiosk.View{State: kiosk.StateTechPIN, Municipalities: sampleMunis(), TechEnabled: true, WrongPIN: true}},
 		{"tech-menu", kiosk.View{State: kiosk.StateTech, Municipalities: sampleMunis(), TechEnabled: true, TechMessage: "test page printed",

@@ -29,14 +29,23 @@ var (
 	txtHours      = msg{"受付時間", "Hours"}
 	txtClosedNow  = msg{"ただいまサービス時間外です", "The service is closed now"}
 	txtLeftover   = msg{"カードが残っています。お取りください。", "A card was left on the reader. Please take it."}
-	txtChooseMuni = msg{"市区町村を選んでください", "Choose your municipality"}
-	txtChooseCert = msg{"証明書の種類を選んでください", "Choose a certificate"}
-	txtNotNow     = msg{"ただいま交付できません", "Not available now"}
-	txtWeekdays   = msg{"平日", "weekdays"}
-	txtOutOfHours = msg{"受付時間外", "Closed now"}
-	txtCopies     = msg{"部数", "Copies"}
-	txtPlaceCard  = msg{"マイナンバーカードまたはスマートフォンを置いてください", "Place your My Number Card or smartphone"}
-	txtPlaceHow   = msg{"カードリーダーに置いてください。iPhoneは、サイドボタンを2回押してFace IDで認証してから置いてください。",
+	txtPaperLeft  = msg{"証明書が取り出し口に残っています。お取りください。", "A certificate was left in the tray. Please take it."}
+	txtBothLeft   = msg{"カードと証明書が残っています。お取りください。", "A card and a certificate were left. Please take them."}
+	// The receipt for the fee, on the take screen.
+	btnReceipt     = msg{"領収書を印刷", "Print a receipt"}
+	txtReceiptAsk  = msg{"領収書が必要な方は「領収書を印刷」を押してください。", "Need a receipt? Press Print a receipt."}
+	txtReceiptBusy = msg{"領収書を印刷しています。", "Printing your receipt."}
+	txtReceiptDone = msg{"領収書を印刷しました。お取りください。", "Your receipt is printed. Please take it."}
+	txtReceiptFail = msg{"領収書を印刷できませんでした。もう一度押すか、係員にお知らせください。", "The receipt could not be printed. Press again, or tell the staff."}
+	txtNextWaits   = msg{"お取りいただくと、次の方がご利用になれます。", "The next person can start once they are taken."}
+	txtChooseMuni  = msg{"市区町村を選んでください", "Choose your municipality"}
+	txtChooseCert  = msg{"証明書の種類を選んでください", "Choose a certificate"}
+	txtNotNow      = msg{"ただいま交付できません", "Not available now"}
+	txtWeekdays    = msg{"平日", "weekdays"}
+	txtOutOfHours  = msg{"受付時間外", "Closed now"}
+	txtCopies      = msg{"部数", "Copies"}
+	txtPlaceCard   = msg{"マイナンバーカードまたはスマートフォンを置いてください", "Place your My Number Card or smartphone"}
+	txtPlaceHow    = msg{"カードリーダーに置いてください。iPhoneは、サイドボタンを2回押してFace IDで認証してから置いてください。",
 		"Put it on the card reader. An iPhone: double-click the side button and authenticate with Face ID first."}
 	txtCardShape  = msg{"マイナンバーカード", "My Number Card"}
 	txtPhoneShape = msg{"スマートフォン", "Smartphone"}

@@ -26,7 +26,9 @@
 //     Ed25519 signature, insert of key + stored answer. A refusal writes nothing.
 //   - Municipalities carry per-type fees and service hours in JST; the hours mean a
 //     config.Schedule, the model the kiosk's configuration uses, and config.JST is the
-//     zone of hours, ages and printed dates. Rendering (render.go) produces
+//     zone of hours, ages and printed dates. A request outside them is refused with
+//     center.CodeClosed, whose message says when the type is available next
+//     (config.Schedule.NextOpen). Rendering (render.go) produces
 //     center.Content for 住民票の写し, 住民票記載事項証明書, 印鑑登録証明書, 戸籍証明書,
 //     戸籍の附票の写し and 課税・所得証明書. Printed dates and years are in the era calendar
 //     (和暦) throughout, one era table for both: Wareki for dates (令和8年12月1日),

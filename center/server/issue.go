@@ -340,7 +340,11 @@ func (s *Server) eligible(r Resident, m Municipality, req center.Request, now ti
 	if _, offered := m.Fees[req.Type]; !offered {
 		return notEligible(center.ReasonNotOffered, "%s does not issue %s here", m.Name, req.Type.Title())
 	}
-	if !m.hoursFor(req.Type).open(now) {
+	if h := m.hoursFor(req.Type); !h.open(now) {
+		if from, ok := h.nextOpen(now); ok {
+			return refuse(center.CodeClosed, "%s is not available at this hour; available from %s",
+				req.Type.Title(), from.In(config.JST).Format("2006-01-02 15:04 MST"))
+		}
 		return refuse(center.CodeClosed, "%s is not available at this hour", req.Type.Title())
 	}
 	birth, _ := time.ParseInLocation("2006-01-02", r.Birth, config.JST) // validated on insert

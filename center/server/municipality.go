@@ -130,6 +130,16 @@ func (h Hours) open(t time.Time) bool {
 	return err == nil && s.OpenAt(t)
 }
 
+// nextOpen is when h next opens at or after t (JST); false when not within
+// config.NextOpenSearch.
+func (h Hours) nextOpen(t time.Time) (time.Time, bool) {
+	s, err := h.schedule()
+	if err != nil {
+		return time.Time{}, false
+	}
+	return s.NextOpen(t)
+}
+
 // hoursFor returns the hours of a type.
 func (m Municipality) hoursFor(t center.CertType) Hours {
 	if h, ok := m.TypeHours[t]; ok {

@@ -567,15 +567,16 @@ func TestServiceHours(t *testing.T) {
 		at   time.Time
 		req  center.Request
 		open bool
+		from string // the refusal says when it is available
 	}{
-		{"juminhyo weekday noon", jst("2026-11-25 12:00"), juminhyo, true},
-		{"juminhyo 06:29", jst("2026-11-25 06:29"), juminhyo, false},
-		{"juminhyo 06:30", jst("2026-11-25 06:30"), juminhyo, true},
-		{"juminhyo 23:00", jst("2026-11-25 23:00"), juminhyo, false},
-		{"juminhyo new year", jst("2027-01-02 12:00"), juminhyo, false},
-		{"koseki weekday noon", jst("2026-11-25 12:00"), koseki, true},
-		{"koseki saturday", jst("2026-11-28 12:00"), koseki, false},
-		{"koseki weekday 17:30", jst("2026-11-25 17:30"), koseki, false},
+		{"juminhyo weekday noon", jst("2026-11-25 12:00"), juminhyo, true, ""},
+		{"juminhyo 06:29", jst("2026-11-25 06:29"), juminhyo, false, "2026-11-25 06:30 JST"},
+		{"juminhyo 06:30", jst("2026-11-25 06:30"), juminhyo, true, ""},
+		{"juminhyo 23:00", jst("2026-11-25 23:00"), juminhyo, false, "2026-11-26 06:30 JST"},
+		{"juminhyo new year", jst("2027-01-02 12:00"), juminhyo, false, "2027-01-04 06:30 JST"},
+		{"koseki weekday noon", jst("2026-11-25 12:00"), koseki, true, ""},
+		{"koseki saturday", jst("2026-11-28 12:00"), koseki, false, "2026-11-30 09:00 JST"},
+		{"koseki weekday 17:30", jst("2026-11-25 17:30"), koseki, false, "2026-11-26 09:00 JST"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			e.clock.Set(tc.at)
@@ -583,6 +584,9 @@ func TestServiceHours(t *testing.T) {
 			_, err := centertest.IssueWith(e.ctx, e.cl, hanako, centertest.NewKey(), tc.req)
 			if tc.open && err != nil || !tc.open && !errors.Is(err, center.ErrClosed) {
 				t.Fatalf("err = %v, open = %v", err, tc.open)
+			}
+			if !tc.open && !strings.Contains(err.Error(), "available from "+tc.from) {
+				t.Fatalf("refusal %q does not say it is available from %s", err, tc.from)
 			}
 		})
 	}

@@ -126,7 +126,7 @@ func diagnose(ctx context.Context, o diagOptions) (diagReport, error) {
 	go func() { defer wg.Done(); rep.Reader = pcsc.Diagnose(ctx, pattern, now) }()
 	rep.Printer = backend.Diagnose(ctx, cfg.Printer)
 	g := cfg.GPIO
-	rep.GPIO = gpio.Diagnose(gpio.PinNames{PaperLow: g.PaperLow, Door: g.Door, CardLED: g.CardLED, Buzzer: g.Buzzer})
+	rep.GPIO = gpio.Diagnose(gpio.PinNames{PaperLow: g.PaperLow, Door: g.Door, CardLED: g.CardLED, Buzzer: g.Buzzer, PaperTray: g.PaperTray})
 	rep.Queue = diagnoseQueue(ctx, cfg, now)
 	rep.Disk = diagnoseDisk(cfg, o.diskWarn)
 	rep.Touch = touch.Diag(ctx, cfg.Screen)

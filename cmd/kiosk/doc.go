@@ -5,8 +5,10 @@
 // do:
 //
 //	main.go         the subcommands; check-config, config example, version.
-//	run.go          `kiosk run`: the appliance. Configuration, log output, GPIO, the
-//	                parts, the screen, and the PC/SC card watcher (pcsc.WatchCards).
+//	run.go          `kiosk run`: the appliance. Configuration, log output, GPIO (the
+//	                panel is also the reminders' buzzer and LED and, when wired, the
+//	                output tray's sensor parts.run watches), the parts, the screen, and
+//	                the PC/SC card watcher (pcsc.WatchCards).
 //	                With [screen] input = "evdev" parts.run also runs screens/touch's
 //	                reader.
 //	demo.go         `kiosk demo`: the same parts with the reference center in-process,
@@ -20,7 +22,7 @@
 //	                configuration; newCenterClient is the one builder of the center
 //	                client (diag uses it too); the adapters between offline and kiosk.
 //	printer.go      the configured printer as the engine sees it (enginePrinter: the
-//	                printer.Guard behind the engine's port).
+//	                printer.Guard behind the engine's port, and the receipt).
 //	diag*.go        `kiosk diag`: one section per part, text or --json, exit code = health.
 //	                Every section is its package's Diagnose (config, pcsc,
 //	                printer/backend, printer/gpio, offline.Diagnose for the queue,

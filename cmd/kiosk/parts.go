@@ -88,6 +88,13 @@ func (p *kioskParts) run(ctx context.Context, o runOptions) error {
 			}
 		})
 	}
+	if p.tray != nil {
+		start("tray", func() {
+			if err := p.tray.WatchTray(ctx, p.engine.PaperInTray); err != nil && ctx.Err() == nil {
+				o.Log.Error("paper-tray sensor stopped", "err", err)
+			}
+		})
+	}
 	if o.Systemd {
 		start("systemd", func() { systemd.Serve(ctx, os.Getenv, kioskHealth(p.engine, p.store), o.Log.With("part", "systemd")) })
 	}

@@ -9,6 +9,7 @@ import (
 	"madoguchi/kiosk"
 	"madoguchi/printer"
 	"madoguchi/printer/backend"
+	"madoguchi/printer/layout"
 )
 
 // newPrinter composes the printer the configuration names (printer/backend), guarded by
@@ -36,4 +37,18 @@ var (
 
 func (e *enginePrinter) Print(ctx context.Context, job kiosk.PrintJob) error {
 	return e.Guard.Print(ctx, printer.SignedJob(job))
+}
+
+var _ kiosk.ReceiptPrinter = (*enginePrinter)(nil)
+
+// PrintReceipt prints the engine's receipt through the same back end (not a center's
+// document: the guard has no signature to check).
+func (e *enginePrinter) PrintReceipt(ctx context.Context, r kiosk.Receipt) error {
+	date := r.IssuedOn
+	if !r.At.IsZero() {
+		date = r.At.In(config.JST).Format("2006-01-02 15:04 MST")
+	}
+	_, err := e.Guard.Printer().PrintReceipt(ctx, layout.Receipt{Title: r.Type.Title(), Copies: r.Copies, Amount: r.Amount,
+		Date: date, IssuanceNumber: r.IssuanceNumber, KioskID: r.KioskID, Municipality: r.Municipality})
+	return err
 }

@@ -48,16 +48,21 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	defer cancel()
 
 	var sensors printer.Sensors
-	if g := cfg.GPIO; g.PaperLow != "" || g.Door != "" || g.CardLED != "" || g.Buzzer != "" {
-		panel, err := gpio.OpenHost(gpio.PinNames{PaperLow: g.PaperLow, Door: g.Door, CardLED: g.CardLED, Buzzer: g.Buzzer}, gpio.Options{})
+	ao := assembleOptions{Technician: true, Log: log}
+	if g := cfg.GPIO; g.PaperLow != "" || g.Door != "" || g.CardLED != "" || g.Buzzer != "" || g.PaperTray != "" {
+		panel, err := gpio.OpenHost(gpio.PinNames{PaperLow: g.PaperLow, Door: g.Door, CardLED: g.CardLED, Buzzer: g.Buzzer, PaperTray: g.PaperTray}, gpio.Options{})
 		if err != nil {
 			log.Error("start", "err", err)
 			return 1
 		}
 		defer panel.Close()
-		sensors = panel
+		sensors, ao.Indicator = panel, panel
+		if panel.HasPaperTray() {
+			ao.Tray = panel
+		}
 	}
-	parts, err := assemble(ctx, cfg, assembleOptions{Sensors: sensors, Technician: true, Log: log})
+	ao.Sensors = sensors
+	parts, err := assemble(ctx, cfg, ao)
 	if err != nil {
 		log.Error("start", "err", err)
 		return 1

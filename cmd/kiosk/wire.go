@@ -43,6 +43,7 @@ type kioskParts struct {
 	store   *offline.Store
 	printer *enginePrinter
 	engine  *kiosk.Engine
+	tray    trayWatcher // nil: no paper-present sensor
 
 	trace func(part string, running bool) // tests: each goroutine of run as it starts and returns
 }
@@ -53,7 +54,14 @@ type assembleOptions struct {
 	Technician bool            // technician mode on the screen (when a technician PIN is set)
 	Clock      offline.Clock   // nil: the system clock (tests start one in 1970)
 	Payer      kiosk.Payer     // nil: no payment at the kiosk (the demo simulates one)
+	Indicator  kiosk.Indicator // the card LED and buzzer of the reminders; nil: none wired
+	Tray       trayWatcher     // the output tray's paper-present sensor; nil: none wired
 	Log        *slog.Logger
+}
+
+// trayWatcher is the output tray's paper-present sensor (printer/gpio.Panel).
+type trayWatcher interface {
+	WatchTray(ctx context.Context, f func(paper bool)) error
 }
 
 // assemble wires cfg's parts. The caller runs them (run, in parts.go) and calls close
@@ -75,7 +83,8 @@ func assemble(ctx context.Context, cfg *config.Config, o assembleOptions) (*kios
 	}
 	opts := engineOptions(cfg, p.client)
 	opts.Store, opts.Printer, opts.Logger = queueStore{p.store}, p.printer, o.Log.With("part", "engine")
-	opts.Payer = o.Payer
+	opts.Payer, opts.Indicator = o.Payer, o.Indicator
+	p.tray = o.Tray
 	if o.Technician {
 		opts.Technician = newTechnician(cfg, p.printer)
 	}
@@ -147,6 +156,12 @@ func (q queueStore) SetTechLockout(ctx context.Context, failures int, locked boo
 	return q.s.SetTechLockout(ctx, failures, locked)
 }
 
+var _ kiosk.AlertStore = queueStore{} // a card or certificate left behind past the alert time
+
+func (q queueStore) Alert(ctx context.Context, event string, detail map[string]any) error {
+	return q.s.Alert(ctx, event, detail)
+}
+
 func (q queueStore) BeginSession(ctx context.Context, in kiosk.Intent) (kiosk.Journal, error) {
 	s, err := q.s.BeginSession(ctx, offline.Intent{CertType: in.CertType, Copies: in.Copies})
 	if err != nil {
@@ -187,6 +202,6 @@ func engineOptions(cfg *config.Config, client *center.Client) kiosk.Options {
 	}
 	return kiosk.Options{
 		Municipalities: cfg.Municipalities, Timeouts: cfg.Timeouts, Language: lang, MaxCopies: cfg.Kiosk.MaxCopies,
-		Center: client, Clock: kioskClock{client},
+		Center: client, Clock: kioskClock{client}, Reminder: cfg.Reminder,
 	}
 }

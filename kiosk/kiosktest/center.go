@@ -20,7 +20,7 @@ import (
 // document bound to the request, or with the refusal it was told to give.
 type Center struct {
 	ID      string // kiosk id; default "test-kiosk"
-	UnitFee int    // yen per copy; default 200
+	UnitFee int    // yen per copy; default 200, negative: free (0 yen)
 
 	mu        sync.Mutex
 	challenge map[string]bool // unused challenges
@@ -172,6 +172,7 @@ func (c *Center) Issue(ctx context.Context, in center.Issue) (*center.Issued, er
 	if unit == 0 {
 		unit = 200
 	}
+	unit = max(unit, 0)
 	id := fmt.Sprintf("T%08d", n)
 	doc := center.Document{Version: 1, IssueID: id, Key: in.Key, KioskID: c.KioskID(),
 		CardFingerprint: center.Fingerprint(in.AuthCert), Request: in.Request, UnitFee: unit,

@@ -5,8 +5,13 @@
 // hang on command (Printer, Payer), and a virtual My Number Card session (NewCard) built
 // on reader/readertest, so that the engine talks to a card through the real allow-list.
 //
+// Indicator is the card LED and buzzer (it records each reminder pattern and when); the
+// Store also takes alerts (kiosk.AlertStore: Alerts) and the Printer receipts
+// (kiosk.ReceiptPrinter: Receipts). Center.UnitFee < 0 issues for free.
+//
 // NewRig wires them: an engine serving AllDay, the doubles and a virtual card off the
-// reader, which InsertCard and RemoveCard move. The rig starts no goroutine until Start,
+// reader, which InsertCard and RemoveCard move; Rig.Reader puts it behind a
+// readertest.ReaderVariant (slow answers, no extended length, a late removal report). The rig starts no goroutine until Start,
 // so under testing/synctest everything it runs belongs to the caller's bubble; Check
 // asserts what every engine test shares (the My Number and the text AP never touched,
 // every journal closed). Each test package keeps its own way of driving it: inputs for

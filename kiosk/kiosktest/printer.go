@@ -15,8 +15,32 @@ type Printer struct {
 	paperOut bool
 	hold     chan struct{}
 	jobs     []kiosk.PrintJob
+	receipts []kiosk.Receipt
 	started  chan struct{}
 }
+
+// PrintReceipt records the receipt; it fails as Print does (Fail, PaperOut).
+func (p *Printer) PrintReceipt(ctx context.Context, r kiosk.Receipt) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.fail != nil {
+		return p.fail
+	}
+	if p.paperOut {
+		return kiosk.ErrPaperOut
+	}
+	p.receipts = append(p.receipts, r)
+	return nil
+}
+
+// Receipts returns the receipts printed.
+func (p *Printer) Receipts() []kiosk.Receipt {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return append([]kiosk.Receipt(nil), p.receipts...)
+}
+
+var _ kiosk.ReceiptPrinter = (*Printer)(nil)
 
 // Fail makes Print fail with err (nil: print again).
 func (p *Printer) Fail(err error) {

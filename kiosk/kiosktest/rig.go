@@ -8,6 +8,7 @@ import (
 	"os"
 	"sync"
 	"testing"
+	"time"
 
 	"madoguchi/center"
 	"madoguchi/config"
@@ -66,6 +67,9 @@ type Rig struct {
 
 	// WrapCard, when set, wraps every card session InsertCard hands to the engine (a spy).
 	WrapCard func(kiosk.Card) kiosk.Card
+	// Reader is the reader the card sits on (readertest.ReaderVariants); the zero value
+	// passes everything at once. RemoveCard tells the engine as late as it says.
+	Reader readertest.ReaderVariant
 
 	cancel context.CancelFunc
 	done   chan error
@@ -126,16 +130,22 @@ func (r *Rig) Stop() error {
 // insertion.
 func (r *Rig) InsertCard() {
 	r.Card.Insert()
-	var c kiosk.Card = reader.New(r.Card)
+	var c kiosk.Card = reader.New(readertest.NewReader(r.Card, r.Reader))
 	if r.WrapCard != nil {
 		c = r.WrapCard(c)
 	}
 	r.Engine.CardInserted(c)
 }
 
-// RemoveCard takes the virtual card off the reader and tells the engine.
+// RemoveCard takes the virtual card off the reader and tells the engine: at once, or
+// Reader.LateRemoval later (from a goroutine, part of a synctest bubble when called in
+// one).
 func (r *Rig) RemoveCard() {
 	r.Card.Remove()
+	if d := r.Reader.LateRemoval; d > 0 {
+		time.AfterFunc(d, r.Engine.CardRemoved)
+		return
+	}
 	r.Engine.CardRemoved()
 }
 

@@ -32,7 +32,8 @@ type Store struct {
 	sessions []*Journal
 	outbox   []Message
 
-	techFails  int // technician lock-out (TechLockout)
+	alerts     []string // events raised by Alert
+	techFails  int      // technician lock-out (TechLockout)
 	techLocked bool
 }
 
@@ -284,3 +285,23 @@ func (s *Store) SetTechLockout(ctx context.Context, failures int, locked bool) e
 	s.techFails, s.techLocked = failures, locked
 	return nil
 }
+
+// Alert records an audit event outside any session and the technician's alert, as
+// offline.Store.Alert does: an "audit" message with Session "" and Detail {"event",
+// "detail"}.
+func (s *Store) Alert(ctx context.Context, event string, detail map[string]any) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.outbox = append(s.outbox, Message{Kind: "audit", Detail: map[string]any{"event": event, "detail": detail}})
+	s.alerts = append(s.alerts, event)
+	return nil
+}
+
+// Alerts returns the events Alert raised, in order.
+func (s *Store) Alerts() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.alerts...)
+}
+
+var _ kiosk.AlertStore = (*Store)(nil)

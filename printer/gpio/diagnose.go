@@ -18,24 +18,25 @@ type Diagnosis struct {
 	Pins        map[string]string `json:"pins,omitempty"` // [gpio] key → pin name
 	PaperLow    *bool             `json:"paper_low,omitempty"`
 	CabinetOpen *bool             `json:"cabinet_open,omitempty"`
+	PaperInTray *bool             `json:"paper_in_tray,omitempty"`
 }
 
 // Diagnose reads the inputs named in g (the [gpio] section's pins). Pins the running
 // kiosk holds are a warning, not a failure.
 func Diagnose(g PinNames) (d Diagnosis) {
 	d = Diagnosis{Pins: map[string]string{}}
-	for k, v := range map[string]string{"paper_low": g.PaperLow, "door": g.Door, "card_led": g.CardLED, "buzzer": g.Buzzer} {
+	for k, v := range map[string]string{"paper_low": g.PaperLow, "door": g.Door, "card_led": g.CardLED, "buzzer": g.Buzzer, "paper_tray": g.PaperTray} {
 		if v != "" {
 			d.Pins[k] = v
 		}
 	}
-	if g.PaperLow == "" && g.Door == "" {
+	if g.PaperLow == "" && g.Door == "" && g.PaperTray == "" {
 		d.Status = health.Skipped
-		d.Notef("no input pins wired ([gpio] paper_low and door are empty)")
+		d.Notef("no input pins wired ([gpio] paper_low, door and paper_tray are empty)")
 		return d
 	}
 	defer d.Settle()
-	panel, err := OpenHost(PinNames{PaperLow: g.PaperLow, Door: g.Door}, Options{})
+	panel, err := OpenHost(PinNames{PaperLow: g.PaperLow, Door: g.Door, PaperTray: g.PaperTray}, Options{})
 	if err != nil {
 		if errors.Is(err, syscall.EBUSY) || strings.Contains(err.Error(), "busy") {
 			d.Warnf("gpio pins busy: the running kiosk holds them")
@@ -67,6 +68,13 @@ func Diagnose(g PinNames) (d Diagnosis) {
 			}
 		}
 	}
+	if g.PaperTray != "" {
+		in := panel.PaperInTray()
+		d.PaperInTray = &in
+		if in {
+			d.Warnf("paper-tray sensor: a sheet lies in the output tray")
+		}
+	}
 	return d
 }
 
@@ -86,6 +94,9 @@ func (d *Diagnosis) WriteText(w io.Writer) {
 	}
 	if d.CabinetOpen != nil {
 		fmt.Fprintf(w, "  cabinet open     %v\n", *d.CabinetOpen)
+	}
+	if d.PaperInTray != nil {
+		fmt.Fprintf(w, "  paper in tray    %v\n", *d.PaperInTray)
 	}
 	d.Verdict.WriteText(w)
 }

@@ -27,6 +27,11 @@ type Options struct {
 	Door     pgpio.PinIn  // cabinet door switch
 	CardLED  pgpio.PinOut // lights the card slot
 	Buzzer   pgpio.PinOut // active buzzer (on while High)
+	// PaperTray is the optional paper-present sensor in the output tray: Low (a closed
+	// contact to ground) means a sheet lies there, unless PaperTrayHigh.
+	PaperTray pgpio.PinIn
+	// PaperTrayHigh makes High mean "paper in the tray".
+	PaperTrayHigh bool
 
 	// PaperLowLevel is the level that means "paper low". Zero value: Low.
 	PaperLowLevel pgpio.Level
@@ -62,7 +67,7 @@ func New(o Options) (*Panel, error) {
 	if o.NoPullUp {
 		pull = pgpio.PullNoChange
 	}
-	for name, in := range map[string]pgpio.PinIn{"paper-low sensor": o.PaperLow, "door switch": o.Door} {
+	for name, in := range map[string]pgpio.PinIn{"paper-low sensor": o.PaperLow, "door switch": o.Door, "paper-tray sensor": o.PaperTray} {
 		if in == nil {
 			continue
 		}
@@ -83,7 +88,7 @@ func New(o Options) (*Panel, error) {
 
 // PinNames are the pin names from the config file (e.g. "GPIO17"); empty: not wired.
 type PinNames struct {
-	PaperLow, Door, CardLED, Buzzer string
+	PaperLow, Door, CardLED, Buzzer, PaperTray string
 }
 
 // OpenHost initialises periph's host drivers (on a Raspberry Pi: the GPIO
@@ -103,8 +108,11 @@ func OpenHost(names PinNames, o Options) (*Panel, error) {
 		return p, nil
 	}
 	var err error
-	var pl, door, led, buz pgpio.PinIO
+	var pl, door, led, buz, tray pgpio.PinIO
 	if pl, err = get("paper-low", names.PaperLow); err != nil {
+		return nil, err
+	}
+	if tray, err = get("paper-tray", names.PaperTray); err != nil {
 		return nil, err
 	}
 	if door, err = get("door", names.Door); err != nil {
@@ -128,6 +136,9 @@ func OpenHost(names PinNames, o Options) (*Panel, error) {
 	}
 	if buz != nil {
 		o.Buzzer = buz
+	}
+	if tray != nil {
+		o.PaperTray = tray
 	}
 	return New(o)
 }
@@ -160,6 +171,38 @@ func (p *Panel) WaitDoor(ctx context.Context) (open bool, err error) {
 		}
 		if p.o.Door.WaitForEdge(edgePoll) {
 			return p.o.Door.Read() == p.doorOpen, nil
+		}
+	}
+}
+
+// HasPaperTray reports whether a paper-present sensor is wired in the output tray.
+func (p *Panel) HasPaperTray() bool { return p.o.PaperTray != nil }
+
+// PaperInTray reports the output tray's paper-present sensor; false when not wired.
+func (p *Panel) PaperInTray() bool {
+	if p.o.PaperTray == nil {
+		return false
+	}
+	return p.o.PaperTray.Read() == pgpio.Level(p.o.PaperTrayHigh)
+}
+
+// WatchTray calls f with the tray's state at once and after every change, until ctx
+// ends (it then returns ctx.Err()); an error when no tray sensor is wired.
+func (p *Panel) WatchTray(ctx context.Context, f func(paper bool)) error {
+	if p.o.PaperTray == nil {
+		return errors.New("gpio: no paper-tray sensor wired")
+	}
+	last := p.PaperInTray()
+	f(last)
+	for {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if p.o.PaperTray.WaitForEdge(edgePoll) {
+			if now := p.PaperInTray(); now != last {
+				last = now
+				f(now)
+			}
 		}
 	}
 }
@@ -244,6 +287,9 @@ func (p *Panel) String() string {
 	if p.o.Buzzer != nil {
 		add("buzzer", p.o.Buzzer)
 	}
+	if p.o.PaperTray != nil {
+		add("paper-tray", p.o.PaperTray)
+	}
 	return "gpio(" + strings.Join(parts, " ") + ")"
 }
 
@@ -252,7 +298,7 @@ func (p *Panel) Close() error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	errs := []error{p.setBuzzer(false), p.setLED(false)}
-	for _, pin := range []interface{ Halt() error }{p.o.PaperLow, p.o.Door, p.o.CardLED, p.o.Buzzer} {
+	for _, pin := range []interface{ Halt() error }{p.o.PaperLow, p.o.Door, p.o.CardLED, p.o.Buzzer, p.o.PaperTray} {
 		if pin != nil {
 			errs = append(errs, pin.Halt())
 		}

@@ -190,3 +190,71 @@ func TestOpenHostUnknownPin(t *testing.T) {
 	}
 	p.Close()
 }
+
+func TestPaperTray(t *testing.T) {
+	tests := []struct {
+		name  string
+		high  bool
+		level pgpio.Level
+		want  bool
+	}{
+		{"default: low is paper", false, pgpio.Low, true},
+		{"default: high is empty", false, pgpio.High, false},
+		{"active high: high is paper", true, pgpio.High, true},
+		{"active high: low is empty", true, pgpio.Low, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tray := &gpiotest.Pin{N: "TRAY", Num: 26, EdgesChan: make(chan pgpio.Level, 1)}
+			p, err := gpio.New(gpio.Options{PaperTray: tray, PaperTrayHigh: tt.high})
+			if err != nil {
+				t.Fatal(err)
+			}
+			tray.L = tt.level
+			if !p.HasPaperTray() || p.PaperInTray() != tt.want {
+				t.Errorf("HasPaperTray %v, PaperInTray %v; want true, %v", p.HasPaperTray(), p.PaperInTray(), tt.want)
+			}
+		})
+	}
+	p, _ := gpio.New(gpio.Options{})
+	if p.HasPaperTray() || p.PaperInTray() {
+		t.Error("unwired tray reports a sensor or paper")
+	}
+	if err := p.WatchTray(context.Background(), func(bool) {}); err == nil {
+		t.Error("WatchTray without a sensor succeeded")
+	}
+}
+
+func TestWatchTray(t *testing.T) {
+	tray := &gpiotest.Pin{N: "TRAY", Num: 26, EdgesChan: make(chan pgpio.Level, 4)}
+	p, err := gpio.New(gpio.Options{PaperTray: tray})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tray.L = pgpio.Low // a sheet lies there at start
+	got := make(chan bool, 8)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- p.WatchTray(ctx, func(paper bool) { got <- paper }) }()
+	want := func(w bool) {
+		t.Helper()
+		select {
+		case g := <-got:
+			if g != w {
+				t.Fatalf("tray reported %v, want %v", g, w)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatalf("no tray report, want %v", w)
+		}
+	}
+	want(true)
+	tray.EdgesChan <- pgpio.High // taken
+	want(false)
+	tray.EdgesChan <- pgpio.High // a bounce without a change is not reported
+	tray.EdgesChan <- pgpio.Low  // the next certificate
+	want(true)
+	cancel()
+	if err := <-done; !errors.Is(err, context.Canceled) {
+		t.Fatalf("WatchTray after cancel: %v", err)
+	}
+}

@@ -24,6 +24,10 @@
 // is already on the page moves to the next. Only a section taller than a whole page
 // flows row by row, its heading kept with its first row; a row is never split.
 //
+// A Receipt (領収書) is laid out by ReceiptPDF (the top of one A4 page) and ReceiptRaster
+// (one thermal strip): the fee, what it was for, the date, the issuance number, the kiosk
+// and the municipality, and that it is no certificate — no name, no pattern, no seal.
+//
 // # Invariants
 //
 //   - Output is deterministic for the same content, options and font file: golden

@@ -2,6 +2,7 @@ package pcsc
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -95,7 +96,11 @@ func (c *conn) Transmit(ctx context.Context, cmd []byte) ([]byte, error) {
 		return nil, fmt.Errorf("pcsc: transmit: %w", reader.ErrCardRemoved)
 	}
 	if !c.t0 {
-		return c.transmit(cmd)
+		out, err := c.transmit(cmd)
+		if err != nil && extended(cmd) && c.refusedExtended(err) {
+			return nil, fmt.Errorf("pcsc: transmit: %w (%w)", reader.ErrNoExtendedLength, err)
+		}
+		return out, err
 	}
 	// apdu.Data aliases cmd (ParseCommand copies nothing): the VERIFY PIN has no copy
 	// here, and is gone when the caller zeroes cmd after sending.
@@ -104,7 +109,7 @@ func (c *conn) Transmit(ctx context.Context, cmd []byte) ([]byte, error) {
 		return nil, err
 	}
 	if apdu.Extended() {
-		return nil, fmt.Errorf("pcsc: extended apdu over T=0 needs envelopes: %w", reader.ErrMalformedAPDU)
+		return nil, fmt.Errorf("pcsc: extended apdu over T=0 needs envelopes: %w", reader.ErrNoExtendedLength)
 	}
 	tpdu := cmd
 	if len(apdu.Data) > 0 && apdu.Ne > 0 {
@@ -136,6 +141,29 @@ func (c *conn) Transmit(ctx context.Context, cmd []byte) ([]byte, error) {
 		}
 	}
 	return nil, fmt.Errorf("pcsc: endless 61xx chain: %w", reader.ErrBadCard)
+}
+
+// extended reports whether cmd is an extended-length command APDU (00 after the header,
+// then two length bytes).
+func extended(cmd []byte) bool { return len(cmd) >= 7 && cmd[4] == 0 }
+
+// refusedExtended reports whether err, the failure of an extended-length command, is the
+// reader refusing it rather than the card leaving: a CCID reader limited to short APDUs
+// fails the exchange (not transacted, communication error, a parameter or buffer it cannot
+// take) while the card stays present.
+func (c *conn) refusedExtended(err error) bool {
+	var se scard.Error
+	if !errors.As(err, &se) {
+		return false
+	}
+	switch se {
+	case scard.ErrNotTransacted, scard.ErrCommError, scard.ErrInvalidParameter, scard.ErrInsufficientBuffer,
+		scard.ErrInvalidValue, scard.ErrUnsupportedFeature:
+	default:
+		return false
+	}
+	st, serr := c.sc.Status()
+	return serr == nil && st.State&scard.Present != 0
 }
 
 // How long a transmit that got no status word waits for the service to notice a removal:

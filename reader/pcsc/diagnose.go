@@ -32,6 +32,10 @@ type ReaderDiagnosis struct {
 	Error    string         `json:"error,omitempty"`
 }
 
+// NoExtendedNote is the diagnosis's note for a reader (with this card) that does not take
+// extended-length APDUs: it works, in more exchanges.
+const NoExtendedNote = "no extended-length APDUs through this reader (or card): the kiosk reads in 256-byte short APDUs, which works but takes more exchanges; fine unless the reader is also slow"
+
 // Healthy reports whether nothing failed.
 func (d *Diagnosis) Healthy() bool { return len(d.Problems) == 0 }
 
@@ -91,6 +95,9 @@ func Diagnose(ctx context.Context, pattern *regexp.Regexp, now time.Time) (d Dia
 				for _, p := range e.Inspect.Problems {
 					d.Problems = append(d.Problems, s.Reader+": "+p)
 				}
+				if x := e.Inspect.ExtendedLength; x != nil && !*x {
+					d.Notes = append(d.Notes, s.Reader+": "+NoExtendedNote)
+				}
 			}
 		}
 		d.Readers = append(d.Readers, e)
@@ -139,6 +146,13 @@ func (d *Diagnosis) WriteText(w io.Writer) {
 			if a := c.AuthCert; a != nil {
 				fmt.Fprintf(w, "    auth cert      %s, issued by %s\n", safetext.String(a.Subject), safetext.String(a.Issuer))
 				fmt.Fprintf(w, "                   %s to %s (%s)\n", a.NotBefore.Format(time.DateOnly), a.NotAfter.Format(time.DateOnly), a.Validity)
+			}
+			if x := c.ExtendedLength; x != nil {
+				if *x {
+					fmt.Fprintln(w, "    extended apdu  yes (a certificate in two reads)")
+				} else {
+					fmt.Fprintln(w, "    extended apdu  no: short APDUs with chained reads")
+				}
 			}
 			if c.AuthTries != nil {
 				fmt.Fprintf(w, "    auth pin       %d tries left\n", *c.AuthTries)

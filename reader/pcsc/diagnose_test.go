@@ -29,11 +29,16 @@ func TestDiagnose(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	vcExt, err := readertest.NewCard(readertest.Options{ExtendedAPDUs: true})
+	if err != nil {
+		t.Fatal(err)
+	}
 	first := regexp.MustCompile(`^` + regexp.QuoteMeta(h.ReaderName(0)) + `$`)
 	tests := []struct {
 		name    string
 		pattern *regexp.Regexp
 		card    *readertest.Card
+		ext     bool // the card takes extended-length APDUs (vpcd passes them)
 		status  string
 		problem string
 		note    string
@@ -42,6 +47,10 @@ func TestDiagnose(t *testing.T) {
 		{name: "no such reader", pattern: regexp.MustCompile(`^No Such Reader$`), status: health.Fail, problem: "no card reader found"},
 		{name: "reader without a card", pattern: first, status: health.OK, note: "no card on the reader", text: "    card           none\n"},
 		{name: "My Number Card", pattern: first, card: vc, status: health.OK, text: "    auth pin       3 tries left\n"},
+		{name: "without extended length", pattern: first, card: vc, status: health.OK, note: pcsc.NoExtendedNote,
+			text: "    extended apdu  no: short APDUs with chained reads\n"},
+		{name: "with extended length", pattern: first, card: vcExt, ext: true, status: health.OK,
+			text: "    extended apdu  yes (a certificate in two reads)\n"},
 		// A phone is healthy too: its certificate waits for its PIN, which diag never sends.
 		{name: "Android phone", pattern: first, card: phone, status: health.OK, text: "(JPKIAPGPSETOKEN, android)\n    auth cert      not read"},
 	}
@@ -71,6 +80,9 @@ func TestDiagnose(t *testing.T) {
 			if tt.card != nil {
 				if len(d.Readers) != 1 || !d.Readers[0].Card || d.Readers[0].Inspect == nil || !d.Readers[0].Inspect.JPKI {
 					t.Fatalf("readers %+v", d.Readers)
+				}
+				if tt.ext && strings.Contains(strings.Join(d.Notes, "|"), pcsc.NoExtendedNote) {
+					t.Errorf("a reader with extended length noted as without: %q", d.Notes)
 				}
 				if tt.card.TriesLeft(readertest.PINAuth) != 3 {
 					t.Fatal("the diagnosis spent a PIN try")

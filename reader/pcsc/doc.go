@@ -19,7 +19,13 @@
 // # Invariants
 //
 //   - PC/SC errors are mapped to reader.ErrCardRemoved and reader.ErrReaderGone (the original
-//     error stays wrapped), so callers branch with errors.Is whatever the stack said.
+//     error stays wrapped), so callers branch with errors.Is whatever the stack said. An
+//     extended-length command the reader fails (not transacted, communication error, a
+//     parameter or buffer it cannot take: readers at the CCID short-APDU level) while the
+//     card is still present is reader.ErrNoExtendedLength, so the session falls back to
+//     short APDUs instead of ending as "card removed"; over T=0 extended commands are
+//     refused the same way (no envelopes). Diagnose notes a reader without extended
+//     length (NoExtendedNote).
 //   - T=0 and T=1 both work: over T=0 a case-4 command goes without Le, 61xx answers are
 //     collected with GET RESPONSE, and 6Cxx is repeated once with the exact Le. The T=0
 //     path keeps no copy of the command data (a VERIFY PIN): it reads lengths from the

@@ -106,4 +106,15 @@
 // TCP_QUICKACK after the header and after the body (without it vpcd 0.8 + Nagle costs 44 ms
 // per APDU), answers control bytes (04 → ATR; 00/01/02 → Card.Reset, no answer) and command
 // APDUs, writes each answer in one Write, and redials 200 ms after EOF.
+//
+// # Readers
+//
+// A ReaderVariant is the reader between the kiosk and the card; NewReader puts a Card
+// behind one as a reader.Transport. ReaderVariants are those the whole flow is tested
+// against: extended length passed, refused (an extended command never reaches the card:
+// reader.ErrNoExtendedLength, as the PC/SC adapter reports a reader that failed it while
+// the card stayed), a slow link (Delay per exchange), a late removal report
+// (LateRemoval; commands fail at once). Through pcscd and vpcd, which passes every APDU,
+// the card's own options play the reader: Options.ExtendedAPDUs false answers 67 00 to an
+// extended command, Options.Delay slows every one.
 package readertest

@@ -1,0 +1,143 @@
+package layout
+
+import (
+	"fmt"
+	"image"
+	"strings"
+)
+
+// Receipt is a 領収書 for the fee the kiosk took for one issuance. It names no one: no
+// name, no address, nothing read from the card; what identifies the payment is the
+// issuance number (交付番号) printed on the certificate too.
+type Receipt struct {
+	Title          string // the certificate's title, e.g. 住民票の写し
+	Copies         int    // ≥ 1
+	Amount         int64  // yen, > 0
+	Date           string // when it was paid, as printed, e.g. "2026-11-26 10:30 JST"
+	IssuanceNumber string
+	KioskID        string
+	Municipality   string // the issuer the fee is for, e.g. 見本市
+}
+
+// Validate reports why r cannot be printed, or nil.
+func (r Receipt) Validate() error {
+	bad := func(format string, a ...any) error {
+		return fmt.Errorf("%w: receipt: "+format, append([]any{ErrInvalidContent}, a...)...)
+	}
+	switch {
+	case r.Amount <= 0:
+		return bad("amount %d, want more than 0 yen", r.Amount)
+	case r.Copies < 1:
+		return bad("%d copies", r.Copies)
+	case strings.TrimSpace(r.Title) == "" || strings.TrimSpace(r.IssuanceNumber) == "" ||
+		strings.TrimSpace(r.KioskID) == "" || strings.TrimSpace(r.Date) == "":
+		return bad("title, issuance number, kiosk and date are required")
+	}
+	for _, f := range []struct{ name, v string }{{"title", r.Title}, {"date", r.Date},
+		{"issuance number", r.IssuanceNumber}, {"kiosk", r.KioskID}, {"municipality", r.Municipality}} {
+		if err := printable(f.v); err != nil || strings.Contains(f.v, "\n") {
+			return bad("%s: not one printable line", f.name)
+		}
+	}
+	return nil
+}
+
+// ReceiptPDF lays r out at the top of one A4 page.
+func (l *Layout) ReceiptPDF(r Receipt) ([]byte, error) {
+	p, err := l.receiptPlan(r, a4, 125)
+	if err != nil {
+		return nil, err
+	}
+	return l.writePDF([]page{p}, "領収書 "+r.IssuanceNumber, false)
+}
+
+// ReceiptRaster lays r out for the thermal printer: one 1-bit image, ThermalDots wide
+// and as long as the receipt.
+func (l *Layout) ReceiptRaster(r Receipt) (*image.Gray, error) {
+	g := thermal(l.opts.ThermalDots)
+	g.h = receiptThermalMM
+	p, err := l.receiptPlan(r, g, g.h)
+	if err != nil {
+		return nil, err
+	}
+	imgs, err := l.rasterPages([]page{p}, g, nil)
+	if err != nil {
+		return nil, err
+	}
+	return imgs[0], nil
+}
+
+// receiptThermalMM is the length of a thermal receipt.
+const receiptThermalMM = 72
+
+// receiptPlan draws the receipt inside a frame h mm tall from the top margin: title,
+// amount, the rows, the note that it is no certificate.
+func (l *Layout) receiptPlan(r Receipt, g geometry, h float64) (page, error) {
+	if err := r.Validate(); err != nil {
+		return page{}, err
+	}
+	m := newMetrics(l.font)
+	lh := func(pt float64) float64 { return pt * mmPerPt * g.lineGap }
+	inner := g.w - 2*g.margin
+	var ops []op
+	frameH := h - 2*g.margin
+	ops = append(ops, op{kind: opRect, x: g.margin, y: g.margin, w: inner, h: frameH, lineW: 0.4})
+	pad := g.pad * 2
+	x0, w := g.margin+pad, inner-2*pad
+	center := func(s string, pt, y float64) {
+		ops = append(ops, op{kind: opText, x: g.margin + (inner-m.width(s, pt))/2, y: y, pt: pt, text: s})
+	}
+	y := g.margin + pad + lh(g.titlePt)*0.8
+	center("領収書  RECEIPT", g.titlePt, y)
+	if l.opts.Sample {
+		ops = append(ops, op{kind: opText, x: g.w - g.margin - pad - m.width("見本", g.bodyPt), y: y, pt: g.bodyPt, text: "見本"})
+	}
+	y += lh(g.titlePt) * 1.2
+	amount := "金 " + yenDigits(r.Amount) + " 円"
+	center(amount, g.titlePt*1.2, y)
+	ops = append(ops, op{kind: opLine, x: g.margin + inner*0.2, y: y + 1.5, w: g.margin + inner*0.8, h: y + 1.5, lineW: 0.3})
+	y += lh(g.bodyPt) * 1.6
+	copies := "copies"
+	if r.Copies == 1 {
+		copies = "copy"
+	}
+	center(fmt.Sprintf("(%s yen, certificate fee for %d %s)", yenDigits(r.Amount), r.Copies, copies), g.smallPt, y)
+	y += lh(g.bodyPt) * 1.4
+	rows := [][2]string{
+		{"但し For", fmt.Sprintf("%s %d通 交付手数料", r.Title, r.Copies)},
+		{"日時 Date", r.Date},
+		{"交付番号 No.", r.IssuanceNumber},
+		{"端末 Kiosk", r.KioskID},
+	}
+	if r.Municipality != "" {
+		rows = append(rows, [2]string{"宛先 Payee", r.Municipality})
+	}
+	labelW := min(g.labelW, w*0.42)
+	for _, row := range rows {
+		vl := m.wrap(row[1], g.bodyPt, w-labelW)
+		ops = append(ops, op{kind: opText, x: x0, y: y, pt: g.bodyPt, text: fitWidth(m, row[0], g.bodyPt, labelW-1)})
+		for i, t := range vl {
+			ops = append(ops, op{kind: opText, x: x0 + labelW, y: y + float64(i)*lh(g.bodyPt), pt: g.bodyPt, text: t})
+		}
+		y += float64(max(len(vl), 1)) * lh(g.bodyPt)
+	}
+	y += lh(g.smallPt) * 0.6
+	for _, t := range m.wrap("上記の金額を証明書の交付手数料として領収しました。この用紙は証明書ではありません。"+
+		" Received with thanks for the certificate fee. This receipt is not a certificate.", g.smallPt, w) {
+		ops = append(ops, op{kind: opText, x: x0, y: y, pt: g.smallPt, text: t})
+		y += lh(g.smallPt)
+	}
+	if y > g.margin+frameH {
+		return page{}, fmt.Errorf("layout: receipt does not fit %.0f mm (%s)", h, g.name)
+	}
+	return page{ops: ops}, nil
+}
+
+// yenDigits writes n with thousands separators: 1,200.
+func yenDigits(n int64) string {
+	s := fmt.Sprint(n)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
+}
