@@ -547,6 +547,11 @@ func (c *Card) setRemovedLocked(r bool) {
 	c.presence = make(chan struct{})
 }
 
+// Presence returns a channel that is closed at the next insert or remove, and whether the
+// card is removed now: a reader double (VPCD, package vscard) waits on it to follow
+// Remove, Insert and FaultRemove.
+func (c *Card) Presence() (changed <-chan struct{}, removed bool) { return c.presenceChanged() }
+
 // presenceChanged returns a channel closed at the next insert/remove, and the state now.
 func (c *Card) presenceChanged() (<-chan struct{}, bool) {
 	c.mu.Lock()
