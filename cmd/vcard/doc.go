@@ -5,6 +5,7 @@
 //     vpcd driver, dialling the vpcd slot at -addr, answering its frames, and redialling
 //     200 ms after pcscd drops the connection. Never install vsmartcard-vpcd on a kiosk
 //     image.
+//
 //   - VSCard (-vscard): it is the card behind QEMU's usb-ccid reader, speaking QEMU's
 //     VSCard protocol to a ccid-card-passthru device (package reader/readertest/vscard), so
 //     a guest's pcscd and libccid see a USB CCID reader. -vscard unix:PATH or tcp:HOST:PORT
@@ -12,8 +13,8 @@
 //     with -vscard-listen vcard listens there and QEMU's chardev connects (give it a
 //     reconnect option so it comes back after vcard restarts).
 //
-//	vcard -addr 127.0.0.1:35963 -pki /tmp/pki -state /tmp/card.json -log
-//	vcard -vscard unix:/tmp/vm/vscard.sock -control /tmp/vm/card.ctl -removed
+//     vcard -addr 127.0.0.1:35963 -pki /tmp/pki -state /tmp/card.json -log
+//     vcard -vscard unix:/tmp/vm/vscard.sock -control /tmp/vm/card.ctl -removed
 //
 // with, for the second, a QEMU started with
 //
