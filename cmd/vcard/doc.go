@@ -13,8 +13,10 @@
 //     with -vscard-listen vcard listens there and QEMU's chardev connects (give it a
 //     reconnect option so it comes back after vcard restarts).
 //
-//     vcard -addr 127.0.0.1:35963 -pki /tmp/pki -state /tmp/card.json -log
-//     vcard -vscard unix:/tmp/vm/vscard.sock -control /tmp/vm/card.ctl -removed
+// For example:
+//
+//	vcard -addr 127.0.0.1:35963 -pki /tmp/pki -state /tmp/card.json -log
+//	vcard -vscard unix:/tmp/vm/vscard.sock -control /tmp/vm/card.ctl -removed
 //
 // with, for the second, a QEMU started with
 //
