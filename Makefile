@@ -19,7 +19,7 @@ PKGS_ALL     := $(PKGS_BUILD) $(PKGS_READER) $(PKGS_UI) $(PKGS_PRINTER) $(PKGS_V
 
 GO_MIN := 1.25
 
-.PHONY: all deps build test test-native demo diag bench clean check-go
+.PHONY: all deps build test test-native demo diag bench clean check-go vscard-guest
 
 all: build
 
@@ -56,10 +56,15 @@ test: test-native
 
 # The native half of `test`: quicker while working on the code, not a substitute for `test`.
 # The race detector runs the suite once more with -short (long loops bounded).
-test-native: deps
+test-native: deps vscard-guest
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 20m ./...
 	$(GO) test -race -short -count=1 -timeout 20m ./...
+
+# The tiny guest (Debian's kernel and busybox, cached by version) in which the VSCard test
+# boots QEMU with a USB CCID reader and the host's pcscd + libccid.
+vscard-guest: deps
+	@.ci/vscard-guest >/dev/null
 
 demo: build
 	./bin/kiosk demo

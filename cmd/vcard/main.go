@@ -46,7 +46,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.SetOutput(stderr)
 	c := &config{}
 	fs.StringVar(&c.addr, "addr", "127.0.0.1:35963", "vpcd slot to dial (slot n of a reader.conf entry listens on its port + n)")
-	fs.StringVar(&c.atr, "atr", "mynumber", `ATR: "mynumber" (3BDA13FF…), "juki" (3BE000FF8131FE4514) or hex`)
+	fs.StringVar(&c.atr, "atr", "", `ATR: "mynumber" (3BDA13FF…, T=1), "jinc" (3B888001…, T=0 and T=1), "juki" (3BE000FF8131FE4514) or hex; default mynumber, with -vscard jinc (QEMU's usb-ccid speaks T=0 only)`)
 	fs.StringVar(&c.token, "token", reader.TokenMyNumberCard, "JPKI token (EF 0006), e.g. JPKIAPICCTOKEN for a 住基カード")
 	fs.StringVar(&c.authPIN, "auth-pin", "1234", "user-authentication PIN (4 digits)")
 	fs.StringVar(&c.signPIN, "sign-pin", "ABC123", "signature password (6–16 of A–Z 0–9)")
@@ -83,6 +83,9 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 		if _, err := vscard.ParseEndpoint(c.vscard); err != nil {
 			return nil, err
 		}
+		if c.atr == "" {
+			c.atr = "jinc"
+		}
 	}
 	return c, nil
 }
@@ -91,6 +94,8 @@ func parseATR(s string) ([]byte, error) {
 	switch strings.ToLower(s) {
 	case "mynumber", "":
 		return readertest.ATRMyNumber, nil
+	case "jinc":
+		return readertest.ATRJINC, nil
 	case "juki":
 		return readertest.ATRJuki, nil
 	}

@@ -283,6 +283,9 @@ func TestVcardVSCard(t *testing.T) {
 	if _, err := parseFlags([]string{"-vscard-listen"}, io.Discard); err == nil {
 		t.Error("-vscard-listen without -vscard accepted")
 	}
+	if c, err := parseFlags([]string{"-vscard", "unix:/run/x.sock"}, io.Discard); err != nil || c.atr != "jinc" {
+		t.Errorf("-vscard: ATR %q (%v), want jinc: QEMU's usb-ccid speaks T=0 only", c.atr, err)
+	}
 	if _, err := parseFlags([]string{"-vscard", "serial:/dev/ttyS0"}, io.Discard); err == nil {
 		t.Error("bad -vscard endpoint accepted")
 	}
