@@ -221,6 +221,7 @@ func TestVcardVSCard(t *testing.T) {
 					t.Fatal(err)
 				}
 				defer l.Close()
+				l.(*net.UnixListener).SetDeadline(time.Now().Add(2 * time.Minute))
 			}
 			out := &syncBuf{}
 			ctx, cancel := context.WithCancel(context.Background())
@@ -233,7 +234,8 @@ func TestVcardVSCard(t *testing.T) {
 				}
 			}()
 			var conn net.Conn
-			for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+			// Up to 2 min: run makes the card's RSA keys first (seconds each under qemu-arm).
+			for deadline := time.Now().Add(2 * time.Minute); ; time.Sleep(20 * time.Millisecond) {
 				if listen {
 					conn, err = net.Dial("unix", sock)
 				} else {
