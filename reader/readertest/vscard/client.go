@@ -81,9 +81,69 @@ type Client struct {
 	HandshakeTimeout time.Duration
 	// RedialDelay is the pause before dialling again (DialAndServe); zero means 200 ms.
 	RedialDelay time.Duration
+
+	mu      sync.Mutex
+	state   State
+	changed chan struct{} // closed and replaced at every state change
+}
+
+// State is what the host has acknowledged on the current connection, as the guest sees it.
+type State struct {
+	Connected   bool // a connection to the host is open
+	ReaderAdded bool // the guest has a reader
+	Inserted    bool // the guest has a card in it
+	APDUs       int  // APDUs answered, over every connection
+}
+
+// State returns the state now.
+func (c *Client) State() State {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.state
+}
+
+// WaitState returns the state once cond holds for it, or ctx's error; e.g.
+// c.WaitState(ctx, func(s vscard.State) bool { return s.Inserted }) after Card.Insert.
+func (c *Client) WaitState(ctx context.Context, cond func(State) bool) (State, error) {
+	for {
+		c.mu.Lock()
+		if c.changed == nil {
+			c.changed = make(chan struct{})
+		}
+		st, ch := c.state, c.changed
+		c.mu.Unlock()
+		if cond(st) {
+			return st, nil
+		}
+		select {
+		case <-ctx.Done():
+			return st, ctx.Err()
+		case <-ch:
+		}
+	}
 }
 
 func (c *Client) event(e Event) {
+	c.mu.Lock()
+	switch e.Kind {
+	case EventConnected:
+		c.state.Connected = true
+	case EventReaderAdded:
+		c.state.ReaderAdded = true
+	case EventInserted:
+		c.state.Inserted = true
+	case EventRemoved:
+		c.state.Inserted = false
+	case EventAPDU:
+		c.state.APDUs++
+	case EventDisconnected:
+		c.state = State{APDUs: c.state.APDUs}
+	}
+	if c.changed != nil {
+		close(c.changed)
+	}
+	c.changed = make(chan struct{})
+	c.mu.Unlock()
 	if c.OnEvent != nil {
 		c.OnEvent(e)
 	}

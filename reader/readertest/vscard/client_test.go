@@ -135,6 +135,9 @@ func TestClientFlow(t *testing.T) {
 			if !card.Verified(readertest.PINAuth) {
 				t.Fatal("PIN not verified through VSCard")
 			}
+			if st, err := c.WaitState(waitCtx(t), func(s State) bool { return s.Inserted }); err != nil || !st.Connected || !st.ReaderAdded || st.APDUs != 3 {
+				t.Fatalf("client state %+v %v", st, err)
+			}
 			// Out: the host's slot empties; an APDU now gets VSC_Error.
 			card.Remove()
 			if _, err := host.Wait(waitCtx(t), func(s HostState) bool { return !s.Inserted }); err != nil {
@@ -142,6 +145,9 @@ func TestClientFlow(t *testing.T) {
 			}
 			if _, err := host.Transmit(waitCtx(t), selJPKI); !errors.Is(err, ErrCardError) {
 				t.Fatalf("APDU with the card out: %v", err)
+			}
+			if st, err := c.WaitState(waitCtx(t), func(s State) bool { return !s.Inserted }); err != nil || !st.ReaderAdded {
+				t.Fatalf("client state %+v %v", st, err)
 			}
 			// In again: a second ATR, a reset card.
 			card.Insert()
@@ -158,6 +164,9 @@ func TestClientFlow(t *testing.T) {
 			cancel()
 			if err := <-done; !errors.Is(err, context.Canceled) {
 				t.Fatalf("Serve = %v", err)
+			}
+			if st := c.State(); st.Connected || st.Inserted || st.APDUs != 4 {
+				t.Fatalf("client state after stop %+v", st)
 			}
 			// (The end is EOF, or a reset when the host's acknowledgement of that
 			// CardRemove reached a socket the client had closed.)

@@ -39,7 +39,8 @@
 // not sent again until the next insertion. When ctx ends with the card in, a CardRemove
 // goes out first, so the guest sees the card go rather than a reader that stops answering.
 // The verified-PIN state lives in the card until the next ATR, since QEMU hides the
-// guest's resets (see above).
+// guest's resets (see above). Client.State and Client.WaitState tell what the host has
+// acknowledged (connected, reader added, card in, APDUs answered); OnEvent sees each event.
 //
 // Errors: a header announcing more than MaxPayload bytes, an Init with another magic or
 // major version, a malformed Error payload, or anything but Init first end the connection
