@@ -10,8 +10,9 @@
 //     VSCard protocol to a ccid-card-passthru device (package reader/readertest/vscard), so
 //     a guest's pcscd and libccid see a USB CCID reader. -vscard unix:PATH or tcp:HOST:PORT
 //     dials a chardev that listens (server=on,wait=off) and dials again when it closes;
-//     with -vscard-listen vcard listens there and QEMU's chardev connects (give it a
-//     reconnect option so it comes back after vcard restarts).
+//     with -vscard-listen vcard listens there and QEMU's chardev connects (it comes back
+//     after vcard restarts only with its reconnect option: reconnect=SECONDS up to QEMU
+//     9.1, reconnect-ms=MS from 9.2). Prefer QEMU listening.
 //
 // For example:
 //

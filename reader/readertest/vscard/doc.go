@@ -54,8 +54,12 @@
 // QEMU's chardev socket can listen or connect; both are supported, on a unix socket or TCP:
 //
 //	-chardev socket,id=vscard,path=SOCK,server=on,wait=off   → Client.DialAndServe (dials, redials after RedialDelay)
-//	-chardev socket,id=vscard,path=SOCK                      → Client.ListenAndServe (QEMU connects at start-up;
-//	                                                            give it its reconnect option to come back)
+//	-chardev socket,id=vscard,path=SOCK                      → Client.ListenAndServe (QEMU connects at start-up)
+//
+// Prefer the first: QEMU keeps listening and the Client comes back by itself. In the
+// second, a QEMU chardev that connects comes back after a lost connection only with its
+// reconnect option: "reconnect=SECONDS" up to QEMU 9.1, "reconnect-ms=MS" from 9.2, which
+// deprecated the former (QEMU's deprecation notes; only 7.2 was run here).
 //
 // with the reader and the card:
 //
