@@ -13,12 +13,13 @@ PKGS_BUILD   := gcc pkg-config libpcsclite-dev
 PKGS_READER  := pcscd vsmartcard-vpcd opensc opensc-pkcs11 openssl iproute2 util-linux
 PKGS_UI      := tmux
 PKGS_PRINTER := cups-ipp-utils fonts-ipaexfont-gothic fonts-ipaexfont-mincho poppler-utils dbus
+PKGS_VSCARD  := libcacard-dev qemu-system-x86
 PKGS_CROSS   := gcc-aarch64-linux-gnu libc6-dev-arm64-cross gcc-arm-linux-gnueabihf libc6-dev-armhf-cross qemu-user file binutils
-PKGS_ALL     := $(PKGS_BUILD) $(PKGS_READER) $(PKGS_UI) $(PKGS_PRINTER)
+PKGS_ALL     := $(PKGS_BUILD) $(PKGS_READER) $(PKGS_UI) $(PKGS_PRINTER) $(PKGS_VSCARD)
 
 GO_MIN := 1.25
 
-.PHONY: all deps build test test-native demo diag bench clean check-go
+.PHONY: all deps build test test-native demo diag bench clean check-go vscard-guest
 
 all: build
 
@@ -55,10 +56,15 @@ test: test-native
 
 # The native half of `test`: quicker while working on the code, not a substitute for `test`.
 # The race detector runs the suite once more with -short (long loops bounded).
-test-native: deps
+test-native: deps vscard-guest
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 20m ./...
 	$(GO) test -race -short -count=1 -timeout 20m ./...
+
+# The tiny guest (Debian's kernel and busybox, cached by version) in which the VSCard test
+# boots QEMU with a USB CCID reader and the host's pcscd + libccid.
+vscard-guest: deps
+	@.ci/vscard-guest >/dev/null
 
 demo: build
 	./bin/kiosk demo

@@ -10,12 +10,14 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
 	"madoguchi/internal/safetext"
 	"madoguchi/reader"
 	"madoguchi/reader/readertest"
+	"madoguchi/reader/readertest/vscard"
 )
 
 func main() {
@@ -36,6 +38,8 @@ type config struct {
 	delay, signDelay                        time.Duration
 	blocked6984, noQuickAck, logAPDU, quiet bool
 	approved                                bool
+	vscard, control                         string
+	vscardListen, startRemoved              bool
 }
 
 func parseFlags(args []string, stderr io.Writer) (*config, error) {
@@ -43,7 +47,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.SetOutput(stderr)
 	c := &config{}
 	fs.StringVar(&c.addr, "addr", "127.0.0.1:35963", "vpcd slot to dial (slot n of a reader.conf entry listens on its port + n)")
-	fs.StringVar(&c.atr, "atr", "", `ATR: "mynumber" (3BDA13FF…, the card's default), "juki" (3BE000FF8131FE4514) or hex; a phone's default is a contactless 3B8080010101`)
+	fs.StringVar(&c.atr, "atr", "", `ATR: "mynumber" (3BDA13FF…, T=1, the card's default), "jinc" (3B888001…, T=0 and T=1; the default with -vscard: QEMU's usb-ccid speaks T=0 only), "juki" (3BE000FF8131FE4514) or hex; a phone's default is a contactless 3B8080010101`)
 	fs.StringVar(&c.token, "token", "", "JPKI token (EF 0006), e.g. JPKIAPICCTOKEN for a 住基カード (default: the device's)")
 	fs.StringVar(&c.device, "device", "card", `what answers: "card", "android" (スマホ用電子証明書: certificate after the PIN), "iphone" (no PIN, needs -approved; ASSUMED behaviour) or "faceauth" (顔認証マイナンバーカード, no PIN)`)
 	fs.BoolVar(&c.approved, "approved", false, "with -device iphone: the resident has authorised it with Face ID")
@@ -65,11 +69,26 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.BoolVar(&c.noQuickAck, "no-quickack", false, "do not set TCP_QUICKACK (reproduces 44 ms per APDU with vpcd 0.8)")
 	fs.BoolVar(&c.logAPDU, "log", false, "print every APDU (PINs masked)")
 	fs.BoolVar(&c.quiet, "quiet", false, "print nothing but errors")
+	fs.StringVar(&c.vscard, "vscard", "", "serve QEMU's ccid-card-passthru over VSCard at unix:PATH or tcp:HOST:PORT instead of vpcd")
+	fs.BoolVar(&c.vscardListen, "vscard-listen", false, "with -vscard: listen there (QEMU's chardev connects) instead of dialling QEMU's server=on chardev")
+	fs.StringVar(&c.control, "control", "", "unix socket taking one line per connection: insert, remove or status (answers inserted or removed)")
+	fs.BoolVar(&c.startRemoved, "removed", false, "start with the card out of the reader")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
 	if fs.NArg() > 0 {
 		return nil, fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	if c.vscardListen && c.vscard == "" {
+		return nil, errors.New("-vscard-listen needs -vscard")
+	}
+	if c.vscard != "" {
+		if _, err := vscard.ParseEndpoint(c.vscard); err != nil {
+			return nil, err
+		}
+		if c.atr == "" {
+			c.atr = "jinc"
+		}
 	}
 	return c, nil
 }
@@ -94,6 +113,8 @@ func parseATR(s string) ([]byte, error) {
 	switch strings.ToLower(s) {
 	case "mynumber", "":
 		return readertest.ATRMyNumber, nil
+	case "jinc":
+		return readertest.ATRJINC, nil
 	case "juki":
 		return readertest.ATRJuki, nil
 	}
@@ -217,38 +238,43 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if c.startRemoved {
+		card.Remove()
+	}
 	last := counters(card)
 	var saveErr error
-	v := &readertest.VPCD{Addr: c.addr, Card: card, NoQuickAck: c.noQuickAck}
-	v.OnEvent = func(e readertest.VPCDEvent) {
-		switch e {
-		case readertest.EventAPDU:
-			if c.logAPDU {
-				if le, ok := card.LastLog(); ok {
-					fmt.Fprintln(stderr, "vcard:", le)
-				}
+	afterAPDU := func() {
+		if c.logAPDU {
+			if le, ok := card.LastLog(); ok {
+				fmt.Fprintln(stderr, "vcard:", le)
 			}
-			if now := counters(card); now != last {
-				last = now
-				if err := saveState(c, card); err != nil && saveErr == nil {
-					saveErr = err
-					fmt.Fprintln(stderr, "vcard: saving state:", safetext.Error(err))
-				}
-			}
-		case readertest.EventConnected, readertest.EventDisconnected:
-			if !c.quiet {
-				fmt.Fprintf(stderr, "vcard: %s %s\n", e, c.addr)
+		}
+		if now := counters(card); now != last {
+			last = now
+			if err := saveState(c, card); err != nil && saveErr == nil {
+				saveErr = err
+				fmt.Fprintln(stderr, "vcard: saving state:", safetext.Error(err))
 			}
 		}
 	}
-	if !c.quiet {
-		fmt.Fprintf(stderr, "vcard: serving ATR %X on %s (auth cert CN=%s)\n", card.ATR(), c.addr, safetext.String(card.AuthCert().Subject.CommonName))
+	where := c.addr
+	if c.vscard != "" {
+		where = "vscard " + c.vscard
 	}
-	// SIGUSR1 takes the card out of the reader (closes the vpcd socket), SIGUSR2 puts it back.
+	if !c.quiet {
+		fmt.Fprintf(stderr, "vcard: serving ATR %X on %s (auth cert CN=%s)\n", card.ATR(), where, safetext.String(card.AuthCert().Subject.CommonName))
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	// SIGUSR1 takes the card out of the reader, SIGUSR2 puts it back.
 	sigs := make(chan os.Signal, 4)
 	signal.Notify(sigs, syscall.SIGUSR1, syscall.SIGUSR2)
 	defer signal.Stop(sigs)
+	wg.Add(1)
 	go func() {
+		defer wg.Done()
 		for {
 			select {
 			case <-ctx.Done():
@@ -262,7 +288,35 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 			}
 		}
 	}()
-	err = v.Serve(ctx)
+	if c.control != "" {
+		l, err := vscard.ListenControl(c.control)
+		if err != nil {
+			return err
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := vscard.ServeControl(ctx, l, card); err != nil && ctx.Err() == nil {
+				fmt.Fprintln(stderr, "vcard: control:", safetext.Error(err))
+			}
+		}()
+	}
+	if c.vscard != "" {
+		err = serveVSCard(ctx, c, card, afterAPDU, stderr)
+	} else {
+		v := &readertest.VPCD{Addr: c.addr, Card: card, NoQuickAck: c.noQuickAck}
+		v.OnEvent = func(e readertest.VPCDEvent) {
+			switch e {
+			case readertest.EventAPDU:
+				afterAPDU()
+			case readertest.EventConnected, readertest.EventDisconnected:
+				if !c.quiet {
+					fmt.Fprintf(stderr, "vcard: %s %s\n", e, c.addr)
+				}
+			}
+		}
+		err = v.Serve(ctx)
+	}
 	if errors.Is(err, context.Canceled) {
 		err = nil
 	}
@@ -270,4 +324,32 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 		err = saveErr
 	}
 	return err
+}
+
+// serveVSCard serves the card to QEMU's ccid-card-passthru until ctx ends.
+func serveVSCard(ctx context.Context, c *config, card *readertest.Card, afterAPDU func(), stderr io.Writer) error {
+	ep, err := vscard.ParseEndpoint(c.vscard)
+	if err != nil {
+		return err
+	}
+	client := &vscard.Client{Card: card, OnEvent: func(e vscard.Event) {
+		switch e.Kind {
+		case vscard.EventAPDU:
+			afterAPDU()
+		case vscard.EventRefused, vscard.EventUnexpected:
+			fmt.Fprintln(stderr, "vcard:", safetext.String(e.String()))
+		default:
+			if !c.quiet {
+				fmt.Fprintln(stderr, "vcard:", safetext.String(e.String()))
+			}
+		}
+	}}
+	if !c.vscardListen {
+		return client.DialAndServe(ctx, ep)
+	}
+	l, err := vscard.Listen(ep)
+	if err != nil {
+		return err
+	}
+	return client.ListenAndServe(ctx, l)
 }

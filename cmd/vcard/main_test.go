@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"crypto/x509"
+	"io"
+	"net"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -18,6 +20,7 @@ import (
 	"madoguchi/reader"
 	"madoguchi/reader/readertest"
 	"madoguchi/reader/readertest/pcschost"
+	"madoguchi/reader/readertest/vscard"
 )
 
 func TestMain(m *testing.M) { os.Exit(pcschost.Main(m)) }
@@ -253,5 +256,98 @@ func TestVcardPhoneAgainstPcscd(t *testing.T) {
 		if err != nil || !bytes.HasSuffix(resp, step.want) {
 			t.Fatalf("% X: % X, %v; want … % X", step.apdu, resp, err, step.want)
 		}
+	}
+}
+
+// TestVcardVSCard runs the command in both VSCard roles against the QEMU double
+// (vscard.Host): the card starts out (-removed), the control socket puts it in and takes
+// it out, and an APDU reaches the card.
+func TestVcardVSCard(t *testing.T) {
+	for _, listen := range []bool{true, false} {
+		t.Run(map[bool]string{true: "listen", false: "dial"}[listen], func(t *testing.T) {
+			dir, err := os.MkdirTemp("", "vcard")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer os.RemoveAll(dir)
+			sock, ctl := filepath.Join(dir, "vscard.sock"), filepath.Join(dir, "control")
+			args := []string{"-vscard", "unix:" + sock, "-control", ctl, "-removed", "-quiet"}
+			var l net.Listener
+			if listen {
+				args = append(args, "-vscard-listen")
+			} else {
+				if l, err = net.Listen("unix", sock); err != nil {
+					t.Fatal(err)
+				}
+				defer l.Close()
+				l.(*net.UnixListener).SetDeadline(time.Now().Add(2 * time.Minute))
+			}
+			out := &syncBuf{}
+			ctx, cancel := context.WithCancel(context.Background())
+			done := make(chan error, 1)
+			go func() { done <- run(ctx, args, out) }()
+			defer func() {
+				cancel()
+				if err := <-done; err != nil {
+					t.Errorf("run: %v\n%s", err, out)
+				}
+			}()
+			var conn net.Conn
+			// Up to 2 min: run makes the card's RSA keys first (seconds each under qemu-arm).
+			for deadline := time.Now().Add(2 * time.Minute); ; time.Sleep(20 * time.Millisecond) {
+				if listen {
+					conn, err = net.Dial("unix", sock)
+				} else {
+					conn, err = l.Accept()
+				}
+				if err == nil || time.Now().After(deadline) {
+					break
+				}
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			host := vscard.NewHost(conn, false)
+			defer host.Close()
+			wctx, wcancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer wcancel()
+			if _, err := host.Wait(wctx, func(s vscard.HostState) bool { return s.ReaderAdded }); err != nil {
+				t.Fatal(err)
+			}
+			if st := host.State(); st.Inserted {
+				t.Fatal("-removed: card in")
+			}
+			for _, step := range []struct {
+				op vscard.Op
+				in bool
+			}{{vscard.OpInsert, true}, {vscard.OpRemove, false}, {vscard.OpInsert, true}} {
+				for {
+					in, err := vscard.SendControl(wctx, ctl, step.op)
+					if err == nil && in == step.in {
+						break
+					}
+					if wctx.Err() != nil {
+						t.Fatalf("control %s: %v %v", step.op, in, err)
+					}
+					time.Sleep(20 * time.Millisecond) // the control socket may not be up yet
+				}
+				if _, err := host.Wait(wctx, func(s vscard.HostState) bool { return s.Inserted == step.in }); err != nil {
+					t.Fatalf("after %s: %v", step.op, err)
+				}
+			}
+			resp, err := host.Transmit(wctx, append([]byte{0x00, 0xA4, 0x04, 0x0C, 0x0A}, reader.AIDJPKI...))
+			if err != nil || !bytes.Equal(resp, []byte{0x90, 0x00}) {
+				t.Fatalf("SELECT JPKI: %X %v", resp, err)
+			}
+		})
+	}
+	if _, err := parseFlags([]string{"-vscard-listen"}, io.Discard); err == nil {
+		t.Error("-vscard-listen without -vscard accepted")
+	}
+	if c, err := parseFlags([]string{"-vscard", "unix:/run/x.sock"}, io.Discard); err != nil || c.atr != "jinc" {
+		t.Errorf("-vscard: ATR %q (%v), want jinc: QEMU's usb-ccid speaks T=0 only", c.atr, err)
+	}
+	if _, err := parseFlags([]string{"-vscard", "serial:/dev/ttyS0"}, io.Discard); err == nil {
+		t.Error("bad -vscard endpoint accepted")
 	}
 }

@@ -19,6 +19,11 @@ import (
 var (
 	// ATRMyNumber is a real contact My Number Card ATR; OpenSC binds it by SELECT AID.
 	ATRMyNumber = mustHex("3BDA13FF8131FB468012392F31C173C601C03B")
+	// ATRJINC is the ATR Debian's pcsc-tools list names "Japanese JPKI card (aka JINC
+	// card)"; it offers T=0 first (TD1 = 80), then T=1. QEMU's usb-ccid reader supports
+	// only T=0, so a card behind it needs an ATR like this one: with ATRMyNumber (T=1
+	// only) the guest's pcscd refuses to connect ("Protocol T=1 not supported by reader").
+	ATRJINC = mustHex("3B888001000005E0B381A1007F")
 	// ATRJuki is the one ATR in OpenSC's jpki table (old 住基カード), the fast ATR path.
 	ATRJuki = mustHex("3BE000FF8131FE4514")
 )
@@ -565,6 +570,11 @@ func (c *Card) setRemovedLocked(r bool) {
 	close(c.presence)
 	c.presence = make(chan struct{})
 }
+
+// Presence returns a channel that is closed at the next insert or remove, and whether the
+// card is removed now: a reader double (VPCD, package vscard) waits on it to follow
+// Remove, Insert and FaultRemove.
+func (c *Card) Presence() (changed <-chan struct{}, removed bool) { return c.presenceChanged() }
 
 // presenceChanged returns a channel closed at the next insert/remove, and the state now.
 func (c *Card) presenceChanged() (<-chan struct{}, bool) {

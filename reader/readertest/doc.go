@@ -1,8 +1,9 @@
 // Package readertest provides the test doubles of package reader: a faithful virtual My
 // Number Card (Card), the test JPKI PKI that issues its certificates (CA, Key), and the vpcd
 // serving loop (VPCD, ServeVPCD) that attaches a Card to a real pcscd. Package
-// readertest/pcschost runs a private pcscd for tests; cmd/vcard is the same card as a
-// process. The behaviour follows the public sources named in package reader's doc; "fact"
+// readertest/pcschost runs a private pcscd for tests; package readertest/vscard puts the
+// Card behind QEMU's USB CCID reader (usb-ccid + ccid-card-passthru, the VSCard protocol)
+// for a guest's pcscd; cmd/vcard is the same card as a process, on either. The behaviour follows the public sources named in package reader's doc; "fact"
 // marks what a source states or OpenSC 0.23.0 with vpcd 0.8 showed, "ASSUMED"
 // what none settles. The § numbers below are sections of the project's JPKI protocol
 // notes (jpki-protocol.md), which cite those sources fact by fact; the vpcd and pcscd
@@ -13,7 +14,8 @@
 // NewCard(Options) builds a card whose zero-value options give a healthy card: ATR
 // ATRMyNumber, token JPKIAPICCTOKEN2, auth PIN "1234" (3 tries), sign password "ABC123"
 // (5 tries), text-AP PIN = auth PIN, DefaultHolder, certificates valid now from
-// DefaultPKI(). The card is used in-process through Transmit (a reader.Transport) or over
+// DefaultPKI(). ATRJINC offers T=0, which a card behind QEMU's usb-ccid (T=0 only) needs.
+// The card is used in-process through Transmit (a reader.Transport) or over
 // PC/SC through VPCD. It implements the behaviour table of §9:
 //
 //   - SELECT by DF name (00 A4 04 0C|00): JPKI, text (券面事項入力補助), visual (券面) and 住基
@@ -95,7 +97,8 @@
 // on the next command or the N-th matching one (MatchINS, MatchReadAfterStart,
 // MatchSelectFID). A removed card (Remove or FaultRemove) fails Transmit with an error
 // wrapping reader.ErrCardRemoved; VPCD closes its socket so pcscd reports the slot empty;
-// Insert resets the card and VPCD reconnects. Fact observed through pcscd 1.9.9 + vpcd 0.8:
+// Insert resets the card and VPCD reconnects. Presence gives a reader double the channel
+// to wait on for the next change. Fact observed through pcscd 1.9.9 + vpcd 0.8:
 // the command interrupted by the removal returns an EMPTY response with no error to the PC/SC
 // client; only the next command fails with SCARD_W_REMOVED_CARD. Log/LastLog/Stats record
 // every command with its answer (LogEntry.String masks PIN data).
