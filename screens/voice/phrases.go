@@ -39,15 +39,15 @@ var stateGuides = map[kiosk.State]text{
 		"Enter your 4-digit PIN, then press Enter. The digits are not read out."},
 	kiosk.StateCenter: {"照会中です。カードを取らずに、お待ちください。",
 		"Checking. Please wait, and do not remove your card."},
-	kiosk.StateFee: {"手数料を確認してください。", "Please check the fee."},
+	kiosk.StateFee:    {"手数料を確認してください。", "Please check the fee."},
 	kiosk.StatePaying: {"お金を入れてください。", "Please insert the fee."},
 	kiosk.StatePrinting: {"印刷しています。そのままお待ちください。",
 		"Printing. Please wait."},
 	kiosk.StateTake: {"カードと証明書をお取りください。ご利用ありがとうございました。",
 		"Please take your card and your certificate. Thank you."},
-	kiosk.StateProblem:  {"手続きを終了しました。", "The request has ended."},
-	kiosk.StateTechPIN:  {"係員用の画面です。", "Staff screen."},
-	kiosk.StateTech:     {"係員用の画面です。", "Staff screen."},
+	kiosk.StateProblem: {"手続きを終了しました。", "The request has ended."},
+	kiosk.StateTechPIN: {"係員用の画面です。", "Staff screen."},
+	kiosk.StateTech:    {"係員用の画面です。", "Staff screen."},
 }
 
 // problemGuides is what each problem screen says after its state's guide. Every
