@@ -84,11 +84,10 @@ type voiceState struct{ present, on bool }
 
 // The voice buttons' words.
 var (
-	btnVoice      = msg{"音声案内", "Voice guide"}
-	btnVoiceOff   = msg{"音声案内を止める", "Stop voice guide"}
-	btnLouder     = msg{"音量＋", "Vol＋"}
-	btnQuieter    = msg{"音量－", "Vol－"}
-	txtVoiceOther = msg{"Voice guide", "音声案内"} // the button's second line, in the other language
+	btnVoice    = msg{"音声案内", "Voice guide"}
+	btnVoiceOff = msg{"音声を止める", "Voice off"}
+	btnLouder   = msg{"音量＋", "Vol＋"}
+	btnQuieter  = msg{"音量－", "Vol－"}
 )
 
 // voiceButton puts the 音声案内 button at the left of the idle screen's footer.
@@ -100,7 +99,11 @@ func (f *frame) voiceButton() {
 	if f.vs.on {
 		label = btnVoiceOff
 	}
-	f.footer([]button{{label: f.t(label), sub: f.t(txtVoiceOther), st: stNormal, act: actVoice}}, nil)
+	other := kiosk.LangEN // the second line: the same in the other language
+	if f.l == kiosk.LangEN {
+		other = kiosk.LangJA
+	}
+	f.footer([]button{{label: f.t(label), sub: label.in(other), st: stNormal, act: actVoice}}, nil)
 }
 
 // volumeButtons go in the header, left of the language switch, while the guide speaks.

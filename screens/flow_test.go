@@ -41,13 +41,19 @@ type urig struct {
 // bubble.
 func newURig(t *testing.T, w, h int, opts ...kiosktest.RigOption) *urig {
 	t.Helper()
+	return newURigVoice(t, w, h, nil, opts...)
+}
+
+// newURigVoice is newURig with a spoken guide (nil: none).
+func newURigVoice(t *testing.T, w, h int, vo Voice, opts ...kiosktest.RigOption) *urig {
+	t.Helper()
 	r := &urig{Rig: kiosktest.NewRig(t, opts...), t: t, w: w, h: h}
 	r.tech = cardActions(r.Rig)
 	r.sim = newSim(t, w, h)
 	ctx, cancel := context.WithCancel(context.Background())
 	r.cancel, r.done = cancel, make(chan struct{})
 	r.Start(ctx)
-	go func() { Run(ctx, r.sim, r.Engine, Options{Technician: r.tech}); close(r.done) }()
+	go func() { Run(ctx, r.sim, r.Engine, Options{Technician: r.tech, Voice: vo}); close(r.done) }()
 	synctest.Wait()
 	return r
 }
