@@ -39,6 +39,8 @@ type Config struct {
 	Queue          Queue
 	Status         Status
 	Screen         Screen
+	Voice          Voice
+	Keypad         Keypad
 
 	name  string         // File as given to Load or Parse, for messages
 	lines map[string]int // key path → line in File, for messages
@@ -224,6 +226,8 @@ func Default() *Config {
 		},
 		Status: Status{Listen: DefaultStatusListen},
 		Screen: Screen{Input: InputTerminal},
+		Voice:  defaultVoice(),
+		Keypad: Keypad{Kind: KeypadNone},
 	}
 }
 

@@ -434,6 +434,8 @@ func (d *decoder) decode(root map[string]any) *Config {
 	s.done()
 
 	d.screen(r.sub("screen"), &c.Screen)
+	d.voice(r.sub("voice"), &c.Voice)
+	d.keypad(r.sub("keypad"), &c.Keypad)
 
 	r.done()
 	return c

@@ -103,7 +103,9 @@ func Guide(v kiosk.View) Utterance {
 // The PIN pads say how many digits there are, never which.
 func Change(prev, cur kiosk.View) Utterance {
 	l := lang(cur)
-	if cur.Screen != prev.Screen || cur.State != prev.State || cur.Problem != prev.Problem || cur.Lang != prev.Lang {
+	// A view from before the engine ran (Screen 0) and the first one after are one screen.
+	renumbered := prev.Screen == 0 && cur.Screen != 0
+	if (cur.Screen != prev.Screen && !renumbered) || cur.State != prev.State || cur.Problem != prev.Problem || cur.Lang != prev.Lang {
 		return Guide(cur)
 	}
 	u := Utterance{Lang: l}

@@ -49,6 +49,7 @@ type Speaker struct {
 	on       bool
 	step     int
 	last     kiosk.View
+	shown    bool // last is a view that was drawn
 	counting uint64 // the screen whose countdown was announced
 	cancel   context.CancelFunc
 	done     chan struct{}
@@ -88,8 +89,8 @@ func (s *Speaker) On() bool {
 func (s *Speaker) Show(v kiosk.View, remain int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	prev := s.last
-	s.last = v
+	prev, first := s.last, !s.shown
+	s.last, s.shown = v, true
 	if v.State == kiosk.StateIdle && prev.State != kiosk.StateIdle && prev.Screen != 0 {
 		// The session is over: the next resident starts from the configured default.
 		s.on, s.step = s.o.On, 0
@@ -98,6 +99,9 @@ func (s *Speaker) Show(v kiosk.View, remain int) {
 		return
 	}
 	u := Change(prev, v)
+	if first {
+		u = Guide(v)
+	}
 	if remain > 0 && s.counting != v.Screen {
 		s.counting = v.Screen
 		u = Countdown(remain, lang(v))
