@@ -18,6 +18,20 @@ type Voice struct {
 	CacheDir  string // the synthesized clips (kiosk voice-cache fills it)
 }
 
+// Display is the [display] section: the display modes a resident can switch.
+type Display struct {
+	Switches     bool // offer 見やすく on every screen and やさしい日本語 on the idle screen
+	HighContrast bool // each session starts in high contrast
+	EasyJapanese bool // each session starts in やさしい日本語
+}
+
+func (d *decoder) display(t *table, s *Display) {
+	t.boolean("switches", &s.Switches)
+	t.boolean("high_contrast", &s.HighContrast)
+	t.boolean("easy_japanese", &s.EasyJapanese)
+	t.done()
+}
+
 // Keypad kinds.
 const (
 	KeypadNone   = "none"

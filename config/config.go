@@ -41,6 +41,7 @@ type Config struct {
 	Screen         Screen
 	Voice          Voice
 	Keypad         Keypad
+	Display        Display
 
 	name  string         // File as given to Load or Parse, for messages
 	lines map[string]int // key path → line in File, for messages
@@ -224,10 +225,11 @@ func Default() *Config {
 			MaxAge: DefaultMaxAge, Retention: DefaultRetention, BatchSize: DefaultBatchSize,
 			RetryMin: DefaultRetryMin, RetryMax: DefaultRetryMax,
 		},
-		Status: Status{Listen: DefaultStatusListen},
-		Screen: Screen{Input: InputTerminal},
-		Voice:  defaultVoice(),
-		Keypad: Keypad{Kind: KeypadNone},
+		Status:  Status{Listen: DefaultStatusListen},
+		Screen:  Screen{Input: InputTerminal},
+		Voice:   defaultVoice(),
+		Display: Display{Switches: true},
+		Keypad:  Keypad{Kind: KeypadNone},
 	}
 }
 

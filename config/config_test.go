@@ -339,7 +339,7 @@ func TestParseProblems(t *testing.T) {
 		{"unknown section", "reader", "[printr]\nbackend = \"file\"\n",
 			[]string{`kiosk.toml:1: printr: unknown key; did you mean "printer"?`}},
 		{"unknown top-level key", "reader", "kiosk_id = \"k\"\n",
-			[]string{"kiosk.toml:1: kiosk_id: unknown key; allowed here: kiosk, municipality, reader, printer, gpio, center, timeouts, queue, status, screen, voice, keypad"}},
+			[]string{"kiosk.toml:1: kiosk_id: unknown key; allowed here: kiosk, municipality, reader, printer, gpio, center, timeouts, queue, status, screen, voice, keypad, display"}},
 		{"quoted unknown key", "reader", "[reader]\n\"name pattern\" = \"x\"\n",
 			[]string{`kiosk.toml:2: reader."name pattern": unknown key; did you mean "name_pattern"?`}},
 	}
@@ -464,6 +464,8 @@ default_on = true
 volume = 55
 device = "plughw:CARD=Headphones,DEV=0"
 cache_dir = "voice"
+[display]
+high_contrast = true
 [keypad]
 kind = "matrix"
 rows = "GPIO5, GPIO6,GPIO13,GPIO19"
@@ -474,6 +476,9 @@ cols = "GPIO12,GPIO16,GPIO20"
 	}
 	if v := c.Voice; !v.Enabled || !v.DefaultOn || v.Volume != 55 || v.Device != "plughw:CARD=Headphones,DEV=0" || !filepath.IsAbs(v.CacheDir) {
 		t.Errorf("voice %+v", v)
+	}
+	if d := c.Display; !d.Switches || !d.HighContrast || d.EasyJapanese {
+		t.Errorf("display %+v", d)
 	}
 	if k := c.Keypad; k.Kind != KeypadMatrix || len(k.Rows) != 4 || k.Rows[1] != "GPIO6" || len(k.Cols) != 3 {
 		t.Errorf("keypad %+v", k)

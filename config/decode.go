@@ -436,6 +436,7 @@ func (d *decoder) decode(root map[string]any) *Config {
 	d.screen(r.sub("screen"), &c.Screen)
 	d.voice(r.sub("voice"), &c.Voice)
 	d.keypad(r.sub("keypad"), &c.Keypad)
+	d.display(r.sub("display"), &c.Display)
 
 	r.done()
 	return c

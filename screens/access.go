@@ -76,11 +76,17 @@ const (
 	actVoice
 	actLouder
 	actQuieter
+	actContrast
+	actEasy
 )
 
-// voiceState is what the frame shows of the guide: its button, and the volume buttons
-// while it speaks.
-type voiceState struct{ present, on bool }
+// uiModes is what the frame shows of the UI's own modes: the guide's button and, while it
+// speaks, the volume buttons; the display switches (when display) and their state.
+type uiModes struct {
+	voice, voiceOn bool
+	display        bool
+	Display
+}
 
 // The voice buttons' words.
 var (
@@ -90,28 +96,34 @@ var (
 	btnQuieter  = msg{"音量－", "Vol－"}
 )
 
-// voiceButton puts the 音声案内 button at the left of the idle screen's footer.
-func (f *frame) voiceButton() {
-	if !f.vs.present {
-		return
+// idleSwitches puts the 音声案内 and やさしい日本語 buttons in the idle screen's footer.
+func (f *frame) idleSwitches() {
+	var bs []button
+	if f.vs.voice {
+		label := btnVoice
+		if f.vs.voiceOn {
+			label = btnVoiceOff
+		}
+		other := kiosk.LangEN // the second line: the same in the other language
+		if f.l == kiosk.LangEN {
+			other = kiosk.LangJA
+		}
+		bs = append(bs, button{label: f.t(label), sub: label.in(other), st: stNormal, act: actVoice})
 	}
-	label := btnVoice
-	if f.vs.on {
-		label = btnVoiceOff
+	if b, ok := f.easyButton(); ok {
+		bs = append(bs, b)
 	}
-	other := kiosk.LangEN // the second line: the same in the other language
-	if f.l == kiosk.LangEN {
-		other = kiosk.LangJA
+	if len(bs) > 0 {
+		f.footer(bs, nil)
 	}
-	f.footer([]button{{label: f.t(label), sub: label.in(other), st: stNormal, act: actVoice}}, nil)
 }
 
-// volumeButtons go in the header, left of the language switch, while the guide speaks.
-func (f *frame) volumeButtons() {
-	if !f.vs.on {
-		return
+// volumeButtons go in the header from x leftwards while the guide speaks; it returns
+// where the title must end.
+func (f *frame) volumeButtons(x int) int {
+	if !f.vs.voiceOn {
+		return x
 	}
-	x := f.w - 16 - 1
 	for _, b := range []struct {
 		m   msg
 		act uiAct
@@ -120,12 +132,20 @@ func (f *frame) volumeButtons() {
 		f.add(button{r: rect{x, 0, 9, 3}, label: f.t(b.m), st: stLang, act: b.act, header: true})
 		x--
 	}
+	return x
 }
 
 // doAct runs a screen's own button.
 func (u *UI) doAct(a uiAct) {
+	switch a {
+	case actContrast:
+		u.modes.Contrast = !u.modes.Contrast
+	case actEasy:
+		u.modes.Easy = !u.modes.Easy
+	}
 	vo := u.opts.Voice
 	if vo == nil {
+		u.Draw(u.view)
 		return
 	}
 	switch a {

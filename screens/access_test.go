@@ -169,7 +169,7 @@ func TestVoiceLayouts(t *testing.T) {
 					defer s.Fini()
 					v := sm.v
 					v.Lang = lang
-					buttons, overflow := renderWith(s, v, nil, -1, remainOf(sm.name), voiceState{present: true, on: on})
+					buttons, overflow := renderWith(s, v, nil, -1, remainOf(sm.name), uiModes{voice: true, voiceOn: on})
 					s.Show()
 					if len(overflow) > 0 {
 						t.Errorf("text does not fit: %q", overflow)

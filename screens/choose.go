@@ -36,7 +36,7 @@ func (f *frame) idle() {
 	if v.CardLeftover {
 		f.c.para(rect{2, by + bh + 1, f.w - 4, 2}, f.t(txtLeftover), stWarn)
 	}
-	f.voiceButton()
+	f.idleSwitches()
 	// Anywhere on the body starts, like the real terminals' attract screen.
 	f.add(button{r: rect{0, b.y, f.w, b.h + 3}, in: kiosk.Input{Kind: kiosk.InputStart}, bg: true})
 }

@@ -36,6 +36,9 @@ type Options struct {
 	// Now is the clock of the countdown, the tap guard and the technician gesture; nil:
 	// time.Now.
 	Now func() time.Time
+	// Display, when set, offers the display switches (見やすく on every screen,
+	// やさしい日本語 on the idle screen) and is their state at each session's start.
+	Display *Display
 	// Voice, when set, is the spoken guide: it hears every view drawn and the keypad's
 	// focus, and the idle screen offers its 音声案内 button.
 	Voice Voice
@@ -70,6 +73,7 @@ type UI struct {
 	shownAt  time.Time // when the current screen appeared
 	remain   int       // countdown shown in the last frame
 	gesture  gesture
+	modes    Display // the display modes now
 }
 
 // NewUI prepares a UI on an initialised screen (mouse reporting is enabled).
@@ -79,7 +83,11 @@ func NewUI(scr tcell.Screen, opts Options) *UI {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	return &UI{scr: scr, opts: opts, focus: -1}
+	u := &UI{scr: scr, opts: opts, focus: -1}
+	if opts.Display != nil {
+		u.modes = *opts.Display
+	}
+	return u
 }
 
 // Draw renders v and shows it.
@@ -92,9 +100,12 @@ func (u *UI) Draw(v kiosk.View) {
 	}
 	u.view = v
 	u.remain = countdown(v, u.opts.Now())
-	var vs voiceState
+	if v.State == kiosk.StateIdle && u.view.State != kiosk.StateIdle && u.opts.Display != nil {
+		u.modes = *u.opts.Display // the session is over: the next resident starts from the defaults
+	}
+	vs := uiModes{display: u.opts.Display != nil, Display: u.modes}
 	if u.opts.Voice != nil {
-		vs = voiceState{present: true, on: u.opts.Voice.On()}
+		vs.voice, vs.voiceOn = true, u.opts.Voice.On()
 	}
 	u.buttons, u.overflow = renderWith(u.scr, v, u.opts.Technician, u.focus, u.remain, vs)
 	u.scr.Show()

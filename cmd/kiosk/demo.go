@@ -160,7 +160,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "kiosk demo: %v\n", err)
 		return 1
 	}
-	ui := screens.Options{Technician: d.technicianBar(cancel)}
+	ui := screens.Options{Technician: d.technicianBar(cancel), Display: displayOf(d.cfg)}
 	if *voiceDir != "" {
 		sp, err := demoVoice(ctx, d.cfg, *voiceDir, d.log)
 		if err != nil {

@@ -70,7 +70,7 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		log.Error("start", "err", err)
 		return 1
 	}
-	var ui screens.Options
+	ui := screens.Options{Display: displayOf(cfg)}
 	if sp := newSpeaker(ctx, cfg, voice.Aplay{Device: cfg.Voice.Device}, false, nil, log); sp != nil {
 		defer sp.Close()
 		ui.Voice = sp

@@ -12,6 +12,7 @@ import (
 
 	"madoguchi/config"
 	"madoguchi/kiosk"
+	"madoguchi/screens"
 	"madoguchi/screens/voice"
 )
 
@@ -110,4 +111,12 @@ func demoVoice(ctx context.Context, cfg *config.Config, dir string, log *slog.Lo
 		f.Also = voice.Aplay{Device: cfg.Voice.Device}
 	}
 	return newSpeaker(ctx, cfg, f, true, f.Said, log), nil
+}
+
+// displayOf is the [display] section for the screens: nil when the switches are off.
+func displayOf(cfg *config.Config) *screens.Display {
+	if !cfg.Display.Switches {
+		return nil
+	}
+	return &screens.Display{Contrast: cfg.Display.HighContrast, Easy: cfg.Display.EasyJapanese}
 }
