@@ -49,7 +49,7 @@ type Speaker struct {
 	on       bool
 	step     int
 	last     kiosk.View
-	shown    bool // last is a view that was drawn
+	shown    bool   // last is a view that was drawn
 	counting uint64 // the screen whose countdown was announced
 	cancel   context.CancelFunc
 	done     chan struct{}
