@@ -1,7 +1,6 @@
 package config
 
 import (
-	"path/filepath"
 	"regexp"
 	"strings"
 )
@@ -70,14 +69,7 @@ func (d *decoder) voice(t *table, v *Voice) {
 
 func (d *decoder) keypad(t *table, k *Keypad) {
 	t.str("kind", &k.Kind)
-	if dev, path, ok := get[string](t, "device", "a string"); ok && dev != "" {
-		if strings.HasPrefix(dev, "/") {
-			k.DevicePath = filepath.Clean(dev)
-		} else {
-			k.DevicePattern, _ = convert(d, path, dev, regexp.Compile,
-				`must be a device path such as "/dev/input/by-id/usb-...-event-kbd" or a name pattern (Go RE2 syntax): %[2]v`)
-		}
-	}
+	k.DevicePath, k.DevicePattern = d.device(t, `"/dev/input/by-id/usb-...-event-kbd"`)
 	var rows, cols string
 	t.str("rows", &rows)
 	t.str("cols", &cols)

@@ -3,8 +3,6 @@ package screens
 import (
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -186,20 +184,7 @@ func TestVoiceLayouts(t *testing.T) {
 						return
 					}
 					got := dump(s)
-					path := filepath.Join("testdata", name+".golden")
-					if *update {
-						if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-							t.Fatal(err)
-						}
-						return
-					}
-					want, err := os.ReadFile(path)
-					if err != nil {
-						t.Fatalf("%v (run go test ./screens -update)", err)
-					}
-					if got != string(want) {
-						t.Errorf("screen differs from %s (go test ./screens -update to accept):\n%s", path, got)
-					}
+					checkGolden(t, name, got)
 				})
 			}
 		}

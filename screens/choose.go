@@ -112,7 +112,7 @@ func (f *frame) options() {
 	for _, o := range opts {
 		label, off, on := optionText(o)
 		f.c.text(2, y+1, lw-1, f.t(label), stBold)
-		isOn := optionOn(v, o)
+		isOn := v.OptionOn(o)
 		for k, choice := range []struct {
 			m  msg
 			on bool

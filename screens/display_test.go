@@ -2,8 +2,6 @@ package screens
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -76,20 +74,7 @@ func TestDisplayModes(t *testing.T) {
 					if !golden[sm.name] || (md.name == "switches" && sm.name != "idle") || (lang == kiosk.LangEN && md.name == "easy") {
 						return
 					}
-					path := filepath.Join("testdata", "mode-"+name+".golden")
-					if *update {
-						if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-							t.Fatal(err)
-						}
-						return
-					}
-					want, err := os.ReadFile(path)
-					if err != nil {
-						t.Fatalf("%v (run go test ./screens -update)", err)
-					}
-					if got != string(want) {
-						t.Errorf("screen differs from %s (go test ./screens -update to accept):\n%s", path, got)
-					}
+					checkGolden(t, "mode-"+name, got)
 				})
 			}
 		}

@@ -166,7 +166,7 @@ func chosenOptions(v kiosk.View, l kiosk.Lang) []string {
 	for _, o := range kiosk.OptionsFor(v.Cert) {
 		label, off, on := optionText(o)
 		choice := off
-		if optionOn(v, o) {
+		if v.OptionOn(o) {
 			choice = on
 		}
 		out = append(out, fmtOption.format(l, label.in(l), choice.in(l)))
@@ -188,19 +188,6 @@ func optionText(o kiosk.Option) (label, off, on msg) {
 	return t.label, t.off, t.on
 }
 
-func optionOn(v kiosk.View, o kiosk.Option) bool {
-	switch o {
-	case kiosk.OptHousehold:
-		return v.Options.Household
-	case kiosk.OptDomicile:
-		return v.Options.Domicile
-	case kiosk.OptRelationship:
-		return v.Options.Relationship
-	case kiosk.OptIndividual:
-		return v.Options.Individual
-	}
-	return false
-}
 
 // problemTexts holds each problem screen's title and what to do next. Every problem in
 // kiosk.Problems has an entry (TestTextTables).

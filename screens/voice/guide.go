@@ -121,7 +121,7 @@ func Change(prev, cur kiosk.View) Utterance {
 		}
 	case kiosk.StateOptions:
 		for _, o := range kiosk.OptionsFor(cur.Cert) {
-			if on := optionOn(cur, o); on != optionOn(prev, o) {
+			if on := cur.OptionOn(o); on != prev.OptionOn(o) {
 				u.add(optionWord(o, on, l) + sentenceEnd(l))
 			}
 		}
@@ -176,7 +176,7 @@ func Focus(v kiosk.View, in kiosk.Input, label string) Utterance {
 	case kiosk.InputOption:
 		o := kiosk.Option(in.Arg)
 		u.add(optionWord(o, in.On, l))
-		if optionOn(v, o) == in.On {
+		if v.OptionOn(o) == in.On {
 			u.add(sentenceEnd(l) + txtOptionOn.in(l))
 		}
 	case kiosk.InputCopies:
@@ -251,19 +251,6 @@ func optionWord(o kiosk.Option, on bool, l kiosk.Lang) string {
 	return w[0].in(l)
 }
 
-func optionOn(v kiosk.View, o kiosk.Option) bool {
-	switch o {
-	case kiosk.OptHousehold:
-		return v.Options.Household
-	case kiosk.OptDomicile:
-		return v.Options.Domicile
-	case kiosk.OptRelationship:
-		return v.Options.Relationship
-	case kiosk.OptIndividual:
-		return v.Options.Individual
-	}
-	return false
-}
 
 func anyOpen(v kiosk.View) bool {
 	if len(v.Municipalities) == 0 {
