@@ -17,26 +17,6 @@ import (
 	"madoguchi/screens/voice/voicetest"
 )
 
-// transcript keeps every utterance the speaker was asked for, in order.
-type transcript struct {
-	mu sync.Mutex
-	u  []string
-}
-
-func (tr *transcript) add(u voice.Utterance) {
-	tr.mu.Lock()
-	tr.u = append(tr.u, u.Text())
-	tr.mu.Unlock()
-}
-
-func (tr *transcript) take() []string {
-	tr.mu.Lock()
-	defer tr.mu.Unlock()
-	out := tr.u
-	tr.u = nil
-	return out
-}
-
 func (r *urig) press(k Key, digit int) {
 	r.t.Helper()
 	if err := r.sim.PostEvent(NewKeyEvent(k, digit)); err != nil {
@@ -50,9 +30,9 @@ func (r *urig) press(k Key, digit int) {
 // the PIN's digits are counted and never said, and no name or address is ever spoken.
 func TestKeypadWalkUp(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		tr := &transcript{}
+		tr := &voicetest.Transcript{}
 		rec := &voicetest.Recorder{}
-		sp := voice.NewSpeaker(context.Background(), voice.Options{Clips: &voicetest.Tones{}, Player: rec, Said: tr.add})
+		sp := voice.NewSpeaker(context.Background(), voice.Options{Clips: &voicetest.Tones{}, Player: rec, Said: tr.Add})
 		defer sp.Close()
 		r := newURigVoice(t, 80, 24, sp)
 		defer r.close()
@@ -65,7 +45,7 @@ func TestKeypadWalkUp(t *testing.T) {
 			for i, w := range want {
 				want[i] = strings.ReplaceAll(w, guide, voice.Guide(r.Engine.View()).Text())
 			}
-			got := tr.take()
+			got := tr.Take()
 			said = append(said, got...)
 			if !slices.Equal(got, want) {
 				t.Fatalf("%s: said\n%q\nwant\n%q\n%s", what, got, want, r.screen())
@@ -88,7 +68,7 @@ func TestKeypadWalkUp(t *testing.T) {
 		synctest.Wait()
 		r.want(kiosk.StatePIN)
 		pinGuide := voice.Guide(r.Engine.View()).Text()
-		if got := tr.take(); len(got) == 0 || got[len(got)-1] != pinGuide {
+		if got := tr.Take(); len(got) == 0 || got[len(got)-1] != pinGuide {
 			t.Fatalf("card placed: said %q, want the PIN screen's guide last", got)
 		}
 		step("help repeats", func() { r.press(KeyHelp, 0) }, pinGuide)
@@ -100,13 +80,13 @@ func TestKeypadWalkUp(t *testing.T) {
 		step("digit again", func() { r.press(KeyDigit, int(pin[len(pin)-1]-'0')) }, fmt.Sprintf("%d桁目を入力しました。", len(pin)))
 		r.press(KeyEnter, 0)
 		r.want(kiosk.StateFee)
-		if got, g := tr.take(), voice.Guide(r.Engine.View()).Text(); !slices.Contains(got, g) || !strings.Contains(g, "200円") {
+		if got, g := tr.Take(), voice.Guide(r.Engine.View()).Text(); !slices.Contains(got, g) || !strings.Contains(g, "200円") {
 			t.Fatalf("fee: said %q", got)
 		}
 		step("louder", func() { r.press(KeyLouder, 0) }, "音量を上げました。")
 		r.press(KeyDigit, 5)
 		r.want(kiosk.StateTake)
-		if got := tr.take(); !slices.Contains(got, voice.Guide(r.Engine.View()).Text()) {
+		if got := tr.Take(); !slices.Contains(got, voice.Guide(r.Engine.View()).Text()) {
 			t.Fatalf("take: said %q", got)
 		}
 		if jobs := r.Printer.Jobs(); len(jobs) != 1 {

@@ -5,7 +5,6 @@ import (
 	"os/exec"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -14,32 +13,15 @@ import (
 	"madoguchi/screens/voice/voicetest"
 )
 
-type said struct {
-	mu sync.Mutex
-	u  []string
-}
-
-func (s *said) add(u voice.Utterance) {
-	s.mu.Lock()
-	s.u = append(s.u, u.Text())
-	s.mu.Unlock()
-}
-
-func (s *said) all() []string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return slices.Clone(s.u)
-}
-
 func TestSpeaker(t *testing.T) {
 	rec := &voicetest.Recorder{Hold: 20 * time.Millisecond}
-	var log said
-	s := voice.NewSpeaker(context.Background(), voice.Options{Clips: &voicetest.Tones{}, Player: rec, Said: log.add})
+	var log voicetest.Transcript
+	s := voice.NewSpeaker(context.Background(), voice.Options{Clips: &voicetest.Tones{}, Player: rec, Said: log.Add})
 	defer s.Close()
 	idle := kiosk.View{State: kiosk.StateIdle, Lang: kiosk.LangJA, Screen: 1}
 	s.Show(idle, 0)
-	if len(log.all()) != 0 {
-		t.Fatalf("the guide spoke while off: %q", log.all())
+	if len(log.All()) != 0 {
+		t.Fatalf("the guide spoke while off: %q", log.All())
 	}
 	s.Toggle()
 	s.Wait()
@@ -53,7 +35,7 @@ func TestSpeaker(t *testing.T) {
 	s.Show(pin, 10) // the countdown appears
 	s.Show(pin, 9)  // said once per screen
 	s.Wait()
-	got := log.all()
+	got := log.All()
 	want := []string{"音声案内をはじめます。" + voice.Guide(idle).Text(), voice.Guide(kiosk.View{State: kiosk.StatePIN, TriesLeft: 3}).Text(),
 		"1桁目を入力しました。", "2桁目を入力しました。", "3桁目を入力しました。", "4桁目を入力しました。", voice.Countdown(10, kiosk.LangJA).Text()}
 	if !slices.Equal(got, want) {

@@ -108,3 +108,32 @@ func (t *Tones) Asked() map[voice.Part]int {
 	}
 	return out
 }
+
+// Transcript keeps every utterance a speaker was asked for (its Options.Said), in order.
+type Transcript struct {
+	mu sync.Mutex
+	u  []string
+}
+
+// Add records u; pass it as voice.Options.Said.
+func (t *Transcript) Add(u voice.Utterance) {
+	t.mu.Lock()
+	t.u = append(t.u, u.Text())
+	t.mu.Unlock()
+}
+
+// All returns the utterances so far.
+func (t *Transcript) All() []string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return append([]string(nil), t.u...)
+}
+
+// Take returns the utterances since the last Take and forgets them.
+func (t *Transcript) Take() []string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	out := t.u
+	t.u = nil
+	return out
+}
