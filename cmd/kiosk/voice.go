@@ -40,25 +40,14 @@ func voiceSpec(cfg *config.Config) voice.Spec {
 
 func voiceCache(dir string) *voice.Cache { return &voice.Cache{Dir: dir, Synth: voice.Commands{}} }
 
-// newSpeaker is the spoken guide the configuration asks for, or nil. It fills the cache
-// in the background (what is there already is skipped), so the first resident rarely
-// waits for a synthesis.
+// newSpeaker is the spoken guide the configuration asks for, or nil. A sentence that
+// `kiosk voice-cache` did not synthesize is synthesized when first said, and kept; the
+// kiosk synthesizes nothing while idle (no CPU, no writes to the SD card).
 func newSpeaker(ctx context.Context, cfg *config.Config, player voice.Player, on bool, said func(voice.Utterance), log *slog.Logger) *voice.Speaker {
 	if !cfg.Voice.Enabled {
 		return nil
 	}
 	cache := voiceCache(cfg.Voice.CacheDir)
-	go func() {
-		t0 := time.Now()
-		made, err := cache.Prepare(ctx, voice.Phrases(voiceSpec(cfg)))
-		if err != nil && ctx.Err() == nil {
-			log.Warn("voice: prepare the cache", "err", err, "made", made)
-			return
-		}
-		if made > 0 {
-			log.Info("voice: cache prepared", "made", made, "took", time.Since(t0).Round(time.Millisecond).String())
-		}
-	}()
 	return voice.NewSpeaker(ctx, voice.Options{Clips: cache, Player: player, Volume: cfg.Voice.Volume,
 		On: on || cfg.Voice.DefaultOn, Said: said, Log: log.With("part", "voice")})
 }
@@ -74,7 +63,14 @@ func runVoiceCache(ctx context.Context, args []string, stdout, stderr io.Writer)
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
-	cfg, err := config.Load(*path)
+	// Parsed, not loaded: the guide needs the fees and names, not the TLS files or the
+	// queue's folder (an image build has neither yet).
+	data, err := os.ReadFile(*path)
+	if err != nil {
+		fmt.Fprintf(stderr, "kiosk voice-cache: %v\n", err)
+		return 1
+	}
+	cfg, err := config.Parse(*path, data)
 	if err != nil {
 		fmt.Fprintf(stderr, "kiosk voice-cache: %v\n", err)
 		return 1
