@@ -15,6 +15,10 @@ type Voice struct {
 	Volume    int    // percent of full scale, 1–100 (the resident moves it ±9 dB)
 	Device    string // ALSA PCM for aplay -D ("default", "plughw:CARD=Headphones,DEV=0"); "": ALSA's default
 	CacheDir  string // the synthesized clips (kiosk voice-cache fills it)
+	// The headphone jack's input device, where the board reports plugging in
+	// (SW_HEADPHONE_INSERT): a path or a pattern on its name; both empty: none.
+	JackPath    string
+	JackPattern *regexp.Regexp
 }
 
 // Display is the [display] section: the display modes a resident can switch.
@@ -64,12 +68,13 @@ func (d *decoder) voice(t *table, v *Voice) {
 	t.integer("volume", &v.Volume, 1, 100)
 	t.str("device", &v.Device)
 	t.file("cache_dir", &v.CacheDir)
+	v.JackPath, v.JackPattern = d.device(t, "jack", `"/dev/input/event5"`)
 	t.done()
 }
 
 func (d *decoder) keypad(t *table, k *Keypad) {
 	t.str("kind", &k.Kind)
-	k.DevicePath, k.DevicePattern = d.device(t, `"/dev/input/by-id/usb-...-event-kbd"`)
+	k.DevicePath, k.DevicePattern = d.device(t, "device", `"/dev/input/by-id/usb-...-event-kbd"`)
 	var rows, cols string
 	t.str("rows", &rows)
 	t.str("cols", &cols)

@@ -464,6 +464,7 @@ default_on = true
 volume = 55
 device = "plughw:CARD=Headphones,DEV=0"
 cache_dir = "voice"
+jack = "Headphone Jack"
 [display]
 high_contrast = true
 [keypad]
@@ -474,7 +475,7 @@ cols = "GPIO12,GPIO16,GPIO20"
 	if err != nil {
 		t.Fatal(err)
 	}
-	if v := c.Voice; !v.Enabled || !v.DefaultOn || v.Volume != 55 || v.Device != "plughw:CARD=Headphones,DEV=0" || !filepath.IsAbs(v.CacheDir) {
+	if v := c.Voice; !v.Enabled || !v.DefaultOn || v.Volume != 55 || v.Device != "plughw:CARD=Headphones,DEV=0" || !filepath.IsAbs(v.CacheDir) || v.JackPattern == nil || !v.JackPattern.MatchString("bcm2835 Headphone Jack") {
 		t.Errorf("voice %+v", v)
 	}
 	if d := c.Display; !d.Switches || !d.HighContrast || d.EasyJapanese {

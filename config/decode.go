@@ -442,10 +442,10 @@ func (d *decoder) decode(root map[string]any) *Config {
 	return c
 }
 
-// device reads t's device key: a path when it starts with "/", else a name pattern (RE2);
-// example is a path for the message.
-func (d *decoder) device(t *table, example string) (string, *regexp.Regexp) {
-	dev, path, ok := get[string](t, "device", "a string")
+// device reads t's key naming an input device: a path when it starts with "/", else a
+// name pattern (RE2); example is a path for the message.
+func (d *decoder) device(t *table, key, example string) (string, *regexp.Regexp) {
+	dev, path, ok := get[string](t, key, "a string")
 	if !ok || dev == "" {
 		return "", nil
 	}
@@ -461,7 +461,7 @@ func (d *decoder) device(t *table, example string) (string, *regexp.Regexp) {
 // name pattern.
 func (d *decoder) screen(t *table, s *Screen) {
 	t.str("input", &s.Input)
-	s.DevicePath, s.DevicePattern = d.device(t, `"/dev/input/event0"`)
+	s.DevicePath, s.DevicePattern = d.device(t, "device", `"/dev/input/event0"`)
 	t.integer("rotation", &s.Rotation, 0, 270)
 	t.boolean("swap_xy", &s.SwapXY)
 	for _, ax := range []struct {

@@ -32,19 +32,20 @@ type Key int
 // move the focus, 5 or Enter chooses, except on a PIN pad, where every digit is a digit
 // and Enter confirms.
 const (
-	KeyNone    Key = iota
-	KeyDigit       // KeyEvent.Digit
-	KeyEnter       // choose the focused button (else the screen's main one)
-	KeyUp          // previous button
-	KeyDown        // next button
-	KeyBack        // back (or cancel where there is no back); on a PIN pad: delete a digit
-	KeyHelp        // say the screen's guide again
-	KeyLouder      // louder (turns the voice on)
-	KeyQuieter     // quieter (turns the voice on)
-	KeyVoice       // voice guidance on or off
+	KeyNone       Key = iota
+	KeyDigit          // KeyEvent.Digit
+	KeyEnter          // choose the focused button (else the screen's main one)
+	KeyUp             // previous button
+	KeyDown           // next button
+	KeyBack           // back (or cancel where there is no back); on a PIN pad: delete a digit
+	KeyHelp           // say the screen's guide again
+	KeyLouder         // louder (turns the voice on)
+	KeyQuieter        // quieter (turns the voice on)
+	KeyVoice          // voice guidance on or off
+	KeyHeadphones     // headphones plugged in (the board's jack switch): voice guidance on
 )
 
-var keyNames = [...]string{"none", "digit", "enter", "up", "down", "back", "help", "louder", "quieter", "voice"}
+var keyNames = [...]string{"none", "digit", "enter", "up", "down", "back", "help", "louder", "quieter", "voice", "headphones"}
 
 func (k Key) String() string {
 	if k >= 0 && int(k) < len(keyNames) {
@@ -175,6 +176,11 @@ func (u *UI) keypad(ev *KeyEvent) (kiosk.Input, bool) {
 		return kiosk.Input{}, false
 	case KeyVoice:
 		u.doAct(actVoice)
+		return kiosk.Input{}, false
+	case KeyHeadphones:
+		if vo != nil && !vo.On() {
+			u.doAct(actVoice)
+		}
 		return kiosk.Input{}, false
 	case KeyLouder:
 		u.doAct(actLouder)

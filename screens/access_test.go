@@ -170,3 +170,25 @@ func TestVoiceLayouts(t *testing.T) {
 		}
 	}
 }
+
+// Headphones plugged in turn the guide on, once; plugging in again leaves it on.
+func TestHeadphonesTurnTheVoiceOn(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		tr := &voicetest.Transcript{}
+		sp := voice.NewSpeaker(context.Background(), voice.Options{Clips: &voicetest.Tones{}, Player: &voicetest.Recorder{}, Said: tr.Add})
+		defer sp.Close()
+		r := newURigVoice(t, 80, 24, sp)
+		defer r.close()
+		r.press(KeyHeadphones, 0)
+		r.press(KeyHeadphones, 0)
+		if !sp.On() {
+			t.Fatal("the voice is off after headphones were plugged in")
+		}
+		if got := tr.Take(); len(got) != 1 || !strings.HasPrefix(got[0], "音声案内をはじめます。") {
+			t.Errorf("said %q", got)
+		}
+		if !strings.Contains(r.screen(), "音声を止める") {
+			t.Errorf("the idle screen does not show the voice as on:\n%s", r.screen())
+		}
+	})
+}

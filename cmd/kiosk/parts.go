@@ -40,6 +40,7 @@ type runOptions struct {
 	Cards   func(ctx context.Context, h engineCards) error // the card watcher; nil: cards come otherwise (demo)
 	Touch   *config.Screen                                 // the [screen] section: the direct evdev path when it asks for it; nil: the terminal's
 	Keypad  *config.Keypad                                 // the [keypad] section; nil: none
+	Jack    *config.Voice                                  // the [voice] section's headphone jack; nil: none
 	Status  *config.Config                                 // non-nil: serve the status endpoint of its [status] section
 	Systemd bool                                           // tell systemd the kiosk is ready and feed its watchdog
 	Log     *slog.Logger
@@ -114,6 +115,13 @@ func (p *kioskParts) run(ctx context.Context, o runOptions) error {
 		start("keypad", func() {
 			if err := keypad.Run(ctx, *o.Keypad, o.Screen, o.Log.With("part", "keypad")); err != nil && ctx.Err() == nil {
 				o.Log.Error("keypad stopped", "err", err)
+			}
+		})
+	}
+	if j := o.Jack; j != nil && (j.JackPath != "" || j.JackPattern != nil) {
+		start("jack", func() {
+			if err := keypad.RunJack(ctx, j.JackPath, j.JackPattern, o.Screen, o.Log.With("part", "jack")); err != nil && ctx.Err() == nil {
+				o.Log.Error("headphone jack stopped", "err", err)
 			}
 		})
 	}

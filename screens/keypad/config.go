@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"regexp"
 
 	"periph.io/x/conn/v3/gpio"
 	"periph.io/x/conn/v3/gpio/gpioreg"
@@ -12,13 +13,23 @@ import (
 	"madoguchi/config"
 )
 
+// RunJack reads the headphone jack's input device ([voice] jack) until ctx ends: plugging
+// headphones in turns the voice guidance on. Empty: it waits for ctx.
+func RunJack(ctx context.Context, path string, pattern *regexp.Regexp, scr Screen, log *slog.Logger) error {
+	if path == "" && pattern == nil {
+		<-ctx.Done()
+		return ctx.Err()
+	}
+	return (&Reader{Open: Evdev{Path: path, Pattern: pattern, Grab: false}, Screen: scr, Log: log}).Run(ctx)
+}
+
 // Run reads the keypad the [keypad] section names until ctx ends (nothing for "none").
 // A USB keypad that is missing is looked for again; matrix pins that do not exist are an
 // error.
 func Run(ctx context.Context, k config.Keypad, scr Screen, log *slog.Logger) error {
 	switch k.Kind {
 	case config.KeypadUSB:
-		r := &Reader{Open: Evdev{Path: k.DevicePath, Pattern: k.DevicePattern}, Screen: scr, Log: log}
+		r := &Reader{Open: Evdev{Path: k.DevicePath, Pattern: k.DevicePattern, Grab: true}, Screen: scr, Log: log}
 		return r.Run(ctx)
 	case config.KeypadMatrix:
 		if _, err := host.Init(); err != nil {

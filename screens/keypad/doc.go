@@ -15,6 +15,10 @@
 // B louder, C quieter, D voice. Rows are driven low one at a time, columns read with
 // pull-ups; a key counts after Debounce equal scans.
 //
+// RunJack reads a board's headphone-jack switch (SW_HEADPHONE_INSERT) from its input
+// device, not grabbed, and posts KeyHeadphones when headphones are plugged in: the guide
+// turns on.
+//
 // Both post a key once per press; auto-repeat and releases post nothing. A keypad that is
 // missing or unplugged is looked for again every RetryEvery; the screen works meanwhile.
 // keypadtest wires gpiotest pins into a matrix that behaves like the membrane's wires.

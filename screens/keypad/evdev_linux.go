@@ -26,6 +26,7 @@ type Evdev struct {
 	Pattern *regexp.Regexp
 	Dir     string // default /dev/input
 	SysDir  string // default /sys/class/input
+	Grab    bool   // hold the device exclusively (a keypad; not a jack the sound system also reads)
 }
 
 // Open implements Opener.
@@ -43,6 +44,9 @@ func (e Evdev) Open(ctx context.Context) (Device, error) {
 	f, err := os.OpenFile(path, os.O_RDONLY, 0)
 	if err != nil {
 		return nil, fmt.Errorf("keypad: open %s: %w", path, err)
+	}
+	if !e.Grab {
+		return f, nil
 	}
 	sc, err := f.SyscallConn()
 	if err == nil {

@@ -14,6 +14,7 @@ type Evdev struct {
 	Pattern *regexp.Regexp
 	Dir     string
 	SysDir  string
+	Grab    bool
 }
 
 // Open implements Opener.

@@ -90,7 +90,9 @@ type Opener interface {
 const RetryEvery = 2 * time.Second
 
 // Reader reads a USB numeric keypad's evdev device and posts each key press to the
-// screen as a screens.KeyEvent (auto-repeat and releases post nothing). A device that
+// screen as a screens.KeyEvent (auto-repeat and releases post nothing). It reads a
+// board's headphone-jack switch the same way (SW_HEADPHONE_INSERT: KeyHeadphones when
+// headphones are plugged in), from the jack's own input device or the keypad's. A device that
 // cannot be opened or goes away is logged once and looked for again every Retry, until
 // the context ends; the screen keeps working meanwhile.
 type Reader struct {
@@ -143,6 +145,12 @@ func (r *Reader) read(ctx context.Context, dev Device) error {
 		if err != nil {
 			return fmt.Errorf("keypad: read: %w", err)
 		}
+		if e.Type == evSw && e.Code == swHeadphoneInsert && e.Value == 1 {
+			if err := r.Screen.PostEvent(screens.NewKeyEvent(screens.KeyHeadphones, 0)); err != nil {
+				return fmt.Errorf("keypad: post: %w", err)
+			}
+			continue
+		}
 		if e.Type != evKey || e.Value != 1 { // presses only: 0 is a release, 2 auto-repeat
 			continue
 		}
@@ -154,4 +162,9 @@ func (r *Reader) read(ctx context.Context, dev Device) error {
 	}
 }
 
-const evKey = 0x01
+// Event types and the jack switch of linux/input-event-codes.h.
+const (
+	evKey             = 0x01
+	evSw              = 0x05
+	swHeadphoneInsert = 0x02
+)

@@ -97,7 +97,8 @@ func (o *opener) Open(ctx context.Context) (keypad.Device, error) {
 }
 
 // A USB keypad's stream: presses post keys, releases and auto-repeat post nothing, an
-// unknown key is ignored; a device that goes away is opened again.
+// unknown key is ignored, the headphone jack's switch posts when plugged in; a device
+// that goes away is opened again.
 func TestReader(t *testing.T) {
 	var b []byte
 	key := func(code uint16, value int32) {
@@ -113,13 +114,16 @@ func TestReader(t *testing.T) {
 	key(72, 0)
 	key(96, 1) // KPEnter
 	key(96, 0)
+	b = touch.Event{Type: 5, Code: 2, Value: 1}.Encode(b) // SW_HEADPHONE_INSERT: plugged in
+	b = touch.Event{Type: 0}.Encode(b)
+	b = touch.Event{Type: 5, Code: 2, Value: 0}.Encode(b) // taken out: nothing
 	p := newPosted()
 	o := &opener{devs: []keypad.Device{pipeDevice{io.NopCloser(bytes.NewReader(b))}, pipeDevice{io.NopCloser(bytes.NewReader(b[:len(b)/3]))}}}
 	r := &keypad.Reader{Open: o, Screen: p, Retry: time.Millisecond}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error)
 	go func() { done <- r.Run(ctx) }()
-	for range 4 {
+	for range 5 {
 		select {
 		case <-p.got:
 		case <-time.After(5 * time.Second):
@@ -128,7 +132,7 @@ func TestReader(t *testing.T) {
 	}
 	cancel()
 	<-done
-	if got, want := p.all(), []string{"5", "8", "enter", "5"}; !slices.Equal(got, want) {
+	if got, want := p.all(), []string{"5", "8", "enter", "headphones", "5"}; !slices.Equal(got, want) {
 		t.Errorf("posted %q, want %q", got, want)
 	}
 	if o.tries < 2 {
