@@ -188,7 +188,6 @@ func optionText(o kiosk.Option) (label, off, on msg) {
 	return t.label, t.off, t.on
 }
 
-
 // problemTexts holds each problem screen's title and what to do next. Every problem in
 // kiosk.Problems has an entry (TestTextTables).
 var problemTexts = map[kiosk.Problem]struct{ title, next msg }{

@@ -251,7 +251,6 @@ func optionWord(o kiosk.Option, on bool, l kiosk.Lang) string {
 	return w[0].in(l)
 }
 
-
 func anyOpen(v kiosk.View) bool {
 	if len(v.Municipalities) == 0 {
 		return true
