@@ -124,3 +124,45 @@ func TestCacheSynthesizesOnce(t *testing.T) {
 		t.Error("the cache key ignores the language or the voice")
 	}
 }
+
+// Every language the kiosk is meant to speak has a voice that says a sentence in its own
+// script (the guide's tables are ja and en so far: this checks the voices only).
+func TestEveryLanguageHasAVoice(t *testing.T) {
+	needTools(t)
+	samples := map[kiosk.Lang]string{
+		"zh-Hans": "请把卡放在读卡器上。", "zh-Hant": "請把卡放在讀卡機上。", "ko": "카드를 올려 주세요.",
+		"vi": "Vui lòng đặt thẻ lên máy đọc.", "pt-BR": "Coloque o cartão no leitor.", "ne": "कृपया कार्ड राख्नुहोस्।",
+		"id": "Silakan letakkan kartu.", "es": "Coloque la tarjeta en el lector.",
+	}
+	dir := t.TempDir()
+	for l := range ESpeakVoices {
+		if l == kiosk.LangEN {
+			continue
+		}
+		text, ok := samples[l]
+		if !ok {
+			t.Errorf("%s: no sample sentence", l)
+			continue
+		}
+		b, err := Commands{}.Synthesize(context.Background(), l, text)
+		if err != nil {
+			t.Errorf("%s: %v", l, err)
+			continue
+		}
+		path := filepath.Join(dir, string(l)+".wav")
+		if err := os.WriteFile(path, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if length, rms, _ := soxStat(t, path); length < 0.5 || rms < 0.02 {
+			t.Errorf("%s: %.2f s, RMS %.3f", l, length, rms)
+		}
+	}
+	for _, l := range NoVoice {
+		if _, ok := ESpeakVoices[l]; ok {
+			t.Errorf("%s is listed with a voice and without", l)
+		}
+		if err := exec.Command("espeak-ng", "-v", string(l), "-q", "x").Run(); err == nil {
+			t.Errorf("espeak-ng now has a voice for %s: add it to ESpeakVoices", l)
+		}
+	}
+}
