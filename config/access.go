@@ -15,6 +15,9 @@ type Voice struct {
 	Volume    int    // percent of full scale, 1–100 (the resident moves it ±9 dB)
 	Device    string // ALSA PCM for aplay -D ("default", "plughw:CARD=Headphones,DEV=0"); "": ALSA's default
 	CacheDir  string // the synthesized clips (kiosk voice-cache fills it)
+	// Phrases is a TOML file of corrections to the guide's sentences (screens/voice
+	// Overrides); "": the built-in ones.
+	Phrases string
 	// The headphone jack's input device, where the board reports plugging in
 	// (SW_HEADPHONE_INSERT): a path or a pattern on its name; both empty: none.
 	JackPath    string
@@ -68,6 +71,7 @@ func (d *decoder) voice(t *table, v *Voice) {
 	t.integer("volume", &v.Volume, 1, 100)
 	t.str("device", &v.Device)
 	t.file("cache_dir", &v.CacheDir)
+	t.file("phrases", &v.Phrases)
 	v.JackPath, v.JackPattern = d.device(t, "jack", `"/dev/input/event5"`)
 	t.done()
 }

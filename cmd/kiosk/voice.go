@@ -40,12 +40,32 @@ func voiceSpec(cfg *config.Config) voice.Spec {
 
 func voiceCache(dir string) *voice.Cache { return &voice.Cache{Dir: dir, Synth: voice.Commands{}} }
 
+// applyPhrases puts the [voice] phrases file's corrections into the guide's tables.
+func applyPhrases(cfg *config.Config) error {
+	if cfg.Voice.Phrases == "" {
+		return nil
+	}
+	data, err := os.ReadFile(cfg.Voice.Phrases)
+	if err != nil {
+		return fmt.Errorf("voice phrases: %w", err)
+	}
+	o, err := voice.ParseOverrides(data)
+	if err != nil {
+		return err
+	}
+	_, err = o.Apply()
+	return err
+}
+
 // newSpeaker is the spoken guide the configuration asks for, or nil. A sentence that
 // `kiosk voice-cache` did not synthesize is synthesized when first said, and kept; the
 // kiosk synthesizes nothing while idle (no CPU, no writes to the SD card).
 func newSpeaker(ctx context.Context, cfg *config.Config, player voice.Player, on bool, said func(voice.Utterance), log *slog.Logger) *voice.Speaker {
 	if !cfg.Voice.Enabled {
 		return nil
+	}
+	if err := applyPhrases(cfg); err != nil {
+		log.Error("voice: the built-in sentences are used", "err", err)
 	}
 	cache := voiceCache(cfg.Voice.CacheDir)
 	return voice.NewSpeaker(ctx, voice.Options{Clips: cache, Player: player, Volume: cfg.Voice.Volume,
@@ -72,6 +92,10 @@ func runVoiceCache(ctx context.Context, args []string, stdout, stderr io.Writer)
 	}
 	cfg, err := config.Parse(*path, data)
 	if err != nil {
+		fmt.Fprintf(stderr, "kiosk voice-cache: %v\n", err)
+		return 1
+	}
+	if err := applyPhrases(cfg); err != nil {
 		fmt.Fprintf(stderr, "kiosk voice-cache: %v\n", err)
 		return 1
 	}

@@ -43,4 +43,17 @@ func TestVoiceCacheCommand(t *testing.T) {
 	if !strings.Contains(out.String(), ", 0 synthesized now") {
 		t.Errorf("a warm cache synthesized again: %s", out.String())
 	}
+	// A phrases file with a mistake is reported, and nothing is synthesized.
+	bad := filepath.Join(filepath.Dir(cfgPath), "phrases.toml")
+	if err := os.WriteFile(bad, []byte("[state.nowhere]\nja = \"x\"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	withPhrases := strings.Replace(string(config.Example()), `phrases = ""`, `phrases = "phrases.toml"`, 1)
+	if err := os.WriteFile(cfgPath, []byte(withPhrases), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out.Reset()
+	if code := runVoiceCache(context.Background(), []string{"-config", cfgPath, "-dir", dir}, &out, &out); code != 1 || !strings.Contains(out.String(), "state.nowhere: no such entry") {
+		t.Errorf("a bad phrases file: exit %d: %s", code, out.String())
+	}
 }

@@ -21,6 +21,9 @@
 //     brings both to 16-bit mono at 16 kHz with peaks at -3 dBFS. Cache keeps each clip as a
 //     WAV file named by the hash of the voice, the language and the text; a part not in the
 //     cache is synthesized when first said and kept.
+//   - Overrides (override.go) replace table sentences from a file ([voice] phrases): a
+//     municipality's corrections without a rebuild; a wrong key, language or a format
+//     verb refuses the whole file.
 //   - Speaker is what the screens talk to (screens.Voice): every drawn view, the keypad's
 //     focus, help, the 音声案内 toggle and the resident's louder/quieter (3 dB steps, at
 //     most 3 either way, on top of the technician's volume; samples are scaled in
