@@ -69,33 +69,21 @@ func (o Overrides) Apply() (restore func(), err error) {
 	}
 	for table, entries := range o {
 		for key, langs := range entries {
+			var found bool
 			switch table {
 			case "state":
-				if s, ok := states[key]; ok {
-					t := st[s]
-					set(&t, table, key, langs)
-					st[s] = t
-					continue
-				}
+				found = overrideIn(st, states, key, func(t *text) { set(t, table, key, langs) })
 			case "problem":
-				if p, ok := problems[key]; ok {
-					t := pr[p]
-					set(&t, table, key, langs)
-					pr[p] = t
-					continue
-				}
+				found = overrideIn(pr, problems, key, func(t *text) { set(t, table, key, langs) })
 			case "note":
-				if n, ok := noteNames[key]; ok {
-					t := no[n]
-					set(&t, table, key, langs)
-					no[n] = t
-					continue
-				}
+				found = overrideIn(no, noteNames, key, func(t *text) { set(t, table, key, langs) })
 			default:
 				errs = append(errs, fmt.Sprintf("%s: no such table (state, problem, note)", table))
 				continue
 			}
-			errs = append(errs, fmt.Sprintf("%s.%s: no such entry", table, key))
+			if !found {
+				errs = append(errs, fmt.Sprintf("%s.%s: no such entry", table, key))
+			}
 		}
 	}
 	if len(errs) > 0 {
@@ -105,4 +93,16 @@ func (o Overrides) Apply() (restore func(), err error) {
 	oldS, oldP, oldN := stateGuides, problemGuides, noteGuides
 	stateGuides, problemGuides, noteGuides = st, pr, no
 	return func() { stateGuides, problemGuides, noteGuides = oldS, oldP, oldN }, nil
+}
+
+// overrideIn changes the entry of table that names calls key; false when there is none.
+func overrideIn[K comparable](table map[K]text, names map[string]K, key string, change func(*text)) bool {
+	k, ok := names[key]
+	if !ok {
+		return false
+	}
+	t := table[k]
+	change(&t)
+	table[k] = t
+	return true
 }
