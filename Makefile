@@ -14,8 +14,15 @@ PKGS_READER  := pcscd vsmartcard-vpcd opensc opensc-pkcs11 openssl iproute2 util
 PKGS_UI      := tmux
 PKGS_PRINTER := cups-ipp-utils fonts-ipaexfont-gothic fonts-ipaexfont-mincho poppler-utils dbus
 PKGS_VSCARD  := libcacard-dev qemu-system-x86
+# The spoken guide: Open JTalk (Japanese) and its dictionary, the voice (in the archive's
+# contrib component: deps adds a contrib source when apt cannot see it), espeak-ng (other
+# languages), sox (format, loudness, the tests' `sox stat`), aplay (alsa-utils).
+PKGS_VOICE   := open-jtalk open-jtalk-mecab-naist-jdic hts-voice-nitech-jp-atr503-m001 espeak-ng sox alsa-utils
+# The package that only contrib has, and the apt source deps writes for it.
+CONTRIB_PKG     := hts-voice-nitech-jp-atr503-m001
+CONTRIB_SOURCES := /etc/apt/sources.list.d/madoguchi-contrib.sources
 PKGS_CROSS   := gcc-aarch64-linux-gnu libc6-dev-arm64-cross gcc-arm-linux-gnueabihf libc6-dev-armhf-cross qemu-user file binutils
-PKGS_ALL     := $(PKGS_BUILD) $(PKGS_READER) $(PKGS_UI) $(PKGS_PRINTER) $(PKGS_VSCARD)
+PKGS_ALL     := $(PKGS_BUILD) $(PKGS_READER) $(PKGS_UI) $(PKGS_PRINTER) $(PKGS_VSCARD) $(PKGS_VOICE)
 
 GO_MIN := 1.25
 
@@ -38,10 +45,19 @@ deps: check-go
 	      echo "installing:$$missing"; \
 	      export DEBIAN_FRONTEND=noninteractive; \
 	      apt-get update -qq || echo "warning: apt-get update reported errors; trying the install anyway" >&2; \
+	      if echo "$$missing" | grep -qw $(CONTRIB_PKG) && [ -z "$$(apt-cache madison $(CONTRIB_PKG) 2>/dev/null)" ]; then \
+	        suite=$$(. /etc/os-release && echo $$VERSION_CODENAME); \
+	        echo "enabling the archive's contrib component for $(CONTRIB_PKG): $(CONTRIB_SOURCES) ($$suite)"; \
+	        printf 'Types: deb\nURIs: http://deb.debian.org/debian\nSuites: %s\nComponents: contrib\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' "$$suite" > $(CONTRIB_SOURCES); \
+	        apt-get update -qq || echo "warning: apt-get update reported errors; trying the install anyway" >&2; \
+	      fi; \
 	      apt-get install -y -qq --no-install-recommends $$missing >/dev/null || { echo "apt-get install failed for:$$missing" >&2; exit 1; }; \
 	    else \
 	      echo "missing Debian packages:$$missing" >&2; \
-	      echo "install them with: sudo apt-get install$$missing" >&2; exit 1; \
+	      echo "install them with: sudo apt-get install$$missing" >&2; \
+	      if echo "$$missing" | grep -qw $(CONTRIB_PKG); then \
+	        echo "($(CONTRIB_PKG) is in the archive's contrib component: add contrib to an apt source first, e.g. $(CONTRIB_SOURCES) with Types: deb, URIs: http://deb.debian.org/debian, Suites: <codename>, Components: contrib, Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg)" >&2; \
+	      fi; exit 1; \
 	    fi; \
 	  fi
 

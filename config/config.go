@@ -40,6 +40,9 @@ type Config struct {
 	Queue          Queue
 	Status         Status
 	Screen         Screen
+	Voice          Voice
+	Keypad         Keypad
+	Display        Display
 
 	name  string         // File as given to Load or Parse, for messages
 	lines map[string]int // key path → line in File, for messages
@@ -243,8 +246,11 @@ func Default() *Config {
 			MaxAge: DefaultMaxAge, Retention: DefaultRetention, BatchSize: DefaultBatchSize,
 			RetryMin: DefaultRetryMin, RetryMax: DefaultRetryMax,
 		},
-		Status: Status{Listen: DefaultStatusListen},
-		Screen: Screen{Input: InputTerminal},
+		Status:  Status{Listen: DefaultStatusListen},
+		Screen:  Screen{Input: InputTerminal},
+		Voice:   defaultVoice(),
+		Display: Display{Switches: true},
+		Keypad:  Keypad{Kind: KeypadNone},
 	}
 }
 

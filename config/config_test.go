@@ -2,6 +2,7 @@ package config
 
 import (
 	"errors"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -352,7 +353,7 @@ func TestParseProblems(t *testing.T) {
 		{"unknown section", "reader", "[printr]\nbackend = \"file\"\n",
 			[]string{`kiosk.toml:1: printr: unknown key; did you mean "printer"?`}},
 		{"unknown top-level key", "reader", "kiosk_id = \"k\"\n",
-			[]string{"kiosk.toml:1: kiosk_id: unknown key; allowed here: kiosk, municipality, reader, printer, gpio, reminder, center, timeouts, queue, status, screen"}},
+			[]string{"kiosk.toml:1: kiosk_id: unknown key; allowed here: kiosk, municipality, reader, printer, gpio, reminder, center, timeouts, queue, status, screen, voice, keypad, display"}},
 		{"quoted unknown key", "reader", "[reader]\n\"name pattern\" = \"x\"\n",
 			[]string{`kiosk.toml:2: reader."name pattern": unknown key; did you mean "name_pattern"?`}},
 	}
@@ -467,5 +468,45 @@ func TestScreenSection(t *testing.T) {
 	}
 	if c.Screen != (Screen{Input: InputTerminal}) {
 		t.Errorf("default screen %+v, want the terminal path", c.Screen)
+	}
+}
+
+func TestVoiceAndKeypad(t *testing.T) {
+	c, err := Parse("kiosk.toml", []byte(doc("voice", `
+[voice]
+default_on = true
+volume = 55
+device = "plughw:CARD=Headphones,DEV=0"
+cache_dir = "voice"
+jack = "Headphone Jack"
+[display]
+high_contrast = true
+[keypad]
+kind = "matrix"
+rows = "GPIO5, GPIO6,GPIO13,GPIO19"
+cols = "GPIO12,GPIO16,GPIO20"
+`)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v := c.Voice; !v.Enabled || !v.DefaultOn || v.Volume != 55 || v.Device != "plughw:CARD=Headphones,DEV=0" || !filepath.IsAbs(v.CacheDir) || v.JackPattern == nil || !v.JackPattern.MatchString("bcm2835 Headphone Jack") {
+		t.Errorf("voice %+v", v)
+	}
+	if d := c.Display; !d.Switches || !d.HighContrast || d.EasyJapanese {
+		t.Errorf("display %+v", d)
+	}
+	if k := c.Keypad; k.Kind != KeypadMatrix || len(k.Rows) != 4 || k.Rows[1] != "GPIO6" || len(k.Cols) != 3 {
+		t.Errorf("keypad %+v", k)
+	}
+	for _, bad := range []struct{ toml, want string }{
+		{"[voice]\nvolume = 0", "voice.volume"},
+		{"[keypad]\nkind = \"braille\"", "keypad.kind"},
+		{"[keypad]\nkind = \"usb\"", "keypad.device"},
+		{"[keypad]\nkind = \"matrix\"\nrows = \"GPIO5\"", "keypad.cols"},
+	} {
+		_, err := Parse("kiosk.toml", []byte(doc("voice", bad.toml+"\n")))
+		if err == nil || !strings.Contains(err.Error(), bad.want) {
+			t.Errorf("%q: %v, want a problem with %s", bad.toml, err, bad.want)
+		}
 	}
 }

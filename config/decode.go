@@ -441,23 +441,34 @@ func (d *decoder) decode(root map[string]any) *Config {
 	s.done()
 
 	d.screen(r.sub("screen"), &c.Screen)
+	d.voice(r.sub("voice"), &c.Voice)
+	d.keypad(r.sub("keypad"), &c.Keypad)
+	d.display(r.sub("display"), &c.Display)
 
 	r.done()
 	return c
+}
+
+// device reads t's key naming an input device: a path when it starts with "/", else a
+// name pattern (RE2); example is a path for the message.
+func (d *decoder) device(t *table, key, example string) (string, *regexp.Regexp) {
+	dev, path, ok := get[string](t, key, "a string")
+	if !ok || dev == "" {
+		return "", nil
+	}
+	if strings.HasPrefix(dev, "/") {
+		return filepath.Clean(dev), nil
+	}
+	re, _ := convert(d, path, dev, regexp.Compile,
+		`must be a device path such as `+example+` or a name pattern (Go RE2 syntax): %[2]v`)
+	return "", re
 }
 
 // screen reads the [screen] section. device is a path when it starts with "/", else a
 // name pattern.
 func (d *decoder) screen(t *table, s *Screen) {
 	t.str("input", &s.Input)
-	if dev, path, ok := get[string](t, "device", "a string"); ok && dev != "" {
-		if strings.HasPrefix(dev, "/") {
-			s.DevicePath = filepath.Clean(dev)
-		} else {
-			s.DevicePattern, _ = convert(d, path, dev, regexp.Compile,
-				`must be a device path such as "/dev/input/event0" or a name pattern (Go RE2 syntax): %[2]v`)
-		}
-	}
+	s.DevicePath, s.DevicePattern = d.device(t, "device", `"/dev/input/event0"`)
 	t.integer("rotation", &s.Rotation, 0, 270)
 	t.boolean("swap_xy", &s.SwapXY)
 	for _, ax := range []struct {

@@ -211,6 +211,7 @@ func (c *Config) validate(skip map[string]bool) Problems {
 
 	v.status()
 	v.screen()
+	v.access()
 	return v.probs
 }
 

@@ -226,3 +226,18 @@ type View struct {
 	TechMessage  string   // the last action's result, e.g. "test page printed"
 	TechBusy     bool     // an action is running
 }
+
+// OptionOn reports whether option o of the chosen certificate is on.
+func (v View) OptionOn(o Option) bool {
+	switch o {
+	case OptHousehold:
+		return v.Options.Household
+	case OptDomicile:
+		return v.Options.Domicile
+	case OptRelationship:
+		return v.Options.Relationship
+	case OptIndividual:
+		return v.Options.Individual
+	}
+	return false
+}

@@ -41,6 +41,7 @@ func (f *frame) idle() {
 		f.c.para(rect{2, by - 2, f.w - 4, 1}, f.t(txtTouch), stBold)
 		f.add(button{r: rect{(f.w - bw) / 2, by, bw, bh}, in: kiosk.Input{Kind: kiosk.InputStart}, label: f.t(txtStart), st: stPrimary, primary: true})
 	}
+	f.idleSwitches()
 	// Anywhere on the body starts, like the real terminals' attract screen.
 	f.add(button{r: rect{0, b.y, f.w, b.h + 3}, in: kiosk.Input{Kind: kiosk.InputStart}, bg: true})
 }
@@ -152,7 +153,7 @@ func (f *frame) options() {
 	for _, o := range opts {
 		label, off, on := optionText(o)
 		f.c.text(2, y+1, lw-1, f.t(label), stBold)
-		isOn := optionOn(v, o)
+		isOn := v.OptionOn(o)
 		for k, choice := range []struct {
 			m  msg
 			on bool

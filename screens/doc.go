@@ -18,6 +18,19 @@
 //     release costs at most the next tap on that screen (foot_test.go). Keys work too, for technicians and tests: digits (PIN, list items), Enter
 //     (focused or primary button), Esc (cancel/done), Backspace (delete digit or back),
 //     Delete (clear PIN), + and - (copies), Tab/Shift-Tab (focus), F1 or l (language).
+//   - Voice (access.go) is the spoken guide the UI tells every drawn view and every
+//     move of the keypad's focus (screens/voice has it); KeyEvents are the tactile
+//     keypad's keys, posted by screens/keypad: 2/8 (arrows) move the focus, 5 or Enter
+//     chooses (the focused button, else the primary), back, help (the guide again),
+//     louder, quieter, voice on/off; on a PIN pad every digit is a digit. The focus is
+//     drawn reversed; it moves through the screen's buttons top to bottom, left to right,
+//     then the header's. With Options.Voice the idle screen has a 音声案内 button and the
+//     header volume buttons while it speaks.
+//   - Display modes (display.go), with Options.Display: high contrast (every style mapped
+//     to white/yellow on black, buttons in light colours; 見やすく in every header) and
+//     やさしい日本語 (easyTexts replaces the main sentences, furigana puts the reading
+//     under one-line buttons; a switch on the idle screen). A session's end resets them.
+//     Golden tests cover every screen in each mode at 80×24.
 //   - UI keeps the last frame's buttons for hit-testing; Run drives a UI from an Engine
 //     (*kiosk.Engine) until its context ends. Options.Technician adds a one-row bar of
 //     TechActions (kiosk demo: place or take the virtual card, pick a resident) bound to
@@ -55,6 +68,8 @@
 //	fee.go      fee confirmation and payment
 //	outcome.go  take the card and certificate (and the receipt on offer), problems
 //	techmode.go the technician's gesture, PIN pad, menu and bar
+//	access.go   the spoken guide's and the keypad's side of the UI
+//	display.go  high contrast and やさしい日本語
 //	style.go    colours and styles; draw.go the canvas; text.go every text in ja and en
 //	ui.go       hit-testing, keys, focus, the countdown clock and Run
 //

@@ -20,7 +20,8 @@ func (r rect) contains(x, y int) bool { return x >= r.x && x < r.x+r.w && y >= r
 // recorded in overflow, which the tests require to stay empty.
 type canvas struct {
 	s        tcell.Screen
-	ox, oy   int // where the frame's (0, 0) is on the screen
+	ox, oy   int  // where the frame's (0, 0) is on the screen
+	contrast bool // high contrast: every style goes through contrastStyle
 	overflow []string
 }
 
@@ -29,7 +30,7 @@ func textWidth(s string) int { return uniseg.StringWidth(s) }
 func (c *canvas) fill(r rect, st tcell.Style) {
 	for y := r.y; y < r.y+r.h; y++ {
 		for x := r.x; x < r.x+r.w; x++ {
-			c.s.Put(c.ox+x, c.oy+y, " ", st)
+			c.s.Put(c.ox+x, c.oy+y, " ", c.style(st))
 		}
 	}
 }
@@ -47,7 +48,7 @@ func (c *canvas) text(x, y, maxw int, s string, st tcell.Style) int {
 			c.overflow = append(c.overflow, s)
 			return used
 		}
-		c.s.Put(c.ox+x+used, c.oy+y, g, st)
+		c.s.Put(c.ox+x+used, c.oy+y, g, c.style(st))
 		used += w
 	}
 	return used

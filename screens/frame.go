@@ -16,9 +16,11 @@ type button struct {
 	label   string
 	sub     string
 	st      tcell.Style
-	primary bool // Enter activates it
-	tech    int  // index+1 of a technician action; 0 for the resident's buttons
-	bg      bool // the background of a screen (idle): lowest priority, not focusable
+	primary bool  // Enter activates it
+	tech    int   // index+1 of a technician action; 0 for the resident's buttons
+	bg      bool  // the background of a screen (idle): lowest priority, not focusable
+	act     uiAct // a screen's own button (voice, volume): no engine input
+	header  bool  // in the header: last in the keypad's focus order
 }
 
 // frame lays out one screen.
@@ -29,11 +31,22 @@ type frame struct {
 	w, h    int // the resident's area (the technician bar is below it)
 	body    rect
 	buttons []button
+	vs      uiModes
 }
 
-func (f *frame) t(m msg) string { return m.in(f.l) }
+func (f *frame) t(m msg) string {
+	if f.easy() {
+		if e, ok := easyTexts[m.ja]; ok {
+			return e
+		}
+	}
+	return m.in(f.l)
+}
 
 func (f *frame) add(b button) {
+	if f.easy() && b.sub == "" {
+		b.sub = furigana[b.label]
+	}
 	f.buttons = append(f.buttons, b)
 }
 
@@ -147,13 +160,19 @@ var screenOf = map[kiosk.State]func(*frame){
 // render draws v and returns its touch targets. remain > 0 shows "ending in remain
 // seconds" and a 続ける button in the header, on the screens that wait for the resident.
 func render(scr tcell.Screen, v kiosk.View, tech []TechAction, focus, remain int) ([]button, []string) {
+	return renderWith(scr, v, tech, focus, remain, uiModes{})
+}
+
+// renderWith is render with the UI's own modes (the voice guide's buttons, the display
+// switches and modes).
+func renderWith(scr tcell.Screen, v kiosk.View, tech []TechAction, focus, remain int, vs uiModes) ([]button, []string) {
 	sw, sh := scr.Size()
 	h := sh
 	if len(tech) > 0 {
 		h--
 	}
-	c := &canvas{s: scr}
-	scr.SetStyle(stBody)
+	c := &canvas{s: scr, contrast: vs.Contrast}
+	scr.SetStyle(c.style(stBody))
 	c.fill(rect{0, 0, sw, sh}, stBody)
 	if sw < MinWidth || h < MinHeight {
 		tooSmall(c, sw, sh)
@@ -164,7 +183,7 @@ func render(scr tcell.Screen, v kiosk.View, tech []TechAction, focus, remain int
 	w, hh := min(sw, MaxWidth), min(h, MaxHeight)
 	c.ox, c.oy = (sw-w)/2, (h-hh)/2
 	h = hh
-	f := &frame{c: c, v: v, l: v.Lang, w: w, h: h, body: rect{0, 3, w, h - 6}}
+	f := &frame{c: c, v: v, l: v.Lang, w: w, h: h, body: rect{0, 3, w, h - 6}, vs: vs}
 	if f.l != kiosk.LangEN {
 		f.l = kiosk.LangJA
 	}
@@ -175,15 +194,20 @@ func render(scr tcell.Screen, v kiosk.View, tech []TechAction, focus, remain int
 	if len(v.Municipalities) > 0 && v.State != kiosk.StateIdle && v.State != kiosk.StateMunicipality {
 		title = muniName(v.Municipalities[min(max(v.Municipality, 0), len(v.Municipalities)-1)], f.l) + "  " + title
 	}
-	f.add(button{r: rect{w - 16, 0, 16, 3}, in: kiosk.Input{Kind: kiosk.InputLanguage}, label: f.t(txtLangButton), st: stLang})
+	f.add(button{r: rect{w - 16, 0, 16, 3}, in: kiosk.Input{Kind: kiosk.InputLanguage}, label: f.t(txtLangButton), st: stLang, header: true})
+	x := f.contrastButton(w - 16 - 1) // the header's buttons end at x, leftwards
 	if remain > 0 && v.State.WaitsForResident() {
 		// The countdown's own place: the header, instead of the title, with 続ける
 		// beside it (any touch extends the time too).
 		bw := f.footerWidth()
-		f.add(button{r: rect{w - 16 - 1 - bw, 0, bw, 3}, in: kiosk.Input{Kind: kiosk.InputContinue}, label: f.t(btnContinue), st: stPrimary})
-		c.text(2, 1, w-16-bw-4, countdownText(remain, f.l), stCountdown)
+		f.add(button{r: rect{x - bw, 0, bw, 3}, in: kiosk.Input{Kind: kiosk.InputContinue}, label: f.t(btnContinue), st: stPrimary, header: true})
+		c.text(2, 1, x-bw-3, countdownText(remain, f.l), stCountdown)
 	} else {
-		c.text(2, 1, w-20, title, stHeader)
+		x = f.volumeButtons(x)
+		if textWidth(title) > x-3 { // a crowded header keeps the service's name only
+			title = f.t(txtService)
+		}
+		c.text(2, 1, x-3, title, stHeader)
 	}
 
 	if draw, ok := screenOf[v.State]; ok {

@@ -253,20 +253,7 @@ func TestGolden(t *testing.T) {
 					checkTargets(t, buttons, sz.w, sz.h)
 					checkWidths(t, s)
 					got := dump(s)
-					path := filepath.Join("testdata", name+".golden")
-					if *update {
-						if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-							t.Fatal(err)
-						}
-						return
-					}
-					want, err := os.ReadFile(path)
-					if err != nil {
-						t.Fatalf("%v (run go test ./screens -update)", err)
-					}
-					if got != string(want) {
-						t.Errorf("screen differs from %s (go test ./screens -update to accept):\n%s", path, got)
-					}
+					checkGolden(t, name, got)
 				})
 			}
 		}
@@ -344,5 +331,24 @@ func TestWrap(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// checkGolden compares a screen's dump with testdata/NAME.golden (-update writes it).
+func checkGolden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", name+".golden")
+	if *update {
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test ./screens -update)", err)
+	}
+	if got != string(want) {
+		t.Errorf("screen differs from %s (go test ./screens -update to accept):\n%s", path, got)
 	}
 }

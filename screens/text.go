@@ -184,7 +184,7 @@ func chosenOptions(v kiosk.View, l kiosk.Lang) []string {
 	for _, o := range kiosk.OptionsFor(v.Cert) {
 		label, off, on := optionText(o)
 		choice := off
-		if optionOn(v, o) {
+		if v.OptionOn(o) {
 			choice = on
 		}
 		out = append(out, fmtOption.format(l, label.in(l), choice.in(l)))
@@ -204,20 +204,6 @@ var optionTexts = map[kiosk.Option]struct{ label, off, on msg }{
 func optionText(o kiosk.Option) (label, off, on msg) {
 	t := optionTexts[o]
 	return t.label, t.off, t.on
-}
-
-func optionOn(v kiosk.View, o kiosk.Option) bool {
-	switch o {
-	case kiosk.OptHousehold:
-		return v.Options.Household
-	case kiosk.OptDomicile:
-		return v.Options.Domicile
-	case kiosk.OptRelationship:
-		return v.Options.Relationship
-	case kiosk.OptIndividual:
-		return v.Options.Individual
-	}
-	return false
 }
 
 // problemTexts holds each problem screen's title and what to do next. Every problem in

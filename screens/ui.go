@@ -2,6 +2,7 @@ package screens
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"github.com/gdamore/tcell/v2"
@@ -35,6 +36,12 @@ type Options struct {
 	// Now is the clock of the countdown, the tap guard and the technician gesture; nil:
 	// time.Now.
 	Now func() time.Time
+	// Display, when set, offers the display switches (見やすく on every screen,
+	// やさしい日本語 on the idle screen) and is their state at each session's start.
+	Display *Display
+	// Voice, when set, is the spoken guide: it hears every view drawn and the keypad's
+	// focus, and the idle screen offers its 音声案内 button.
+	Voice Voice
 }
 
 // TapGuard is how long after a screen appears a touch is not taken. The second tap of a
@@ -66,6 +73,7 @@ type UI struct {
 	shownAt  time.Time // when the current screen appeared
 	remain   int       // countdown shown in the last frame
 	gesture  gesture
+	modes    Display // the display modes now
 }
 
 // NewUI prepares a UI on an initialised screen (mouse reporting is enabled).
@@ -75,7 +83,11 @@ func NewUI(scr tcell.Screen, opts Options) *UI {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	return &UI{scr: scr, opts: opts, focus: -1}
+	u := &UI{scr: scr, opts: opts, focus: -1}
+	if opts.Display != nil {
+		u.modes = *opts.Display
+	}
+	return u
 }
 
 // Draw renders v and shows it.
@@ -88,8 +100,18 @@ func (u *UI) Draw(v kiosk.View) {
 	}
 	u.view = v
 	u.remain = countdown(v, u.opts.Now())
-	u.buttons, u.overflow = render(u.scr, v, u.opts.Technician, u.focus, u.remain)
+	if v.State == kiosk.StateIdle && u.view.State != kiosk.StateIdle && u.opts.Display != nil {
+		u.modes = *u.opts.Display // the session is over: the next resident starts from the defaults
+	}
+	vs := uiModes{display: u.opts.Display != nil, Display: u.modes}
+	if u.opts.Voice != nil {
+		vs.voice, vs.voiceOn = true, u.opts.Voice.On()
+	}
+	u.buttons, u.overflow = renderWith(u.scr, v, u.opts.Technician, u.focus, u.remain, vs)
 	u.scr.Show()
+	if u.opts.Voice != nil {
+		u.opts.Voice.Show(v, u.remain)
+	}
 }
 
 // countdown is the number of seconds to show before the screen times out, or 0.
@@ -125,6 +147,8 @@ func (u *UI) Event(ev tcell.Event) (kiosk.Input, bool) {
 		return u.mouse(ev)
 	case *tcell.EventKey:
 		return u.key(ev)
+	case *KeyEvent:
+		return u.keypad(ev)
 	}
 	return kiosk.Input{}, false
 }
@@ -191,7 +215,7 @@ func (u *UI) mouse(ev *tcell.EventMouse) (kiosk.Input, bool) {
 }
 
 func sameButton(a, b button) bool {
-	return a.r == b.r && a.in == b.in && a.tech == b.tech && a.label == b.label && a.bg == b.bg
+	return a.r == b.r && a.in == b.in && a.tech == b.tech && a.label == b.label && a.bg == b.bg && a.act == b.act
 }
 
 // hit returns the button under (x, y): drawn buttons before the screen's background.
@@ -212,6 +236,10 @@ func (u *UI) hit(x, y int) int {
 
 func (u *UI) activate(i int) (kiosk.Input, bool) {
 	b := u.buttons[i]
+	if b.act != actNone {
+		u.doAct(b.act)
+		return kiosk.Input{}, false
+	}
 	if b.tech > 0 {
 		if a := u.opts.Technician[b.tech-1]; a.Do != nil {
 			a.Do()
@@ -305,23 +333,14 @@ func (u *UI) keyInput(ev *tcell.EventKey) (kiosk.Input, bool) {
 	return kiosk.Input{}, false
 }
 
-// moveFocus cycles the keyboard focus through the resident's buttons.
+// moveFocus moves the keyboard or keypad focus through the resident's buttons (in
+// focusOrder) and has the guide say the button.
 func (u *UI) moveFocus(forward bool) {
-	var idx []int
-	for i, b := range u.buttons {
-		if !b.bg && b.tech == 0 {
-			idx = append(idx, i)
-		}
-	}
+	idx := u.focusOrder()
 	if len(idx) == 0 {
 		return
 	}
-	pos := -1
-	for k, i := range idx {
-		if i == u.focus {
-			pos = k
-		}
-	}
+	pos := slices.Index(idx, u.focus)
 	switch {
 	case pos < 0 && forward:
 		pos = 0
@@ -334,6 +353,14 @@ func (u *UI) moveFocus(forward bool) {
 	}
 	u.focus = idx[pos]
 	u.Draw(u.view)
+	if vo := u.opts.Voice; vo != nil && u.focus < len(u.buttons) {
+		b := u.buttons[u.focus]
+		in := b.in
+		if b.act != actNone {
+			in = kiosk.Input{}
+		}
+		vo.Focus(in, b.label)
+	}
 }
 
 // Run shows the engine's views on scr and feeds taps and keys to it until ctx ends or

@@ -130,6 +130,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	dirFlag := fs.String("dir", "", "folder for the demo's files (default: a new folder under "+os.TempDir()+")")
 	lang := fs.String("lang", "ja", `screen language: "ja" or "en"`)
+	voiceDir := fs.String("voice", "", "speak, and write what is said into this folder (one WAV per utterance and transcript.txt)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -159,7 +160,18 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "kiosk demo: %v\n", err)
 		return 1
 	}
-	if err := d.parts.run(ctx, runOptions{Screen: scr, UI: screens.Options{Technician: d.technicianBar(cancel)}, Log: d.log}); err != nil {
+	ui := screens.Options{Technician: d.technicianBar(cancel), Display: displayOf(d.cfg)}
+	if *voiceDir != "" {
+		sp, err := demoVoice(ctx, d.cfg, *voiceDir, d.log)
+		if err != nil {
+			scr.Fini()
+			fmt.Fprintf(stderr, "kiosk demo: %v\n", err)
+			return 1
+		}
+		defer sp.Close()
+		ui.Voice = sp
+	}
+	if err := d.parts.run(ctx, runOptions{Screen: scr, UI: ui, Log: d.log}); err != nil {
 		fmt.Fprintf(stderr, "kiosk demo: %v\n", err)
 		return 1
 	}

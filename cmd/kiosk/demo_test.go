@@ -159,7 +159,8 @@ func (s *tmuxSession) waitLong(text string, d time.Duration) {
 // in the kiosk's outbox and was delivered to the center, and the PIN is nowhere on disk.
 func TestDemoInTmux(t *testing.T) {
 	dir := t.TempDir()
-	s := startTmux(t, []string{"KIOSK_TEST_MAIN=demo -dir " + dir}, os.Args[0])
+	voiceDir := filepath.Join(dir, "voice")
+	s := startTmux(t, []string{"KIOSK_TEST_MAIN=demo -dir " + dir + " -voice " + voiceDir}, os.Args[0])
 	s.waitFor("画面にタッチしてください")
 	// The demo exits a few milliseconds after its last lines: keep the pane, so they can
 	// be read after the process is gone.
@@ -174,7 +175,11 @@ func TestDemoInTmux(t *testing.T) {
 	s.waitFor("マイナンバーカードまたはスマートフォンを置いてください")
 	s.keys("F2") // place the virtual card (made in the background since start-up)
 	s.waitLong("入力できる残り回数：3回", 2*time.Minute)
-	s.keys("1", "2", "3", "4", "Enter")
+	for i, d := range []string{"1", "2", "3", "4"} { // as a resident types: each shown before the next
+		s.keys(d)
+		s.waitFor(strings.TrimSpace(strings.Repeat("＊  ", i+1)))
+	}
+	s.keys("Enter")
 	s.waitFor("手数料")
 	s.keys("Enter")         // confirm the fee
 	s.waitFor("お金を入れてください") // the demo's simulated cash machine takes it
@@ -197,6 +202,24 @@ func TestDemoInTmux(t *testing.T) {
 			t.Fatalf("demo process %d still running", pid)
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+
+	// -voice: what the demo said is in the folder, a WAV per utterance, and the PIN pad
+	// counted the digits.
+	said, err := os.ReadFile(filepath.Join(voiceDir, "transcript.txt"))
+	if err != nil {
+		t.Fatalf("-voice: %v", err)
+	}
+	for _, want := range []string{"証明書交付サービスです", "証明書の種類を選んでください", "1桁目を入力しました。", "4桁目を入力しました。", "カードと証明書をお取りください"} {
+		if !strings.Contains(string(said), want) {
+			t.Errorf("-voice: the transcript lacks %q:\n%s", want, said)
+		}
+	}
+	if strings.Contains(string(said), "1234") {
+		t.Errorf("-voice: the PIN was said:\n%s", said)
+	}
+	if wavs, _ := filepath.Glob(filepath.Join(voiceDir, "*.wav")); len(wavs) < 5 {
+		t.Errorf("-voice: %d WAV files", len(wavs))
 	}
 
 	pdfs, _ := filepath.Glob(filepath.Join(dir, "printed", "*.pdf"))

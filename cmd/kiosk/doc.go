@@ -7,7 +7,7 @@
 //	main.go         the subcommands; check-config, config example, version.
 //	run.go          `kiosk run`: the appliance. Configuration, log output, GPIO (the
 //	                panel is also the reminders' buzzer and LED and, when wired, the
-//	                output tray's sensor parts.run watches), the parts, the screen, and
+//	                output tray's sensor parts.run watches), the parts, the screen, the spoken guide, and
 //	                the PC/SC card watcher (pcsc.WatchCards).
 //	                With [screen] input = "evdev" parts.run also runs screens/touch's
 //	                reader.
@@ -39,6 +39,10 @@
 //	                the watchdog's check.)
 //	techmode.go     what technician mode on the screen may do: the PIN check, a summary
 //	                of the diag sections, the queue (queuetool.Summary), printer.TestPage.
+//	voice.go        the spoken guide wired from [voice] (screens/voice's Speaker over its
+//	                cache, aplay on the configured ALSA device), `kiosk voice-cache`,
+//	                demo -voice DIR (voice.Folder), and [display] for the screens.
+//	                parts.run runs screens/keypad for [keypad].
 //	dist/           the systemd unit, install script, terminal and PAM/polkit files.
 //
 // Invariants kept here:

@@ -29,6 +29,7 @@ func commands() []command {
 		{"run", "run the kiosk appliance from its configuration file (-config)", runRun},
 		{"diag", "check reader, card, printer, GPIO, center, clock, queue and disk (-config FILE, --json)", runDiag},
 		{"queue", "inspect the queue for the center: stats, list, alerts, ack, retry, export (no payloads)", runQueue},
+		{"voice-cache", "synthesize every sentence of the spoken guide into its cache folder (-config FILE)", runVoiceCache},
 		{"check-config", "check a configuration file and list every problem", runCheckConfig},
 		{"config", "`config example` prints the documented example configuration", runConfig},
 		{"version", "print the version and commit", runVersion},

@@ -16,6 +16,7 @@ import (
 	"madoguchi/kiosk/status"
 	"madoguchi/reader"
 	"madoguchi/screens"
+	"madoguchi/screens/keypad"
 	"madoguchi/screens/touch"
 )
 
@@ -38,6 +39,8 @@ type runOptions struct {
 	UI      screens.Options                                // the demo's technician bar
 	Cards   func(ctx context.Context, h engineCards) error // the card watcher; nil: cards come otherwise (demo)
 	Touch   *config.Screen                                 // the [screen] section: the direct evdev path when it asks for it; nil: the terminal's
+	Keypad  *config.Keypad                                 // the [keypad] section; nil: none
+	Jack    *config.Voice                                  // the [voice] section's headphone jack; nil: none
 	Status  *config.Config                                 // non-nil: serve the status endpoint of its [status] section
 	Systemd bool                                           // tell systemd the kiosk is ready and feed its watchdog
 	Log     *slog.Logger
@@ -112,6 +115,20 @@ func (p *kioskParts) run(ctx context.Context, o runOptions) error {
 		start("touch", func() {
 			if err := touch.Run(ctx, *o.Touch, o.Screen, o.Log.With("part", "touch")); err != nil {
 				o.Log.Error("touch input stopped", "err", err)
+			}
+		})
+	}
+	if o.Keypad != nil && o.Keypad.Kind != config.KeypadNone {
+		start("keypad", func() {
+			if err := keypad.Run(ctx, *o.Keypad, o.Screen, o.Log.With("part", "keypad")); err != nil && ctx.Err() == nil {
+				o.Log.Error("keypad stopped", "err", err)
+			}
+		})
+	}
+	if j := o.Jack; j != nil && (j.JackPath != "" || j.JackPattern != nil) {
+		start("jack", func() {
+			if err := keypad.RunJack(ctx, j.JackPath, j.JackPattern, o.Screen, o.Log.With("part", "jack")); err != nil && ctx.Err() == nil {
+				o.Log.Error("headphone jack stopped", "err", err)
 			}
 		})
 	}

@@ -17,6 +17,8 @@ import (
 	"madoguchi/printer"
 	"madoguchi/printer/gpio"
 	"madoguchi/reader/pcsc"
+	"madoguchi/screens"
+	"madoguchi/screens/voice"
 )
 
 // DefaultConfigPath is where `kiosk run` looks for its configuration.
@@ -73,9 +75,14 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		log.Error("start", "err", err)
 		return 1
 	}
+	ui := screens.Options{Display: displayOf(cfg)}
+	if sp := newSpeaker(ctx, cfg, voice.Aplay{Device: cfg.Voice.Device}, false, nil, log); sp != nil {
+		defer sp.Close()
+		ui.Voice = sp
+	}
 	log.Info("kiosk running", "version", version, "commit", commit)
 	err = parts.run(ctx, runOptions{
-		Screen: scr, Touch: &cfg.Screen, Status: cfg, Systemd: true, Log: log,
+		Screen: scr, UI: ui, Touch: &cfg.Screen, Keypad: &cfg.Keypad, Jack: &cfg.Voice, Status: cfg, Systemd: true, Log: log,
 		Cards: func(ctx context.Context, h engineCards) error {
 			return pcsc.WatchCards(ctx, cfg.Reader.NamePattern, h, log)
 		},

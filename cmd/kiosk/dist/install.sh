@@ -59,9 +59,10 @@ if [ "$system" = 1 ] && ! id "$user" >/dev/null 2>&1; then
 		--shell /usr/sbin/nologin --comment "madoguchi kiosk" "$user"
 fi
 if [ "$system" = 1 ]; then
-	# Devices: video/render/input (screen and touch), lp (USB printer), dialout
-	# (serial printer), gpio (sensors; Raspberry Pi OS). Only groups that exist.
-	for g in video render input lp dialout gpio; do
+	# Devices: video/render/input (screen, touch, keypad), lp (USB printer), dialout
+	# (serial printer), gpio (sensors, key matrix; Raspberry Pi OS), audio (the spoken
+	# guide). Only groups that exist.
+	for g in video render input lp dialout gpio audio; do
 		if getent group "$g" >/dev/null 2>&1; then
 			usermod -a -G "$g" "$user"
 		fi
@@ -106,11 +107,14 @@ fi
 cat <<MSG
 
 installed. Next:
-  1. apt-get install --no-install-recommends cage foot pcscd fonts-noto-cjk fonts-ipaexfont-gothic
+  1. apt-get install --no-install-recommends cage foot pcscd fonts-noto-cjk fonts-ipaexfont-gothic \\
+       open-jtalk open-jtalk-mecab-naist-jdic hts-voice-nitech-jp-atr503-m001 espeak-ng sox alsa-utils
+     (the voice hts-voice-nitech-jp-atr503-m001 is in the archive's contrib component)
   2. copy the TLS files from the center operator to /etc/madoguchi/:
        center-ca.pem  center-doc.pub  kiosk.crt   (0644)
        kiosk.key      (chown $user /etc/madoguchi/kiosk.key; chmod 600)
   3. edit /etc/madoguchi/kiosk.toml, then:  kiosk check-config /etc/madoguchi/kiosk.toml
   4. sudo -u $user $PREFIX/bin/kiosk diag -config /etc/madoguchi/kiosk.toml
-  5. systemctl start madoguchi-kiosk; journalctl -u madoguchi-kiosk -f
+  5. sudo -u $user $PREFIX/bin/kiosk voice-cache -config /etc/madoguchi/kiosk.toml
+  6. systemctl start madoguchi-kiosk; journalctl -u madoguchi-kiosk -f
 MSG
