@@ -33,6 +33,7 @@ func (f *frame) idle() {
 		// Nothing starts while the last resident's card or certificate is left behind.
 		f.c.para(rect{2, by - 2, f.w - 4, 2}, f.t(*left), stWarn)
 		f.c.para(rect{2, by + 1, f.w - 4, 2}, f.t(txtNextWaits), stBold)
+		f.idleSwitches()
 		return
 	}
 	if !open {

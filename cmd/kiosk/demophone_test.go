@@ -65,6 +65,12 @@ func TestDemoPhones(t *testing.T) {
 		e.Input(kiosk.Input{Kind: kiosk.InputNext})
 		wait(kiosk.StateTake, 20*time.Second)
 		bar[0].Do() // F2: take the phone
+		// The demo takes a fee, so the take screen offers a receipt and stays until the
+		// resident is done with it.
+		if v := wait(kiosk.StateTake, 10*time.Second); v.Receipt == kiosk.ReceiptNone {
+			t.Fatalf("no receipt offered after a fee: %+v", v)
+		}
+		e.Input(kiosk.Input{Kind: kiosk.InputDone})
 		wait(kiosk.StateIdle, 10*time.Second)
 	}
 

@@ -13,7 +13,7 @@ import (
 var langs = []kiosk.Lang{kiosk.LangJA, kiosk.LangEN}
 
 // notes lists every note the engine sets.
-var notes = []kiosk.Note{kiosk.NoteNeed4Digits, kiosk.NoteUnavailable, kiosk.NoteRemoveAndPlace, kiosk.NoteMaxCopies, kiosk.NotePINAgain}
+var notes = []kiosk.Note{kiosk.NoteNeed4Digits, kiosk.NoteUnavailable, kiosk.NoteRemoveAndPlace, kiosk.NoteMaxCopies, kiosk.NotePINAgain, kiosk.NoteTakeFirst}
 
 // A state, problem or note without a spoken guide fails here: a new one needs an entry
 // in its table (phrases.go).

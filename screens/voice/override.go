@@ -26,7 +26,8 @@ import (
 type Overrides map[string]map[string]map[string]string
 
 var noteNames = map[string]kiosk.Note{"need-4-digits": kiosk.NoteNeed4Digits, "unavailable": kiosk.NoteUnavailable,
-	"remove-and-place": kiosk.NoteRemoveAndPlace, "max-copies": kiosk.NoteMaxCopies, "pin-again": kiosk.NotePINAgain}
+	"remove-and-place": kiosk.NoteRemoveAndPlace, "max-copies": kiosk.NoteMaxCopies, "pin-again": kiosk.NotePINAgain,
+	"take-first": kiosk.NoteTakeFirst}
 
 // ParseOverrides reads an overrides file.
 func ParseOverrides(data []byte) (Overrides, error) {

@@ -69,6 +69,14 @@ var problemGuides = map[kiosk.Problem]text{
 		"The electronic certificate has expired. Please renew it at your municipal office."},
 	kiosk.ProblemPINLocked: {"暗証番号がロックされています。市区町村の窓口で再設定できます。",
 		"The PIN is locked. You can have it reset at your municipal office."},
+	kiosk.ProblemJukiCard: {"住民基本台帳カードは使えません。マイナンバーカードをお使いください。",
+		"A Juki card cannot be used. Please use your My Number Card."},
+	kiosk.ProblemCertNotYetValid: {"この電子証明書は、まだ使えません。発行の翌日から使えます。",
+		"This certificate cannot be used yet. It works from the day after it was issued."},
+	kiosk.ProblemNoPIN: {"暗証番号のないカードでは、証明書を交付できません。市区町村の窓口にご相談ください。",
+		"A card without a PIN cannot be used for certificates. Please ask at your municipal office."},
+	kiosk.ProblemPhoneNotReady: {"iPhoneを使えませんでした。Face IDで認証して、もう一度置いてください。",
+		"The iPhone could not be used. Authenticate with Face ID and place it again."},
 	kiosk.ProblemCardSuspended: {"このカードの電子証明書は停止されています。市区町村の窓口にお問い合わせください。",
 		"The card's certificate is suspended. Please contact your municipal office."},
 	kiosk.ProblemCardNotAccepted: {"ご利用いただけないカードです。市区町村の窓口にご相談ください。",
@@ -103,6 +111,7 @@ var noteGuides = map[kiosk.Note]text{
 	kiosk.NoteRemoveAndPlace: {"カードが置かれたままです。いったん取って、もう一度置いてください。", "A card is already on the reader. Lift it and place it again."},
 	kiosk.NoteMaxCopies:      {"これ以上は増やせません。", "That is the most copies at a time."},
 	kiosk.NotePINAgain:       {"カードの確認のため、もう一度暗証番号を入力してください。", "Please enter your PIN once more."},
+	kiosk.NoteTakeFirst:      {"カードまたは証明書が残っています。お取りください。お取りいただくと、次の方がご利用になれます。", "A card or a certificate was left. Please take it. The next person can start once it is taken."},
 }
 
 // The fixed sentences of the guide beside the tables.
