@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"madoguchi/center"
+	"madoguchi/forms"
 )
 
 // CertType is the wire name of a certificate type, shared with the center protocol.
@@ -65,6 +66,9 @@ type Municipality struct {
 	Hours        Hours         // default DefaultHours (06:30-23:00)
 	Closed       []Closure     // default DefaultClosures (12-29..01-03)
 	Certificates []Certificate // at least one
+	// Forms are the prefilled application forms the kiosk prints for this municipality
+	// ([[municipality.form]], package forms); none: the idle screen offers certificates only.
+	Forms []forms.Form
 }
 
 // Certificate is one [[municipality.certificate]] table.
@@ -79,6 +83,10 @@ type Certificate struct {
 type Reader struct {
 	// NamePattern selects the PC/SC reader by name; nil means the first reader found.
 	NamePattern *regexp.Regexp
+	// TextIssuerKey is the PEM public key (RSA) of J-LIS that signs the certificate of the
+	// 券面事項入力補助AP: the kiosk checks the card's signature over the four facts with it.
+	// Required when a municipality has forms.
+	TextIssuerKey string
 }
 
 // Printer back ends.
