@@ -20,6 +20,13 @@ func (l *Layout) PDF(c center.Content) ([]byte, int, error) {
 	if err != nil {
 		return nil, 0, err
 	}
+	b, err := l.writePDF(c.Title+" "+c.IssuanceNumber, pages, true)
+	return b, len(pages), err
+}
+
+// writePDF writes laid-out A4 pages as a PDF titled title; images registers the pattern
+// tile and the seal the certificates use.
+func (l *Layout) writePDF(title string, pages []page, images bool) ([]byte, error) {
 	now := l.opts.Clock().UTC()
 	f := fpdf.New("P", "mm", "A4", "")
 	f.SetCompression(true)
@@ -28,21 +35,23 @@ func (l *Layout) PDF(c center.Content) ([]byte, int, error) {
 	f.SetModificationDate(now)
 	f.SetProducer("madoguchi", false)
 	f.SetCreator("madoguchi kiosk", false)
-	f.SetTitle(c.Title+" "+c.IssuanceNumber, true)
+	f.SetTitle(title, true)
 	f.SetAutoPageBreak(false, 0)
 	f.SetMargins(0, 0, 0)
 	f.AddUTF8FontFromBytes(pdfFont, "", l.fontData)
 
-	imgs := l.pdfImageData()
-	if imgs.err != nil {
-		return nil, 0, imgs.err
-	}
-	if err := registerPNG(f, "pattern", imgs.pattern); err != nil {
-		return nil, 0, err
-	}
-	if imgs.seal != nil {
-		if err := registerPNG(f, "seal", imgs.seal); err != nil {
-			return nil, 0, err
+	if images {
+		imgs := l.pdfImageData()
+		if imgs.err != nil {
+			return nil, imgs.err
+		}
+		if err := registerPNG(f, "pattern", imgs.pattern); err != nil {
+			return nil, err
+		}
+		if imgs.seal != nil {
+			if err := registerPNG(f, "seal", imgs.seal); err != nil {
+				return nil, err
+			}
 		}
 	}
 	m := newMetrics(l.font)
@@ -54,9 +63,9 @@ func (l *Layout) PDF(c center.Content) ([]byte, int, error) {
 	}
 	var buf bytes.Buffer
 	if err := f.Output(&buf); err != nil {
-		return nil, 0, fmt.Errorf("layout: pdf: %w", err)
+		return nil, fmt.Errorf("layout: pdf: %w", err)
 	}
-	return buf.Bytes(), len(pages), nil
+	return buf.Bytes(), nil
 }
 
 // pdfImages are the PNG encodings of the images every PDF embeds: the 複写 pattern tile

@@ -26,6 +26,12 @@ func (l *Layout) Raster(c center.Content) ([]*image.Gray, error) {
 	if err != nil {
 		return nil, fmt.Errorf("layout: pattern: %w", err)
 	}
+	return l.rasterPages(g, pages, tile)
+}
+
+// rasterPages draws laid-out pages of geometry g; tile is the background pattern (nil
+// when the pages have none).
+func (l *Layout) rasterPages(g geometry, pages []page, tile *image.Gray) ([]*image.Gray, error) {
 	r := &rasterizer{l: l, m: newMetrics(l.font), faces: map[float64]font.Face{}, tile: tile}
 	defer r.close()
 	out := make([]*image.Gray, 0, len(pages))
