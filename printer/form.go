@@ -1,0 +1,60 @@
+package printer
+
+import (
+	"context"
+	"crypto"
+	"fmt"
+	"image"
+	"time"
+
+	"madoguchi/forms"
+	"madoguchi/printer/layout"
+)
+
+// FormJob is one prefilled form (package forms) for one session.
+type FormJob struct {
+	Session          string // journal id of the session: names the job
+	MunicipalityCode string
+	MunicipalityName string
+	Kiosk            string // the kiosk's id, in the stamp
+	Form             forms.Form
+	Facts            forms.Facts // read from the card and checked against its signature
+	At               time.Time   // when the resident confirmed: the stamp's time
+}
+
+// FormLayout is job as the layout takes it, with the QR code's stamp signed by key.
+func FormLayout(job FormJob, key crypto.Signer) (layout.Form, error) {
+	at := job.At.In(forms.JST).Truncate(time.Second)
+	stamp, err := forms.Seal(key, forms.Stamp{Municipality: job.MunicipalityCode, Form: job.Form.ID,
+		Kiosk: job.Kiosk, Time: at, Facts: job.Facts})
+	if err != nil {
+		return layout.Form{}, fmt.Errorf("printer: form %s: %w", job.Form.ID, err)
+	}
+	f := layout.Form{ID: job.Form.ID, Title: job.Form.Title, Municipality: job.MunicipalityName, Stamp: stamp,
+		Made: fmt.Sprintf("作成 %s　端末 %s", at.Format("2006年1月2日 15:04"), job.Kiosk)}
+	for _, fd := range job.Form.Fields {
+		f.Rows = append(f.Rows, layout.FormRow{Label: fd.Label, Value: job.Facts.Value(fd.Source),
+			FromCard: fd.Source != forms.SourceNone, Lines: max(fd.Lines, 1)})
+	}
+	return f, nil
+}
+
+// PrintForm lays out and prints one prefilled form, its stamp signed by key (the
+// kiosk's). Errors and Outcome as Print's.
+func (p *Printer) PrintForm(ctx context.Context, key crypto.Signer, job FormJob) (Outcome, error) {
+	id := "form-" + job.Session
+	f, err := FormLayout(job, key)
+	if err != nil {
+		return p.failed(fmt.Errorf("%w: %w", ErrBadDocument, err))
+	}
+	return p.run(ctx, id, 1, func() ([]*image.Gray, error) {
+		img, err := p.o.Layout.FormRaster(f)
+		if err != nil {
+			return nil, err
+		}
+		return []*image.Gray{img}, nil
+	}, func() ([]byte, int, error) {
+		b, err := p.o.Layout.FormPDF(f)
+		return b, 1, err
+	})
+}

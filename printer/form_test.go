@@ -1,0 +1,83 @@
+package printer_test
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"madoguchi/forms"
+	"madoguchi/printer"
+	"madoguchi/printer/file"
+)
+
+func formJob() printer.FormJob {
+	return printer.FormJob{Session: "s-0001", MunicipalityCode: "139998", MunicipalityName: "見本市", Kiosk: "k-1",
+		Form: forms.Form{ID: "tennyu", Title: "転入届", Fields: []forms.Field{
+			{Label: "氏名", Source: forms.SourceName}, {Label: "生年月日", Source: forms.SourceBirthDate},
+			{Label: "前の住所", Lines: 2}}},
+		Facts: forms.Facts{Name: "見本 花子", Address: "東京都千代田区", BirthDate: "19900102", Sex: "2"},
+		At:    time.Date(2026, 12, 1, 10, 30, 15, 500, forms.JST)}
+}
+
+func TestFormLayout(t *testing.T) {
+	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	job := formJob()
+	f, err := printer.FormLayout(job, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []struct {
+		value    string
+		fromCard bool
+		lines    int
+	}{{"見本 花子", true, 1}, {"1990年1月2日", true, 1}, {"", false, 2}}
+	for i, w := range want {
+		r := f.Rows[i]
+		if r.Value != w.value || r.FromCard != w.fromCard || r.Lines != w.lines {
+			t.Errorf("row %d: %+v, want %+v", i, r, w)
+		}
+	}
+	st, err := forms.Verify(f.Stamp, key.Public(), job.At.Add(time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Facts != job.Facts || st.Form != "tennyu" || st.Kiosk != "k-1" || st.Municipality != "139998" ||
+		!st.Time.Equal(job.At.Truncate(time.Second)) {
+		t.Errorf("stamp %+v", st)
+	}
+	if _, err := forms.Verify(f.Stamp, key.Public(), job.At.Add(14*time.Hour)); !errors.Is(err, forms.ErrStampExpired) {
+		t.Errorf("stamp next day: %v", err)
+	}
+}
+
+func TestPrintForm(t *testing.T) {
+	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	dir := t.TempDir()
+	fp, err := file.New(file.Options{Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := printer.New(printer.Options{Layout: newLayout(t), PDF: fp})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := p.PrintForm(context.Background(), key, formJob())
+	if err != nil || !out.Printed || out.Pages != 1 {
+		t.Fatalf("outcome %+v, %v", out, err)
+	}
+	if b, err := os.ReadFile(filepath.Join(dir, "form-s-0001.pdf")); err != nil || int64(len(b)) != out.Bytes {
+		t.Fatalf("printed file: %v (%d bytes, outcome %d)", err, len(b), out.Bytes)
+	}
+	bad := formJob()
+	bad.Facts.Name = "見本\x1b[2J"
+	bad.Session = "s-0002"
+	if out, err := p.PrintForm(context.Background(), key, bad); !errors.Is(err, printer.ErrBadDocument) || out.Printed {
+		t.Errorf("control character printed: %+v, %v", out, err)
+	}
+}
