@@ -3,6 +3,7 @@ package kiosk
 import (
 	"context"
 	"crypto"
+	"crypto/rsa"
 	"crypto/x509"
 	"errors"
 	"fmt"
@@ -53,6 +54,9 @@ type Options struct {
 	Logger *slog.Logger
 	// Technician enables technician mode (techmode.go); nil = disabled.
 	Technician Technician
+	// TextIssuerKey is J-LIS's key the card's four facts are checked with (forms.go);
+	// required when a municipality has forms, and the Printer must be a FormPrinter.
+	TextIssuerKey *rsa.PublicKey
 }
 
 func (o Options) withDefaults() (Options, error) {
@@ -65,6 +69,14 @@ func (o Options) withDefaults() (Options, error) {
 	for i, m := range o.Municipalities {
 		if len(m.Certificates) == 0 {
 			return o, fmt.Errorf("kiosk: options: municipality %d (%s) offers no certificate", i, m.Name)
+		}
+	}
+	if len(o.formList()) > 0 {
+		if o.TextIssuerKey == nil {
+			return o, errors.New("kiosk: options: forms need the text issuer key")
+		}
+		if _, ok := o.Printer.(FormPrinter); !ok {
+			return o, errors.New("kiosk: options: forms need a printer that prints forms")
 		}
 	}
 	d := config.DefaultTimeouts
@@ -142,6 +154,7 @@ type Engine struct {
 	seq      uint64
 	cardGone bool
 	tech     techState
+	forms    []formRef // the forms offered (forms.go), fixed at New
 }
 
 type slot struct {
@@ -175,6 +188,8 @@ type session struct {
 	issueKey  string
 	issued    *center.Issued
 	payment   *Payment
+
+	forms formsSession // a forms session (forms.go)
 }
 
 func (s *session) request() center.Request {
@@ -186,6 +201,7 @@ func (s *session) wipe() {
 	s.card, s.authCert, s.issued, s.payment, s.journal = nil, nil, nil, nil, nil
 	s.challenge, s.issueKey = "", ""
 	s.opts, s.cert, s.copies = center.Options{}, "", 0
+	s.forms = formsSession{}
 }
 
 type (
@@ -203,7 +219,7 @@ func New(opts Options) (*Engine, error) {
 		return nil, err
 	}
 	e := &Engine{o: o, log: o.Logger, events: make(chan any, eventQueue), stop: make(chan struct{}),
-		updates: make(chan struct{}, 1), lang: o.Language, tech: techState{pad: newPINPad(TechPINMax)}}
+		updates: make(chan struct{}, 1), lang: o.Language, tech: techState{pad: newPINPad(TechPINMax)}, forms: o.formList()}
 	e.view = View{State: StateIdle, Lang: o.Language, MaxCopies: o.MaxCopies, Pays: o.Payer != nil}
 	return e, nil
 }
@@ -388,22 +404,8 @@ func (e *Engine) muniOpen(i int, now time.Time) bool {
 // start begins a session after a touch on the idle screen, unless the kiosk is out of
 // service or closed.
 func (e *Engine) start() {
-	if e.tech.oos {
-		e.log.Info("kiosk: out of service: switched off by the technician")
-		e.fail(ProblemOutOfService, "technician")
+	if !e.ready() {
 		return
-	}
-	if err := e.o.Store.CanStartSession(e.ctx); err != nil {
-		e.log.Warn("kiosk: out of service", "err", err)
-		e.fail(ProblemOutOfService, "store")
-		return
-	}
-	if pc, ok := e.o.Printer.(PrinterChecker); ok {
-		if err := pc.Check(e.ctx); err != nil {
-			e.log.Warn("kiosk: out of service: printer", "err", err)
-			e.fail(ProblemOutOfService, "printer")
-			return
-		}
 	}
 	now, open := e.o.Clock.Now(), -1
 	n := 0
@@ -426,6 +428,29 @@ func (e *Engine) start() {
 	}
 	e.sess.muni = open
 	e.enter(StateChoose)
+}
+
+// ready says whether a session may start (technician's switch, store, printer); when
+// not, it shows "out of service".
+func (e *Engine) ready() bool {
+	if e.tech.oos {
+		e.log.Info("kiosk: out of service: switched off by the technician")
+		e.fail(ProblemOutOfService, "technician")
+		return false
+	}
+	if err := e.o.Store.CanStartSession(e.ctx); err != nil {
+		e.log.Warn("kiosk: out of service", "err", err)
+		e.fail(ProblemOutOfService, "store")
+		return false
+	}
+	if pc, ok := e.o.Printer.(PrinterChecker); ok {
+		if err := pc.Check(e.ctx); err != nil {
+			e.log.Warn("kiosk: out of service: printer", "err", err)
+			e.fail(ProblemOutOfService, "printer")
+			return false
+		}
+	}
+	return true
 }
 
 // newSession makes the current session.
@@ -895,6 +920,7 @@ func (e *Engine) publish() {
 			v.Fee, v.UnitFee = s.issued.Document.Fee, s.issued.Document.UnitFee
 		}
 	}
+	e.viewForms(&v)
 	if f := e.state.spec().view; f != nil {
 		f(e, &v)
 	}

@@ -93,10 +93,11 @@ const (
 	InputTech               // the hidden technician gesture on the idle screen
 	InputContinue           // a touch outside the buttons or 続ける: the resident is still there
 	InputAnother            // on a refusal: choose another certificate, card still in place
+	InputForms              // on the idle screen: the prefilled forms (forms.go)
 )
 
 var inputNames = [...]string{"none", "start", "language", "select", "option", "copies", "next", "back", "cancel",
-	"digit", "delete", "clear", "done", "tech", "continue", "another"}
+	"digit", "delete", "clear", "done", "tech", "continue", "another", "forms"}
 
 func (k InputKind) String() string {
 	if k >= 0 && int(k) < len(inputNames) {
@@ -209,4 +210,12 @@ type View struct {
 	TechLines    []string // the menu's last diagnostics or queue report
 	TechMessage  string   // the last action's result, e.g. "test page printed"
 	TechBusy     bool     // an action is running
+
+	// Prefilled forms (forms.go). PINLength, TriesLeft and WrongPIN serve the text AP's
+	// PIN pad too.
+	Forms        []FormView // the forms offered; empty: the idle screen offers certificates only
+	FormsSession bool       // the session is a forms session
+	FormTitle    string     // the chosen form
+	FormTitleEN  string
+	Facts        []FactView // StateFormConfirm: the card's facts the form uses, as printed
 }

@@ -15,6 +15,7 @@ type Printer struct {
 	paperOut bool
 	hold     chan struct{}
 	jobs     []kiosk.PrintJob
+	forms    []kiosk.FormJob
 	started  chan struct{}
 }
 
