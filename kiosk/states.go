@@ -141,7 +141,7 @@ func init() {
 		}),
 		StateFormConfirm: resident(fee, (*Engine).inputFormConfirm),
 		StateFormPrinting: {limit: func(t config.Timeouts) time.Duration { return t.Print }, machine: true,
-			expire: func(e *Engine) { e.fail(ProblemPrinterFailed, "form print timeout") },
+			expire:  func(e *Engine) { e.fail(ProblemPrinterFailed, "form print timeout") },
 			cardOut: (*Engine).cardGoneWhilePrinting, view: (*Engine).viewCardGone},
 		StateFormTake: {limit: take, waits: true, input: (*Engine).inputDone, expire: (*Engine).expireToIdle,
 			cardOut: (*Engine).cardTaken, view: (*Engine).viewCardGone},
