@@ -27,7 +27,10 @@ func (f *frame) placeCard() {
 	f.footer([]button{f.back(), f.cancel()}, nil)
 }
 
-func (f *frame) pin() {
+func (f *frame) pin() { f.pinFor(txtPINWhich) }
+
+// pinFor is the 4-digit PIN pad; which says which of the card's PINs it asks for.
+func (f *frame) pinFor(which msg) {
 	b := f.body
 	v := f.v
 	kpw := min(3*12+4, max(31, f.w*2/5)) // keypad width
@@ -35,7 +38,7 @@ func (f *frame) pin() {
 	left := rect{2, b.y + 1, kx - 4, b.h - 1}
 	y := left.y
 	y += f.c.para(rect{left.x, y, left.w, 2}, f.t(txtPINPrompt), stBold)
-	y += f.c.para(rect{left.x, y, left.w, 2}, f.t(txtPINWhich), stBody) + 1
+	y += f.c.para(rect{left.x, y, left.w, 2}, f.t(which), stBody) + 1
 	// Masked digits: ＊ for entered, ＿ for the rest.
 	mask := ""
 	for i := range 4 {
