@@ -221,3 +221,12 @@ func ParseIssuerKey(data []byte) (*rsa.PublicKey, error) {
 	}
 	return rk, nil
 }
+
+// MarshalIssuerKey writes pub as ParseIssuerKey reads it (PEM "PUBLIC KEY").
+func MarshalIssuerKey(pub *rsa.PublicKey) ([]byte, error) {
+	der, err := x509.MarshalPKIXPublicKey(pub)
+	if err != nil {
+		return nil, fmt.Errorf("text issuer key: %w", err)
+	}
+	return pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}), nil
+}

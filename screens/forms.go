@@ -11,7 +11,7 @@ var (
 	txtFormService  = msg{"申請書作成サービス", "Application Form Service"}
 	txtFormsButton  = msg{"申請書をつくる", "Make a form"}
 	txtFormsSub     = msg{"住所・氏名などを記入済みで印刷", "With your details filled in"}
-	txtCertsSub     = msg{"住民票の写しなど", "Juminhyo and others"}
+	txtCertsSub     = msg{"住民票などの証明書", "Juminhyo and others"}
 	txtChooseForm   = msg{"つくる申請書を選んでください", "Choose the form to make"}
 	txtFormPINWhich = msg{"券面事項入力補助用の暗証番号です。",
 		"The 4-digit PIN for your card's personal details (券面事項入力補助)."}
