@@ -4,8 +4,8 @@ import (
 	"context"
 	"crypto/rsa"
 	"fmt"
-	"os"
 	"log/slog"
+	"os"
 	"time"
 
 	"madoguchi/center"
