@@ -1,13 +1,17 @@
 package printer_test
 
 import (
+	"bytes"
 	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
 	"errors"
+	"image/png"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -79,5 +83,60 @@ func TestPrintForm(t *testing.T) {
 	bad.Session = "s-0002"
 	if out, err := p.PrintForm(context.Background(), key, bad); !errors.Is(err, printer.ErrBadDocument) || out.Printed {
 		t.Errorf("control character printed: %+v, %v", out, err)
+	}
+}
+
+// TestFormQRScans reads the printed form's QR code back with ZBar (zbarimg, an
+// independent decoder), as the counter's scanner does, from the A4 PDF (rendered by
+// poppler at 200 dpi) and from the thermal raster, and verifies the stamp it carries.
+func TestFormQRScans(t *testing.T) {
+	for _, tool := range []string{"zbarimg", "pdftoppm"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Fatalf("%s not found: install the Debian packages zbar-tools and poppler-utils (make deps)", tool)
+		}
+	}
+	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	job := formJob()
+	f, err := printer.FormLayout(job, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := newLayout(t)
+	dir := t.TempDir()
+	pdf, err := l.FormPDF(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "form.pdf"), pdf, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command("pdftoppm", "-r", "200", "-png", "-singlefile", filepath.Join(dir, "form.pdf"), filepath.Join(dir, "a4")).CombinedOutput(); err != nil {
+		t.Fatalf("pdftoppm: %v\n%s", err, out)
+	}
+	img, err := l.FormRaster(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	if err := png.Encode(&b, img); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "thermal.png"), b.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"a4.png", "thermal.png"} {
+		t.Run(name, func(t *testing.T) {
+			out, err := exec.Command("zbarimg", "--raw", "-q", "-Sdisable", "-Sqrcode.enable", filepath.Join(dir, name)).Output()
+			if err != nil {
+				t.Fatalf("zbarimg found no QR code: %v", err)
+			}
+			got := strings.TrimSuffix(string(out), "\n")
+			if got != f.Stamp {
+				t.Fatalf("QR code says %q, want %q", got, f.Stamp)
+			}
+			if st, err := forms.Verify(got, key.Public(), job.At); err != nil || st.Facts != job.Facts {
+				t.Fatalf("scanned stamp: %+v, %v", st, err)
+			}
+		})
 	}
 }
