@@ -19,7 +19,7 @@ import (
 
 func sample() eapp.Application {
 	return eapp.Application{Number: "K1-20261201-0001", Municipality: "139998", Form: "tenshutsu", Kiosk: "k-1",
-		Signed: time.Date(2026, 12, 1, 10, 30, 0, 0, time.UTC),
+		Signed:  time.Date(2026, 12, 1, 10, 30, 0, 0, time.UTC),
 		Entries: []eapp.Entry{{Label: "新しい住所", Value: "大阪府見本市一丁目1番1号 <&>"}, {Label: "転出予定日", Value: "2026-12-20"}}}
 }
 
