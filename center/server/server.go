@@ -44,17 +44,17 @@ const (
 
 // Options configure a Server. DBPath, JPKIRoots, KioskCAs and DocumentKey are required.
 type Options struct {
-	DBPath         string              // SQLite file (created if missing)
-	JPKIRoots      []*x509.Certificate // trusted roots of card authentication certificates
+	DBPath    string              // SQLite file (created if missing)
+	JPKIRoots []*x509.Certificate // trusted roots of card authentication certificates
 	// SignRoots are the trusted roots of the cards' signing certificates (署名用), which
 	// sign electronic applications; none: every application is refused.
 	SignRoots      []*x509.Certificate
-	KioskCAs       *x509.CertPool      // CAs of kiosk TLS client certificates
-	DocumentKey    ed25519.PrivateKey  // signs every document
-	Municipalities []Municipality      // default: DemoMunicipality(); residents name theirs by Code
-	Clock          center.Clock        // default center.SystemClock
-	ChallengeTTL   time.Duration       // default DefaultChallengeTTL
-	MaxChallenges  int                 // outstanding challenges kept; default DefaultMaxChallenges
+	KioskCAs       *x509.CertPool     // CAs of kiosk TLS client certificates
+	DocumentKey    ed25519.PrivateKey // signs every document
+	Municipalities []Municipality     // default: DemoMunicipality(); residents name theirs by Code
+	Clock          center.Clock       // default center.SystemClock
+	ChallengeTTL   time.Duration      // default DefaultChallengeTTL
+	MaxChallenges  int                // outstanding challenges kept; default DefaultMaxChallenges
 	// MaxChallengesPerKiosk caps one kiosk's outstanding challenges; default
 	// DefaultMaxChallengesPerKiosk (at most MaxChallenges).
 	MaxChallengesPerKiosk int
@@ -66,18 +66,18 @@ type Options struct {
 
 // Server is the reference center: an http.Handler over a SQLite database.
 type Server struct {
-	db      *sql.DB
-	roots   *x509.CertPool
-	issuers []*x509.Certificate // the JPKI roots, as given
-	signers []*x509.Certificate // the JPKI signing roots, as given
+	db       *sql.DB
+	roots    *x509.CertPool
+	issuers  []*x509.Certificate // the JPKI roots, as given
+	signers  []*x509.Certificate // the JPKI signing roots, as given
 	signPool *x509.CertPool
-	kiosks  *x509.CertPool
-	key     ed25519.PrivateKey
-	munis   map[string]Municipality
-	clock   center.Clock
-	ttl     time.Duration
-	keep    time.Duration // retention of stored answers
-	log     *slog.Logger
+	kiosks   *x509.CertPool
+	key      ed25519.PrivateKey
+	munis    map[string]Municipality
+	clock    center.Clock
+	ttl      time.Duration
+	keep     time.Duration // retention of stored answers
+	log      *slog.Logger
 
 	chMu       sync.Mutex
 	challenges map[string]challenge

@@ -21,8 +21,8 @@ import (
 	"time"
 
 	"madoguchi/center/centertest"
-	"madoguchi/eapp"
 	"madoguchi/center/server"
+	"madoguchi/eapp"
 	"madoguchi/internal/safetext"
 )
 
