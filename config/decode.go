@@ -526,6 +526,7 @@ func (d *decoder) form(t *table) forms.Form {
 	t.str("id", &f.ID)
 	t.str("title", &f.Title)
 	t.str("title_en", &f.TitleEN)
+	t.boolean("electronic", &f.Electronic)
 	fds, _ := t.tables("field")
 	for _, ft := range fds {
 		var fd forms.Field
@@ -535,6 +536,9 @@ func (d *decoder) form(t *table) forms.Form {
 		ft.str("source", &src)
 		fd.Source = forms.Source(src)
 		ft.integer("lines", &fd.Lines, 1, forms.MaxLines)
+		var in string
+		ft.str("input", &in)
+		fd.Input = forms.Input(in)
 		ft.done()
 		f.Fields = append(f.Fields, fd)
 	}

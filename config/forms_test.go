@@ -26,7 +26,7 @@ func TestForms(t *testing.T) {
 		{"unknown source and key", formsMuni + "[[municipality.form]]\nid = \"x\"\ntitle = \"届\"\n" +
 			"[[municipality.form.field]]\nlabel = \"番号\"\nsource = \"mynumber\"\ncolour = 1\n" + reader, []string{
 			`kiosk.toml:7: municipality[0].form[0]: x: field 1 source "mynumber", want one of "name", "address", "birth_date", "sex" or none`,
-			"kiosk.toml:13: municipality[0].form[0].field[0].colour: unknown key; allowed here: label, label_en, source, lines"}},
+			"kiosk.toml:13: municipality[0].form[0].field[0].colour: unknown key; allowed here: label, label_en, source, lines, input"}},
 		{"lines out of range", formsMuni + "[[municipality.form]]\nid = \"x\"\ntitle = \"届\"\n" +
 			"[[municipality.form.field]]\nlabel = \"氏名\"\nsource = \"name\"\nlines = 9\n" + reader, []string{
 			"kiosk.toml:13: municipality[0].form[0].field[0].lines: must be an integer from 1 to 8, got 9"}},

@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 )
@@ -33,12 +34,27 @@ const (
 	MaxFormsPer = 12 // forms one municipality offers
 )
 
+// Input is how the resident enters a field on the screen for an electronic application.
+type Input string
+
+// The inputs: none (the field stays for the paper form), digits (0–9, up to MaxDigits:
+// a telephone number, a count), a date (YYYYMMDD on the keypad, a real calendar date).
+const (
+	InputNone   Input = ""
+	InputDigits Input = "digits"
+	InputDate   Input = "date"
+)
+
+// MaxDigits is the longest digits entry.
+const MaxDigits = 16
+
 // Field is one row of a form: its label and where its value comes from.
 type Field struct {
 	Label   string // printed, e.g. 氏名
 	LabelEN string // shown on the English screens; "" shows Label
 	Source  Source // SourceNone: a blank box filled in by hand
 	Lines   int    // height of the box in lines, 1..MaxLines (0 is 1)
+	Input   Input  // electronic forms: entered on the screen (only fields without a Source)
 }
 
 // Form is one municipality-defined form.
@@ -47,6 +63,10 @@ type Form struct {
 	Title   string // printed and shown, e.g. 転入届
 	TitleEN string // shown on the English screens; "" shows Title
 	Fields  []Field
+	// Electronic: the municipality accepts the form as an electronic application signed
+	// with the card's signing key (package eapp); the fields with an Input are entered on
+	// the screen, the card's four facts travel in the signing certificate.
+	Electronic bool
 }
 
 // ErrInvalid: a form cannot be offered.
@@ -90,11 +110,19 @@ func (f Form) Validate() error {
 		if fd.Lines < 0 || fd.Lines > MaxLines {
 			return bad("%s: field %d lines %d, want 1 to %d", f.ID, i+1, fd.Lines, MaxLines)
 		}
+		switch fd.Input {
+		case InputNone, InputDigits, InputDate:
+		default:
+			return bad("%s: field %d input %q, want \"digits\", \"date\" or none", f.ID, i+1, fd.Input)
+		}
+		if fd.Input != InputNone && (fd.Source != SourceNone || !f.Electronic) {
+			return bad("%s: field %d: only a field of an electronic form that is not from the card is entered on the screen", f.ID, i+1)
+		}
 		if strings.Contains(fd.Label, "個人番号") || strings.Contains(fd.Label, "マイナンバー") {
 			return bad("%s: field %d: the kiosk never fills in or asks for a My Number", f.ID, i+1)
 		}
 	}
-	if !fromCard {
+	if !fromCard && !f.Electronic {
 		return bad("%s: no field comes from the card", f.ID)
 	}
 	return nil
@@ -214,4 +242,39 @@ func SexText(code string) string {
 		return "女"
 	}
 	return ""
+}
+
+// CheckEntry says whether v is a complete entry for input in: digits 1 to MaxDigits
+// long, a date as YYYYMMDD that exists in the calendar.
+func CheckEntry(in Input, v string) error {
+	for _, r := range v {
+		if r < '0' || r > '9' {
+			return fmt.Errorf("%w: digits only", ErrInvalid)
+		}
+	}
+	switch in {
+	case InputDigits:
+		if len(v) == 0 || len(v) > MaxDigits {
+			return fmt.Errorf("%w: 1 to %d digits", ErrInvalid, MaxDigits)
+		}
+	case InputDate:
+		if len(v) != 8 || BirthDateText(v) == v {
+			return fmt.Errorf("%w: a date as YYYYMMDD", ErrInvalid)
+		}
+		if _, err := time.Parse("20060102", v); err != nil {
+			return fmt.Errorf("%w: no such date", ErrInvalid)
+		}
+	default:
+		return fmt.Errorf("%w: not entered on the screen", ErrInvalid)
+	}
+	return nil
+}
+
+// EntryText writes an entry as the review screen and the receipt show it: a date as
+// 2026年12月20日, digits as they are.
+func EntryText(in Input, v string) string {
+	if in == InputDate {
+		return BirthDateText(v)
+	}
+	return v
 }

@@ -114,3 +114,43 @@ func TestSealVerify(t *testing.T) {
 		t.Fatalf("control character sealed: %v", err)
 	}
 }
+
+func TestEntries(t *testing.T) {
+	tests := []struct {
+		in   forms.Input
+		v    string
+		ok   bool
+		text string
+	}{
+		{forms.InputDigits, "0312345678", true, "0312345678"},
+		{forms.InputDigits, "", false, ""},
+		{forms.InputDigits, "12345678901234567", false, ""},
+		{forms.InputDigits, "12a", false, ""},
+		{forms.InputDate, "20261220", true, "2026年12月20日"},
+		{forms.InputDate, "20260230", false, ""},
+		{forms.InputDate, "2026122", false, ""},
+		{forms.InputNone, "1", false, ""},
+	}
+	for _, tc := range tests {
+		err := forms.CheckEntry(tc.in, tc.v)
+		if (err == nil) != tc.ok {
+			t.Errorf("%s %q: %v, want ok %v", tc.in, tc.v, err, tc.ok)
+		}
+		if tc.ok && forms.EntryText(tc.in, tc.v) != tc.text {
+			t.Errorf("%s %q shown as %q", tc.in, tc.v, forms.EntryText(tc.in, tc.v))
+		}
+	}
+	f := tennyu()
+	f.Fields[2].Input = forms.InputDate
+	if err := f.Validate(); err == nil {
+		t.Error("an entry on a paper form accepted")
+	}
+	f.Electronic = true
+	if err := f.Validate(); err != nil {
+		t.Error(err)
+	}
+	f.Fields[0].Input = forms.InputDigits
+	if err := f.Validate(); err == nil {
+		t.Error("an entry for a field from the card accepted")
+	}
+}
