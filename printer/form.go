@@ -58,3 +58,46 @@ func (p *Printer) PrintForm(ctx context.Context, key crypto.Signer, job FormJob)
 		return b, 1, err
 	})
 }
+
+// ReceiptJob is the receipt of one electronic application: its number, the form, when it
+// was signed, what the resident entered (as shown on the review screen).
+type ReceiptJob struct {
+	Number           string // the application number (eapp.Application.Number)
+	MunicipalityName string
+	Kiosk            string
+	Form             forms.Form
+	Entries          []layout.FormRow // label and value of each entry
+	Signed           time.Time
+}
+
+// ReceiptLayout is job as the layout takes it; the QR code carries the number.
+func ReceiptLayout(job ReceiptJob) layout.Form {
+	at := job.Signed.In(forms.JST).Format("2006年1月2日 15:04")
+	f := layout.Form{ID: "receipt-" + job.Number, Title: "電子申請 受付控", Municipality: job.MunicipalityName, Receipt: true,
+		Stamp: job.Number, Made: fmt.Sprintf("作成 %s　端末 %s", at, job.Kiosk),
+		Note: "この申請はマイナンバーカードの署名用電子証明書で署名され、" + job.MunicipalityName +
+			"に送られます（通信できないときは、つながりしだい送られます）。受付の結果は市区町村からお知らせします。",
+		Rows: []layout.FormRow{{Label: "申請番号", Value: job.Number, Lines: 1}, {Label: "申請書", Value: job.Form.Title, Lines: 1},
+			{Label: "署名した日時", Value: at, Lines: 1}}}
+	for _, e := range job.Entries {
+		e.Lines = max(e.Lines, 1)
+		f.Rows = append(f.Rows, e)
+	}
+	return f
+}
+
+// PrintReceipt prints the receipt of an electronic application. Errors and Outcome as
+// Print's.
+func (p *Printer) PrintReceipt(ctx context.Context, job ReceiptJob) (Outcome, error) {
+	f := ReceiptLayout(job)
+	return p.run(ctx, "receipt-"+job.Number, 1, func() ([]*image.Gray, error) {
+		img, err := p.o.Layout.FormRaster(f)
+		if err != nil {
+			return nil, err
+		}
+		return []*image.Gray{img}, nil
+	}, func() ([]byte, int, error) {
+		b, err := p.o.Layout.FormPDF(f)
+		return b, 1, err
+	})
+}

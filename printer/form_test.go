@@ -18,6 +18,7 @@ import (
 	"madoguchi/forms"
 	"madoguchi/printer"
 	"madoguchi/printer/file"
+	"madoguchi/printer/layout"
 )
 
 func formJob() printer.FormJob {
@@ -138,5 +139,31 @@ func TestFormQRScans(t *testing.T) {
 				t.Fatalf("scanned stamp: %+v, %v", st, err)
 			}
 		})
+	}
+}
+
+func TestPrintReceipt(t *testing.T) {
+	dir := t.TempDir()
+	fp, err := file.New(file.Options{Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := printer.New(printer.Options{Layout: newLayout(t), PDF: fp})
+	if err != nil {
+		t.Fatal(err)
+	}
+	job := printer.ReceiptJob{Number: "K1-APP-000001", MunicipalityName: "見本市", Kiosk: "k-1",
+		Form: forms.Form{ID: "tenshutsu", Title: "転出届"}, Signed: formJob().At,
+		Entries: []layout.FormRow{{Label: "転出予定日", Value: "2026年12月20日"}}}
+	out, err := p.PrintReceipt(context.Background(), job)
+	if err != nil || !out.Printed {
+		t.Fatalf("outcome %+v, %v", out, err)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "receipt-K1-APP-000001.pdf"))
+	if err != nil || !bytes.HasPrefix(b, []byte("%PDF-")) {
+		t.Fatalf("receipt file: %v", err)
+	}
+	if f := printer.ReceiptLayout(job); len(f.Rows) != 4 || f.Rows[3].Value != "2026年12月20日" || f.Stamp != job.Number {
+		t.Errorf("receipt layout %+v", f)
 	}
 }

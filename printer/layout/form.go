@@ -16,8 +16,12 @@ type Form struct {
 	Title        string // e.g. 転入届
 	Municipality string // e.g. 見本市
 	Rows         []FormRow
-	Stamp        string // the QR code's text: the signed stamp (forms.Seal)
+	Stamp        string // the QR code's text: the signed stamp (forms.Seal), or a receipt's number
 	Made         string // when and where it was made, printed beside the QR code
+	// Receipt: a receipt of an electronic application, not a form to fill in: no lead,
+	// no addressee, no date line or signature box; Note is printed under the rows.
+	Receipt bool
+	Note    string
 }
 
 // FormRow is one box of a form.
@@ -35,6 +39,7 @@ const (
 	formSignLabel = "署名（自署）"
 	formDateLabel = "記入日　　　　　年　　　月　　　日"
 	formQRNote    = "窓口でこの二次元コードを読み取ります（作成当日のみ有効）。"
+	receiptQRNote = "お問い合わせの際は、この受付控（申請番号）をお持ちください。"
 )
 
 func validateForm(f Form) error {
@@ -44,7 +49,7 @@ func validateForm(f Form) error {
 	if strings.TrimSpace(f.Title) == "" || strings.TrimSpace(f.Stamp) == "" || len(f.Rows) == 0 {
 		return bad("title, stamp and rows are required")
 	}
-	fields := []string{f.Title, f.Municipality, f.Made}
+	fields := []string{f.Title, f.Municipality, f.Made, f.Note}
 	for _, r := range f.Rows {
 		if strings.Contains(r.Label, "個人番号") || strings.Contains(r.Label, "マイナンバー") {
 			return bad("a My Number is never printed")
@@ -85,10 +90,14 @@ func (l *Layout) planForm(f Form, g geometry) ([]page, error) {
 			op{kind: opRect, x: g.w - g.margin - w - 0.8, y: y - g.titlePt*mmPerPt, w: w + 1.6, h: g.titlePt * mmPerPt * 1.25, lineW: 0.4})
 	}
 	y += lh(g.smallPt) * 1.5
-	ops = append(ops, op{kind: opText, x: g.margin, y: y, pt: g.bodyPt, text: f.Municipality + "長　様"})
-	for _, t := range m.wrap(formLead, g.smallPt, inner) {
-		y += lh(g.smallPt)
-		ops = append(ops, op{kind: opText, x: g.margin, y: y, pt: g.smallPt, text: t})
+	if f.Receipt {
+		ops = append(ops, op{kind: opText, x: g.margin, y: y, pt: g.bodyPt, text: f.Municipality})
+	} else {
+		ops = append(ops, op{kind: opText, x: g.margin, y: y, pt: g.bodyPt, text: f.Municipality + "長　様"})
+		for _, t := range m.wrap(formLead, g.smallPt, inner) {
+			y += lh(g.smallPt)
+			ops = append(ops, op{kind: opText, x: g.margin, y: y, pt: g.smallPt, text: t})
+		}
 	}
 	y += lh(g.smallPt)
 
@@ -121,6 +130,18 @@ func (l *Layout) planForm(f Form, g geometry) ([]page, error) {
 		y += h
 	}
 
+	if f.Receipt {
+		y += lh(g.bodyPt)
+		for _, t := range m.wrap(f.Note, g.bodyPt, inner) {
+			if y+lh(g.bodyPt) > bottom {
+				return nil, fmt.Errorf("%w: receipt %s does not fit on one page (%s)", ErrInvalidContent, f.ID, g.name)
+			}
+			y += lh(g.bodyPt)
+			ops = append(ops, op{kind: opText, x: g.margin, y: y, pt: g.bodyPt, text: t})
+		}
+		return []page{{ops: append(ops, l.formFooter(f, g, m, qr.Bitmap(), qrSide)...)}}, nil
+	}
+
 	// The date and the signature box.
 	signH := 3*lh(g.bodyPt) + 2*g.pad
 	if y+lh(g.bodyPt)*2+signH > bottom {
@@ -134,17 +155,26 @@ func (l *Layout) planForm(f Form, g geometry) ([]page, error) {
 		op{kind: opRect, x: g.margin + g.labelW, y: y, w: valueW, h: signH, lineW: 0.5},
 		op{kind: opText, x: g.margin + g.pad, y: y + g.pad + lh(g.bodyPt)*0.75, pt: g.bodyPt, text: formSignLabel})
 
-	// The QR code and what it is.
+	return []page{{ops: append(ops, l.formFooter(f, g, m, qr.Bitmap(), qrSide)...)}}, nil
+}
+
+// formFooter is the QR code at the foot of the page and what it is.
+func (l *Layout) formFooter(f Form, g geometry, m *metrics, mods [][]bool, qrSide float64) []op {
+	lh := func(pt float64) float64 { return pt * mmPerPt * g.lineGap }
 	fy := g.h - g.margin - qrSide
-	ops = append(ops, op{kind: opLine, x: g.margin, y: fy - 1.5, w: g.w - g.margin, h: fy - 1.5, lineW: 0.2},
-		op{kind: opQR, x: g.margin, y: fy, w: qrSide, mods: qr.Bitmap()})
+	ops := []op{{kind: opLine, x: g.margin, y: fy - 1.5, w: g.w - g.margin, h: fy - 1.5, lineW: 0.2},
+		{kind: opQR, x: g.margin, y: fy, w: qrSide, mods: mods}}
 	tx := g.margin + qrSide + 2
 	ly := fy + lh(g.smallPt)
-	for _, t := range append(m.wrap(formQRNote, g.smallPt, g.w-g.margin-tx), m.wrap(f.Made, g.smallPt, g.w-g.margin-tx)...) {
+	note := formQRNote
+	if f.Receipt {
+		note = receiptQRNote
+	}
+	for _, t := range append(m.wrap(note, g.smallPt, g.w-g.margin-tx), m.wrap(f.Made, g.smallPt, g.w-g.margin-tx)...) {
 		ops = append(ops, op{kind: opText, x: tx, y: ly, pt: g.smallPt, text: t})
 		ly += lh(g.smallPt)
 	}
-	return []page{{ops: ops}}, nil
+	return ops
 }
 
 // FormPDF lays f out on one A4 page and returns the PDF.

@@ -134,3 +134,46 @@ func TestFormRefused(t *testing.T) {
 		})
 	}
 }
+
+// sampleReceipt is the receipt of an electronic 転出届.
+func sampleReceipt() layout.Form {
+	return layout.Form{ID: "receipt-K1-APP-000001", Title: "電子申請 受付控", Municipality: "見本市", Receipt: true,
+		Rows: []layout.FormRow{
+			{Label: "申請番号", Value: "K1-APP-000001", Lines: 1},
+			{Label: "申請書", Value: "転出届", Lines: 1},
+			{Label: "署名した日時", Value: "2026年11月26日 19:30", Lines: 1},
+			{Label: "転出予定日", Value: "2026年12月20日", Lines: 1},
+		},
+		Note:  "この申請はマイナンバーカードの署名用電子証明書で署名され、見本市に送られます。受付の結果は市からお知らせします。",
+		Stamp: "K1-APP-000001",
+		Made:  "作成 2026年11月26日 19:30　端末 demo-kiosk-1",
+	}
+}
+
+func TestReceiptGolden(t *testing.T) {
+	l := newLayout(t)
+	pdf, err := l.FormPDF(sampleReceipt())
+	if err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "a4-receipt.pdf", pdf)
+	path := filepath.Join(t.TempDir(), "receipt.pdf")
+	if err := os.WriteFile(path, pdf, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	txt, err := exec.Command("pdftotext", "-enc", "UTF-8", path, "-").CombinedOutput()
+	if err != nil {
+		t.Fatalf("pdftotext: %v\n%s", err, txt)
+	}
+	text := strings.Join(strings.Fields(string(txt)), "")
+	for _, w := range []string{"電子申請受付控", "K1-APP-000001", "転出届", "受付の結果は市からお知らせします"} {
+		if !strings.Contains(text, w) {
+			t.Errorf("receipt lacks %q", w)
+		}
+	}
+	for _, w := range []string{"署名（自署）", "長様"} {
+		if strings.Contains(text, w) {
+			t.Errorf("receipt carries the form's %q", w)
+		}
+	}
+}
