@@ -47,6 +47,11 @@ func (p *Printer) PrintForm(ctx context.Context, key crypto.Signer, job FormJob)
 	if err != nil {
 		return p.failed(fmt.Errorf("%w: %w", ErrBadDocument, err))
 	}
+	return p.onePage(ctx, id, f)
+}
+
+// onePage prints a one-page form or receipt named id.
+func (p *Printer) onePage(ctx context.Context, id string, f layout.Form) (Outcome, error) {
 	return p.run(ctx, id, 1, func() ([]*image.Gray, error) {
 		img, err := p.o.Layout.FormRaster(f)
 		if err != nil {
@@ -89,15 +94,5 @@ func ReceiptLayout(job ReceiptJob) layout.Form {
 // PrintReceipt prints the receipt of an electronic application. Errors and Outcome as
 // Print's.
 func (p *Printer) PrintReceipt(ctx context.Context, job ReceiptJob) (Outcome, error) {
-	f := ReceiptLayout(job)
-	return p.run(ctx, "receipt-"+job.Number, 1, func() ([]*image.Gray, error) {
-		img, err := p.o.Layout.FormRaster(f)
-		if err != nil {
-			return nil, err
-		}
-		return []*image.Gray{img}, nil
-	}, func() ([]byte, int, error) {
-		b, err := p.o.Layout.FormPDF(f)
-		return b, 1, err
-	})
+	return p.onePage(ctx, "receipt-"+job.Number, ReceiptLayout(job))
 }

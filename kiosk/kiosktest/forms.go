@@ -2,7 +2,6 @@ package kiosktest
 
 import (
 	"context"
-	"fmt"
 
 	"madoguchi/config"
 	"madoguchi/forms"
@@ -45,19 +44,8 @@ func (p *Printer) FormJobs() []kiosk.FormJob {
 func (p *Printer) PrintForm(ctx context.Context, job kiosk.FormJob) error {
 	p.mu.Lock()
 	p.forms = append(p.forms, job)
-	hold, fail, out := p.hold, p.fail, p.paperOut
 	p.mu.Unlock()
-	if hold != nil {
-		select {
-		case <-hold:
-		case <-ctx.Done():
-			return fmt.Errorf("kiosktest: print form: %w", ctx.Err())
-		}
-	}
-	if out {
-		return fmt.Errorf("kiosktest: print form: %w", kiosk.ErrPaperOut)
-	}
-	return fail
+	return p.outcome(ctx, "print form")
 }
 
 // Audit queues an audit event outside a session, as offline's Enqueue does.
