@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -30,7 +31,8 @@ import (
 // test JPKI signing root, queues it in the real SQLite outbox, and delivers it to the
 // reference center over HTTPS through an outage (the center applies and the reply is
 // lost) and a restart of the queue: the center records it exactly once, and nothing of
-// it stays in the queue's files.
+// it stays in the queue's files. After the certificate is revoked, the next one is
+// refused with the reason, parked and alerted on.
 func TestApplicationEndToEnd(t *testing.T) {
 	if _, err := exec.LookPath("openssl"); err != nil {
 		t.Fatal("openssl not found: install the Debian package openssl (make deps)")
@@ -163,6 +165,43 @@ func TestApplicationEndToEnd(t *testing.T) {
 	}
 	if inFiles() {
 		t.Error("the delivered application is still in the queue file or its WAL")
+	}
+
+	// The resident moves: the signing certificate is revoked. A later application is
+	// refused with the reason, which the kiosk parks and raises as an alert.
+	if err := c.RevokeSigning(ctx, cert.SerialNumber); err != nil {
+		t.Fatal(err)
+	}
+	later := app
+	later.Number, later.Signed = "APPKIOSK-000002", time.Now().Truncate(time.Second)
+	content2, err := later.Canonical()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sd2, err := eapp.SignedData(content2, cert, later.Signed, func(di []byte) ([]byte, error) { return card.Sign(ctx, reader.SignKey, di) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Enqueue(ctx, offline.KindApplication, center.ApplicationPayload{Number: later.Number, SignedData: sd2}); err != nil {
+		t.Fatal(err)
+	}
+	if n, parked, err := st.SyncOnce(ctx, link); err != nil || n != 0 || parked != 1 {
+		t.Fatalf("revoked: %d delivered, %d parked, %v", n, parked, err)
+	}
+	pm, err := st.Parked(ctx)
+	if err != nil || len(pm) != 1 || !strings.Contains(pm[0].Reason, "revoked") {
+		t.Fatalf("parked %+v, %v", pm, err)
+	}
+	alerts, err := st.Alerts(ctx)
+	found := false
+	for _, a := range alerts {
+		found = found || strings.Contains(a.Detail, "revoked")
+	}
+	if err != nil || !found {
+		t.Fatalf("no alert for the refused application: %+v, %v", alerts, err)
+	}
+	if apps, _ := c.Server().Applications(ctx); len(apps) != 1 {
+		t.Fatalf("the revoked card's application was recorded: %d", len(apps))
 	}
 	if vc.MyNumberAccesses() != 0 {
 		t.Error("My Number touched")
