@@ -264,13 +264,25 @@ type Verification struct {
 type MessageKind string
 
 // Message kinds. completed and voided carry {"issue_key": ...} in their payload; payment
-// may; audit is free-form (no personal data).
+// may; audit is free-form (no personal data); application carries an
+// ApplicationPayload: an electronic application signed with the resident's card.
 const (
-	KindCompleted MessageKind = "completed"
-	KindVoided    MessageKind = "voided"
-	KindPayment   MessageKind = "payment"
-	KindAudit     MessageKind = "audit"
+	KindCompleted   MessageKind = "completed"
+	KindVoided      MessageKind = "voided"
+	KindPayment     MessageKind = "payment"
+	KindAudit       MessageKind = "audit"
+	KindApplication MessageKind = "application"
 )
+
+// ApplicationPayload is the payload of an application message: the application number
+// (as on the resident's receipt) and the CMS SignedData over the application's
+// canonical encoding (package eapp), signed with the card's signing key. The center
+// verifies the signature, the signing certificate's chain to a JPKI signing root, its
+// validity at the signing time and its revocation; it refuses with a reason otherwise.
+type ApplicationPayload struct {
+	Number     string `json:"number"`
+	SignedData []byte `json:"signed_data"`
+}
 
 // Message is one store-and-forward message. Seq is the kiosk's gap-free sequence number,
 // Key the message's idempotency key. Payload is a JSON object.

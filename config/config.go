@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"madoguchi/center"
+	"madoguchi/forms"
 )
 
 // CertType is the wire name of a certificate type, shared with the center protocol.
@@ -69,6 +70,9 @@ type Municipality struct {
 	Hours        Hours         // default DefaultHours (06:30-23:00)
 	Closed       []Closure     // default DefaultClosures (12-29..01-03)
 	Certificates []Certificate // at least one
+	// Forms are the prefilled application forms the kiosk prints for this municipality
+	// ([[municipality.form]], package forms); none: the idle screen offers certificates only.
+	Forms []forms.Form
 }
 
 // Certificate is one [[municipality.certificate]] table.
@@ -83,6 +87,10 @@ type Certificate struct {
 type Reader struct {
 	// NamePattern selects the PC/SC reader by name; nil means the first reader found.
 	NamePattern *regexp.Regexp
+	// TextIssuerKey is the PEM public key (RSA) of J-LIS that signs the certificate of the
+	// 券面事項入力補助AP: the kiosk checks the card's signature over the four facts with it.
+	// Required when a municipality has forms.
+	TextIssuerKey string
 }
 
 // Printer back ends.
@@ -283,7 +291,9 @@ func Demo(dir string) *Config {
 			{Type: center.FamilyRegisterAnnex, FeeYen: 200},
 			{Type: center.TaxIncome, FeeYen: 200},
 		},
+		Forms: DemoForms(),
 	}}
+	c.Reader.TextIssuerKey = filepath.Join(dir, "jlis-text.pub")
 	c.Printer = Printer{Backend: BackendFile, Dir: filepath.Join(dir, "printed"), Paper: PaperA4}
 	c.Center.URL = "https://127.0.0.1/"
 	c.Center.CAFile = filepath.Join(dir, "center-ca.pem")
@@ -293,6 +303,29 @@ func Demo(dir string) *Config {
 	c.Queue.Path = filepath.Join(dir, "kiosk.db")
 	c.Status.Listen = ""
 	return c
+}
+
+// DemoForms are the demo's prefilled forms: the counter forms a 書かない窓口 prints most.
+func DemoForms() []forms.Form {
+	name := forms.Field{Label: "氏名", LabelEN: "Name", Source: forms.SourceName}
+	birth := forms.Field{Label: "生年月日", LabelEN: "Date of birth", Source: forms.SourceBirthDate}
+	sex := forms.Field{Label: "性別", LabelEN: "Sex", Source: forms.SourceSex}
+	addr := func(label, en string) forms.Field {
+		return forms.Field{Label: label, LabelEN: en, Source: forms.SourceAddress, Lines: 2}
+	}
+	blank := func(label string, lines int) forms.Field { return forms.Field{Label: label, Lines: lines} }
+	return []forms.Form{
+		{ID: "tennyu", Title: "転入届", TitleEN: "Notice of moving in", Fields: []forms.Field{
+			name, birth, sex, addr("新しい住所", "New address"), blank("前の住所", 2), blank("転入した日", 1),
+			blank("世帯主の氏名", 1), blank("続柄", 1), blank("電話番号", 1)}},
+		{ID: "tenshutsu", Title: "転出届", TitleEN: "Notice of moving out", Fields: []forms.Field{
+			name, birth, sex, addr("現住所", "Current address"), blank("新しい住所", 2), blank("転出予定日", 1),
+			blank("電話番号", 1)}},
+		{ID: "inkan-toroku", Title: "印鑑登録申請書", TitleEN: "Seal registration application", Fields: []forms.Field{
+			name, birth, addr("住所", "Address"), blank("登録する印鑑の印影", 6), blank("電話番号", 1)}},
+		{ID: "shomei-kofu", Title: "証明書交付申請書", TitleEN: "Certificate application (counter)", Fields: []forms.Field{
+			name, birth, addr("住所", "Address"), blank("必要な証明書と通数", 3), blank("使いみち", 1), blank("電話番号", 1)}},
+	}
 }
 
 // DemoDir is the default directory for Demo: a fixed folder under the system temp dir.

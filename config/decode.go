@@ -10,6 +10,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"madoguchi/forms"
 )
 
 // The decoder maps the generic tree BurntSushi/toml parsed (map[string]any) onto Config.
@@ -372,6 +374,7 @@ func (d *decoder) decode(root map[string]any) *Config {
 
 	rd := r.sub("reader")
 	parseKey(rd, "name_pattern", "a string", &c.Reader.NamePattern, parsePattern, rejectPattern)
+	rd.file("text_issuer_key", &c.Reader.TextIssuerKey)
 	rd.done()
 
 	p := r.sub("printer")
@@ -527,6 +530,36 @@ func (d *decoder) municipality(t *table) Municipality {
 		ct.done()
 		m.Certificates = append(m.Certificates, c)
 	}
+	fs, _ := t.tables("form")
+	for _, ft := range fs {
+		m.Forms = append(m.Forms, d.form(ft))
+	}
 	t.done()
 	return m
+}
+
+// form reads one [[municipality.form]] table and its [[municipality.form.field]] tables.
+func (d *decoder) form(t *table) forms.Form {
+	var f forms.Form
+	t.str("id", &f.ID)
+	t.str("title", &f.Title)
+	t.str("title_en", &f.TitleEN)
+	t.boolean("electronic", &f.Electronic)
+	fds, _ := t.tables("field")
+	for _, ft := range fds {
+		var fd forms.Field
+		var src string
+		ft.str("label", &fd.Label)
+		ft.str("label_en", &fd.LabelEN)
+		ft.str("source", &src)
+		fd.Source = forms.Source(src)
+		ft.integer("lines", &fd.Lines, 1, forms.MaxLines)
+		var in string
+		ft.str("input", &in)
+		fd.Input = forms.Input(in)
+		ft.done()
+		f.Fields = append(f.Fields, fd)
+	}
+	t.done()
+	return f
 }

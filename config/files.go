@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"madoguchi/center"
+	"madoguchi/reader"
 )
 
 // fileSystem is the seam the file checks read through; osFS in production, a fault-
@@ -96,6 +97,13 @@ func (c *Config) checkFiles(fsys fileSystem, skip map[string]bool) Problems {
 		if pemBytes, ok := v.regular(fsys, "center.document_key", ce.DocumentKey, false); ok {
 			if _, err := center.ParseDocumentKey(pemBytes); err != nil {
 				v.add("center.document_key", "%q is not the center's document key: %v", ce.DocumentKey, err)
+			}
+		}
+	}
+	if k := c.Reader.TextIssuerKey; k != "" && !skip["reader.text_issuer_key"] {
+		if pemBytes, ok := v.regular(fsys, "reader.text_issuer_key", k, false); ok {
+			if _, err := reader.ParseIssuerKey(pemBytes); err != nil {
+				v.add("reader.text_issuer_key", "%q is not J-LIS's key for the four facts: %v", k, err)
 			}
 		}
 	}

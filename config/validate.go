@@ -14,6 +14,7 @@ import (
 	"unicode/utf8"
 
 	"madoguchi/center"
+	"madoguchi/forms"
 )
 
 // Limits that Validate enforces.
@@ -295,6 +296,7 @@ func (v *validator) municipalities() {
 				v.add(cp+".hours", `must open before it closes, such as "09:00-17:00", got %q`, c.Hours.String())
 			}
 		}
+		v.forms(p, m.Forms)
 	}
 }
 
@@ -428,6 +430,29 @@ func (v *validator) screen() {
 	}{{"screen.x_min", "screen.x_max", s.XMin, s.XMax}, {"screen.y_min", "screen.y_max", s.YMin, s.YMax}} {
 		if ax.lo == ax.hi && ax.lo != 0 {
 			v.add(ax.max, "must differ from %s (%d): the raw values at the two edges of the panel", ax.min, ax.lo)
+		}
+	}
+}
+
+// forms checks one municipality's [[municipality.form]] tables; with forms anywhere,
+// reader.text_issuer_key is required.
+func (v *validator) forms(p string, fs []forms.Form) {
+	if len(fs) > forms.MaxFormsPer {
+		v.add(p+".form", "%d forms, at most %d", len(fs), forms.MaxFormsPer)
+	}
+	if len(fs) > 0 && v.c.Reader.TextIssuerKey == "" {
+		v.add("reader.text_issuer_key", "missing; forms need the PEM public key of J-LIS that signs the card's four facts")
+	}
+	ids := map[string]string{}
+	for j, f := range fs {
+		fp := indexKey(p+".form", j)
+		if err := f.Validate(); err != nil {
+			v.add(fp, "%s", strings.TrimPrefix(err.Error(), forms.ErrInvalid.Error()+": "))
+		}
+		if first, dup := ids[f.ID]; dup {
+			v.add(fp+".id", "duplicate: %q is also the id of %s (line %d)", f.ID, parentPath(first), v.lineOf(first))
+		} else {
+			ids[f.ID] = fp + ".id"
 		}
 	}
 }

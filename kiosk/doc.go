@@ -13,6 +13,14 @@
 //     card placed or removed, and its part of the View. Adding a state is one constant,
 //     one table entry and its handlers (and its screen in package screens, whose test
 //     fails until it has one).
+//   - Prefilled forms (forms.go) are the idle screen's second service (InputForms) when a
+//     municipality defines forms: form-choose → form-card → form-reading → form-pin
+//     (the 券面事項入力補助AP's PIN, its own counter read without spending) → form-facts
+//     (FactsCard.ReadFourFacts, checked against the card's signature with
+//     Options.TextIssuerKey) → form-confirm → form-printing (FormPrinter) → form-take. No
+//     journal session and no center: the one record is the audit event
+//     EventFormPrinted (form, municipality, time) through AuditStore. The facts live in
+//     the session only and are wiped with it.
 //   - pinPad (pinpad.go) is the one PIN editor, used by the resident's 4-digit PIN and the
 //     technician's PIN; it is the one place that zeroes a PIN.
 //   - Asynchronous work (async.go) is started only by spawn and belongs to an owner (a

@@ -3,6 +3,7 @@ package kiosk
 import (
 	"context"
 	"crypto"
+	"crypto/rsa"
 	"crypto/x509"
 	"errors"
 	"fmt"
@@ -58,6 +59,9 @@ type Options struct {
 	// Reminder is when the reminders of a card or certificate left behind escalate; the
 	// zero value is config.DefaultReminder (see reminderDefaults).
 	Reminder config.Reminder
+	// TextIssuerKey is J-LIS's key the card's four facts are checked with (forms.go);
+	// required when a municipality has forms, and the Printer must be a FormPrinter.
+	TextIssuerKey *rsa.PublicKey
 }
 
 func (o Options) withDefaults() (Options, error) {
@@ -70,6 +74,14 @@ func (o Options) withDefaults() (Options, error) {
 	for i, m := range o.Municipalities {
 		if len(m.Certificates) == 0 {
 			return o, fmt.Errorf("kiosk: options: municipality %d (%s) offers no certificate", i, m.Name)
+		}
+	}
+	if len(o.formList()) > 0 {
+		if o.TextIssuerKey == nil {
+			return o, errors.New("kiosk: options: forms need the text issuer key")
+		}
+		if _, ok := o.Printer.(FormPrinter); !ok {
+			return o, errors.New("kiosk: options: forms need a printer that prints forms")
 		}
 	}
 	d := config.DefaultTimeouts
@@ -151,6 +163,7 @@ type Engine struct {
 	receipt  *receiptOffer // on the take screen after a fee was taken (receipt.go)
 	tray     bool          // the paper-present sensor sees a sheet in the output tray
 	left     leftWatch     // the reminder of a card or certificate left behind
+	forms    []formRef     // the forms offered (forms.go), fixed at New
 }
 
 type slot struct {
@@ -185,6 +198,8 @@ type session struct {
 	issueKey  string
 	issued    *center.Issued
 	payment   *Payment
+
+	forms formsSession // a forms session (forms.go)
 }
 
 func (s *session) request() center.Request {
@@ -197,6 +212,7 @@ func (s *session) wipe() {
 	s.device = reader.DeviceNone
 	s.challenge, s.issueKey = "", ""
 	s.opts, s.cert, s.copies = center.Options{}, "", 0
+	s.forms = formsSession{}
 }
 
 type (
@@ -214,7 +230,7 @@ func New(opts Options) (*Engine, error) {
 		return nil, err
 	}
 	e := &Engine{o: o, log: o.Logger, events: make(chan any, eventQueue), stop: make(chan struct{}),
-		updates: make(chan struct{}, 1), lang: o.Language, tech: techState{pad: newPINPad(TechPINMax)}}
+		updates: make(chan struct{}, 1), lang: o.Language, tech: techState{pad: newPINPad(TechPINMax)}, forms: o.formList()}
 	e.view = View{State: StateIdle, Lang: o.Language, MaxCopies: o.MaxCopies, Pays: o.Payer != nil}
 	return e, nil
 }
@@ -421,22 +437,8 @@ func (e *Engine) muniOpen(i int, now time.Time) bool {
 // start begins a session after a touch on the idle screen, unless the kiosk is out of
 // service or closed.
 func (e *Engine) start() {
-	if e.tech.oos {
-		e.log.Info("kiosk: out of service: switched off by the technician")
-		e.fail(ProblemOutOfService, "technician")
+	if !e.ready() {
 		return
-	}
-	if err := e.o.Store.CanStartSession(e.ctx); err != nil {
-		e.log.Warn("kiosk: out of service", "err", err)
-		e.fail(ProblemOutOfService, "store")
-		return
-	}
-	if pc, ok := e.o.Printer.(PrinterChecker); ok {
-		if err := pc.Check(e.ctx); err != nil {
-			e.log.Warn("kiosk: out of service: printer", "err", err)
-			e.fail(ProblemOutOfService, "printer")
-			return
-		}
 	}
 	now, open := e.o.Clock.Now(), -1
 	n := 0
@@ -459,6 +461,29 @@ func (e *Engine) start() {
 	}
 	e.sess.muni = open
 	e.enter(StateChoose)
+}
+
+// ready says whether a session may start (technician's switch, store, printer); when
+// not, it shows "out of service".
+func (e *Engine) ready() bool {
+	if e.tech.oos {
+		e.log.Info("kiosk: out of service: switched off by the technician")
+		e.fail(ProblemOutOfService, "technician")
+		return false
+	}
+	if err := e.o.Store.CanStartSession(e.ctx); err != nil {
+		e.log.Warn("kiosk: out of service", "err", err)
+		e.fail(ProblemOutOfService, "store")
+		return false
+	}
+	if pc, ok := e.o.Printer.(PrinterChecker); ok {
+		if err := pc.Check(e.ctx); err != nil {
+			e.log.Warn("kiosk: out of service: printer", "err", err)
+			e.fail(ProblemOutOfService, "printer")
+			return false
+		}
+	}
+	return true
 }
 
 // newSession makes the current session.
@@ -1048,6 +1073,7 @@ func (e *Engine) publish() {
 	if e.receipt != nil {
 		v.Receipt = e.receipt.state
 	}
+	e.viewForms(&v)
 	if f := e.state.spec().view; f != nil {
 		f(e, &v)
 	}

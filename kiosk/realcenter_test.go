@@ -43,7 +43,7 @@ func newRealCenter(tb testing.TB) *realCenter {
 	tb.Cleanup(cl.Close)
 	r := &realCenter{c: c, pr: &kiosktest.Printer{}, st: &kiosktest.Store{}}
 	r.e, err = kiosk.New(kiosk.Options{Center: cl, Store: r.st, Printer: r.pr,
-		Municipalities: config.Demo(tb.TempDir()).Municipalities, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+		Municipalities: config.Demo(tb.TempDir()).Municipalities, TextIssuerKey: &readertest.Key(1003).PublicKey, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -30,6 +30,14 @@ const (
 	StateProblem                   // an error screen: View.Problem says which
 	StateTechPIN                   // technician mode: PIN pad (see techmode.go)
 	StateTech                      // technician mode: menu
+	StateFormChoose                // prefilled forms (forms.go): choose the form
+	StateFormCard                  // forms: place your card
+	StateFormReading               // forms: identifying the card, reading the text PIN's tries
+	StateFormPIN                   // forms: the 券面事項入力補助AP PIN pad
+	StateFormFacts                 // forms: verifying the PIN, reading and checking the four facts
+	StateFormConfirm               // forms: the facts to confirm
+	StateFormPrinting              // forms: printing the form
+	StateFormTake                  // forms: "take your card and the form"
 	stateCount
 )
 
@@ -122,9 +130,25 @@ func init() {
 			view: (*Engine).viewTechPIN},
 		StateTech: {limit: func(config.Timeouts) time.Duration { return TechMenuTimeout },
 			input: (*Engine).inputTech, expire: (*Engine).expireToIdle, view: (*Engine).viewTech},
+		StateFormChoose: resident(choose, (*Engine).inputFormChoose),
+		StateFormCard:   resident(card, (*Engine).inputFormCard).onCardIn((*Engine).formReadCard),
+		StateFormReading: working(card, func(e *Engine) {
+			e.fail(ProblemCardUnreadable, "timeout reading card")
+		}),
+		StateFormPIN: resident(pin, (*Engine).inputFormPIN).card(),
+		StateFormFacts: working(card, func(e *Engine) {
+			e.fail(ProblemCardUnreadable, "timeout reading the four facts")
+		}),
+		StateFormConfirm: resident(fee, (*Engine).inputFormConfirm),
+		StateFormPrinting: {limit: func(t config.Timeouts) time.Duration { return t.Print }, machine: true,
+			expire:  func(e *Engine) { e.fail(ProblemPrinterFailed, "form print timeout") },
+			cardOut: (*Engine).cardGoneWhilePrinting, view: (*Engine).viewCardGone},
+		StateFormTake: {limit: take, waits: true, input: (*Engine).inputDone, expire: (*Engine).expireToIdle,
+			cardOut: (*Engine).cardTaken, view: (*Engine).viewCardGone},
 	}
 	names := [stateCount]string{"idle", "municipality", "choose", "options", "place-card", "reading-card",
-		"pin", "center", "fee", "paying", "printing", "take", "problem", "tech-pin", "tech"}
+		"pin", "center", "fee", "paying", "printing", "take", "problem", "tech-pin", "tech",
+		"form-choose", "form-card", "form-reading", "form-pin", "form-facts", "form-confirm", "form-printing", "form-take"}
 	for i := range t {
 		t[i].name = names[i]
 		if t[i].limit == nil || t[i].expire == nil {
@@ -199,6 +223,9 @@ func (e *Engine) inputIdle(in Input) bool {
 		return true
 	case InputTech:
 		e.techGesture()
+		return true
+	case InputForms:
+		e.startForms()
 		return true
 	}
 	return false

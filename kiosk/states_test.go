@@ -35,6 +35,14 @@ func TestStateTable(t *testing.T) {
 		{kiosk.StateProblem, "problem", tm.Take, true, false, false},
 		{kiosk.StateTechPIN, "tech-pin", tm.PIN, false, false, false},
 		{kiosk.StateTech, "tech", kiosk.TechMenuTimeout, false, false, false},
+		{kiosk.StateFormChoose, "form-choose", tm.Choose, true, false, false},
+		{kiosk.StateFormCard, "form-card", tm.Card, true, false, false},
+		{kiosk.StateFormReading, "form-reading", tm.Card, false, true, true},
+		{kiosk.StateFormPIN, "form-pin", tm.PIN, true, false, true},
+		{kiosk.StateFormFacts, "form-facts", tm.Card, false, true, true},
+		{kiosk.StateFormConfirm, "form-confirm", tm.Fee, true, false, false},
+		{kiosk.StateFormPrinting, "form-printing", tm.Print, false, true, false},
+		{kiosk.StateFormTake, "form-take", tm.Take, true, false, false},
 	}
 	if len(tests) != len(kiosk.States) {
 		t.Fatalf("%d states in the table, %d here", len(kiosk.States), len(tests))

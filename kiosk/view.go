@@ -37,13 +37,14 @@ const (
 	ProblemCertNotYetValid           // the certificate's validity starts later (a card issued today)
 	ProblemNoPIN                     // the card has no PIN to verify: a 顔認証マイナンバーカード
 	ProblemPhoneNotReady             // an iPhone that did not let the kiosk use its certificate
+	ProblemFormNeedsCard             // a phone placed for a prefilled form: only the card has the 券面事項
 )
 
 var problemNames = [...]string{"none", "out-of-service", "closed", "cancelled", "card-removed", "card-unreadable",
 	"not-my-number-card", "cert-expired", "pin-locked", "card-suspended", "card-not-accepted",
 	"resident-not-found", "not-eligible", "moved-out", "center-unreachable", "center-error", "paper-out",
 	"printer-failed", "payment-failed", "store-failed", "timed-out", "juki-card", "cert-not-yet-valid",
-	"no-pin", "phone-not-ready"}
+	"no-pin", "phone-not-ready", "form-needs-card"}
 
 func (p Problem) String() string {
 	if p >= 0 && int(p) < len(problemNames) {
@@ -58,7 +59,7 @@ var Problems = []Problem{ProblemOutOfService, ProblemClosed, ProblemCancelled, P
 	ProblemCardNotAccepted, ProblemResidentNotFound, ProblemNotEligible, ProblemMovedOut,
 	ProblemCenterUnreachable, ProblemCenterError, ProblemPaperOut, ProblemPrinterFailed, ProblemPaymentFailed,
 	ProblemStoreFailed, ProblemTimedOut, ProblemJukiCard, ProblemCertNotYetValid, ProblemNoPIN,
-	ProblemPhoneNotReady}
+	ProblemPhoneNotReady, ProblemFormNeedsCard}
 
 // Voided reports whether a problem ends a session whose request may have reached the
 // center, so the screen says that nothing is charged.
@@ -101,6 +102,7 @@ const (
 	InputContinue           // a touch outside the buttons or 続ける: the resident is still there
 	InputAnother            // on a refusal: choose another certificate, card still in place
 	InputReceipt            // on the take screen: print a receipt for the fee
+	InputForms              // on the idle screen: the prefilled forms (forms.go)
 )
 
 var inputNames = [...]string{"none", "start", "language", "select", "option", "copies", "next", "back", "cancel",
@@ -225,6 +227,14 @@ type View struct {
 	TechLines    []string // the menu's last diagnostics or queue report
 	TechMessage  string   // the last action's result, e.g. "test page printed"
 	TechBusy     bool     // an action is running
+
+	// Prefilled forms (forms.go). PINLength, TriesLeft and WrongPIN serve the text AP's
+	// PIN pad too.
+	Forms        []FormView // the forms offered; empty: the idle screen offers certificates only
+	FormsSession bool       // the session is a forms session
+	FormTitle    string     // the chosen form
+	FormTitleEN  string
+	Facts        []FactView // StateFormConfirm: the card's facts the form uses, as printed
 }
 
 // OptionOn reports whether option o of the chosen certificate is on.

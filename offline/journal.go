@@ -39,6 +39,11 @@ const (
 	KindVoided    = "voided"    // issued but not (known to be) printed: nobody pays
 	KindPayment   = "payment"   // money was taken at the kiosk
 	KindAudit     = "audit"     // an audit event
+	// KindApplication is an electronic application signed with a resident's card
+	// (center.ApplicationPayload): personal data. Its row is deleted the moment the center
+	// has it (no retention), and the WAL is checkpointed, so secure_delete leaves nothing
+	// of it in the files.
+	KindApplication = "application"
 )
 
 // Named crash points (Options.CrashHook). Engine-side points (after the center

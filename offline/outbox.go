@@ -13,7 +13,7 @@ import (
 type Message struct {
 	Seq     int64           // per-kiosk sequence (outbox seq), gap-free at the center
 	Key     string          // idempotency key, random 128-bit hex, committed before the first send
-	Kind    string          // completed | voided | payment | audit
+	Kind    string          // completed | voided | payment | audit | application
 	Payload json.RawMessage // JSON object; no personal data beyond what the center needs
 }
 
@@ -187,6 +187,7 @@ func (s *Store) settle(ctx context.Context, batch []Message, res []Result, attem
 		reason string
 	}
 	var parks []park
+	var personal int64   // delivered applications deleted
 	advance := int64(-1) // highest seq of the fully handled prefix
 	prefix := true
 	for _, m := range batch {
@@ -218,6 +219,13 @@ func (s *Store) settle(ctx context.Context, batch []Message, res []Result, attem
 			if _, err := tx.ExecContext(ctx, q, args...); err != nil {
 				return err
 			}
+			q = `DELETE FROM outbox WHERE state='delivered' AND kind=? AND seq IN (?` + strings.Repeat(",?", len(done)-1) + `)`
+			res, err := tx.ExecContext(ctx, q, append([]any{KindApplication}, done...)...)
+			if err != nil {
+				return err
+			}
+			n, _ := res.RowsAffected()
+			personal += n
 		}
 		for _, p := range parks {
 			if _, err := tx.ExecContext(ctx, `UPDATE outbox SET state='parked', attempts=attempts+?, last_error=?, done_at=? WHERE seq=? AND state='pending'`,
@@ -238,6 +246,14 @@ func (s *Store) settle(ctx context.Context, batch []Message, res []Result, attem
 	}
 	if advance > s.cursor.Load() {
 		s.cursor.Store(advance)
+	}
+	if personal > 0 {
+		// The pages of the deleted rows (zeroed in the database by secure_delete) leave
+		// the WAL too. A failure is reported with the counts: the delivery stands, the
+		// pages go with the next checkpoint.
+		if _, err := s.db.ExecContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`); err != nil {
+			return len(done), len(parks), fmt.Errorf("offline: checkpoint after deleting delivered applications: %w", err)
+		}
 	}
 	return len(done), len(parks), nil
 }

@@ -128,46 +128,55 @@ func (p *Printer) Status(ctx context.Context) (Status, error) {
 // Outcome.Printed; otherwise Outcome carries the Reason and Stage and the error
 // wraps the sentinel.
 func (p *Printer) Print(ctx context.Context, job Job) (Outcome, error) {
+	return p.run(ctx, job.TxID, job.Copies, func() ([]*image.Gray, error) { return p.o.Layout.Raster(job.Content) },
+		func() ([]byte, int, error) { return p.o.Layout.PDF(job.Content) })
+}
+
+// failed is the Outcome of a job that failed with err.
+func (p *Printer) failed(err error) (Outcome, error) {
+	out := Outcome{Device: p.device().String(), Reason: ReasonOf(err), Stage: StageOf(err)}
+	return out, err
+}
+
+// run prints one job named txID: raster or pdf lays it out for the back end.
+func (p *Printer) run(ctx context.Context, txID string, copies int, raster func() ([]*image.Gray, error), pdf func() ([]byte, int, error)) (Outcome, error) {
 	out := Outcome{Device: p.device().String()}
-	fail := func(err error) (Outcome, error) {
-		out.Printed, out.Pages = false, 0
-		out.Reason, out.Stage = ReasonOf(err), StageOf(err)
-		return out, err
+	if !txIDPattern.MatchString(txID) {
+		return p.failed(fmt.Errorf("printer: transaction id %q: %w", txID, ErrBadDocument))
 	}
-	if !txIDPattern.MatchString(job.TxID) {
-		return fail(fmt.Errorf("printer: transaction id %q: %w", job.TxID, ErrBadDocument))
-	}
-	copies := max(job.Copies, 1)
+	copies = max(copies, 1)
 	if copies > p.o.MaxCopies {
-		return fail(fmt.Errorf("printer: %d copies, at most %d: %w", copies, p.o.MaxCopies, ErrBadDocument))
+		return p.failed(fmt.Errorf("printer: %d copies, at most %d: %w", copies, p.o.MaxCopies, ErrBadDocument))
 	}
 	if !p.busy.TryLock() {
-		return fail(fmt.Errorf("printer: job %s: %w", job.TxID, ErrBusy))
+		return p.failed(fmt.Errorf("printer: job %s: %w", txID, ErrBusy))
 	}
 	defer p.busy.Unlock()
 
 	var res Result
 	var err error
 	if p.o.Raster != nil {
-		pages, lerr := p.o.Layout.Raster(job.Content)
+		pages, lerr := raster()
 		if lerr != nil {
-			return fail(fmt.Errorf("printer: job %s: %w: %w", job.TxID, ErrBadDocument, lerr))
+			return p.failed(fmt.Errorf("printer: job %s: %w: %w", txID, ErrBadDocument, lerr))
 		}
 		all := make([]*image.Gray, 0, len(pages)*copies)
 		for range copies {
 			all = append(all, pages...)
 		}
-		res, err = p.o.Raster.PrintRaster(ctx, job.TxID, all)
+		res, err = p.o.Raster.PrintRaster(ctx, txID, all)
 	} else {
-		pdf, n, lerr := p.o.Layout.PDF(job.Content)
+		doc, n, lerr := pdf()
 		if lerr != nil {
-			return fail(fmt.Errorf("printer: job %s: %w: %w", job.TxID, ErrBadDocument, lerr))
+			return p.failed(fmt.Errorf("printer: job %s: %w: %w", txID, ErrBadDocument, lerr))
 		}
-		res, err = p.o.PDF.PrintPDF(ctx, job.TxID, pdf, n, copies)
+		res, err = p.o.PDF.PrintPDF(ctx, txID, doc, n, copies)
 	}
 	out.Bytes = res.Bytes
 	if err != nil {
-		return fail(err)
+		o, e := p.failed(err)
+		o.Bytes = res.Bytes
+		return o, e
 	}
 	out.Printed, out.Pages = true, res.Pages
 	return out, nil

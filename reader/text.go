@@ -6,6 +6,9 @@ import (
 	"crypto"
 	"crypto/rsa"
 	"crypto/sha256"
+	"crypto/x509"
+	"encoding/pem"
+	"errors"
 	"fmt"
 	"math/big"
 	"unicode/utf8"
@@ -199,4 +202,31 @@ func verifyCVCert(cv []byte, issuer *rsa.PublicKey) (*rsa.PublicKey, error) {
 	}
 	exp := new(big.Int).SetBytes(e)
 	return &rsa.PublicKey{N: new(big.Int).SetBytes(n), E: int(exp.Int64())}, nil
+}
+
+// ParseIssuerKey parses the PEM public key (PKIX "PUBLIC KEY", RSA) the kiosk trusts as
+// the issuer of the text AP's card-verifiable certificate (ReadFourFacts' jlis).
+func ParseIssuerKey(data []byte) (*rsa.PublicKey, error) {
+	b, _ := pem.Decode(data)
+	if b == nil || b.Type != "PUBLIC KEY" {
+		return nil, errors.New("text issuer key: no PEM PUBLIC KEY block")
+	}
+	k, err := x509.ParsePKIXPublicKey(b.Bytes)
+	if err != nil {
+		return nil, fmt.Errorf("text issuer key: %w", err)
+	}
+	rk, ok := k.(*rsa.PublicKey)
+	if !ok || rk.N.BitLen() < 2048 {
+		return nil, fmt.Errorf("text issuer key: want an RSA key of at least 2048 bits, got %T", k)
+	}
+	return rk, nil
+}
+
+// MarshalIssuerKey writes pub as ParseIssuerKey reads it (PEM "PUBLIC KEY").
+func MarshalIssuerKey(pub *rsa.PublicKey) ([]byte, error) {
+	der, err := x509.MarshalPKIXPublicKey(pub)
+	if err != nil {
+		return nil, fmt.Errorf("text issuer key: %w", err)
+	}
+	return pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}), nil
 }

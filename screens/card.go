@@ -33,7 +33,10 @@ func (f *frame) placeCard() {
 	f.footer([]button{f.back(), f.cancel()}, nil)
 }
 
-func (f *frame) pin() {
+func (f *frame) pin() { f.pinFor(txtPINWhich) }
+
+// pinFor is the 4-digit PIN pad; which says which of the card's PINs it asks for.
+func (f *frame) pinFor(which msg) {
 	b := f.body
 	v := f.v
 	kpw := min(3*12+4, max(31, f.w*2/5)) // keypad width
@@ -41,8 +44,7 @@ func (f *frame) pin() {
 	left := rect{2, b.y + 1, kx - 4, b.h - 1}
 	y := left.y
 	y += f.c.para(rect{left.x, y, left.w, 2}, f.t(txtPINPrompt), stBold)
-	which := txtPINWhich
-	if v.Device == reader.DeviceAndroid {
+	if v.Device == reader.DeviceAndroid && which == txtPINWhich {
 		which = txtPINPhone
 	}
 	y += f.c.para(rect{left.x, y, left.w, 2}, f.t(which), stBody) + 1

@@ -40,7 +40,11 @@ func (f *frame) idle() {
 		f.c.para(rect{2, by - 2, f.w - 4, 1}, f.t(txtClosedNow), stWarn)
 	} else {
 		f.c.para(rect{2, by - 2, f.w - 4, 1}, f.t(txtTouch), stBold)
-		f.add(button{r: rect{(f.w - bw) / 2, by, bw, bh}, in: kiosk.Input{Kind: kiosk.InputStart}, label: f.t(txtStart), st: stPrimary, primary: true})
+		if len(v.Forms) > 0 {
+			f.idleWithForms(by, max(bh, 4))
+		} else {
+			f.add(button{r: rect{(f.w - bw) / 2, by, bw, bh}, in: kiosk.Input{Kind: kiosk.InputStart}, label: f.t(txtStart), st: stPrimary, primary: true})
+		}
 	}
 	f.idleSwitches()
 	// Anywhere on the body starts, like the real terminals' attract screen.

@@ -155,6 +155,14 @@ var screenOf = map[kiosk.State]func(*frame){
 	kiosk.StateProblem:      (*frame).problem,
 	kiosk.StateTechPIN:      (*frame).techPIN,
 	kiosk.StateTech:         (*frame).techMenu,
+	kiosk.StateFormChoose:   (*frame).formChoose,
+	kiosk.StateFormCard:     (*frame).placeCard,
+	kiosk.StateFormReading:  func(f *frame) { f.message(txtReading, txtDontMove) },
+	kiosk.StateFormPIN:      (*frame).formPIN,
+	kiosk.StateFormFacts:    func(f *frame) { f.message(txtFormReading, txtDontMove) },
+	kiosk.StateFormConfirm:  (*frame).formConfirm,
+	kiosk.StateFormPrinting: func(f *frame) { f.message(txtFormPrinting, txtPrintWait) },
+	kiosk.StateFormTake:     (*frame).formTake,
 }
 
 // render draws v and returns its touch targets. remain > 0 shows "ending in remain
@@ -191,6 +199,9 @@ func renderWith(scr tcell.Screen, v kiosk.View, tech []TechAction, focus, remain
 	// Header with the language switch, on every screen.
 	c.fill(rect{-c.ox, 0, sw, 3}, stHeader)
 	title := f.t(txtService)
+	if v.FormsSession {
+		title = f.t(txtFormService)
+	}
 	if len(v.Municipalities) > 0 && v.State != kiosk.StateIdle && v.State != kiosk.StateMunicipality {
 		title = muniName(v.Municipalities[min(max(v.Municipality, 0), len(v.Municipalities)-1)], f.l) + "  " + title
 	}

@@ -122,6 +122,34 @@ func samples() []sample {
 		{"tech-menu-out-of-service", kiosk.View{State: kiosk.StateTech, Municipalities: sampleMunis(), TechEnabled: true,
 			OutOfService: true, TechBusy: true}},
 	}
+	forms := []kiosk.FormView{{Title: "転入届", TitleEN: "Notice of moving in", Available: true},
+		{Title: "転出届", TitleEN: "Notice of moving out", Available: true},
+		{Title: "印鑑登録申請書", TitleEN: "Seal registration application", Available: true},
+		{Title: "証明書交付申請書", TitleEN: "Certificate application (counter)", Available: false}}
+	form := func(st kiosk.State, f func(*kiosk.View)) kiosk.View {
+		v := kiosk.View{State: st, Municipalities: sampleMunis(), Forms: forms, FormsSession: true,
+			FormTitle: "転入届", FormTitleEN: "Notice of moving in"}
+		if f != nil {
+			f(&v)
+		}
+		return v
+	}
+	s = append(s,
+		sample{"idle-forms", kiosk.View{State: kiosk.StateIdle, Municipalities: sampleMunis(), Forms: forms}},
+		sample{"form-choose", form(kiosk.StateFormChoose, func(v *kiosk.View) { v.FormTitle, v.FormTitleEN = "", "" })},
+		sample{"form-card", form(kiosk.StateFormCard, nil)},
+		sample{"form-pin", form(kiosk.StateFormPIN, func(v *kiosk.View) { v.PINLength, v.TriesLeft = 1, 3 })},
+		sample{"form-pin-last-try", form(kiosk.StateFormPIN, func(v *kiosk.View) { v.TriesLeft, v.WrongPIN = 1, true })},
+		sample{"form-facts", form(kiosk.StateFormFacts, nil)},
+		sample{"form-confirm", form(kiosk.StateFormConfirm, func(v *kiosk.View) {
+			v.Facts = []kiosk.FactView{{Label: "氏名", LabelEN: "Name", Value: "見本 花子"},
+				{Label: "生年月日", LabelEN: "Date of birth", Value: "1990年1月2日"},
+				{Label: "新しい住所", LabelEN: "New address", Value: "東京都千代田区霞が関二丁目1番2号"}}
+		})},
+		sample{"form-printing", form(kiosk.StateFormPrinting, nil)},
+		sample{"form-take", form(kiosk.StateFormTake, func(v *kiosk.View) { v.CardPresent = true })},
+		sample{"form-take-card-gone", form(kiosk.StateFormTake, func(v *kiosk.View) { v.CardGone = true })},
+	)
 	for _, p := range kiosk.Problems {
 		v := kiosk.View{State: kiosk.StateProblem, Problem: p, Municipalities: sampleMunis()}
 		v.CardPresent = p != kiosk.ProblemCardRemoved && p != kiosk.ProblemOutOfService && p != kiosk.ProblemClosed

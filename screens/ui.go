@@ -299,12 +299,12 @@ func (u *UI) keyInput(ev *tcell.EventKey) (kiosk.Input, bool) {
 			return in(kiosk.InputCancel, 0)
 		}
 	case tcell.KeyBackspace, tcell.KeyBackspace2:
-		if st == kiosk.StatePIN {
+		if st == kiosk.StatePIN || st == kiosk.StateFormPIN {
 			return in(kiosk.InputDelete, 0)
 		}
 		return in(kiosk.InputBack, 0)
 	case tcell.KeyDelete:
-		if st == kiosk.StatePIN {
+		if st == kiosk.StatePIN || st == kiosk.StateFormPIN {
 			return in(kiosk.InputClear, 0)
 		}
 	case tcell.KeyRune:
@@ -314,12 +314,14 @@ func (u *UI) keyInput(ev *tcell.EventKey) (kiosk.Input, bool) {
 			return u.activate(u.focus)
 		case r == 'l' || r == 'L':
 			return in(kiosk.InputLanguage, 0)
+		case (r == 'f' || r == 'F') && st == kiosk.StateIdle && len(u.view.Forms) > 0:
+			return in(kiosk.InputForms, 0)
 		case r >= '0' && r <= '9':
 			d := int(r - '0')
 			switch st {
-			case kiosk.StatePIN:
+			case kiosk.StatePIN, kiosk.StateFormPIN:
 				return in(kiosk.InputDigit, d)
-			case kiosk.StateChoose, kiosk.StateMunicipality:
+			case kiosk.StateChoose, kiosk.StateMunicipality, kiosk.StateFormChoose:
 				if d >= 1 {
 					return in(kiosk.InputSelect, d-1)
 				}

@@ -87,7 +87,7 @@ func New(ctx context.Context, opts Options) (*Center, error) {
 		munis = []server.Municipality{m}
 	}
 	c.srv, err = server.Open(ctx, server.Options{
-		DBPath: filepath.Join(dir, "center.db"), JPKIRoots: []*x509.Certificate{c.pki.AuthCA.Cert},
+		DBPath: filepath.Join(dir, "center.db"), JPKIRoots: []*x509.Certificate{c.pki.AuthCA.Cert}, SignRoots: c.signRoots(),
 		KioskCAs: c.pki.CAPool(), DocumentKey: c.pki.DocumentKey, Municipalities: munis,
 		Clock: c.clock, ChallengeTTL: opts.ChallengeTTL, Retention: opts.Retention, Logger: opts.Logger,
 	})
@@ -238,6 +238,22 @@ func (c *Center) AddResident(ctx context.Context, r Resident, authCert *x509.Cer
 		return nil
 	}
 	return c.srv.BindCert(ctx, r.Code, authCert)
+}
+
+func (c *Center) signRoots() []*x509.Certificate {
+	if c.pki.SignCA == nil {
+		return nil
+	}
+	return []*x509.Certificate{c.pki.SignCA.Cert}
+}
+
+// RevokeSigning revokes a card's signing certificate, issued by the center's JPKI
+// signing root (a move or a change of name).
+func (c *Center) RevokeSigning(ctx context.Context, serial *big.Int) error {
+	if c.pki.SignCA == nil {
+		return errors.New("centertest: no signing root")
+	}
+	return c.srv.Revoke(ctx, server.IssuerID(c.pki.SignCA.Cert), serial, "centertest: moved")
 }
 
 // Revoke suspends a card's certificate, issued by the center's only JPKI root, at once.

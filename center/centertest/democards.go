@@ -235,10 +235,13 @@ func (d *DemoCards) make(ctx context.Context, c *Center, specs []demoCardSpec, l
 		}()
 	}
 	now := time.Now()
-	signCA, err := readertest.NewCAWithKey(now, true, readertest.Key(1101))
-	if err != nil {
-		log.Error("demo cards", "err", err)
-		return
+	signCA := c.PKI().SignCA
+	if signCA == nil {
+		var err error
+		if signCA, err = readertest.NewCAWithKey(now, true, readertest.Key(1101)); err != nil {
+			log.Error("demo cards", "err", err)
+			return
+		}
 	}
 	pki := &readertest.PKI{Auth: c.PKI().AuthCA, Sign: signCA}
 	idx := demoKeyIndexes(len(specs))

@@ -25,17 +25,19 @@ import (
 // are written with mode 0600.
 const (
 	FileAuthRoot    = "jpki-auth-root"       // .crt/.key: test JPKI user-authentication root (readertest)
+	FileSignRoot    = "jpki-sign-root"       // .crt/.key: test JPKI signing root (署名用, readertest)
 	FileTLSCA       = "center-ca"            // .crt/.key: CA of the center's TLS certificate and of kiosk client certificates
 	FileServer      = "center"               // .crt/.key: the center's TLS server certificate (127.0.0.1, ::1, localhost)
 	FileDocumentKey = "document-signing.key" // PKCS#8 Ed25519: signs every document
 	FileDocumentPub = "document-signing.pub" // PKIX public key: pinned by kiosks
 )
 
-// PKI is the key material of a test center: a test JPKI root, a TLS CA that signs both
+// PKI is the key material of a test center: a test JPKI root (and signing root), a TLS CA that signs both
 // the server certificate and kiosk client certificates, and the document-signing key.
 // Nothing here is secret in the sense of production: it is generated per run.
 type PKI struct {
 	AuthCA      *readertest.CA
+	SignCA      *readertest.CA // the test JPKI signing root (署名用); nil in a PKI loaded from files
 	TLSCA       *x509.Certificate
 	TLSCAKey    *ecdsa.PrivateKey
 	Server      tls.Certificate
@@ -74,7 +76,11 @@ func NewPKI(now time.Time) (*PKI, error) {
 	if err != nil {
 		return nil, fmt.Errorf("centertest: pki: document key: %w", err)
 	}
-	p := &PKI{AuthCA: auth, TLSCA: ca, TLSCAKey: caKey, DocumentKey: docKey, now: now}
+	sign, err := readertest.NewCAWithKey(now, true, readertest.Key(1101))
+	if err != nil {
+		return nil, fmt.Errorf("centertest: pki: %w", err)
+	}
+	p := &PKI{AuthCA: auth, SignCA: sign, TLSCA: ca, TLSCAKey: caKey, DocumentKey: docKey, now: now}
 	p.Server, err = p.leaf(pkix.Name{CommonName: "localhost"}, x509.ExtKeyUsageServerAuth,
 		[]string{"localhost"}, []net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback})
 	if err != nil {
@@ -147,6 +153,11 @@ func (p *PKI) Write(dir string, kioskIDs ...string) error {
 	}
 	if err := p.AuthCA.WritePEM(dir, FileAuthRoot); err != nil {
 		return fmt.Errorf("centertest: write pki: %w", err)
+	}
+	if p.SignCA != nil {
+		if err := p.SignCA.WritePEM(dir, FileSignRoot); err != nil {
+			return fmt.Errorf("centertest: write pki: %w", err)
+		}
 	}
 	if err := writeKeyPair(dir, FileTLSCA, p.TLSCA.Raw, p.TLSCAKey); err != nil {
 		return err
@@ -245,6 +256,11 @@ func LoadPKI(dir string) (*PKI, error) {
 		return nil, fmt.Errorf("centertest: load pki: %w", err)
 	}
 	p := &PKI{AuthCA: auth, now: time.Now()}
+	if _, err := os.Stat(filepath.Join(dir, FileSignRoot+".crt")); err == nil { // folders from before have none
+		if p.SignCA, err = readertest.LoadCA(dir, FileSignRoot); err != nil {
+			return nil, fmt.Errorf("centertest: load pki: %w", err)
+		}
+	}
 	ca, caKey, err := loadKeyPair(dir, FileTLSCA)
 	if err != nil {
 		return nil, err

@@ -39,6 +39,16 @@
 //     key is then refused as replay_expired. `centerd serve` purges at start and hourly.
 //     The database runs with secure_delete=ON (in the DSN, asserted at Open) and Purge
 //     checkpoints the WAL, so no purged byte stays in the files.
+//   - Electronic applications (applications.go) arrive as messages of kind application:
+//     a CMS SignedData (package eapp) over the application's canonical encoding. The
+//     center opens it (digest and signature with the included certificate), checks the
+//     application number and kiosk against the signed ones and a signing time not in
+//     the future, the signing certificate's chain to a JPKI signing root
+//     (Options.SignRoots) at the signing time, and the revocations table (a move or a
+//     change of name revokes the signing certificate; Revoke names the signing root as
+//     issuer). A failure refuses the message with the reason (the kiosk parks it and
+//     alerts); an accepted one is recorded once per (kiosk, number) with its SignedData,
+//     which Applications lists for the staff (`centerd applications`).
 //   - Messages are stored once per (kiosk, key) and move issuances to completed or voided;
 //     sequence gaps per kiosk are reported, not refused.
 //

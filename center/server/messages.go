@@ -88,7 +88,7 @@ func (s *Server) message(ctx context.Context, tx *sql.Tx, kiosk string, m center
 		return refused("seq must be 1 or more")
 	}
 	switch m.Kind {
-	case center.KindCompleted, center.KindVoided, center.KindPayment, center.KindAudit:
+	case center.KindCompleted, center.KindVoided, center.KindPayment, center.KindAudit, center.KindApplication:
 	default:
 		return refused("unknown kind %q", m.Kind)
 	}
@@ -122,9 +122,17 @@ func (s *Server) message(ctx context.Context, tx *sql.Tx, kiosk string, m center
 		return "", "", fmt.Errorf("messages: seq lookup: %w", err)
 	}
 
+	if m.Kind == center.KindApplication {
+		if reason, err := s.application(ctx, tx, kiosk, payload, now); err != nil || reason != "" {
+			if err != nil {
+				return "", "", err
+			}
+			return refused("%s", reason)
+		}
+	}
 	var ref issueRef
 	_ = json.Unmarshal(payload, &ref) // valid JSON object; a wrong-typed issue_key reads as ""
-	if m.Kind != center.KindAudit && ref.IssueKey != "" || m.Kind == center.KindCompleted || m.Kind == center.KindVoided {
+	if m.Kind != center.KindAudit && m.Kind != center.KindApplication && ref.IssueKey != "" || m.Kind == center.KindCompleted || m.Kind == center.KindVoided {
 		if !center.ValidKey(ref.IssueKey) {
 			return refused("%s needs a valid issue_key in its payload", m.Kind)
 		}

@@ -219,7 +219,8 @@ func IssuerID(ca *x509.Certificate) string {
 	return center.Fingerprint(ca.RawSubjectPublicKeyInfo)
 }
 
-// ResolveIssuer reads an operator's name for one of the center's JPKI roots: its
+// ResolveIssuer reads an operator's name for one of the center's JPKI roots (signing
+// roots too, by name): its
 // certificate's SHA-256 fingerprint or its IssuerID (hex, colons and a "sha256:" prefix
 // allowed), or "" when the center trusts exactly one root. It returns the IssuerID.
 func (s *Server) ResolveIssuer(name string) (string, error) {
@@ -230,7 +231,7 @@ func (s *Server) ResolveIssuer(name string) (string, error) {
 		return IssuerID(s.issuers[0]), nil
 	}
 	h := strings.ToLower(strings.TrimPrefix(strings.ReplaceAll(strings.TrimSpace(name), ":", ""), "sha256"))
-	for _, ca := range s.issuers {
+	for _, ca := range append(append([]*x509.Certificate(nil), s.issuers...), s.signers...) {
 		if id := IssuerID(ca); h == id || h == center.Fingerprint(ca.Raw) {
 			return id, nil
 		}

@@ -44,14 +44,17 @@ const (
 
 // Options configure a Server. DBPath, JPKIRoots, KioskCAs and DocumentKey are required.
 type Options struct {
-	DBPath         string              // SQLite file (created if missing)
-	JPKIRoots      []*x509.Certificate // trusted roots of card authentication certificates
-	KioskCAs       *x509.CertPool      // CAs of kiosk TLS client certificates
-	DocumentKey    ed25519.PrivateKey  // signs every document
-	Municipalities []Municipality      // default: DemoMunicipality(); residents name theirs by Code
-	Clock          center.Clock        // default center.SystemClock
-	ChallengeTTL   time.Duration       // default DefaultChallengeTTL
-	MaxChallenges  int                 // outstanding challenges kept; default DefaultMaxChallenges
+	DBPath    string              // SQLite file (created if missing)
+	JPKIRoots []*x509.Certificate // trusted roots of card authentication certificates
+	// SignRoots are the trusted roots of the cards' signing certificates (署名用), which
+	// sign electronic applications; none: every application is refused.
+	SignRoots      []*x509.Certificate
+	KioskCAs       *x509.CertPool     // CAs of kiosk TLS client certificates
+	DocumentKey    ed25519.PrivateKey // signs every document
+	Municipalities []Municipality     // default: DemoMunicipality(); residents name theirs by Code
+	Clock          center.Clock       // default center.SystemClock
+	ChallengeTTL   time.Duration      // default DefaultChallengeTTL
+	MaxChallenges  int                // outstanding challenges kept; default DefaultMaxChallenges
 	// MaxChallengesPerKiosk caps one kiosk's outstanding challenges; default
 	// DefaultMaxChallengesPerKiosk (at most MaxChallenges).
 	MaxChallengesPerKiosk int
@@ -63,16 +66,18 @@ type Options struct {
 
 // Server is the reference center: an http.Handler over a SQLite database.
 type Server struct {
-	db      *sql.DB
-	roots   *x509.CertPool
-	issuers []*x509.Certificate // the JPKI roots, as given
-	kiosks  *x509.CertPool
-	key     ed25519.PrivateKey
-	munis   map[string]Municipality
-	clock   center.Clock
-	ttl     time.Duration
-	keep    time.Duration // retention of stored answers
-	log     *slog.Logger
+	db       *sql.DB
+	roots    *x509.CertPool
+	issuers  []*x509.Certificate // the JPKI roots, as given
+	signers  []*x509.Certificate // the JPKI signing roots, as given
+	signPool *x509.CertPool
+	kiosks   *x509.CertPool
+	key      ed25519.PrivateKey
+	munis    map[string]Municipality
+	clock    center.Clock
+	ttl      time.Duration
+	keep     time.Duration // retention of stored answers
+	log      *slog.Logger
 
 	chMu       sync.Mutex
 	challenges map[string]challenge
@@ -135,6 +140,11 @@ func Open(ctx context.Context, opts Options) (*Server, error) {
 		log: opts.Logger, challenges: map[string]challenge{}, perKiosk: map[string]int{},
 		maxCh: opts.MaxChallenges, maxPerKh: opts.MaxChallengesPerKiosk,
 		writers: make(chan struct{}, 1),
+	}
+	s.signPool = x509.NewCertPool()
+	for _, r := range opts.SignRoots {
+		s.signPool.AddCert(r)
+		s.signers = append(s.signers, r)
 	}
 	for _, r := range opts.JPKIRoots {
 		s.roots.AddCert(r)
@@ -326,6 +336,19 @@ CREATE TABLE IF NOT EXISTS issuances(
 	created_at   INTEGER NOT NULL, -- unix nanoseconds
 	updated_at   INTEGER NOT NULL,
 	PRIMARY KEY (kiosk_id, key)
+);
+CREATE TABLE IF NOT EXISTS applications(
+	kiosk_id    TEXT NOT NULL,
+	number      TEXT NOT NULL,
+	municipality TEXT NOT NULL,
+	form        TEXT NOT NULL,
+	signed_at   INTEGER NOT NULL,
+	received_at INTEGER NOT NULL,
+	signer_issuer TEXT NOT NULL,
+	signer_serial TEXT NOT NULL,
+	content     BLOB NOT NULL,
+	signed_data BLOB NOT NULL,
+	PRIMARY KEY(kiosk_id, number)
 );
 CREATE TABLE IF NOT EXISTS messages(
 	kiosk_id     TEXT NOT NULL,

@@ -22,6 +22,7 @@ import (
 
 	"madoguchi/center/centertest"
 	"madoguchi/center/server"
+	"madoguchi/eapp"
 	"madoguchi/internal/safetext"
 )
 
@@ -38,6 +39,7 @@ const usage = `usage:
   centerd reinstate [-issuer ROOT] DIR SERIAL
   centerd import DIR FILE.csv
   centerd gaps DIR
+  centerd applications DIR
 `
 
 // dbFile is the database inside the state folder.
@@ -77,7 +79,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		want = 2
 	case "import":
 		want = 2
-	case "gaps":
+	case "gaps", "applications":
 		want = 1
 	case "-h", "-help", "--help", "help":
 		fmt.Fprint(stdout, usage)
@@ -153,6 +155,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			}
 			return nil
 		})
+	case "applications":
+		err = withServer(ctx, dir, false, func(s *server.Server) error { return listApplications(ctx, s, stdout) })
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "centerd %s: %s\n", args[0], safetext.Error(err)) // may quote a file's or a card's bytes
@@ -213,7 +217,7 @@ func withServerRetention(ctx context.Context, dir string, alwaysOpen bool, reten
 		}
 	}
 	s, err := server.Open(ctx, server.Options{
-		DBPath: filepath.Join(dir, dbFile), JPKIRoots: []*x509.Certificate{pki.AuthCA.Cert}, KioskCAs: pki.CAPool(),
+		DBPath: filepath.Join(dir, dbFile), JPKIRoots: []*x509.Certificate{pki.AuthCA.Cert}, SignRoots: signRoots(pki), KioskCAs: pki.CAPool(),
 		DocumentKey: pki.DocumentKey, Municipalities: munis, Retention: retention,
 		Logger: slog.New(slog.NewTextHandler(os.Stderr, nil)),
 	})
@@ -222,6 +226,37 @@ func withServerRetention(ctx context.Context, dir string, alwaysOpen bool, reten
 	}
 	defer s.Close()
 	return f(s)
+}
+
+func signRoots(p *centertest.PKI) []*x509.Certificate {
+	if p.SignCA == nil {
+		return nil
+	}
+	return []*x509.Certificate{p.SignCA.Cert}
+}
+
+// listApplications prints the received electronic applications for the municipality's
+// staff, one per line: received time, kiosk, number, municipality, form, signing time,
+// the signing certificate's serial and what the resident entered. Every field is
+// escaped (it came from a kiosk or a card).
+func listApplications(ctx context.Context, s *server.Server, w io.Writer) error {
+	apps, err := s.Applications(ctx)
+	if err != nil {
+		return err
+	}
+	for _, a := range apps {
+		entries := ""
+		if app, err := eapp.Parse(a.Content); err == nil {
+			for _, e := range app.Entries {
+				entries += " " + safetext.String(e.Label) + "=" + safetext.String(e.Value)
+			}
+		}
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\tsigned %s\tserial %s\t%s\n", a.Received.UTC().Format(time.RFC3339),
+			safetext.String(a.Kiosk), safetext.String(a.Number), safetext.String(a.Municipality), safetext.String(a.Form),
+			a.Signed.UTC().Format(time.RFC3339), a.SignerSerial, strings.TrimSpace(entries))
+	}
+	fmt.Fprintf(w, "%d applications\n", len(apps))
+	return nil
 }
 
 // initDir creates the PKI, the kiosk certificates, the database, and the demo residents

@@ -7,6 +7,7 @@ import (
 	"crypto/rsa"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/json"
 	"encoding/pem"
 	"errors"
 	"io"
@@ -20,6 +21,9 @@ import (
 	"madoguchi/center"
 	"madoguchi/center/centertest"
 	"madoguchi/center/server"
+	"madoguchi/eapp"
+	"madoguchi/reader"
+	"madoguchi/reader/readertest"
 )
 
 func loadCard(t *testing.T, dir, code string) *centertest.Card {
@@ -129,6 +133,45 @@ func TestInitServeRevoke(t *testing.T) {
 	out.Reset()
 	if rc := run(ctx, []string{"import", dir, csv}, &out, &errb); rc != 0 || !strings.Contains(out.String(), "imported 1") {
 		t.Fatalf("import: %d %s %s", rc, out.String(), errb.String())
+	}
+
+	// An electronic application signed with a card of the center's signing root: the
+	// running server accepts it, `centerd applications` lists it for the staff.
+	pki, err := centertest.LoadPKI(dir)
+	if err != nil || pki.SignCA == nil {
+		t.Fatalf("signing root not in the folder: %v", err)
+	}
+	vc, err := readertest.NewCard(readertest.Options{PKI: &readertest.PKI{Auth: pki.AuthCA, Sign: pki.SignCA}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc := reader.New(vc)
+	if err := rc.Verify(ctx, reader.SignPIN, []byte("ABC123")); err != nil {
+		t.Fatal(err)
+	}
+	app := eapp.Application{Number: "K1-APP-000001", Municipality: "139998", Form: "tenshutsu", Kiosk: "k-1",
+		Signed: time.Now().Truncate(time.Second), Entries: []eapp.Entry{{Label: "転出予定日", Value: "2026-12-20"}}}
+	content, err := app.Canonical()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sd, err := eapp.SignedData(content, vc.SignCert(), app.Signed, func(di []byte) ([]byte, error) { return rc.Sign(ctx, reader.SignKey, di) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	payload, _ := json.Marshal(center.ApplicationPayload{Number: app.Number, SignedData: sd})
+	res, err := cl.SendMessages(ctx, []center.Message{{Seq: 1, Key: centertest.NewKey(), Kind: center.KindApplication, Payload: payload}})
+	if err != nil || len(res) != 1 || res[0].Outcome != center.OutcomeAccepted {
+		t.Fatalf("application: %+v, %v", res, err)
+	}
+	out.Reset()
+	if rc := run(ctx, []string{"applications", dir}, &out, &errb); rc != 0 {
+		t.Fatalf("applications: %d %s", rc, errb.String())
+	}
+	for _, w := range []string{"k-1\tK1-APP-000001\t139998\ttenshutsu", "転出予定日=2026-12-20", "1 applications"} {
+		if !strings.Contains(out.String(), w) {
+			t.Errorf("applications output lacks %q:\n%s", w, out.String())
+		}
 	}
 }
 

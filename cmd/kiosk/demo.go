@@ -16,6 +16,8 @@ import (
 	"madoguchi/config"
 	"madoguchi/kiosk"
 	"madoguchi/offline"
+	"madoguchi/reader"
+	"madoguchi/reader/readertest"
 	"madoguchi/screens"
 )
 
@@ -43,6 +45,10 @@ func startDemo(ctx context.Context, dir string, lang string) (*demo, error) {
 		return nil, fmt.Errorf("demo: %w", err)
 	}
 	d := &demo{dir: dir}
+	// The virtual cards' J-LIS key (readertest.Key 1003) checks their four facts: made
+	// while the center starts, written for the configuration to name.
+	jlis := make(chan struct{})
+	go func() { readertest.Key(1003); close(jlis) }()
 	ok := false
 	defer func() {
 		if !ok {
@@ -72,6 +78,10 @@ func startDemo(ctx context.Context, dir string, lang string) (*demo, error) {
 	if err := os.MkdirAll(d.cfg.Printer.Dir, 0o700); err != nil {
 		return nil, fmt.Errorf("demo: %w", err)
 	}
+	<-jlis
+	if err := writeDemoIssuerKey(d.cfg.Reader.TextIssuerKey); err != nil {
+		return nil, fmt.Errorf("demo: %w", err)
+	}
 	// The demo configuration goes through the same checks as a technician's file.
 	if err := d.cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("demo: configuration: %w", err)
@@ -87,6 +97,17 @@ func startDemo(ctx context.Context, dir string, lang string) (*demo, error) {
 	d.cards = d.center.MakeDemoCards(ctx, d.log)
 	ok = true
 	return d, nil
+}
+
+// writeDemoIssuerKey writes the public key that signs the virtual cards' four facts
+// (readertest.Key 1003, their default J-LIS key) where config.Demo's
+// reader.text_issuer_key names it.
+func writeDemoIssuerKey(path string) error {
+	pub, err := reader.MarshalIssuerKey(&readertest.Key(1003).PublicKey)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, pub, 0o644)
 }
 
 // technicianBar is the demo's bar of actions. The resident's label is updated in place,

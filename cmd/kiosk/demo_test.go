@@ -279,3 +279,80 @@ func TestDescribeBacklog(t *testing.T) {
 		}
 	}
 }
+
+// TestDemoFormInTmux makes a prefilled form in `kiosk demo` by keyboard: the idle
+// screen's second service, the text AP's PIN, the facts confirmed, the form printed; the
+// queue holds the one audit event and none of the facts, nor does any file the kiosk
+// wrote.
+func TestDemoFormInTmux(t *testing.T) {
+	dir := t.TempDir()
+	s := startTmux(t, []string{"KIOSK_TEST_MAIN=demo -dir " + dir}, os.Args[0])
+	s.waitFor("申請書をつくる")
+	if out, err := exec.Command("tmux", "-L", s.socket, "set-option", "-g", "remain-on-exit", "on").CombinedOutput(); err != nil {
+		t.Fatalf("tmux remain-on-exit: %v\n%s", err, out)
+	}
+	s.keys("f")
+	s.waitFor("つくる申請書を選んでください")
+	s.keys("1") // 転入届
+	s.waitFor("マイナンバーカードを置いてください")
+	s.keys("F2")
+	s.waitLong("券面事項入力補助用の暗証番号です。", 2*time.Minute)
+	s.waitFor("入力できる残り回数：3回")
+	s.keys("1", "2", "3", "4", "Enter")
+	s.waitFor("この内容で申請書を印刷します")
+	// The facts as the screen shows them: what no file may hold afterwards.
+	var facts []string
+	for _, line := range strings.Split(s.screen(), "\n") {
+		f := strings.Fields(line)
+		if len(f) >= 2 && (f[0] == "氏名" || f[0] == "新しい住所") {
+			facts = append(facts, strings.Join(f[1:], " "))
+		}
+	}
+	if len(facts) != 2 {
+		t.Fatalf("facts not found on the confirm screen:\n%s", s.screen())
+	}
+	s.keys("Enter")
+	s.waitFor("カードと申請書をお取りください")
+	s.keys("F2")
+	pid := s.pid()
+	s.keys("F10")
+	deadline := time.Now().Add(20 * time.Second)
+	for !strings.Contains(s.output(), "printed documents are in") || (syscall.Kill(pid, 0) == nil && !s.paneDead()) {
+		if time.Now().After(deadline) {
+			t.Fatalf("demo did not quit; screen:\n%s", s.output())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	pdfs, _ := filepath.Glob(filepath.Join(dir, "printed", "form-*.pdf"))
+	if len(pdfs) != 1 {
+		t.Fatalf("printed forms: %v", pdfs)
+	}
+	db, err := sql.Open("sqlite3", "file:"+filepath.Join(dir, "kiosk.db")+"?mode=ro")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var payload string
+	if err := db.QueryRow(`SELECT payload FROM outbox WHERE kind = 'audit' AND payload LIKE '%form_printed%'`).Scan(&payload); err != nil {
+		t.Fatalf("no form_printed audit event: %v", err)
+	}
+	if !strings.Contains(payload, `"form":"tennyu"`) {
+		t.Errorf("audit payload %s", payload)
+	}
+	// The kiosk's files (queue, WAL, log); the center's register holds its residents.
+	files, _ := filepath.Glob(filepath.Join(dir, "kiosk.*"))
+	if len(files) < 2 {
+		t.Fatalf("kiosk files %v", files)
+	}
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, fact := range facts {
+			if bytes.Contains(b, []byte(fact)) {
+				t.Errorf("%s holds %q", f, fact)
+			}
+		}
+	}
+}

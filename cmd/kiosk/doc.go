@@ -22,7 +22,8 @@
 //	                configuration; newCenterClient is the one builder of the center
 //	                client (diag uses it too); the adapters between offline and kiosk.
 //	printer.go      the configured printer as the engine sees it (enginePrinter: the
-//	                printer.Guard behind the engine's port, and the receipt).
+//	                printer.Guard behind the engine's port, the receipt, and the
+//	                prefilled forms with their QR stamp signed by the kiosk's TLS key).
 //	diag*.go        `kiosk diag`: one section per part, text or --json, exit code = health.
 //	                Every section is its package's Diagnose (config, pcsc,
 //	                printer/backend, printer/gpio, offline.Diagnose for the queue,

@@ -13,8 +13,9 @@ import (
 
 // newKioskDir starts the reference center on loopback for the rest of the test and
 // returns it with a new folder holding what a kiosk kioskID needs beside its
-// configuration: its TLS files for that center and an empty printed/ folder (the file
-// printer's, as config.Demo and the tests' configurations name it).
+// configuration: its TLS files for that center, an empty printed/ folder (the file
+// printer's, as config.Demo and the tests' configurations name it) and the virtual
+// cards' J-LIS key for the four facts (jlis-text.pub, as config.Demo names it).
 func newKioskDir(tb testing.TB, kioskID string) (string, *centertest.Center) {
 	tb.Helper()
 	c, err := centertest.New(context.Background(), centertest.Options{})
@@ -27,6 +28,9 @@ func newKioskDir(tb testing.TB, kioskID string) (string, *centertest.Center) {
 		tb.Fatal(err)
 	}
 	if err := os.Mkdir(filepath.Join(dir, "printed"), 0o700); err != nil {
+		tb.Fatal(err)
+	}
+	if err := writeDemoIssuerKey(filepath.Join(dir, "jlis-text.pub")); err != nil {
 		tb.Fatal(err)
 	}
 	return dir, c

@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto"
+	"crypto/tls"
 	"fmt"
 
 	"madoguchi/center"
@@ -23,17 +25,37 @@ func newPrinter(cfg *config.Config, sensors printer.Sensors) (*enginePrinter, er
 	if err != nil {
 		return nil, err
 	}
-	return &enginePrinter{printer.NewGuard(pr, docKey)}, nil
+	key, err := tls.LoadX509KeyPair(cfg.Center.ClientCert, cfg.Center.ClientKey)
+	if err != nil {
+		pr.Close()
+		return nil, fmt.Errorf("printer: the kiosk's key for form stamps: %w", err)
+	}
+	signer, ok := key.PrivateKey.(crypto.Signer)
+	if !ok {
+		pr.Close()
+		return nil, fmt.Errorf("printer: the kiosk's key %T cannot sign form stamps", key.PrivateKey)
+	}
+	return &enginePrinter{Guard: printer.NewGuard(pr, docKey), stampKey: signer}, nil
 }
 
 // enginePrinter is the printer as the engine sees it: the guard that re-verifies every
 // document against the center's signature and its session before printing.
-type enginePrinter struct{ *printer.Guard }
+// It prints prefilled forms too, their QR stamp signed with the kiosk's TLS key.
+type enginePrinter struct {
+	*printer.Guard
+	stampKey crypto.Signer
+}
 
 var (
 	_ kiosk.Printer        = (*enginePrinter)(nil)
 	_ kiosk.PrinterChecker = (*enginePrinter)(nil)
+	_ kiosk.FormPrinter    = (*enginePrinter)(nil)
 )
+
+func (e *enginePrinter) PrintForm(ctx context.Context, job kiosk.FormJob) error {
+	_, err := e.Guard.Printer().PrintForm(ctx, e.stampKey, job)
+	return err
+}
 
 func (e *enginePrinter) Print(ctx context.Context, job kiosk.PrintJob) error {
 	return e.Guard.Print(ctx, printer.SignedJob(job))

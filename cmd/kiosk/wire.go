@@ -2,8 +2,10 @@ package main
 
 import (
 	"context"
+	"crypto/rsa"
 	"fmt"
 	"log/slog"
+	"os"
 	"time"
 
 	"madoguchi/center"
@@ -12,6 +14,7 @@ import (
 	"madoguchi/offline"
 	"madoguchi/offline/centerlink"
 	"madoguchi/printer"
+	"madoguchi/reader"
 )
 
 // newCenterClient builds the center client from the files the configuration names: the
@@ -82,6 +85,10 @@ func assemble(ctx context.Context, cfg *config.Config, o assembleOptions) (*kios
 		return nil, err
 	}
 	opts := engineOptions(cfg, p.client)
+	if opts.TextIssuerKey, err = textIssuerKey(cfg); err != nil {
+		p.close()
+		return nil, err
+	}
 	opts.Store, opts.Printer, opts.Logger = queueStore{p.store}, p.printer, o.Log.With("part", "engine")
 	opts.Payer, opts.Indicator = o.Payer, o.Indicator
 	p.tray = o.Tray
@@ -162,6 +169,13 @@ func (q queueStore) Alert(ctx context.Context, event string, detail map[string]a
 	return q.s.Alert(ctx, event, detail)
 }
 
+var _ kiosk.AuditStore = queueStore{} // a printed form's audit event
+
+// Audit queues an audit event outside a certificate session, in the shape of a session's.
+func (q queueStore) Audit(ctx context.Context, event string, detail map[string]any) error {
+	return q.s.Enqueue(ctx, offline.KindAudit, map[string]any{"event": event, "detail": detail})
+}
+
 func (q queueStore) BeginSession(ctx context.Context, in kiosk.Intent) (kiosk.Journal, error) {
 	s, err := q.s.BeginSession(ctx, offline.Intent{CertType: in.CertType, Copies: in.Copies})
 	if err != nil {
@@ -191,6 +205,27 @@ func (k kioskClock) Now() time.Time {
 		return time.Time{}
 	}
 	return t
+}
+
+// textIssuerKey loads the key the card's four facts are checked with when forms are
+// offered; nil otherwise.
+func textIssuerKey(cfg *config.Config) (*rsa.PublicKey, error) {
+	offered := false
+	for _, m := range cfg.Municipalities {
+		offered = offered || len(m.Forms) > 0
+	}
+	if !offered {
+		return nil, nil
+	}
+	b, err := os.ReadFile(cfg.Reader.TextIssuerKey)
+	if err != nil {
+		return nil, fmt.Errorf("forms: %w", err)
+	}
+	k, err := reader.ParseIssuerKey(b)
+	if err != nil {
+		return nil, fmt.Errorf("forms: %s: %w", cfg.Reader.TextIssuerKey, err)
+	}
+	return k, nil
 }
 
 // engineOptions maps the configuration onto the engine's options; the engine's clock is

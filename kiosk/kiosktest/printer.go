@@ -16,6 +16,7 @@ type Printer struct {
 	hold     chan struct{}
 	jobs     []kiosk.PrintJob
 	receipts []kiosk.Receipt
+	forms    []kiosk.FormJob
 	started  chan struct{}
 }
 
@@ -111,17 +112,24 @@ func (p *Printer) Print(ctx context.Context, job kiosk.PrintJob) error {
 		default:
 		}
 	}
+	p.mu.Unlock()
+	return p.outcome(ctx, "print")
+}
+
+// outcome is how a print ends: held until Release, out of paper, or the set failure.
+func (p *Printer) outcome(ctx context.Context, what string) error {
+	p.mu.Lock()
 	hold, fail, out := p.hold, p.fail, p.paperOut
 	p.mu.Unlock()
 	if hold != nil {
 		select {
 		case <-hold:
 		case <-ctx.Done():
-			return fmt.Errorf("kiosktest: print: %w", ctx.Err())
+			return fmt.Errorf("kiosktest: %s: %w", what, ctx.Err())
 		}
 	}
 	if out {
-		return fmt.Errorf("kiosktest: print: %w", kiosk.ErrPaperOut)
+		return fmt.Errorf("kiosktest: %s: %w", what, kiosk.ErrPaperOut)
 	}
 	return fail
 }

@@ -77,6 +77,8 @@ var problemGuides = map[kiosk.Problem]text{
 		"A card without a PIN cannot be used for certificates. Please ask at your municipal office."},
 	kiosk.ProblemPhoneNotReady: {"iPhoneを使えませんでした。Face IDで認証して、もう一度置いてください。",
 		"The iPhone could not be used. Authenticate with Face ID and place it again."},
+	kiosk.ProblemFormNeedsCard: {"申請書の作成には、マイナンバーカードが必要です。カードを置いてください。",
+		"A prefilled form needs the My Number Card. Please place the card."},
 	kiosk.ProblemCardSuspended: {"このカードの電子証明書は停止されています。市区町村の窓口にお問い合わせください。",
 		"The card's certificate is suspended. Please contact your municipal office."},
 	kiosk.ProblemCardNotAccepted: {"ご利用いただけないカードです。市区町村の窓口にご相談ください。",
