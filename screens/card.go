@@ -13,20 +13,30 @@ import (
 
 func (f *frame) placeCard() {
 	b := f.body
-	f.c.para(rect{2, b.y + 1, f.w - 4, 2}, f.t(txtPlaceCard), stBold)
-	f.c.para(rect{2, b.y + 3, f.w - 4, 2}, f.t(txtPlaceHow), stBody)
-	// The card and a phone side by side, as they lie on the reader.
+	place, how := txtPlaceCard, txtPlaceHow
+	if f.v.FormsSession {
+		// A form needs the card's 券面事項入力補助AP, which no phone carries.
+		place, how = txtPlaceCardOnly, txtPlaceCardOnlyHow
+	}
+	f.c.para(rect{2, b.y + 1, f.w - 4, 2}, f.t(place), stBold)
+	f.c.para(rect{2, b.y + 3, f.w - 4, 2}, f.t(how), stBody)
+	// The card (and a phone, where one is taken) side by side, as they lie on the reader.
 	cw, pw, gap, ch := 24, 16, 4, 5
 	if b.h < 20 {
 		ch = 4
 	}
 	x := (f.w - cw - gap - pw) / 2
+	if f.v.FormsSession {
+		x = (f.w - cw) / 2
+	}
 	card := rect{x, b.y + 6, cw, ch}
 	f.c.fill(card, stCard)
 	f.c.center(card, card.y+ch/2, f.t(txtCardShape), stCard)
-	phone := rect{x + cw + gap, b.y + 6, pw, ch}
-	f.c.fill(phone, stCard)
-	f.c.center(phone, phone.y+ch/2, f.t(txtPhoneShape), stCard)
+	if !f.v.FormsSession {
+		phone := rect{x + cw + gap, b.y + 6, pw, ch}
+		f.c.fill(phone, stCard)
+		f.c.center(phone, phone.y+ch/2, f.t(txtPhoneShape), stCard)
+	}
 	if f.v.CardLeftover {
 		f.c.para(rect{2, card.y + ch + 1, f.w - 4, 2}, f.t(txtTakeAgain), stWarn)
 	}

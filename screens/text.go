@@ -47,8 +47,10 @@ var (
 	txtPlaceCard   = msg{"マイナンバーカードまたはスマートフォンを置いてください", "Place your My Number Card or smartphone"}
 	txtPlaceHow    = msg{"カードリーダーに置いてください。iPhoneは、サイドボタンを2回押してFace IDで認証してから置いてください。",
 		"Put it on the card reader. An iPhone: double-click the side button and authenticate with Face ID first."}
-	txtCardShape  = msg{"マイナンバーカード", "My Number Card"}
-	txtPhoneShape = msg{"スマートフォン", "Smartphone"}
+	txtPlaceCardOnly    = msg{"マイナンバーカードを置いてください", "Place your My Number Card"}
+	txtPlaceCardOnlyHow = msg{"カードリーダーに、カードを置いてください。", "Put the card on the card reader."}
+	txtCardShape        = msg{"マイナンバーカード", "My Number Card"}
+	txtPhoneShape       = msg{"スマートフォン", "Smartphone"}
 	// A card left from an ended session: it may be this resident's own (cancelled and
 	// started again), so the words do not say whose it is.
 	txtTakeAgain = msg{"カードが置かれたままです。確認のため、いったんカードを取り、もう一度置いてください。",
@@ -232,7 +234,7 @@ var problemTexts = map[kiosk.Problem]struct{ title, next msg }{
 		msg{"顔認証マイナンバーカードでは、証明書を交付できません。暗証番号の設定は、お住まいの市区町村の窓口でできます。",
 			"A face-authentication My Number Card cannot be used for certificates. You can have a PIN set at your municipal office."}},
 	kiosk.ProblemFormNeedsCard: {msg{"申請書の作成には、マイナンバーカードが必要です", "A prefilled form needs the My Number Card itself"},
-		msg{"スマートフォンには、氏名や住所の情報が入っていません。マイナンバーカードを置いてください。",
+		msg{"スマートフォンには、氏名や住所の情報が入っていません。マイナンバーカードをお使いください。",
 			"A smartphone does not carry your name and address. Please place your My Number Card."}},
 	kiosk.ProblemPhoneNotReady: {msg{"iPhoneのマイナンバーカードを使えませんでした", "The iPhone's My Number Card could not be used"},
 		msg{"サイドボタンを2回押してFace IDで認証し、もう一度置いてください。続く場合は、マイナンバーカードをお使いください。",
