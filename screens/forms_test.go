@@ -18,7 +18,7 @@ func TestFlowTouchForm(t *testing.T) {
 		r.tap(kiosk.Input{Kind: kiosk.InputForms})
 		r.shows(txtChooseForm.ja, "転入届", txtFormService.ja)
 		r.tap(kiosk.Input{Kind: kiosk.InputSelect, Arg: 0})
-		r.shows(txtPlaceCard.ja)
+		r.shows(txtPlaceCardOnly.ja)
 		r.tapTech(0)
 		r.shows(txtPINPrompt.ja, txtFormPINWhich.ja, "入力できる残り回数：3回")
 		for _, d := range []int{1, 2, 3, 4} {
