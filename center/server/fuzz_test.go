@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/json"
@@ -36,7 +37,7 @@ func FuzzHandler(f *testing.F) {
 	if err := c.AddDemoPerson(f.Context(), centertest.DemoPeople()[0], card.Cert); err != nil {
 		f.Fatal(err)
 	}
-	ch, _ := c.Server().NewChallenge(e.kiosk)
+	ch, _ := c.Server().NewChallenge(context.Background(), e.kiosk)
 	sig, _ := card.Sign(ch.Challenge, e.kiosk, juminhyo)
 	valid, _ := json.Marshal(center.IssueRequest{KioskID: e.kiosk, Key: centertest.NewKey(), Challenge: ch.Challenge,
 		AuthCert: card.Cert.Raw, Signature: sig, Request: juminhyo})

@@ -45,7 +45,7 @@ type issueRef struct {
 // seq, kind and payload is a duplicate; with anything else it is refused. Seq numbers are
 // per kiosk; a jump forward is accepted and recorded as a gap (SequenceGaps).
 func (s *Server) Messages(ctx context.Context, kiosk string, msgs []center.Message) ([]center.MessageResult, error) {
-	tx, done, err := s.beginWrite(ctx)
+	tx, done, err := s.beginWrite(ctx, kiosk)
 	if err != nil {
 		return nil, fmt.Errorf("messages: begin: %w", err)
 	}
@@ -77,7 +77,7 @@ func (s *Server) Messages(ctx context.Context, kiosk string, msgs []center.Messa
 }
 
 // message handles one message inside the batch's transaction. A refusal writes nothing.
-func (s *Server) message(ctx context.Context, tx *sql.Tx, kiosk string, m center.Message, now int64) (center.Outcome, string, error) {
+func (s *Server) message(ctx context.Context, tx *txn, kiosk string, m center.Message, now int64) (center.Outcome, string, error) {
 	refused := func(format string, args ...any) (center.Outcome, string, error) {
 		return center.OutcomeRefused, fmt.Sprintf(format, args...), nil
 	}
@@ -181,7 +181,7 @@ func (s *Server) message(ctx context.Context, tx *sql.Tx, kiosk string, m center
 	return center.OutcomeAccepted, "", nil
 }
 
-func setState(ctx context.Context, tx *sql.Tx, kiosk, key string, st center.IssuanceState, now int64) error {
+func setState(ctx context.Context, tx *txn, kiosk, key string, st center.IssuanceState, now int64) error {
 	if _, err := tx.ExecContext(ctx, `UPDATE issuances SET state = ?, updated_at = ? WHERE kiosk_id = ? AND key = ?`,
 		string(st), now, kiosk, key); err != nil {
 		return fmt.Errorf("messages: set %s: %w", st, err)
@@ -195,7 +195,7 @@ type Gap struct{ From, To int64 }
 // SequenceGaps lists the missing sequence numbers of a kiosk between 1 and the highest
 // one received: messages lost or still queued out of order. Operators look at these.
 func (s *Server) SequenceGaps(ctx context.Context, kiosk string) ([]Gap, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT seq FROM messages WHERE kiosk_id = ? ORDER BY seq`, kiosk)
+	rows, err := s.q().QueryContext(ctx, `SELECT seq FROM messages WHERE kiosk_id = ? ORDER BY seq`, kiosk)
 	if err != nil {
 		return nil, fmt.Errorf("sequence gaps: %w", err)
 	}
@@ -220,7 +220,7 @@ func (s *Server) SequenceGaps(ctx context.Context, kiosk string) ([]Gap, error) 
 
 // Kiosks lists the kiosk ids that have sent messages or issuance requests.
 func (s *Server) Kiosks(ctx context.Context) ([]string, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT kiosk_id FROM messages UNION SELECT kiosk_id FROM issuances ORDER BY 1`)
+	rows, err := s.q().QueryContext(ctx, `SELECT kiosk_id FROM messages UNION SELECT kiosk_id FROM issuances ORDER BY 1`)
 	if err != nil {
 		return nil, fmt.Errorf("kiosks: %w", err)
 	}

@@ -167,7 +167,7 @@ func sameSerial(t *testing.T, ca *readertest.CA, other *x509.Certificate, key *r
 // issueDirect runs one issuance against s with a card (cert, key) for kiosk-0001.
 func issueDirect(t *testing.T, s *server.Server, cert *x509.Certificate, key *rsa.PrivateKey) ([]byte, error) {
 	t.Helper()
-	ch, err := s.NewChallenge("kiosk-0001")
+	ch, err := s.NewChallenge(context.Background(), "kiosk-0001")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -297,7 +297,7 @@ func TestChallengeCapPerKiosk(t *testing.T) {
 	})
 	var got int
 	for range 10 {
-		if _, err := s.NewChallenge("kiosk-bad"); err == nil {
+		if _, err := s.NewChallenge(context.Background(), "kiosk-bad"); err == nil {
 			got++
 		} else if !strings.Contains(err.Error(), string(center.CodeUnavailable)) {
 			t.Fatalf("refusal: %v", err)
@@ -307,7 +307,7 @@ func TestChallengeCapPerKiosk(t *testing.T) {
 		t.Fatalf("one kiosk got %d challenges, want its cap of 3", got)
 	}
 	for _, k := range []string{"kiosk-0001", "kiosk-0002"} {
-		if _, err := s.NewChallenge(k); err != nil {
+		if _, err := s.NewChallenge(context.Background(), k); err != nil {
 			t.Fatalf("%s starved by another kiosk: %v", k, err)
 		}
 	}
@@ -374,7 +374,7 @@ func TestRetentionPurgesDocuments(t *testing.T) {
 	e := newEnv(t, func(o *centertest.Options) { o.Dir = dir; o.Retention = 24 * time.Hour })
 	hanako := e.card(t, 0, "D0001")
 	s := e.c.Server()
-	ch, err := s.NewChallenge(e.kiosk)
+	ch, err := s.NewChallenge(context.Background(), e.kiosk)
 	if err != nil {
 		t.Fatal(err)
 	}
