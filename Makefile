@@ -13,8 +13,9 @@ PKGS_BUILD   := gcc pkg-config libpcsclite-dev
 PKGS_READER  := pcscd vsmartcard-vpcd opensc opensc-pkcs11 openssl iproute2 util-linux
 PKGS_UI      := tmux
 PKGS_PRINTER := cups-ipp-utils fonts-ipaexfont-gothic fonts-ipaexfont-mincho poppler-utils dbus
+PKGS_DB      := postgresql
 PKGS_CROSS   := gcc-aarch64-linux-gnu libc6-dev-arm64-cross gcc-arm-linux-gnueabihf libc6-dev-armhf-cross qemu-user file binutils
-PKGS_ALL     := $(PKGS_BUILD) $(PKGS_READER) $(PKGS_UI) $(PKGS_PRINTER)
+PKGS_ALL     := $(PKGS_BUILD) $(PKGS_READER) $(PKGS_UI) $(PKGS_PRINTER) $(PKGS_DB)
 
 GO_MIN := 1.25
 
@@ -55,6 +56,9 @@ test: test-native
 
 # The native half of `test`: quicker while working on the code, not a substitute for `test`.
 # The race detector runs the suite once more with -short (long loops bounded).
+# MADOGUCHI_REQUIRE_POSTGRES: the PostgreSQL passes of the center's tests must run (deps
+# installed the server), never be left out.
+test-native: export MADOGUCHI_REQUIRE_POSTGRES := 1
 test-native: deps
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 20m ./...

@@ -19,7 +19,7 @@ import (
 // the answer is always JSON, never a panic, and never a 5xx.
 func FuzzHandler(f *testing.F) {
 	e := &env{clock: centertest.NewClock(base), kiosk: "kiosk-0001"}
-	c, err := centertest.New(f.Context(), centertest.Options{Clock: e.clock, Dir: f.TempDir()})
+	c, err := centertest.New(f.Context(), centertest.Options{Clock: e.clock, Dir: f.TempDir(), Postgres: postgresDSN(f)})
 	if err != nil {
 		f.Fatal(err)
 	}
