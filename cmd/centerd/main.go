@@ -32,12 +32,13 @@ func main() {
 }
 
 const usage = `usage:
-  centerd init [-kiosk ID]... DIR
-  centerd serve [-listen ADDR] [-always-open] [-retention DURATION] DIR
-  centerd revoke [-reason TEXT] [-issuer ROOT] DIR SERIAL
-  centerd reinstate [-issuer ROOT] DIR SERIAL
-  centerd import DIR FILE.csv
-  centerd gaps DIR
+  centerd init [-postgres DSN] [-kiosk ID]... DIR
+  centerd serve [-postgres DSN] [-listen ADDR] [-always-open] [-retention DURATION] DIR
+  centerd revoke [-postgres DSN] [-reason TEXT] [-issuer ROOT] DIR SERIAL
+  centerd reinstate [-postgres DSN] [-issuer ROOT] DIR SERIAL
+  centerd import [-postgres DSN] DIR FILE.csv
+  centerd gaps [-postgres DSN] DIR
+  centerd migrate -postgres DSN DIR
 `
 
 // dbFile is the database inside the state folder.
@@ -56,7 +57,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("centerd "+args[0], flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var kiosks multiFlag
-	var listen, reason, issuer string
+	var listen, reason, issuer, pg string
 	var retention time.Duration
 	var alwaysOpen bool
 	var want int
@@ -77,7 +78,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		want = 2
 	case "import":
 		want = 2
-	case "gaps":
+	case "gaps", "migrate":
 		want = 1
 	case "-h", "-help", "--help", "help":
 		fmt.Fprint(stdout, usage)
@@ -86,7 +87,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "centerd: unknown command %q\n%s", args[0], usage) // %q escapes
 		return 2
 	}
+	fs.StringVar(&pg, "postgres", os.Getenv("MADOGUCHI_CENTER_POSTGRES"),
+		"PostgreSQL connection string (default $MADOGUCHI_CENTER_POSTGRES; empty: SQLite in DIR); keep the password in a pgpass file")
 	if err := fs.Parse(args[1:]); err != nil {
+		return 2
+	}
+	if args[0] == "migrate" && pg == "" {
+		fmt.Fprintf(stderr, "centerd migrate: -postgres is required (SQLite migrates at every start)\n%s", usage)
 		return 2
 	}
 	if fs.NArg() != want {
@@ -100,11 +107,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		if len(kiosks) == 0 {
 			kiosks = multiFlag{"demo-0001"}
 		}
-		err = initDir(ctx, dir, kiosks, stdout)
+		err = initDir(ctx, dir, pg, kiosks, stdout)
 	case "serve":
-		err = serve(ctx, dir, listen, alwaysOpen, retention, stdout, stderr)
+		err = serve(ctx, dir, pg, listen, alwaysOpen, retention, stdout, stderr)
+	case "migrate":
+		err = withServer(ctx, dir, pg, false, func(s *server.Server) error {
+			fmt.Fprintf(stdout, "schema of %s is current\n", s.Store())
+			return nil
+		})
 	case "revoke", "reinstate":
-		err = withServer(ctx, dir, false, func(s *server.Server) error {
+		err = withServer(ctx, dir, pg, false, func(s *server.Server) error {
 			n, err := server.ParseSerial(fs.Arg(1))
 			if err != nil {
 				return err
@@ -123,7 +135,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			return nil
 		})
 	case "import":
-		err = withServer(ctx, dir, false, func(s *server.Server) error {
+		err = withServer(ctx, dir, pg, false, func(s *server.Server) error {
 			f, err := os.Open(fs.Arg(1))
 			if err != nil {
 				return err
@@ -137,7 +149,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			return nil
 		})
 	case "gaps":
-		err = withServer(ctx, dir, false, func(s *server.Server) error {
+		err = withServer(ctx, dir, pg, false, func(s *server.Server) error {
 			ks, err := s.Kiosks(ctx)
 			if err != nil {
 				return err
@@ -189,12 +201,12 @@ closed = ["12-29", "12-30", "12-31", "01-01", "01-02", "01-03"]
 `
 
 // withServer opens the center of a state folder for an administration command.
-func withServer(ctx context.Context, dir string, alwaysOpen bool, f func(*server.Server) error) error {
-	return withServerRetention(ctx, dir, alwaysOpen, 0, f)
+func withServer(ctx context.Context, dir, pg string, alwaysOpen bool, f func(*server.Server) error) error {
+	return withServerRetention(ctx, dir, pg, alwaysOpen, 0, f)
 }
 
 // withServerRetention is withServer with the retention of stored documents (0: default).
-func withServerRetention(ctx context.Context, dir string, alwaysOpen bool, retention time.Duration, f func(*server.Server) error) error {
+func withServerRetention(ctx context.Context, dir, pg string, alwaysOpen bool, retention time.Duration, f func(*server.Server) error) error {
 	pki, err := centertest.LoadPKI(dir)
 	if err != nil {
 		return err
@@ -213,7 +225,7 @@ func withServerRetention(ctx context.Context, dir string, alwaysOpen bool, reten
 		}
 	}
 	s, err := server.Open(ctx, server.Options{
-		DBPath: filepath.Join(dir, dbFile), JPKIRoots: []*x509.Certificate{pki.AuthCA.Cert}, KioskCAs: pki.CAPool(),
+		DBPath: filepath.Join(dir, dbFile), Postgres: pg, JPKIRoots: []*x509.Certificate{pki.AuthCA.Cert}, KioskCAs: pki.CAPool(),
 		DocumentKey: pki.DocumentKey, Municipalities: munis, Retention: retention,
 		Logger: slog.New(slog.NewTextHandler(os.Stderr, nil)),
 	})
@@ -226,9 +238,11 @@ func withServerRetention(ctx context.Context, dir string, alwaysOpen bool, reten
 
 // initDir creates the PKI, the kiosk certificates, the database, and the demo residents
 // with a card key and certificate each under DIR/cards/<code>.key/.crt.
-func initDir(ctx context.Context, dir string, kiosks []string, stdout io.Writer) error {
-	if _, err := os.Stat(filepath.Join(dir, dbFile)); err == nil {
-		return fmt.Errorf("%s already holds a center (%s)", dir, dbFile)
+func initDir(ctx context.Context, dir, pg string, kiosks []string, stdout io.Writer) error {
+	for _, f := range []string{dbFile, centertest.FileTLSCA + ".key"} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err == nil {
+			return fmt.Errorf("%s already holds a center (%s)", dir, f)
+		}
 	}
 	now := time.Now()
 	pki, err := centertest.NewPKI(now)
@@ -245,7 +259,7 @@ func initDir(ctx context.Context, dir string, kiosks []string, stdout io.Writer)
 	if err := os.MkdirAll(cards, 0o700); err != nil {
 		return err
 	}
-	return withServer(ctx, dir, false, func(s *server.Server) error {
+	return withServer(ctx, dir, pg, false, func(s *server.Server) error {
 		for _, p := range centertest.DemoPeople() {
 			key, err := rsa.GenerateKey(rand.Reader, 2048)
 			if err != nil {
@@ -287,8 +301,8 @@ func writeCard(dir, code string, key *rsa.PrivateKey, cert *x509.Certificate) er
 	return os.WriteFile(filepath.Join(dir, code+".crt"), pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: cert.Raw}), 0o644)
 }
 
-func serve(ctx context.Context, dir, listen string, alwaysOpen bool, retention time.Duration, stdout, stderr io.Writer) error {
-	return withServerRetention(ctx, dir, alwaysOpen, retention, func(s *server.Server) error {
+func serve(ctx context.Context, dir, pg, listen string, alwaysOpen bool, retention time.Duration, stdout, stderr io.Writer) error {
+	return withServerRetention(ctx, dir, pg, alwaysOpen, retention, func(s *server.Server) error {
 		pki, err := centertest.LoadPKI(dir)
 		if err != nil {
 			return err
