@@ -49,6 +49,7 @@ type Client struct {
 	base    *url.URL // the first instance (diagnosis, probe)
 	ends    []endpoint
 	pref    atomic.Int32 // index in ends of the instance that answered last
+	moves   atomic.Int64 // requests passed on to the next instance
 	kiosk   string
 	docKey  ed25519.PublicKey
 	timeout time.Duration
@@ -356,9 +357,13 @@ func (c *Client) exchange(ctx context.Context, method, path string, in any) (*ht
 			}
 			break
 		}
+		c.moves.Add(1)
 	}
 	return resp, raw, err
 }
+
+// FailOvers counts the requests this client passed on from one instance to the next.
+func (c *Client) FailOvers() int64 { return c.moves.Load() }
 
 // failOver reports whether an exchange's outcome means this instance cannot serve now
 // (another may): no answer at all, or a gateway's or an overloaded center's status.

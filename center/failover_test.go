@@ -47,13 +47,14 @@ func TestClientFailOver(t *testing.T) {
 		instances []string // "down" = a closed port
 		want      error    // of both calls
 		hits      []int64  // per instance after two calls
+		moves     int64    // FailOvers after two calls
 	}{
-		{"first down", []string{"down", "ok"}, nil, []int64{0, 2}},
-		{"first 503, then the second first", []string{"503", "ok"}, nil, []int64{1, 2}},
-		{"502 then down then ok", []string{"502", "down", "ok"}, nil, []int64{1, 0, 2}},
-		{"first answers", []string{"ok", "down"}, nil, []int64{2, 0}},
-		{"a refusal is final", []string{"422", "ok"}, center.ErrRevoked, []int64{2, 0}},
-		{"all unavailable", []string{"503", "down", "503"}, center.ErrRetryLater, []int64{2, 0, 2}},
+		{"first down", []string{"down", "ok"}, nil, []int64{0, 2}, 1},
+		{"first 503, then the second first", []string{"503", "ok"}, nil, []int64{1, 2}, 1},
+		{"502 then down then ok", []string{"502", "down", "ok"}, nil, []int64{1, 0, 2}, 2},
+		{"first answers", []string{"ok", "down"}, nil, []int64{2, 0}, 0},
+		{"a refusal is final", []string{"422", "ok"}, center.ErrRevoked, []int64{2, 0}, 0},
+		{"all unavailable", []string{"503", "down", "503"}, center.ErrRetryLater, []int64{2, 0, 2}, 4},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var urls []string
@@ -85,6 +86,9 @@ func TestClientFailOver(t *testing.T) {
 				if tc.want == nil && err != nil || tc.want != nil && !errors.Is(err, tc.want) {
 					t.Fatalf("call %d: err = %v, want %v", call+1, err, tc.want)
 				}
+			}
+			if cl.FailOvers() != tc.moves {
+				t.Errorf("%d fail-overs, want %d", cl.FailOvers(), tc.moves)
 			}
 			for i, n := range hits {
 				if n.Load() != tc.hits[i] {
