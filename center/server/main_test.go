@@ -47,14 +47,14 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// postgresDSN returns a fresh database's connection string in the PostgreSQL pass, ""
+// postgresDSN returns a fresh schema's connection string in the PostgreSQL pass, ""
 // (SQLite) in the first.
 func postgresDSN(t testing.TB) string {
 	t.Helper()
 	if pg == nil {
 		return ""
 	}
-	dsn, err := pg.NewDatabase(context.Background())
+	dsn, err := pg.NewSchema(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}

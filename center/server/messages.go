@@ -88,7 +88,7 @@ func (s *Server) message(ctx context.Context, tx *txn, kiosk string, m center.Me
 		return refused("seq must be 1 or more")
 	}
 	switch m.Kind {
-	case center.KindCompleted, center.KindVoided, center.KindPayment, center.KindAudit:
+	case center.KindCompleted, center.KindVoided, center.KindPayment, center.KindAudit, center.KindHealth:
 	default:
 		return refused("unknown kind %q", m.Kind)
 	}
@@ -122,9 +122,23 @@ func (s *Server) message(ctx context.Context, tx *txn, kiosk string, m center.Me
 		return "", "", fmt.Errorf("messages: seq lookup: %w", err)
 	}
 
+	if m.Kind == center.KindHealth {
+		var h center.HealthReport
+		dec := json.NewDecoder(bytes.NewReader(payload))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&h); err != nil {
+			return refused("health payload: %v", err)
+		}
+		if err := h.Validate(); err != nil {
+			return refused("health payload: %v", err)
+		}
+		if err := storeHealth(ctx, tx, kiosk, m.Seq, h, now); err != nil {
+			return "", "", err
+		}
+	}
 	var ref issueRef
 	_ = json.Unmarshal(payload, &ref) // valid JSON object; a wrong-typed issue_key reads as ""
-	if m.Kind != center.KindAudit && ref.IssueKey != "" || m.Kind == center.KindCompleted || m.Kind == center.KindVoided {
+	if m.Kind != center.KindAudit && m.Kind != center.KindHealth && ref.IssueKey != "" || m.Kind == center.KindCompleted || m.Kind == center.KindVoided {
 		if !center.ValidKey(ref.IssueKey) {
 			return refused("%s needs a valid issue_key in its payload", m.Kind)
 		}

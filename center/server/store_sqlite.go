@@ -338,4 +338,37 @@ CREATE TABLE IF NOT EXISTS messages(
 	PRIMARY KEY (kiosk_id, key),
 	UNIQUE (kiosk_id, seq)
 );
+`, `
+CREATE TABLE operators(
+	name         TEXT PRIMARY KEY,
+	hash         TEXT NOT NULL,             -- argon2id, encoded with its parameters and salt
+	failures     INTEGER NOT NULL DEFAULT 0, -- wrong passwords in a row
+	locked_until INTEGER NOT NULL DEFAULT 0, -- unix nanoseconds
+	created_at   INTEGER NOT NULL
+);
+CREATE TABLE operator_sessions(
+	token_hash TEXT PRIMARY KEY,           -- hex SHA-256 of the cookie's token
+	operator   TEXT NOT NULL REFERENCES operators(name) ON DELETE CASCADE,
+	csrf       TEXT NOT NULL,
+	created_at INTEGER NOT NULL,
+	expires_at INTEGER NOT NULL
+);
+CREATE TABLE audit(
+	id       INTEGER PRIMARY KEY,
+	at       INTEGER NOT NULL,             -- unix nanoseconds
+	operator TEXT NOT NULL,
+	action   TEXT NOT NULL,                -- login, login.failed, card.suspend, ...
+	target   TEXT NOT NULL DEFAULT '',
+	detail   TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE kiosk_health(
+	kiosk_id    TEXT PRIMARY KEY,
+	received_at INTEGER NOT NULL,
+	version     TEXT NOT NULL DEFAULT '',
+	uptime_s    INTEGER NOT NULL DEFAULT 0,
+	backlog     INTEGER NOT NULL DEFAULT 0,
+	alerts      TEXT NOT NULL DEFAULT '',  -- comma-separated alert names
+	printer     TEXT NOT NULL DEFAULT '',
+	reader      TEXT NOT NULL DEFAULT ''
+);
 `}

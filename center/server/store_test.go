@@ -77,19 +77,22 @@ func TestPostgresDurabilityAsserted(t *testing.T) {
 		return // the SQLite pass asserts its pragmas in TestDurabilitySettings
 	}
 	dsn := postgresDSN(t)
+	if _, err := server.Open(context.Background(), storeOptions(t, dsn+" synchronous_commit=off")); err == nil || !strings.Contains(err.Error(), "synchronous_commit") {
+		t.Fatalf("open with synchronous_commit=off: %v", err)
+	}
+	// The same through the database's own setting.
 	db, err := sql.Open("pgx", dsn)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	var name string
-	if err := db.QueryRow(`SELECT current_database()`).Scan(&name); err != nil {
+	if _, err := db.Exec(`CREATE DATABASE nosync`); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.Exec(`ALTER DATABASE ` + name + ` SET synchronous_commit = off`); err != nil {
+	if _, err := db.Exec(`ALTER DATABASE nosync SET synchronous_commit = off`); err != nil {
 		t.Fatal(err)
 	}
-	_, err = server.Open(context.Background(), storeOptions(t, dsn))
+	_, err = server.Open(context.Background(), storeOptions(t, strings.Replace(dsn, "dbname=schemas", "dbname=nosync", 1)))
 	if err == nil || !strings.Contains(err.Error(), "synchronous_commit") {
 		t.Fatalf("open with synchronous_commit=off: %v", err)
 	}

@@ -53,8 +53,9 @@ type Server struct {
 	exited chan struct{}
 	dbs    atomic.Int64
 
-	mu      sync.Mutex
-	stopped bool
+	mu       sync.Mutex
+	stopped  bool
+	schemaDB bool // the database of NewSchema exists
 }
 
 // Options of Start.
@@ -189,6 +190,39 @@ func (s *Server) NewDatabase(ctx context.Context) (string, error) {
 		return "", fmt.Errorf("pgtest: create database: %w", err)
 	}
 	return s.DSN(name), nil
+}
+
+// NewSchema creates a fresh, empty schema in the shared database "schemas" (created on
+// first use) and returns a connection string whose search_path is that schema: much
+// cheaper than a database per test, with the same isolation of tables. Advisory locks
+// and database-level settings are shared; tests that change those take NewDatabase.
+func (s *Server) NewSchema(ctx context.Context) (string, error) {
+	s.mu.Lock()
+	if !s.schemaDB {
+		db, err := sql.Open("pgx", s.DSN("postgres"))
+		if err != nil {
+			s.mu.Unlock()
+			return "", fmt.Errorf("pgtest: %w", err)
+		}
+		_, err = db.ExecContext(ctx, `CREATE DATABASE schemas TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C'`)
+		db.Close()
+		if err != nil {
+			s.mu.Unlock()
+			return "", fmt.Errorf("pgtest: create database: %w", err)
+		}
+		s.schemaDB = true
+	}
+	s.mu.Unlock()
+	name := fmt.Sprintf("s%d", s.dbs.Add(1))
+	db, err := sql.Open("pgx", s.DSN("schemas"))
+	if err != nil {
+		return "", fmt.Errorf("pgtest: %w", err)
+	}
+	defer db.Close()
+	if _, err := db.ExecContext(ctx, `CREATE SCHEMA `+name); err != nil {
+		return "", fmt.Errorf("pgtest: create schema: %w", err)
+	}
+	return s.DSN("schemas") + " search_path=" + name, nil
 }
 
 // Log returns the server's log so far (for a failing test's message).
