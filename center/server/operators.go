@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"math/big"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -34,13 +35,18 @@ const (
 	MinPasswordBytes = 12
 )
 
-// argon2id parameters (RFC 9106's second recommended option: 64 MiB, 3 passes).
+// argon2id parameters (RFC 9106's second recommended option: 64 MiB, 3 passes). A hash
+// carries its parameters, so changing them later keeps old hashes valid.
 const (
-	argonTime    = 3
-	argonMemory  = 64 * 1024
-	argonThreads = 2
-	argonKeyLen  = 32
+	ArgonTime      = 3
+	ArgonMemoryKiB = 64 * 1024
+	argonThreads   = 2
+	argonKeyLen    = 32
 )
+
+// argonTime and argonMemory are the parameters of new hashes (the package's tests lower
+// them; a hash with the real ones is checked in TestArgonParameters).
+var argonTime, argonMemory uint32 = ArgonTime, ArgonMemoryKiB
 
 // Sentinels the console branches on.
 var (
@@ -113,10 +119,10 @@ func checkPassword(encoded string, pw []byte) bool {
 
 // dummyHash is compared against for unknown names, so that a login takes as long for a
 // name that does not exist.
-var dummyHash = func() string {
+var dummyHash = sync.OnceValue(func() string {
 	h, _ := hashPassword([]byte("no such operator, no such password"))
 	return h
-}()
+})
 
 func zero(b []byte) {
 	for i := range b {
@@ -202,7 +208,7 @@ func (s *Server) Login(ctx context.Context, name string, password []byte) (strin
 		return "", Session{}, fmt.Errorf("center/server: login: %w", err)
 	}
 	if !known {
-		checkPassword(dummyHash, password)
+		checkPassword(dummyHash(), password)
 		name = strings.ToValidUTF8(name[:min(len(name), 64)], "?")
 		if err := audit(ctx, tx, now.UnixNano(), name, "login.failed", "", "unknown operator"); err != nil {
 			return "", Session{}, err

@@ -1,6 +1,9 @@
 package server
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestRebind(t *testing.T) {
 	for _, tc := range []struct {
@@ -15,6 +18,36 @@ func TestRebind(t *testing.T) {
 	} {
 		if got := rebind(tc.dollar, tc.in); got != tc.want {
 			t.Errorf("rebind(%v, %q) = %q, want %q", tc.dollar, tc.in, got, tc.want)
+		}
+	}
+}
+
+// TestArgonParameters: new hashes use RFC 9106's parameters, and a hash is checked with
+// the parameters it carries (so cheaper test hashes and real ones both verify).
+func TestArgonParameters(t *testing.T) {
+	defer func(tm, m uint32) { argonTime, argonMemory = tm, m }(argonTime, argonMemory)
+	argonTime, argonMemory = ArgonTime, ArgonMemoryKiB
+	h, err := hashPassword([]byte("correct horse battery"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(h, "$argon2id$v=19$m=65536,t=3,p=2$") {
+		t.Fatalf("hash %s", h)
+	}
+	argonTime, argonMemory = 1, 1024
+	for _, tc := range []struct {
+		hash, pw string
+		want     bool
+	}{
+		{h, "correct horse battery", true},
+		{h, "correct horse batterY", false},
+		{"$argon2id$v=19$m=65536,t=3,p=2$AAAA$", "x", false},
+		{"$argon2i$v=19$m=65536,t=3,p=2$AAAA$AAAA", "x", false},
+		{"$argon2id$v=19$m=999999999,t=3,p=2$AAAA$AAAA", "x", false},
+		{"garbage", "x", false},
+	} {
+		if got := checkPassword(tc.hash, []byte(tc.pw)); got != tc.want {
+			t.Errorf("checkPassword(%.40s, %q) = %v", tc.hash, tc.pw, got)
 		}
 	}
 }
