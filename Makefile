@@ -14,8 +14,9 @@ PKGS_READER  := pcscd vsmartcard-vpcd opensc opensc-pkcs11 openssl iproute2 util
 PKGS_UI      := tmux
 PKGS_PRINTER := cups-ipp-utils fonts-ipaexfont-gothic fonts-ipaexfont-mincho poppler-utils dbus
 PKGS_DB      := postgresql
+PKGS_BROWSER := chromium
 PKGS_CROSS   := gcc-aarch64-linux-gnu libc6-dev-arm64-cross gcc-arm-linux-gnueabihf libc6-dev-armhf-cross qemu-user file binutils
-PKGS_ALL     := $(PKGS_BUILD) $(PKGS_READER) $(PKGS_UI) $(PKGS_PRINTER) $(PKGS_DB)
+PKGS_ALL     := $(PKGS_BUILD) $(PKGS_READER) $(PKGS_UI) $(PKGS_PRINTER) $(PKGS_DB) $(PKGS_BROWSER)
 
 GO_MIN := 1.25
 
@@ -56,9 +57,10 @@ test: test-native
 
 # The native half of `test`: quicker while working on the code, not a substitute for `test`.
 # The race detector runs the suite once more with -short (long loops bounded).
-# MADOGUCHI_REQUIRE_POSTGRES: the PostgreSQL passes of the center's tests must run (deps
-# installed the server), never be left out.
+# MADOGUCHI_REQUIRE_POSTGRES / _CHROMIUM: the PostgreSQL passes of the center's tests and
+# the console's browser test must run (deps installed them), never be left out.
 test-native: export MADOGUCHI_REQUIRE_POSTGRES := 1
+test-native: export MADOGUCHI_REQUIRE_CHROMIUM := 1
 test-native: deps
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 20m ./...

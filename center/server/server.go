@@ -402,3 +402,10 @@ func (s *Server) writeErr(w http.ResponseWriter, r *http.Request, err error) {
 	}
 	writeError(w, http.StatusInternalServerError, center.CodeInternal, "internal error, retry later")
 }
+
+// Refused reports whether err is the center's refusal of a request (bad input, not
+// found, not eligible, ...), as opposed to an internal or database failure.
+func Refused(err error) bool {
+	var rf *refusal
+	return errors.As(err, &rf)
+}
