@@ -4,8 +4,11 @@
 // that folder (the default), or a PostgreSQL database shared by any number of instances.
 //
 //	centerd init [-kiosk ID]... DIR      create the PKI, kiosk certificates, the database and demo residents with cards
-//	centerd serve [-listen ADDR] [-always-open] [-retention DURATION] DIR   (-retention: how long signed
-//	                                     documents are kept for a retry, default 72h; then their content is purged)
+//	centerd serve [-listen ADDR] [-console ADDR] [-always-open] [-retention DURATION] DIR   (-retention: how
+//	                                     long signed documents are kept for a retry, default 72h; then their content
+//	                                     is purged; -console: serve the operators' console there, HTTPS)
+//	centerd operator DIR NAME            create an operator of the console or set a new password (read from
+//	                                     standard input, one line; never an argument)
 //	centerd revoke [-reason TEXT] [-issuer ROOT] DIR SERIAL   suspend a card at once (hex serial, colons allowed;
 //	                                     -issuer: the JPKI root's SHA-256 fingerprint, needed with several roots)
 //	centerd reinstate [-issuer ROOT] DIR SERIAL
@@ -33,6 +36,13 @@
 // Backups: continuous WAL archiving with periodic pg_basebackup (or pg_dump -Fc for a
 // small center), encrypted, restore tested. Purged documents leave the tables by UPDATE
 // and VACUUM but stay in WAL archives and base backups until those expire.
+//
+// # Console
+//
+// The kiosks' listener also serves the public verification page GET /verify/{code} (HTML:
+// what the printed paper should say, nothing personal). The operators' console (package
+// center/console: fleet, issuances, cards, audit) has its own listener (-console), meant
+// for the operators' network only; it uses the center's TLS certificate.
 //
 // Error messages may quote a file's bytes; they are printed escaped (internal/safetext).
 package main

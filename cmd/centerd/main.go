@@ -1,9 +1,11 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"crypto/rsa"
+	"crypto/tls"
 	"crypto/x509"
 	"encoding/pem"
 	"errors"
@@ -21,6 +23,7 @@ import (
 	"time"
 
 	"madoguchi/center/centertest"
+	"madoguchi/center/console"
 	"madoguchi/center/server"
 	"madoguchi/internal/safetext"
 )
@@ -33,7 +36,8 @@ func main() {
 
 const usage = `usage:
   centerd init [-postgres DSN] [-kiosk ID]... DIR
-  centerd serve [-postgres DSN] [-listen ADDR] [-always-open] [-retention DURATION] DIR
+  centerd serve [-postgres DSN] [-listen ADDR] [-console ADDR] [-always-open] [-retention DURATION] DIR
+  centerd operator [-postgres DSN] DIR NAME      (the password on standard input)
   centerd revoke [-postgres DSN] [-reason TEXT] [-issuer ROOT] DIR SERIAL
   centerd reinstate [-postgres DSN] [-issuer ROOT] DIR SERIAL
   centerd import [-postgres DSN] DIR FILE.csv
@@ -57,7 +61,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("centerd "+args[0], flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var kiosks multiFlag
-	var listen, reason, issuer, pg string
+	var listen, reason, issuer, pg, consoleAddr string
 	var retention time.Duration
 	var alwaysOpen bool
 	var want int
@@ -67,6 +71,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		want = 1
 	case "serve":
 		fs.StringVar(&listen, "listen", "127.0.0.1:8443", "address to serve HTTPS on")
+		fs.StringVar(&consoleAddr, "console", "", "address to serve the operators' console on (HTTPS; empty: none)")
 		fs.BoolVar(&alwaysOpen, "always-open", false, "ignore the municipality's service hours (demos)")
 		fs.DurationVar(&retention, "retention", server.DefaultRetention, "how long signed documents are kept for a kiosk's retry; then their content is purged")
 		want = 1
@@ -76,7 +81,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 		fs.StringVar(&issuer, "issuer", "", "JPKI root that issued the card: its SHA-256 fingerprint (needed when the center trusts several)")
 		want = 2
-	case "import":
+	case "import", "operator":
 		want = 2
 	case "gaps", "migrate":
 		want = 1
@@ -109,7 +114,19 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 		err = initDir(ctx, dir, pg, kiosks, stdout)
 	case "serve":
-		err = serve(ctx, dir, pg, listen, alwaysOpen, retention, stdout, stderr)
+		err = serve(ctx, dir, pg, listen, consoleAddr, alwaysOpen, retention, stdout, stderr)
+	case "operator":
+		err = withServer(ctx, dir, pg, false, func(s *server.Server) error {
+			pw, err := readPassword(stdin)
+			if err != nil {
+				return err
+			}
+			if err := s.AddOperator(ctx, fs.Arg(1), pw); err != nil {
+				return err
+			}
+			fmt.Fprintf(stdout, "operator %s can log in to the console\n", fs.Arg(1))
+			return nil
+		})
 	case "migrate":
 		err = withServer(ctx, dir, pg, false, func(s *server.Server) error {
 			fmt.Fprintf(stdout, "schema of %s is current\n", s.Store())
@@ -301,7 +318,7 @@ func writeCard(dir, code string, key *rsa.PrivateKey, cert *x509.Certificate) er
 	return os.WriteFile(filepath.Join(dir, code+".crt"), pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: cert.Raw}), 0o644)
 }
 
-func serve(ctx context.Context, dir, pg, listen string, alwaysOpen bool, retention time.Duration, stdout, stderr io.Writer) error {
+func serve(ctx context.Context, dir, pg, listen, consoleAddr string, alwaysOpen bool, retention time.Duration, stdout, stderr io.Writer) error {
 	return withServerRetention(ctx, dir, pg, alwaysOpen, retention, func(s *server.Server) error {
 		pki, err := centertest.LoadPKI(dir)
 		if err != nil {
@@ -311,8 +328,12 @@ func serve(ctx context.Context, dir, pg, listen string, alwaysOpen bool, retenti
 		if err != nil {
 			return err
 		}
+		con, err := console.New(s, console.Options{Logger: slog.New(slog.NewTextHandler(stderr, nil))})
+		if err != nil {
+			return err
+		}
 		hs := &http.Server{
-			Handler:           s.Handler(),
+			Handler:           con.Public(s.Handler()),
 			TLSConfig:         s.TLSConfig(pki.Server),
 			ReadHeaderTimeout: 10 * time.Second,
 			ReadTimeout:       30 * time.Second,
@@ -320,8 +341,26 @@ func serve(ctx context.Context, dir, pg, listen string, alwaysOpen bool, retenti
 			IdleTimeout:       2 * time.Minute,
 			MaxHeaderBytes:    16 << 10,
 		}
-		errc := make(chan error, 1)
+		errc := make(chan error, 2)
 		go func() { errc <- hs.ServeTLS(ln, "", "") }()
+		if consoleAddr != "" {
+			cln, err := net.Listen("tcp", consoleAddr)
+			if err != nil {
+				return err
+			}
+			cs := &http.Server{
+				Handler:           con.Handler(),
+				TLSConfig:         &tls.Config{MinVersion: tls.VersionTLS13, Certificates: []tls.Certificate{pki.Server}},
+				ReadHeaderTimeout: 10 * time.Second,
+				ReadTimeout:       30 * time.Second,
+				WriteTimeout:      30 * time.Second,
+				IdleTimeout:       2 * time.Minute,
+				MaxHeaderBytes:    16 << 10,
+			}
+			go func() { errc <- cs.ServeTLS(cln, "", "") }()
+			defer cs.Close()
+			fmt.Fprintf(stdout, "centerd: console on https://%s\n", cln.Addr())
+		}
 		pctx, stopPurge := context.WithCancel(ctx)
 		defer stopPurge()
 		go s.RunPurge(pctx, time.Hour)
@@ -342,4 +381,42 @@ func serve(ctx context.Context, dir, pg, listen string, alwaysOpen bool, retenti
 		fmt.Fprintln(stdout, "centerd: stopped")
 		return nil
 	})
+}
+
+// stdin is where `centerd operator` reads the password (tests replace it).
+var stdin io.Reader = os.Stdin
+
+// readPassword reads one line (at most 1 KiB) from r: the password, without its line end.
+// The caller zeroes it (AddOperator does).
+func readPassword(r io.Reader) ([]byte, error) {
+	buf := make([]byte, 1025)
+	n := 0
+	for n < len(buf) {
+		m, err := r.Read(buf[n:])
+		n += m
+		if i := bytes.IndexByte(buf[:n], '\n'); i >= 0 {
+			n = i
+			break
+		}
+		if err != nil {
+			break
+		}
+	}
+	if n >= 1025 {
+		zeroBytes(buf)
+		return nil, errors.New("password longer than 1024 bytes")
+	}
+	pw := bytes.TrimSuffix(buf[:n], []byte("\r"))
+	out := append([]byte(nil), pw...)
+	zeroBytes(buf)
+	if len(out) == 0 {
+		return nil, errors.New("no password on standard input")
+	}
+	return out, nil
+}
+
+func zeroBytes(b []byte) {
+	for i := range b {
+		b[i] = 0
+	}
 }
