@@ -39,6 +39,7 @@ type runOptions struct {
 	Cards   func(ctx context.Context, h engineCards) error // the card watcher; nil: cards come otherwise (demo)
 	Touch   *config.Screen                                 // the [screen] section: the direct evdev path when it asks for it; nil: the terminal's
 	Status  *config.Config                                 // non-nil: serve the status endpoint of its [status] section
+	Health  *config.Config                                 // non-nil: report health to the center through the outbox
 	Systemd bool                                           // tell systemd the kiosk is ready and feed its watchdog
 	Log     *slog.Logger
 }
@@ -90,6 +91,14 @@ func (p *kioskParts) run(ctx context.Context, o runOptions) error {
 	}
 	if o.Systemd {
 		start("systemd", func() { systemd.Serve(ctx, os.Getenv, kioskHealth(p.engine, p.store), o.Log.With("part", "systemd")) })
+	}
+	if o.Health != nil {
+		start("health", func() {
+			c := o.Health
+			srv := status.NewServer(status.Kiosk{ID: c.Kiosk.ID, Location: c.Kiosk.Location, Version: version + " (" + commit + ")",
+				QueuePath: c.Queue.Path}, status.Sources{Engine: p.engine, Store: p.store, Printer: p.printer})
+			srv.ReportHealth(ctx, p.store, nil, status.DefaultHealthEvery) // no reader check the kiosk can run beside its card watch
+		})
 	}
 	if o.Status != nil {
 		start("status", func() {

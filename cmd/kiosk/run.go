@@ -70,7 +70,7 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	log.Info("kiosk running", "version", version, "commit", commit)
 	err = parts.run(ctx, runOptions{
-		Screen: scr, Touch: &cfg.Screen, Status: cfg, Systemd: true, Log: log,
+		Screen: scr, Touch: &cfg.Screen, Status: cfg, Health: cfg, Systemd: true, Log: log,
 		Cards: func(ctx context.Context, h engineCards) error {
 			return pcsc.WatchCards(ctx, cfg.Reader.NamePattern, h, log)
 		},
