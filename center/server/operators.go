@@ -124,16 +124,10 @@ var dummyHash = sync.OnceValue(func() string {
 	return h
 })
 
-func zero(b []byte) {
-	for i := range b {
-		b[i] = 0
-	}
-}
-
 // AddOperator creates an operator or sets a new password (the lock-out is lifted). The
 // password buffer is zeroed.
 func (s *Server) AddOperator(ctx context.Context, name string, password []byte) error {
-	defer zero(password)
+	defer clear(password)
 	if !ValidOperatorName(name) {
 		return fmt.Errorf("center/server: add operator: name %q is not 1-64 characters of A-Z a-z 0-9 . _ -", name)
 	}
@@ -191,7 +185,7 @@ func randomToken() (string, error) {
 // lock the name for LoginLockout (ErrLocked, even with the right password). Every try is
 // audited. The password buffer is zeroed.
 func (s *Server) Login(ctx context.Context, name string, password []byte) (string, Session, error) {
-	defer zero(password)
+	defer clear(password)
 	now := s.clock.Now()
 	tx, done, err := s.beginWrite(ctx, "")
 	if err != nil {

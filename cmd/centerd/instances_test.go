@@ -155,13 +155,7 @@ func TestInstancesFailOver(t *testing.T) {
 			for range n {
 				inst = append(inst, startInstance(t, "serve", "-postgres", dsn, "-listen", "127.0.0.1:0", "-always-open", dir))
 			}
-			caPEM, _ := os.ReadFile(filepath.Join(dir, "center-ca.crt"))
-			pool := x509.NewCertPool()
-			pool.AppendCertsFromPEM(caPEM)
-			docKey, err := center.LoadDocumentKey(filepath.Join(dir, "document-signing.pub"))
-			if err != nil {
-				t.Fatal(err)
-			}
+			pool, docKey := kioskTrust(t, dir)
 			var cardOf = map[string]*centertest.Card{}
 			for _, c := range cards {
 				cardOf[c] = loadCard(t, dir, c)

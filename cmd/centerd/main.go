@@ -403,20 +403,14 @@ func readPassword(r io.Reader) ([]byte, error) {
 		}
 	}
 	if n >= 1025 {
-		zeroBytes(buf)
+		clear(buf)
 		return nil, errors.New("password longer than 1024 bytes")
 	}
 	pw := bytes.TrimSuffix(buf[:n], []byte("\r"))
 	out := append([]byte(nil), pw...)
-	zeroBytes(buf)
+	clear(buf)
 	if len(out) == 0 {
 		return nil, errors.New("no password on standard input")
 	}
 	return out, nil
-}
-
-func zeroBytes(b []byte) {
-	for i := range b {
-		b[i] = 0
-	}
 }
