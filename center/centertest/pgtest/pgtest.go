@@ -67,6 +67,10 @@ type Options struct {
 	Port int
 	// TCP listens on 127.0.0.1:Port too.
 	TCP bool
+	// StandbyOf, when set, makes this server a streaming-replication standby of that
+	// one: pg_basebackup over its socket (with -R: standby.signal and primary_conninfo)
+	// instead of initdb.
+	StandbyOf *Server
 }
 
 // Start initialises a cluster in a fresh temporary folder and starts it, listening on a
@@ -105,7 +109,12 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 		s.User = u.Username
 	}
 	data := filepath.Join(dir, "data")
-	if err := s.run(ctx, filepath.Join(bin, "initdb"), "-D", data, "-U", s.User, "--auth=trust",
+	if p := opts.StandbyOf; p != nil {
+		if err := s.run(ctx, filepath.Join(bin, "pg_basebackup"), "-D", data, "-h", p.Dir, "-p", strconv.Itoa(p.Port), "-U", p.User,
+			"-R", "-X", "stream", "--checkpoint=fast", "--no-sync"); err != nil {
+			return fail(err)
+		}
+	} else if err := s.run(ctx, filepath.Join(bin, "initdb"), "-D", data, "-U", s.User, "--auth=trust",
 		"--encoding=UTF8", "--locale=C", "--no-sync"); err != nil {
 		return fail(err)
 	}
@@ -223,6 +232,12 @@ func (s *Server) NewSchema(ctx context.Context) (string, error) {
 		return "", fmt.Errorf("pgtest: create schema: %w", err)
 	}
 	return s.DSN("schemas") + " search_path=" + name, nil
+}
+
+// Promote ends a standby's recovery (pg_ctl promote, waiting until it accepts writes).
+func (s *Server) Promote(ctx context.Context) error {
+	_, err := s.Run(ctx, "pg_ctl", "promote", "-w", "-t", "60", "-D", filepath.Join(s.Dir, "data"))
+	return err
 }
 
 // Log returns the server's log so far (for a failing test's message).
