@@ -54,7 +54,15 @@
 //     Purge vacuums the table; the bytes can remain in free space, the WAL and backups
 //     until those are reused or expire (cmd/centerd's documentation on backups).
 //   - Messages are stored once per (kiosk, key) and move issuances to completed or voided;
-//     sequence gaps per kiosk are reported, not refused.
+//     sequence gaps per kiosk are reported, not refused. A health message
+//     (center.HealthReport, validated strictly) also updates the kiosk's row in
+//     kiosk_health unless a later one (by seq) is there; Fleet reads it.
+//   - Operators of the console (operators.go): argon2id password hashes (RFC 9106
+//     parameters, carried in each hash), LoginFailures wrong passwords in a row lock a name
+//     for LoginLockout, sessions are random tokens stored hashed, each with a CSRF token,
+//     ending after SessionIdle unused or SessionMax after log-in. Every log-in try and
+//     every operator action (SuspendCard, ReinstateCard: with a reason, in the same
+//     transaction as the change) is a row of the audit table. Password buffers are zeroed.
 //
 // # Invariants
 //
