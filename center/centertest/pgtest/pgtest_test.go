@@ -23,6 +23,7 @@ func TestServer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { s.Stop() }) // a failing test leaves nothing behind either (Stop is idempotent)
 	var dsns []string
 	for _, f := range []func(context.Context) (string, error){s.NewSchema, s.NewSchema, s.NewDatabase} {
 		dsn, err := f(ctx)
