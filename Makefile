@@ -61,6 +61,8 @@ test: test-native
 # the console's browser test must run (deps installed them), never be left out.
 test-native: export MADOGUCHI_REQUIRE_POSTGRES := 1
 test-native: export MADOGUCHI_REQUIRE_CHROMIUM := 1
+# Test artifacts to look at after a run (the console's screenshots).
+test-native: export MADOGUCHI_ARTIFACTS ?= $(HOME)/.cache/madoguchi/artifacts
 test-native: deps
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 20m ./...

@@ -36,16 +36,13 @@ func chromium(t *testing.T) string {
 	return p
 }
 
-// artifacts is where screenshots go: $MADOGUCHI_ARTIFACTS/console, else a temporary
-// folder kept after the test (its path is logged).
+// artifacts is where screenshots go: $MADOGUCHI_ARTIFACTS/console (make test sets it
+// under ~/.cache/madoguchi), else the test's temporary folder (removed after it).
 func artifacts(t *testing.T) string {
 	t.Helper()
 	dir := os.Getenv("MADOGUCHI_ARTIFACTS")
 	if dir == "" {
-		var err error
-		if dir, err = os.MkdirTemp("", "madoguchi-artifacts-"); err != nil {
-			t.Fatal(err)
-		}
+		dir = t.TempDir()
 	}
 	dir = filepath.Join(dir, "console")
 	if err := os.MkdirAll(dir, 0o755); err != nil {
