@@ -21,8 +21,10 @@ PKGS_VOICE   := open-jtalk open-jtalk-mecab-naist-jdic hts-voice-nitech-jp-atr50
 # The package that only contrib has, and the apt source deps writes for it.
 CONTRIB_PKG     := hts-voice-nitech-jp-atr503-m001
 CONTRIB_SOURCES := /etc/apt/sources.list.d/madoguchi-contrib.sources
+PKGS_DB      := postgresql
+PKGS_BROWSER := chromium
 PKGS_CROSS   := gcc-aarch64-linux-gnu libc6-dev-arm64-cross gcc-arm-linux-gnueabihf libc6-dev-armhf-cross qemu-user file binutils
-PKGS_ALL     := $(PKGS_BUILD) $(PKGS_READER) $(PKGS_UI) $(PKGS_PRINTER) $(PKGS_VSCARD) $(PKGS_VOICE)
+PKGS_ALL     := $(PKGS_BUILD) $(PKGS_READER) $(PKGS_UI) $(PKGS_PRINTER) $(PKGS_VSCARD) $(PKGS_VOICE) $(PKGS_DB) $(PKGS_BROWSER)
 
 GO_MIN := 1.25
 
@@ -72,6 +74,12 @@ test: test-native
 
 # The native half of `test`: quicker while working on the code, not a substitute for `test`.
 # The race detector runs the suite once more with -short (long loops bounded).
+# MADOGUCHI_REQUIRE_POSTGRES / _CHROMIUM: the PostgreSQL passes of the center's tests and
+# the console's browser test must run (deps installed them), never be left out.
+test-native: export MADOGUCHI_REQUIRE_POSTGRES := 1
+test-native: export MADOGUCHI_REQUIRE_CHROMIUM := 1
+# Test artifacts to look at after a run (the console's screenshots).
+test-native: export MADOGUCHI_ARTIFACTS ?= $(HOME)/.cache/madoguchi/artifacts
 test-native: deps vscard-guest
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 20m ./...

@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"time"
 )
 
@@ -27,7 +28,12 @@ const (
 // ClientOptions configure a Client. BaseURL, Certificate, CenterCAs and DocumentKey are
 // required; the zero value of the rest means the documented default.
 type ClientOptions struct {
-	BaseURL     string            // https://host:port of the center, no path
+	BaseURL string // https://host:port of the center, no path
+	// Fallbacks are further instances of the same center (same CA, same database),
+	// https://host:port each: a request the current instance does not answer (no
+	// connection, a timeout, 502/503/504) goes to the next one in order, with the same
+	// body — the same idempotency key — so a retry elsewhere replays the stored answer.
+	Fallbacks   []string
 	KioskID     string            // must equal the CN of Certificate; "" = taken from it
 	Certificate tls.Certificate   // the kiosk's TLS client certificate and key
 	CenterCAs   *x509.CertPool    // pinned CA(s) of the center's TLS certificate; never the system roots
@@ -40,10 +46,12 @@ type ClientOptions struct {
 
 // Client talks to the center for one kiosk. It is safe for concurrent use.
 type Client struct {
-	base    *url.URL
+	base    *url.URL // the first instance (diagnosis, probe)
+	ends    []endpoint
+	pref    atomic.Int32 // index in ends of the instance that answered last
+	moves   atomic.Int64 // requests passed on to the next instance
 	kiosk   string
 	docKey  ed25519.PublicKey
-	http    *http.Client
 	timeout time.Duration
 	leaf    *x509.Certificate // the kiosk's client certificate
 	connect time.Duration     // TCP + TLS handshake
@@ -54,11 +62,15 @@ type Client struct {
 
 // NewClient validates the options and builds a client. It makes no connection.
 func NewClient(opts ClientOptions) (*Client, error) {
-	u, err := url.Parse(opts.BaseURL)
-	if err != nil || u.Scheme != "https" || u.Host == "" || (u.Path != "" && u.Path != "/") {
-		return nil, fmt.Errorf("center: client: base URL %q is not https://host[:port]", opts.BaseURL)
+	var bases []*url.URL
+	for _, raw := range append([]string{opts.BaseURL}, opts.Fallbacks...) {
+		u, err := parseBase(raw)
+		if err != nil {
+			return nil, err
+		}
+		bases = append(bases, u)
 	}
-	u.Path = ""
+	u := bases[0]
 	if len(opts.Certificate.Certificate) == 0 || opts.Certificate.PrivateKey == nil {
 		return nil, errors.New("center: client: no kiosk client certificate")
 	}
@@ -102,25 +114,52 @@ func NewClient(opts ClientOptions) (*Client, error) {
 		InsecureSkipVerify: true,
 		VerifyConnection:   func(cs tls.ConnectionState) error { return c.verifyCenter(cs, opts.CenterCAs) },
 	}
-	tr := &http.Transport{
-		DialContext:           (&net.Dialer{Timeout: connect}).DialContext,
-		TLSHandshakeTimeout:   connect,
-		TLSClientConfig:       c.tls,
-		ForceAttemptHTTP2:     true,
-		MaxIdleConnsPerHost:   4,
-		IdleConnTimeout:       90 * time.Second,
-		ResponseHeaderTimeout: c.timeout,
+	for _, b := range bases {
+		// Each instance's certificate is checked against its own host name.
+		tc := c.tls.Clone()
+		host := b.Hostname()
+		tc.VerifyConnection = func(cs tls.ConnectionState) error { return c.verifyCenterHost(cs, opts.CenterCAs, host) }
+		tr := &http.Transport{
+			DialContext:           (&net.Dialer{Timeout: connect}).DialContext,
+			TLSHandshakeTimeout:   connect,
+			TLSClientConfig:       tc,
+			ForceAttemptHTTP2:     true,
+			MaxIdleConnsPerHost:   4,
+			IdleConnTimeout:       90 * time.Second,
+			ResponseHeaderTimeout: c.timeout,
+		}
+		hc := &http.Client{Transport: tr, Timeout: c.timeout,
+			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+		c.ends = append(c.ends, endpoint{base: b, http: hc})
 	}
-	c.http = &http.Client{Transport: tr, Timeout: c.timeout,
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	return c, nil
+}
+
+// endpoint is one instance of the center.
+type endpoint struct {
+	base *url.URL
+	http *http.Client
+}
+
+// parseBase reads a center base URL: https://host[:port], no path.
+func parseBase(raw string) (*url.URL, error) {
+	u, err := url.Parse(raw)
+	if err != nil || u.Scheme != "https" || u.Host == "" || (u.Path != "" && u.Path != "/") {
+		return nil, fmt.Errorf("center: client: base URL %q is not https://host[:port]", raw)
+	}
+	u.Path = ""
+	return u, nil
 }
 
 // KioskID is the kiosk id this client speaks for.
 func (c *Client) KioskID() string { return c.kiosk }
 
 // Close drops idle connections.
-func (c *Client) Close() { c.http.CloseIdleConnections() }
+func (c *Client) Close() {
+	for _, e := range c.ends {
+		e.http.CloseIdleConnections()
+	}
+}
 
 // Challenge gets a fresh one-time challenge.
 func (c *Client) Challenge(ctx context.Context) (Challenge, error) {
@@ -293,28 +332,69 @@ func (c *Client) do(ctx context.Context, method, path string, in, out any) error
 }
 
 // exchange sends one request (in as its JSON body, unless nil) and reads the answer, at
-// most maxResponseBytes; the answer's Date header feeds the center clock. Transport
-// failures wrap ErrRetryLater.
+// most maxResponseBytes; the answer's Date header feeds the center clock. It starts at the
+// instance that answered last and fails over to the next ones in order (see
+// ClientOptions.Fallbacks). Transport failures wrap ErrRetryLater.
 func (c *Client) exchange(ctx context.Context, method, path string, in any) (*http.Response, []byte, error) {
-	var body io.Reader
+	var body []byte
 	if in != nil {
 		b, err := json.Marshal(in)
 		if err != nil {
 			return nil, nil, fmt.Errorf("encode: %w", err)
 		}
-		body = bytes.NewReader(b)
+		body = b
 	}
-	u := *c.base
+	start := int(c.pref.Load())
+	var resp *http.Response
+	var raw []byte
+	var err error
+	for i := range c.ends {
+		at := (start + i) % len(c.ends)
+		resp, raw, err = c.exchangeAt(ctx, c.ends[at], method, path, in != nil, body)
+		if i == len(c.ends)-1 || ctx.Err() != nil || !failOver(resp, err) {
+			if err == nil {
+				c.pref.Store(int32(at))
+			}
+			break
+		}
+		c.moves.Add(1)
+	}
+	return resp, raw, err
+}
+
+// FailOvers counts the requests this client passed on from one instance to the next.
+func (c *Client) FailOvers() int64 { return c.moves.Load() }
+
+// failOver reports whether an exchange's outcome means this instance cannot serve now
+// (another may): no answer at all, or a gateway's or an overloaded center's status.
+func failOver(resp *http.Response, err error) bool {
+	if err != nil {
+		return errors.Is(err, ErrRetryLater)
+	}
+	switch resp.StatusCode {
+	case http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+		return true
+	}
+	return false
+}
+
+// exchangeAt is one exchange with one instance.
+func (c *Client) exchangeAt(ctx context.Context, e endpoint, method, path string, hasBody bool, body []byte) (*http.Response, []byte, error) {
+	var rd io.Reader
+	if hasBody {
+		rd = bytes.NewReader(body)
+	}
+	u := *e.base
 	u.Path = path
-	req, err := http.NewRequestWithContext(ctx, method, u.String(), body)
+	req, err := http.NewRequestWithContext(ctx, method, u.String(), rd)
 	if err != nil {
 		return nil, nil, fmt.Errorf("build request: %w", err)
 	}
 	req.Header.Set("Accept", "application/json")
-	if in != nil {
+	if hasBody {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	resp, err := c.http.Do(req)
+	resp, err := e.http.Do(req)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%w: %w", ErrRetryLater, err)
 	}

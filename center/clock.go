@@ -70,6 +70,11 @@ func (c *Client) Now() (t time.Time, ok bool) {
 // last-shutdown time kept on disk would be a tighter bound but can be lost with the SD
 // card or rolled back with it; the release floor cannot.
 func (c *Client) verifyCenter(cs tls.ConnectionState, roots *x509.CertPool) error {
+	return c.verifyCenterHost(cs, roots, c.base.Hostname())
+}
+
+// verifyCenterHost is verifyCenter for the instance at host.
+func (c *Client) verifyCenterHost(cs tls.ConnectionState, roots *x509.CertPool, host string) error {
 	if len(cs.PeerCertificates) == 0 {
 		return fmt.Errorf("%w: no certificate from the center", ErrCenterUntrusted)
 	}
@@ -85,7 +90,7 @@ func (c *Client) verifyCenter(cs tls.ConnectionState, roots *x509.CertPool) erro
 			at = leaf.NotBefore
 		}
 	}
-	_, err := leaf.Verify(x509.VerifyOptions{Roots: roots, Intermediates: inter, DNSName: c.base.Hostname(), CurrentTime: at})
+	_, err := leaf.Verify(x509.VerifyOptions{Roots: roots, Intermediates: inter, DNSName: host, CurrentTime: at})
 	if err != nil {
 		return fmt.Errorf("%w: %w", ErrCenterUntrusted, err)
 	}

@@ -93,4 +93,13 @@
 // ErrResidentNotFound, ErrNotEligible, ErrMovedOut, ErrClosed, ErrKeyConflict, ...), or
 // ErrBadDocument when the center's answer fails verification: never print it, void. A
 // center whose TLS certificate does not verify against the pinned CA is ErrCenterUntrusted.
+//
+// # Several instances
+//
+// ClientOptions.Fallbacks lists further instances of the same center (one database). A
+// request the instance does not answer — no connection, a timeout, 502, 503 or 504 — goes
+// to the next one in order with the same body, hence the same idempotency key: a retry
+// elsewhere replays the stored answer or issues once. The client starts at the instance
+// that answered last; a refusal is final and never sent elsewhere. FailOvers counts the
+// hand-overs.
 package center

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -265,13 +266,15 @@ type MessageKind string
 
 // Message kinds. completed and voided carry {"issue_key": ...} in their payload; payment
 // may; audit is free-form (no personal data); application carries an
-// ApplicationPayload: an electronic application signed with the resident's card.
+// ApplicationPayload: an electronic application signed with the resident's card; health
+// is a HealthReport.
 const (
 	KindCompleted   MessageKind = "completed"
 	KindVoided      MessageKind = "voided"
 	KindPayment     MessageKind = "payment"
 	KindAudit       MessageKind = "audit"
 	KindApplication MessageKind = "application"
+	KindHealth      MessageKind = "health"
 )
 
 // ApplicationPayload is the payload of an application message: the application number
@@ -282,6 +285,48 @@ const (
 type ApplicationPayload struct {
 	Number     string `json:"number"`
 	SignedData []byte `json:"signed_data"`
+}
+
+// HealthReport is the payload of a health message: how the kiosk is, for the center's
+// fleet view, sent through the outbox like every message (so the center learns of a
+// kiosk's state after an outage too). Nothing personal: no session, no resident, no card.
+type HealthReport struct {
+	Version string   `json:"version"`          // the kiosk's build
+	Uptime  int64    `json:"uptime_s"`         // seconds since the kiosk started
+	Backlog int      `json:"backlog"`          // undelivered outbox messages
+	Alerts  []string `json:"alerts,omitempty"` // names of open alerts, e.g. print_failed
+	Printer string   `json:"printer"`          // ok, paper_low, paper_out, offline, ...
+	Reader  string   `json:"reader"`           // ok, no_reader, ...
+	At      string   `json:"at,omitempty"`     // RFC 3339, the kiosk's clock when made
+}
+
+// Validate checks a health report's shape: short printable words, bounded counts.
+func (h HealthReport) Validate() error {
+	word := func(s string, n int) bool {
+		if len(s) > n {
+			return false
+		}
+		for _, c := range s {
+			if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == '-' || c == '+') {
+				return false
+			}
+		}
+		return true
+	}
+	switch {
+	case !word(h.Version, 64) || !word(h.Printer, 32) || !word(h.Reader, 32):
+		return errors.New("version, printer and reader must be short words of [A-Za-z0-9._+-]")
+	case h.Uptime < 0 || h.Backlog < 0:
+		return errors.New("negative uptime or backlog")
+	case len(h.Alerts) > 32:
+		return errors.New("more than 32 alerts")
+	}
+	for _, a := range h.Alerts {
+		if a == "" || !word(a, 48) {
+			return errors.New("alert names must be short words of [A-Za-z0-9._+-]")
+		}
+	}
+	return nil
 }
 
 // Message is one store-and-forward message. Seq is the kiosk's gap-free sequence number,

@@ -143,7 +143,10 @@ type Reminder struct {
 
 // Center is the [center] section: the issuance center and the kiosk's TLS identity.
 type Center struct {
-	URL            string        // https:// base URL; required
+	URL string // https:// base URL; required
+	// Fallbacks are further instances of the same center, https:// base URLs tried in
+	// order when the current one does not answer (key fallback_urls).
+	Fallbacks      []string
 	CAFile         string        // PEM CA certificate(s) pinned for the center's TLS certificate; required
 	DocumentKey    string        // PEM public key the center signs documents with; required (nothing unverified is printed)
 	ClientCert     string        // PEM kiosk certificate; required

@@ -238,6 +238,14 @@ func TestParseProblems(t *testing.T) {
 			`kiosk.toml:1: center.ca_file: missing or empty; must be the path of the PEM CA certificate the center's TLS certificate must chain to`,
 			`kiosk.toml:1: center.document_key: missing or empty; must be the path of the center's PEM document-signing public key`,
 		}},
+		{"center fallbacks", "center", "[center]\nurl = \"https://c1/\"\nfallback_urls = [\"https://c2:8443/\", \"https://c3\"]\nclient_cert = \"a.crt\"\nclient_key = \"a.key\"\nca_file = \"ca.pem\"\ndocument_key = \"doc.pub\"\n", nil},
+		{"center fallback not https", "center", "[center]\nurl = \"https://c1/\"\nfallback_urls = [\"https://c2/\", \"http://c3/\", \"https://c4/api\"]\nclient_cert = \"a.crt\"\nclient_key = \"a.key\"\nca_file = \"ca.pem\"\ndocument_key = \"doc.pub\"\n", []string{
+			`kiosk.toml:3: center.fallback_urls[1]: must be an https:// URL of another instance of the same center, such as "https://center2.example.jp/", got "http://c3/"`,
+			`kiosk.toml:3: center.fallback_urls[2]: must be an https:// URL of another instance of the same center, such as "https://center2.example.jp/", got "https://c4/api"`,
+		}},
+		{"center fallbacks not strings", "center", "[center]\nurl = \"https://c1/\"\nfallback_urls = \"https://c2/\"\nclient_cert = \"a.crt\"\nclient_key = \"a.key\"\nca_file = \"ca.pem\"\ndocument_key = \"doc.pub\"\n", []string{
+			`kiosk.toml:3: center.fallback_urls: must be an array of strings, got string "https://c2/"`,
+		}},
 		{"center http", "center", "[center]\nurl = \"http://center.example.jp/\"\nclient_cert = \"a.crt\"\nclient_key = \"a.key\"\nca_file = \"ca.pem\"\ndocument_key = \"doc.pub\"\n",
 			[]string{`kiosk.toml:2: center.url: must be an https:// URL without user, query or fragment, such as "https://center.example.jp/", got "http://center.example.jp/"`}},
 		{"center user info", "center", "[center]\nurl = \"https://u:p@center.example.jp/\"\nclient_cert = \"a.crt\"\nclient_key = \"a.key\"\nca_file = \"ca.pem\"\ndocument_key = \"doc.pub\"\n",

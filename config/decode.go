@@ -408,6 +408,9 @@ func (d *decoder) decode(root map[string]any) *Config {
 
 	ce := r.sub("center")
 	ce.str("url", &c.Center.URL)
+	if urls, present := parseEach(ce, "fallback_urls", func(s string) (string, error) { return s, nil }, "%[1]q: %[2]v"); present {
+		c.Center.Fallbacks = urls
+	}
 	ce.file("ca_file", &c.Center.CAFile)
 	ce.file("client_cert", &c.Center.ClientCert)
 	ce.file("client_key", &c.Center.ClientKey)

@@ -382,6 +382,11 @@ func (v *validator) center() {
 	u, err := url.Parse(c.URL)
 	ok := err == nil && u.Scheme == "https" && u.Host != "" && u.User == nil && u.RawQuery == "" && u.Fragment == ""
 	v.need("center.url", c.URL, ok, `an https:// URL without user, query or fragment, such as "https://center.example.jp/"`)
+	for i, f := range c.Fallbacks {
+		u, err := url.Parse(f)
+		ok := err == nil && u.Scheme == "https" && u.Host != "" && u.User == nil && u.RawQuery == "" && u.Fragment == "" && (u.Path == "" || u.Path == "/")
+		v.need(fmt.Sprintf("center.fallback_urls[%d]", i), f, ok, `an https:// URL of another instance of the same center, such as "https://center2.example.jp/"`)
+	}
 	v.need("center.client_cert", c.ClientCert, filepath.IsAbs(c.ClientCert), "the path of the kiosk's PEM certificate")
 	v.need("center.client_key", c.ClientKey, filepath.IsAbs(c.ClientKey), "the path of the kiosk's PEM private key")
 	v.need("center.ca_file", c.CAFile, filepath.IsAbs(c.CAFile), "the path of the PEM CA certificate the center's TLS certificate must chain to")

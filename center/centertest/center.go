@@ -33,6 +33,7 @@ type Resident = server.Resident
 type Options struct {
 	Clock          center.Clock          // default center.SystemClock
 	Dir            string                // database folder; default a temp dir removed on Close
+	Postgres       string                // PostgreSQL connection string; "" = SQLite in Dir
 	PKI            *PKI                  // default NewPKI(now)
 	Municipalities []server.Municipality // default: DemoMunicipality with its hours lifted
 	ChallengeTTL   time.Duration         // default server.DefaultChallengeTTL
@@ -87,7 +88,7 @@ func New(ctx context.Context, opts Options) (*Center, error) {
 		munis = []server.Municipality{m}
 	}
 	c.srv, err = server.Open(ctx, server.Options{
-		DBPath: filepath.Join(dir, "center.db"), JPKIRoots: []*x509.Certificate{c.pki.AuthCA.Cert}, SignRoots: c.signRoots(),
+		DBPath: filepath.Join(dir, "center.db"), Postgres: opts.Postgres, JPKIRoots: []*x509.Certificate{c.pki.AuthCA.Cert}, SignRoots: c.signRoots(),
 		KioskCAs: c.pki.CAPool(), DocumentKey: c.pki.DocumentKey, Municipalities: munis,
 		Clock: c.clock, ChallengeTTL: opts.ChallengeTTL, Retention: opts.Retention, Logger: opts.Logger,
 	})

@@ -7,7 +7,8 @@
 //     center's server certificate and kiosk client certificates, and the center's Ed25519
 //     document-signing key. Generated per run (NewPKI) or written to / read from a folder
 //     (Write, LoadPKI; private keys 0600) — nothing secret is committed.
-//   - Center: New starts a server.Server behind HTTPS on a loopback port. ClientOptions /
+//   - Center: New starts a server.Server behind HTTPS on a loopback port (on SQLite in a
+//     folder, or on the PostgreSQL database Options.Postgres names; see pgtest). ClientOptions /
 //     NewClient give a kiosk everything it pins; AddResident and AddDemoPerson bind a card's
 //     authentication certificate to a resident; Revoke suspends a card at once.
 //   - DemoPeople: fictitious residents of 見本市 covering the cases the demo shows (adult,

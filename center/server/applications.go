@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/x509"
-	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -21,7 +20,7 @@ const MaxSigningSkew = 10 * time.Minute
 // application checks an application message and records it (now in Unix nanoseconds,
 // as messages are); a non-empty reason refuses it (the kiosk parks the message and
 // alerts).
-func (s *Server) application(ctx context.Context, tx *sql.Tx, kiosk string, payload []byte, now int64) (string, error) {
+func (s *Server) application(ctx context.Context, tx *txn, kiosk string, payload []byte, now int64) (string, error) {
 	var p center.ApplicationPayload
 	dec := json.NewDecoder(bytes.NewReader(payload))
 	dec.DisallowUnknownFields()
@@ -99,7 +98,7 @@ type Application struct {
 
 // Applications lists the received applications, oldest first.
 func (s *Server) Applications(ctx context.Context) ([]Application, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT kiosk_id, number, municipality, form, signed_at, received_at, signer_serial,
+	rows, err := s.q().QueryContext(ctx, `SELECT kiosk_id, number, municipality, form, signed_at, received_at, signer_serial,
 		content, signed_data FROM applications ORDER BY received_at, kiosk_id, number`)
 	if err != nil {
 		return nil, fmt.Errorf("applications: %w", err)

@@ -1,7 +1,12 @@
 // Package server is the reference issuance center: the protocol of package center served
-// over HTTPS from a SQLite database (mattn/go-sqlite3, WAL, synchronous=FULL,
-// secure_delete=ON, asserted at Open). It is good enough for demos, tests and municipal
-// pilots, not a J-LIS center.
+// over HTTPS from a database. Two stores implement one interface (store.go): SQLite, the
+// zero-setup default (mattn/go-sqlite3, WAL, synchronous=FULL, secure_delete=ON, asserted
+// at Open; one process), and PostgreSQL (jackc/pgx v5; fsync, full_page_writes and
+// synchronous_commit asserted at Open), which any number of instances share. Each store
+// has its own versioned migrations (SQLite: PRAGMA user_version; PostgreSQL: table
+// schema_migrations, applied under an advisory lock). The server's SQL is written once
+// with ? placeholders. It is good enough for demos, tests and municipal pilots, not a
+// J-LIS center.
 //
 // # Concepts
 //
@@ -18,12 +23,21 @@
 //   - Revocation is a table the center manages, keyed by (issuer, serial): Revoke takes
 //     effect for the next request (also when written by another process, e.g.
 //     `centerd revoke`). Open carries serial-only rows of an older database over.
-//   - Challenges live in memory, single use, per kiosk, with a TTL; a restart voids the
-//     outstanding ones. Their number is capped overall (MaxChallenges) and per kiosk
+//   - Challenges are single use, per kiosk, with a TTL. On SQLite they live in memory (a
+//     restart voids the outstanding ones); on PostgreSQL in a table, so that a kiosk may
+//     ask one instance and present the challenge to another. Their number is capped overall (MaxChallenges) and per kiosk
 //     (MaxChallengesPerKiosk), so one kiosk cannot starve the others.
-//   - Issuance is one BEGIN IMMEDIATE transaction: key lookup (replay or conflict),
-//     challenge, certificate, signature, revocation, resident, eligibility, rendering,
-//     Ed25519 signature, insert of key + stored answer. A refusal writes nothing.
+//   - Issuance is one transaction: key lookup (replay or conflict), challenge,
+//     certificate, signature, revocation, resident, eligibility, rendering, Ed25519
+//     signature, insert of key + stored answer. A refusal writes nothing but the spent
+//     challenge. On SQLite it is BEGIN IMMEDIATE (one writer). On PostgreSQL it is READ
+//     COMMITTED and first takes the kiosk's transaction-scoped advisory lock, as do a
+//     message batch and a new challenge: the transactions of one kiosk run one after the
+//     other on every instance, each seeing what the previous committed, so a key issues
+//     once and replays after, a challenge is spent once, an issuance is completed or
+//     voided once and a seq is stored once. Kiosks never wait for each other. (The lock
+//     rather than SERIALIZABLE: same guarantees without serialization failures to retry.)
+//     The unique keys back every guarantee up.
 //   - Municipalities carry per-type fees and service hours in JST; the hours mean a
 //     config.Schedule, the model the kiosk's configuration uses, and config.JST is the
 //     zone of hours, ages and printed dates. A request outside them is refused with
@@ -37,8 +51,10 @@
 //     income) is kept for replay for Options.Retention (default 72h), then Purge removes
 //     it and keeps the facts (ids, type, state, times, fingerprint, fee); a replay of the
 //     key is then refused as replay_expired. `centerd serve` purges at start and hourly.
-//     The database runs with secure_delete=ON (in the DSN, asserted at Open) and Purge
-//     checkpoints the WAL, so no purged byte stays in the files.
+//     On SQLite the database runs with secure_delete=ON (in the DSN, asserted at Open)
+//     and Purge checkpoints the WAL, so no purged byte stays in the files. On PostgreSQL
+//     Purge vacuums the table; the bytes can remain in free space, the WAL and backups
+//     until those are reused or expire (cmd/centerd's documentation on backups).
 //   - Electronic applications (applications.go) arrive as messages of kind application:
 //     a CMS SignedData (package eapp) over the application's canonical encoding. The
 //     center opens it (digest and signature with the included certificate), checks the
@@ -50,7 +66,15 @@
 //     alerts); an accepted one is recorded once per (kiosk, number) with its SignedData,
 //     which Applications lists for the staff (`centerd applications`).
 //   - Messages are stored once per (kiosk, key) and move issuances to completed or voided;
-//     sequence gaps per kiosk are reported, not refused.
+//     sequence gaps per kiosk are reported, not refused. A health message
+//     (center.HealthReport, validated strictly) also updates the kiosk's row in
+//     kiosk_health unless a later one (by seq) is there; Fleet reads it.
+//   - Operators of the console (operators.go): argon2id password hashes (RFC 9106
+//     parameters, carried in each hash), LoginFailures wrong passwords in a row lock a name
+//     for LoginLockout, sessions are random tokens stored hashed, each with a CSRF token,
+//     ending after SessionIdle unused or SessionMax after log-in. Every log-in try and
+//     every operator action (SuspendCard, ReinstateCard: with a reason, in the same
+//     transaction as the change) is a row of the audit table. Password buffers are zeroed.
 //
 // # Invariants
 //

@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/json"
@@ -18,7 +19,7 @@ import (
 // the answer is always JSON, never a panic, and never a 5xx.
 func FuzzHandler(f *testing.F) {
 	e := &env{clock: centertest.NewClock(base), kiosk: "kiosk-0001"}
-	c, err := centertest.New(f.Context(), centertest.Options{Clock: e.clock, Dir: f.TempDir()})
+	c, err := centertest.New(f.Context(), centertest.Options{Clock: e.clock, Dir: f.TempDir(), Postgres: postgresDSN(f)})
 	if err != nil {
 		f.Fatal(err)
 	}
@@ -36,7 +37,7 @@ func FuzzHandler(f *testing.F) {
 	if err := c.AddDemoPerson(f.Context(), centertest.DemoPeople()[0], card.Cert); err != nil {
 		f.Fatal(err)
 	}
-	ch, _ := c.Server().NewChallenge(e.kiosk)
+	ch, _ := c.Server().NewChallenge(context.Background(), e.kiosk)
 	sig, _ := card.Sign(ch.Challenge, e.kiosk, juminhyo)
 	valid, _ := json.Marshal(center.IssueRequest{KioskID: e.kiosk, Key: centertest.NewKey(), Challenge: ch.Challenge,
 		AuthCert: card.Cert.Raw, Signature: sig, Request: juminhyo})

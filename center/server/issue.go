@@ -32,7 +32,7 @@ func (s *Server) handleChallenge(w http.ResponseWriter, r *http.Request, kiosk s
 		writeError(w, http.StatusForbidden, center.CodeKioskMismatch, "kiosk_id does not match the TLS client certificate")
 		return
 	}
-	ch, err := s.NewChallenge(kiosk)
+	ch, err := s.NewChallenge(r.Context(), kiosk)
 	if err != nil {
 		s.writeErr(w, r, err)
 		return
@@ -40,9 +40,10 @@ func (s *Server) handleChallenge(w http.ResponseWriter, r *http.Request, kiosk s
 	writeValue(w, ch)
 }
 
-// NewChallenge makes a one-time challenge for a kiosk. Challenges live in memory: a
-// restart of the center invalidates the outstanding ones (the kiosk asks again).
-func (s *Server) NewChallenge(kiosk string) (center.Challenge, error) {
+// NewChallenge makes a one-time challenge for a kiosk. On SQLite challenges live in
+// memory (a restart voids the outstanding ones; the kiosk asks again); on PostgreSQL in
+// the database, so that any instance accepts it.
+func (s *Server) NewChallenge(ctx context.Context, kiosk string) (center.Challenge, error) {
 	var b [32]byte
 	if _, err := rand.Read(b[:]); err != nil {
 		return center.Challenge{}, fmt.Errorf("challenge: %w", err)
@@ -50,61 +51,10 @@ func (s *Server) NewChallenge(kiosk string) (center.Challenge, error) {
 	v := base64.RawURLEncoding.EncodeToString(b[:])
 	now := s.clock.Now()
 	exp := now.Add(s.ttl)
-	s.chMu.Lock()
-	defer s.chMu.Unlock()
-	if len(s.challenges) >= s.maxCh || s.perKiosk[kiosk] >= s.maxPerKh {
-		for k, c := range s.challenges {
-			if !now.Before(c.expires) {
-				s.dropChallenge(k, c)
-			}
-		}
-		if len(s.challenges) >= s.maxCh {
-			return center.Challenge{}, &refusal{status: http.StatusServiceUnavailable, code: center.CodeUnavailable, msg: "too many outstanding challenges"}
-		}
-		if s.perKiosk[kiosk] >= s.maxPerKh {
-			return center.Challenge{}, &refusal{status: http.StatusServiceUnavailable, code: center.CodeUnavailable,
-				msg: "too many outstanding challenges for this kiosk; use or let expire the ones it has"}
-		}
+	if err := s.store.putChallenge(ctx, v, kiosk, now, exp, s.maxCh, s.maxPerKh); err != nil {
+		return center.Challenge{}, err
 	}
-	s.challenges[v] = challenge{kiosk: kiosk, expires: exp}
-	s.perKiosk[kiosk]++
 	return center.Challenge{Challenge: v, ExpiresAt: exp.UTC()}, nil
-}
-
-// dropChallenge forgets challenge v (c); s.chMu is held.
-func (s *Server) dropChallenge(v string, c challenge) {
-	delete(s.challenges, v)
-	if s.perKiosk[c.kiosk] <= 1 {
-		delete(s.perKiosk, c.kiosk)
-	} else {
-		s.perKiosk[c.kiosk]--
-	}
-}
-
-// takeChallenge consumes a challenge: it is valid once, for its kiosk, until it expires.
-func (s *Server) takeChallenge(v, kiosk string) error {
-	s.chMu.Lock()
-	defer s.chMu.Unlock()
-	c, ok := s.challenges[v]
-	if !ok || c.kiosk != kiosk {
-		return refuse(center.CodeChallenge, "challenge unknown, already used, or not issued to this kiosk")
-	}
-	s.dropChallenge(v, c)
-	if !s.clock.Now().Before(c.expires) {
-		return refuse(center.CodeChallengeExpired, "challenge expired")
-	}
-	return nil
-}
-
-// giveBackChallenge restores a challenge consumed by a request that failed for an
-// internal reason, so that the kiosk's retry (same key, same body) can still succeed.
-func (s *Server) giveBackChallenge(v, kiosk string, exp time.Time) {
-	s.chMu.Lock()
-	defer s.chMu.Unlock()
-	if _, back := s.challenges[v]; !back {
-		s.perKiosk[kiosk]++
-	}
-	s.challenges[v] = challenge{kiosk: kiosk, expires: exp}
 }
 
 func (s *Server) handleIssue(w http.ResponseWriter, r *http.Request, kiosk string) {
@@ -138,7 +88,7 @@ func (s *Server) Issue(ctx context.Context, in center.IssueRequest) ([]byte, err
 	sum := sha256.Sum256(canon)
 	hash := hex.EncodeToString(sum[:])
 
-	tx, done, err := s.beginWrite(ctx)
+	tx, done, err := s.beginWrite(ctx, in.KioskID)
 	if err != nil {
 		return nil, fmt.Errorf("issue: begin: %w", err)
 	}
@@ -167,23 +117,31 @@ func (s *Server) Issue(ctx context.Context, in center.IssueRequest) ([]byte, err
 		return nil, fmt.Errorf("issue: key lookup: %w", err)
 	}
 
-	// 2. The challenge: fresh, this kiosk's, single use (spent even if the request fails).
-	s.chMu.Lock()
-	chExp := s.challenges[in.Challenge].expires
-	s.chMu.Unlock()
-	if err := s.takeChallenge(in.Challenge, in.KioskID); err != nil {
+	// 2. The challenge: fresh, this kiosk's, single use (spent even if the request is
+	// refused: the refusal commits the spending and nothing else).
+	undo, err := s.store.takeChallenge(ctx, tx, in.Challenge, in.KioskID, s.clock.Now())
+	if err != nil {
+		var rf *refusal
+		if errors.As(err, &rf) {
+			return nil, errors.Join(err, tx.Commit())
+		}
 		return nil, err
 	}
 	out, err := s.issueTx(ctx, tx, in, hash)
 	if err != nil {
 		var rf *refusal
-		if !errors.As(err, &rf) {
-			s.giveBackChallenge(in.Challenge, in.KioskID, chExp)
+		if errors.As(err, &rf) {
+			if cerr := tx.Commit(); cerr != nil {
+				undo()
+				return nil, fmt.Errorf("issue: commit refusal: %w", cerr)
+			}
+			return nil, err
 		}
+		undo()
 		return nil, err
 	}
 	if err := tx.Commit(); err != nil {
-		s.giveBackChallenge(in.Challenge, in.KioskID, chExp)
+		undo()
 		return nil, fmt.Errorf("issue: commit: %w", err)
 	}
 	return out, nil
@@ -206,7 +164,7 @@ func validateIssue(in center.IssueRequest) error {
 	return nil
 }
 
-func (s *Server) issueTx(ctx context.Context, tx *sql.Tx, in center.IssueRequest, hash string) ([]byte, error) {
+func (s *Server) issueTx(ctx context.Context, tx *txn, in center.IssueRequest, hash string) ([]byte, error) {
 	now := s.clock.Now()
 	cert, issuer, err := s.verifyCard(in, now)
 	if err != nil {
@@ -413,7 +371,7 @@ func (s *Server) handleStatus(w http.ResponseWriter, r *http.Request, kiosk stri
 func (s *Server) Status(ctx context.Context, kiosk, key string) (center.IssuanceStatus, error) {
 	st := center.IssuanceStatus{Key: key, State: center.StateUnknown}
 	var id sql.NullString
-	err := s.db.QueryRowContext(ctx, `SELECT state, issue_id FROM issuances WHERE kiosk_id = ? AND key = ?`, kiosk, key).Scan(&st.State, &id)
+	err := s.q().QueryRowContext(ctx, `SELECT state, issue_id FROM issuances WHERE kiosk_id = ? AND key = ?`, kiosk, key).Scan(&st.State, &id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return st, nil
 	}
@@ -441,7 +399,7 @@ func (s *Server) Verify(ctx context.Context, code string) (center.Verification, 
 	}
 	var v center.Verification
 	var created int64
-	err := s.db.QueryRowContext(ctx, `SELECT issue_id, cert_type, municipality, state, created_at FROM issuances WHERE verify_code = ?`,
+	err := s.q().QueryRowContext(ctx, `SELECT issue_id, cert_type, municipality, state, created_at FROM issuances WHERE verify_code = ?`,
 		strings.ToUpper(code)).Scan(&v.IssueID, &v.Type, &v.Municipality, &v.State, &created)
 	if errors.Is(err, sql.ErrNoRows) {
 		return center.Verification{}, &refusal{status: http.StatusNotFound, code: center.CodeNotFound, msg: "no certificate with this verification code"}

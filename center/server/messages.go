@@ -45,7 +45,7 @@ type issueRef struct {
 // seq, kind and payload is a duplicate; with anything else it is refused. Seq numbers are
 // per kiosk; a jump forward is accepted and recorded as a gap (SequenceGaps).
 func (s *Server) Messages(ctx context.Context, kiosk string, msgs []center.Message) ([]center.MessageResult, error) {
-	tx, done, err := s.beginWrite(ctx)
+	tx, done, err := s.beginWrite(ctx, kiosk)
 	if err != nil {
 		return nil, fmt.Errorf("messages: begin: %w", err)
 	}
@@ -77,7 +77,7 @@ func (s *Server) Messages(ctx context.Context, kiosk string, msgs []center.Messa
 }
 
 // message handles one message inside the batch's transaction. A refusal writes nothing.
-func (s *Server) message(ctx context.Context, tx *sql.Tx, kiosk string, m center.Message, now int64) (center.Outcome, string, error) {
+func (s *Server) message(ctx context.Context, tx *txn, kiosk string, m center.Message, now int64) (center.Outcome, string, error) {
 	refused := func(format string, args ...any) (center.Outcome, string, error) {
 		return center.OutcomeRefused, fmt.Sprintf(format, args...), nil
 	}
@@ -88,7 +88,7 @@ func (s *Server) message(ctx context.Context, tx *sql.Tx, kiosk string, m center
 		return refused("seq must be 1 or more")
 	}
 	switch m.Kind {
-	case center.KindCompleted, center.KindVoided, center.KindPayment, center.KindAudit, center.KindApplication:
+	case center.KindCompleted, center.KindVoided, center.KindPayment, center.KindAudit, center.KindApplication, center.KindHealth:
 	default:
 		return refused("unknown kind %q", m.Kind)
 	}
@@ -130,9 +130,23 @@ func (s *Server) message(ctx context.Context, tx *sql.Tx, kiosk string, m center
 			return refused("%s", reason)
 		}
 	}
+	if m.Kind == center.KindHealth {
+		var h center.HealthReport
+		dec := json.NewDecoder(bytes.NewReader(payload))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&h); err != nil {
+			return refused("health payload: %v", err)
+		}
+		if err := h.Validate(); err != nil {
+			return refused("health payload: %v", err)
+		}
+		if err := storeHealth(ctx, tx, kiosk, m.Seq, h, now); err != nil {
+			return "", "", err
+		}
+	}
 	var ref issueRef
 	_ = json.Unmarshal(payload, &ref) // valid JSON object; a wrong-typed issue_key reads as ""
-	if m.Kind != center.KindAudit && m.Kind != center.KindApplication && ref.IssueKey != "" || m.Kind == center.KindCompleted || m.Kind == center.KindVoided {
+	if m.Kind != center.KindAudit && m.Kind != center.KindApplication && m.Kind != center.KindHealth && ref.IssueKey != "" || m.Kind == center.KindCompleted || m.Kind == center.KindVoided {
 		if !center.ValidKey(ref.IssueKey) {
 			return refused("%s needs a valid issue_key in its payload", m.Kind)
 		}
@@ -189,7 +203,7 @@ func (s *Server) message(ctx context.Context, tx *sql.Tx, kiosk string, m center
 	return center.OutcomeAccepted, "", nil
 }
 
-func setState(ctx context.Context, tx *sql.Tx, kiosk, key string, st center.IssuanceState, now int64) error {
+func setState(ctx context.Context, tx *txn, kiosk, key string, st center.IssuanceState, now int64) error {
 	if _, err := tx.ExecContext(ctx, `UPDATE issuances SET state = ?, updated_at = ? WHERE kiosk_id = ? AND key = ?`,
 		string(st), now, kiosk, key); err != nil {
 		return fmt.Errorf("messages: set %s: %w", st, err)
@@ -203,7 +217,7 @@ type Gap struct{ From, To int64 }
 // SequenceGaps lists the missing sequence numbers of a kiosk between 1 and the highest
 // one received: messages lost or still queued out of order. Operators look at these.
 func (s *Server) SequenceGaps(ctx context.Context, kiosk string) ([]Gap, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT seq FROM messages WHERE kiosk_id = ? ORDER BY seq`, kiosk)
+	rows, err := s.q().QueryContext(ctx, `SELECT seq FROM messages WHERE kiosk_id = ? ORDER BY seq`, kiosk)
 	if err != nil {
 		return nil, fmt.Errorf("sequence gaps: %w", err)
 	}
@@ -228,7 +242,7 @@ func (s *Server) SequenceGaps(ctx context.Context, kiosk string) ([]Gap, error) 
 
 // Kiosks lists the kiosk ids that have sent messages or issuance requests.
 func (s *Server) Kiosks(ctx context.Context) ([]string, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT kiosk_id FROM messages UNION SELECT kiosk_id FROM issuances ORDER BY 1`)
+	rows, err := s.q().QueryContext(ctx, `SELECT kiosk_id FROM messages UNION SELECT kiosk_id FROM issuances ORDER BY 1`)
 	if err != nil {
 		return nil, fmt.Errorf("kiosks: %w", err)
 	}

@@ -85,7 +85,7 @@ func (s *Server) AddResident(ctx context.Context, r Resident) error {
 	if r.Status == "" {
 		r.Status = StatusActive
 	}
-	tx, done, err := s.beginWrite(ctx)
+	tx, done, err := s.beginWrite(ctx, "")
 	if err != nil {
 		return fmt.Errorf("center/server: add resident %s: %w", r.Code, err)
 	}
@@ -103,7 +103,7 @@ func (s *Server) AddResident(ctx context.Context, r Resident) error {
 // upsertResident inserts a resident or replaces the record with the same code, and
 // returns its row id. Resident codes come from each municipality's own registry: a code
 // already held by another municipality is refused, never moved (its cards would follow).
-func upsertResident(ctx context.Context, tx *sql.Tx, r Resident) (int64, error) {
+func upsertResident(ctx context.Context, tx *txn, r Resident) (int64, error) {
 	var id int64
 	err := tx.QueryRowContext(ctx, `INSERT INTO residents(code, municipality, household, name, kana, birth, sex, address,
 		relationship, since, status, domicile, family_head, seal_number, tax_year, income, tax)
@@ -157,7 +157,7 @@ func serialBinding(issuer string, serial *big.Int) string {
 }
 
 func (s *Server) bind(ctx context.Context, code, binding string) error {
-	res, err := s.db.ExecContext(ctx, `INSERT INTO cards(binding, resident_id) SELECT ?, id FROM residents WHERE code = ?
+	res, err := s.q().ExecContext(ctx, `INSERT INTO cards(binding, resident_id) SELECT CAST(? AS TEXT), id FROM residents WHERE code = ?
 		ON CONFLICT(binding) DO UPDATE SET resident_id = excluded.resident_id`, binding, code)
 	if err != nil {
 		return fmt.Errorf("center/server: bind card to %s: %w", code, err)
@@ -190,7 +190,7 @@ func (s *Server) Revoke(ctx context.Context, issuer string, serial *big.Int, rea
 	if err != nil {
 		return fmt.Errorf("center/server: revoke %s: %w", serial.Text(16), err)
 	}
-	_, err = s.db.ExecContext(ctx, `INSERT INTO revocations(issuer, serial, revoked_at, reason) VALUES (?, ?, ?, ?)
+	_, err = s.q().ExecContext(ctx, `INSERT INTO revocations(issuer, serial, revoked_at, reason) VALUES (?, ?, ?, ?)
 		ON CONFLICT(issuer, serial) DO NOTHING`, id, serial.Text(16), s.clock.Now().Unix(), reason)
 	if err != nil {
 		return fmt.Errorf("center/server: revoke %s: %w", serial.Text(16), err)
@@ -207,7 +207,7 @@ func (s *Server) Reinstate(ctx context.Context, issuer string, serial *big.Int) 
 	if err != nil {
 		return fmt.Errorf("center/server: reinstate %s: %w", serial.Text(16), err)
 	}
-	if _, err := s.db.ExecContext(ctx, `DELETE FROM revocations WHERE issuer = ? AND serial = ?`, id, serial.Text(16)); err != nil {
+	if _, err := s.q().ExecContext(ctx, `DELETE FROM revocations WHERE issuer = ? AND serial = ?`, id, serial.Text(16)); err != nil {
 		return fmt.Errorf("center/server: reinstate %s: %w", serial.Text(16), err)
 	}
 	return nil
@@ -353,10 +353,11 @@ func (s *Server) ImportCSV(ctx context.Context, in io.Reader) (int, error) {
 		}
 		rows = append(rows, x)
 	}
-	tx, err := s.db.BeginTx(ctx, nil)
+	tx, done, err := s.beginWrite(ctx, "")
 	if err != nil {
 		return 0, fmt.Errorf("center/server: import: %w", err)
 	}
+	defer done()
 	defer tx.Rollback()
 	for _, x := range rows {
 		id, err := upsertResident(ctx, tx, x.r)
@@ -400,7 +401,7 @@ func isHex(s string, n int) bool {
 
 // residentByCard finds the resident bound to a certificate: by fingerprint, else by
 // serial under the root the certificate chains to (issuer, an IssuerID).
-func residentByCard(ctx context.Context, tx *sql.Tx, cert *x509.Certificate, issuer string) (int64, Resident, error) {
+func residentByCard(ctx context.Context, tx *txn, cert *x509.Certificate, issuer string) (int64, Resident, error) {
 	var id int64
 	var r Resident
 	err := tx.QueryRowContext(ctx, `SELECT r.id, r.code, r.municipality, r.household, r.name, r.kana, r.birth, r.sex, r.address,
@@ -416,7 +417,7 @@ func residentByCard(ctx context.Context, tx *sql.Tx, cert *x509.Certificate, iss
 // household returns the active members of a household in registry order (世帯主 first,
 // then by birth). Household ids come from each municipality's own registry, so a
 // household is (municipality, id): two towns may both have an "H0001".
-func household(ctx context.Context, tx *sql.Tx, municipality, hh string) ([]Resident, error) {
+func household(ctx context.Context, tx *txn, municipality, hh string) ([]Resident, error) {
 	rows, err := tx.QueryContext(ctx, `SELECT code, name, kana, birth, sex, address, relationship, since, domicile, family_head
 		FROM residents WHERE municipality = ? AND household = ? AND status = 'active'
 		ORDER BY relationship != '世帯主', birth, code`, municipality, hh)

@@ -13,14 +13,8 @@ import (
 	"log/slog"
 	"mime"
 	"net/http"
-	"net/url"
-	"os"
 	"path"
-	"strings"
-	"sync"
 	"time"
-
-	_ "github.com/mattn/go-sqlite3" // the reference center's database
 
 	"madoguchi/center"
 )
@@ -42,9 +36,14 @@ const (
 	DefaultRetention = 72 * time.Hour
 )
 
-// Options configure a Server. DBPath, JPKIRoots, KioskCAs and DocumentKey are required.
+// Options configure a Server. JPKIRoots, KioskCAs, DocumentKey and one of DBPath or
+// Postgres are required.
 type Options struct {
-	DBPath    string              // SQLite file (created if missing)
+	DBPath string // SQLite file (created if missing); the default store
+	// Postgres is a PostgreSQL connection string (pgx: a postgres:// URL or key=value
+	// pairs); when set, the center keeps everything there, DBPath is ignored, and any
+	// number of instances may share the database.
+	Postgres  string
 	JPKIRoots []*x509.Certificate // trusted roots of card authentication certificates
 	// SignRoots are the trusted roots of the cards' signing certificates (署名用), which
 	// sign electronic applications; none: every application is refused.
@@ -64,8 +63,9 @@ type Options struct {
 	Retention time.Duration
 }
 
-// Server is the reference center: an http.Handler over a SQLite database.
+// Server is the reference center: an http.Handler over a SQLite or PostgreSQL database.
 type Server struct {
+	store    store
 	db       *sql.DB
 	roots    *x509.CertPool
 	issuers  []*x509.Certificate // the JPKI roots, as given
@@ -79,51 +79,23 @@ type Server struct {
 	keep     time.Duration // retention of stored answers
 	log      *slog.Logger
 
-	chMu       sync.Mutex
-	challenges map[string]challenge
-	perKiosk   map[string]int // outstanding challenges by kiosk
-	maxCh      int
-	maxPerKh   int
-
-	// writers queues writing transactions first come, first served (a channel's waiting
-	// senders are woken in order; database/sql's connection wait is not fair, which
-	// stretches the latency tail under load).
-	writers chan struct{}
+	maxCh    int // outstanding challenges, overall and per kiosk
+	maxPerKh int
 }
 
-// beginWrite waits for its turn (or ctx) and begins a write transaction; done must be
-// called after Commit/Rollback.
-func (s *Server) beginWrite(ctx context.Context) (tx *sql.Tx, done func(), err error) {
-	select {
-	case s.writers <- struct{}{}:
-	case <-ctx.Done():
-		return nil, nil, ctx.Err()
-	}
-	release := func() { <-s.writers }
-	tx, err = s.db.BeginTx(ctx, nil)
-	if err != nil {
-		release()
-		return nil, nil, err
-	}
-	return tx, release, nil
+// beginWrite begins a write transaction, for kiosk ("" = none; see store.beginWrite);
+// done must be called after Commit/Rollback.
+func (s *Server) beginWrite(ctx context.Context, kiosk string) (*txn, func(), error) {
+	return s.store.beginWrite(ctx, kiosk)
 }
 
-type challenge struct {
-	kiosk   string
-	expires time.Time
-}
-
-// DSN returns the SQLite DSN with the durability settings every connection must have,
-// and secure_delete (deleted or overwritten personal data is zeroed in the file, not left
-// in free pages).
-func DSN(path string) string {
-	return "file:" + url.PathEscape(path) + "?_journal_mode=WAL&_synchronous=FULL&_busy_timeout=5000&_txlock=immediate&_foreign_keys=1&_secure_delete=on"
-}
+// q runs single statements written with ? placeholders on the server's database.
+func (s *Server) q() dbq { return dbq{db: s.db, dollar: s.store.placeholders()} }
 
 // Open opens (and creates or migrates) the database and checks the options.
 func Open(ctx context.Context, opts Options) (*Server, error) {
-	if opts.DBPath == "" {
-		return nil, errors.New("center/server: open: no database path")
+	if opts.DBPath == "" && opts.Postgres == "" {
+		return nil, errors.New("center/server: open: no database path or PostgreSQL connection string")
 	}
 	if len(opts.JPKIRoots) == 0 {
 		return nil, errors.New("center/server: open: no JPKI root")
@@ -137,9 +109,7 @@ func Open(ctx context.Context, opts Options) (*Server, error) {
 	s := &Server{
 		roots: x509.NewCertPool(), kiosks: opts.KioskCAs, key: opts.DocumentKey,
 		munis: map[string]Municipality{}, clock: opts.Clock, ttl: opts.ChallengeTTL, keep: opts.Retention,
-		log: opts.Logger, challenges: map[string]challenge{}, perKiosk: map[string]int{},
-		maxCh: opts.MaxChallenges, maxPerKh: opts.MaxChallengesPerKiosk,
-		writers: make(chan struct{}, 1),
+		log: opts.Logger, maxCh: opts.MaxChallenges, maxPerKh: opts.MaxChallengesPerKiosk,
 	}
 	s.signPool = x509.NewCertPool()
 	for _, r := range opts.SignRoots {
@@ -182,186 +152,26 @@ func Open(ctx context.Context, opts Options) (*Server, error) {
 		}
 		s.munis[m.Code] = m
 	}
-	db, err := OpenDB(ctx, opts.DBPath)
+	var err error
+	if opts.Postgres != "" {
+		s.store, err = openPostgres(ctx, opts.Postgres)
+	} else {
+		s.store, err = openSQLite(ctx, opts.DBPath)
+	}
 	if err != nil {
 		return nil, err
 	}
-	s.db = db
-	if err := s.migrateSerials(ctx); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("center/server: open: migrate serials: %w", err)
+	s.db = s.store.sql()
+	ids := make([]string, len(s.issuers))
+	for i, ca := range s.issuers {
+		ids[i] = IssuerID(ca)
+	}
+	if err := s.store.migrate(ctx, ids, s.log); err != nil {
+		s.store.close()
+		return nil, fmt.Errorf("center/server: open: %w", err)
 	}
 	return s, nil
 }
-
-// OpenDB opens the center's database with the durability settings asserted and the schema
-// applied. One connection: SQLite has one writer anyway, and the queue is kept in Go.
-func OpenDB(ctx context.Context, path string) (*sql.DB, error) {
-	// The database holds resident records: create it readable by its owner only.
-	if f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600); err != nil {
-		return nil, fmt.Errorf("center/server: open db: %w", err)
-	} else {
-		f.Close()
-	}
-	db, err := sql.Open("sqlite3", DSN(path))
-	if err != nil {
-		return nil, fmt.Errorf("center/server: open db: %w", err)
-	}
-	db.SetMaxOpenConns(1)
-	db.SetConnMaxIdleTime(0)
-	checks := []struct {
-		pragma, want string
-	}{{"journal_mode", "wal"}, {"synchronous", "2"}, {"busy_timeout", "5000"}, {"foreign_keys", "1"}, {"secure_delete", "1"}}
-	for _, c := range checks {
-		var got string
-		if err := db.QueryRowContext(ctx, "PRAGMA "+c.pragma).Scan(&got); err != nil {
-			db.Close()
-			return nil, fmt.Errorf("center/server: open db: pragma %s: %w", c.pragma, err)
-		}
-		if strings.ToLower(got) != c.want {
-			db.Close()
-			return nil, fmt.Errorf("center/server: open db: %s is %q, want %q", c.pragma, got, c.want)
-		}
-	}
-	// A database from before revocations were per issuer keeps its rows aside for Open
-	// (which knows the roots) to carry over.
-	var v1 int
-	if err := db.QueryRowContext(ctx, `SELECT count(*) FROM pragma_table_info('revocations') WHERE name = 'serial'`).Scan(&v1); err == nil && v1 > 0 {
-		var v2 int
-		if err := db.QueryRowContext(ctx, `SELECT count(*) FROM pragma_table_info('revocations') WHERE name = 'issuer'`).Scan(&v2); err == nil && v2 == 0 {
-			if _, err := db.ExecContext(ctx, `ALTER TABLE revocations RENAME TO revocations_serial_only`); err != nil {
-				db.Close()
-				return nil, fmt.Errorf("center/server: open db: migrate revocations: %w", err)
-			}
-		}
-	}
-	if _, err := db.ExecContext(ctx, schema); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("center/server: open db: schema: %w", err)
-	}
-	return db, nil
-}
-
-// migrateSerials carries rows of a database from before (issuer, serial) over: a
-// serial-only suspension stays in force under every root (the safe side; the window
-// reinstates what is wrong), and serial-only card bindings move to the root when the
-// center trusts one; with several they are left unmatched (the card is refused as
-// unknown until re-imported with card_issuer) and counted in the log.
-func (s *Server) migrateSerials(ctx context.Context) error {
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	var old int
-	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'revocations_serial_only'`).Scan(&old); err != nil {
-		return err
-	}
-	if old > 0 {
-		for _, ca := range s.issuers {
-			if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO revocations(issuer, serial, revoked_at, reason)
-				SELECT ?, serial, revoked_at, reason FROM revocations_serial_only`, IssuerID(ca)); err != nil {
-				return err
-			}
-		}
-		if _, err := tx.ExecContext(ctx, `DROP TABLE revocations_serial_only`); err != nil {
-			return err
-		}
-	}
-	const serialOnly = `binding LIKE 'serial:%' AND instr(substr(binding, 8), ':') = 0`
-	if len(s.issuers) == 1 {
-		if _, err := tx.ExecContext(ctx, `UPDATE cards SET binding = 'serial:' || ? || ':' || substr(binding, 8) WHERE `+serialOnly,
-			IssuerID(s.issuers[0])); err != nil {
-			return err
-		}
-	} else {
-		var n int
-		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM cards WHERE `+serialOnly).Scan(&n); err != nil {
-			return err
-		}
-		if n > 0 {
-			s.log.Warn("center: card bindings by serial without issuer are ignored; re-import them with card_issuer", "count", n)
-		}
-	}
-	return tx.Commit()
-}
-
-const schema = `
-CREATE TABLE IF NOT EXISTS residents(
-	id             INTEGER PRIMARY KEY,
-	code           TEXT NOT NULL UNIQUE,
-	municipality   TEXT NOT NULL,
-	household      TEXT NOT NULL,
-	name           TEXT NOT NULL,
-	kana           TEXT NOT NULL DEFAULT '',
-	birth          TEXT NOT NULL,
-	sex            TEXT NOT NULL,
-	address        TEXT NOT NULL,
-	relationship   TEXT NOT NULL DEFAULT '',
-	since          TEXT NOT NULL DEFAULT '',
-	status         TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active','moved_out','deceased')),
-	domicile       TEXT NOT NULL DEFAULT '',
-	family_head    TEXT NOT NULL DEFAULT '',
-	seal_number    TEXT NOT NULL DEFAULT '',
-	tax_year       INTEGER NOT NULL DEFAULT 0,
-	income         INTEGER NOT NULL DEFAULT 0,
-	tax            INTEGER NOT NULL DEFAULT 0
-);
-DROP INDEX IF EXISTS residents_household;
-CREATE INDEX IF NOT EXISTS residents_muni_household ON residents(municipality, household);
-CREATE TABLE IF NOT EXISTS cards(
-	binding     TEXT PRIMARY KEY,  -- 'sha256:<hex of auth cert DER>' or 'serial:<IssuerID>:<hex serial>'
-	resident_id INTEGER NOT NULL REFERENCES residents(id) ON DELETE CASCADE
-);
-CREATE TABLE IF NOT EXISTS revocations(
-	issuer     TEXT NOT NULL,      -- IssuerID of the JPKI root that issued the certificate
-	serial     TEXT NOT NULL,      -- lowercase hex of the certificate serial
-	revoked_at INTEGER NOT NULL,   -- unix seconds
-	reason     TEXT NOT NULL DEFAULT '',
-	PRIMARY KEY (issuer, serial)
-);
-CREATE TABLE IF NOT EXISTS issuances(
-	kiosk_id     TEXT NOT NULL,
-	key          TEXT NOT NULL,
-	request_hash TEXT NOT NULL,    -- '' for a void that arrived before (or instead of) the request
-	issue_id     TEXT UNIQUE,
-	verify_code  TEXT UNIQUE,      -- printed on the paper; GET /v1/verify/{code}
-	cert_type    TEXT NOT NULL DEFAULT '',
-	municipality TEXT NOT NULL DEFAULT '',
-	state        TEXT NOT NULL CHECK (state IN ('issued','completed','voided')),
-	fingerprint  TEXT NOT NULL DEFAULT '',
-	resident_id  INTEGER REFERENCES residents(id),
-	fee          INTEGER NOT NULL DEFAULT 0,
-	response     BLOB,             -- the exact answer, replayed for a retry; NULL after the retention window (Purge)
-	created_at   INTEGER NOT NULL, -- unix nanoseconds
-	updated_at   INTEGER NOT NULL,
-	PRIMARY KEY (kiosk_id, key)
-);
-CREATE TABLE IF NOT EXISTS applications(
-	kiosk_id    TEXT NOT NULL,
-	number      TEXT NOT NULL,
-	municipality TEXT NOT NULL,
-	form        TEXT NOT NULL,
-	signed_at   INTEGER NOT NULL,
-	received_at INTEGER NOT NULL,
-	signer_issuer TEXT NOT NULL,
-	signer_serial TEXT NOT NULL,
-	content     BLOB NOT NULL,
-	signed_data BLOB NOT NULL,
-	PRIMARY KEY(kiosk_id, number)
-);
-CREATE TABLE IF NOT EXISTS messages(
-	kiosk_id     TEXT NOT NULL,
-	key          TEXT NOT NULL,
-	seq          INTEGER NOT NULL,
-	kind         TEXT NOT NULL,
-	payload_hash TEXT NOT NULL,
-	payload      BLOB NOT NULL,
-	received_at  INTEGER NOT NULL,
-	PRIMARY KEY (kiosk_id, key),
-	UNIQUE (kiosk_id, seq)
-);
-`
 
 // Purge removes the stored answers (the signed documents: the personal content) of
 // issuances older than the retention window and keeps their facts: kiosk, key, request
@@ -370,8 +180,12 @@ CREATE TABLE IF NOT EXISTS messages(
 // checkpointed and truncated so that no copy stays there either. It returns the number of
 // answers removed. A serving center runs it at start and periodically (RunPurge).
 func (s *Server) Purge(ctx context.Context) (int, error) {
-	cutoff := s.clock.Now().Add(-s.keep).UnixNano()
-	tx, done, err := s.beginWrite(ctx)
+	now := s.clock.Now()
+	cutoff := now.Add(-s.keep).UnixNano()
+	if err := s.store.dropExpiredChallenges(ctx, now); err != nil {
+		return 0, fmt.Errorf("purge: challenges: %w", err)
+	}
+	tx, done, err := s.beginWrite(ctx, "")
 	if err != nil {
 		return 0, fmt.Errorf("purge: %w", err)
 	}
@@ -381,18 +195,16 @@ func (s *Server) Purge(ctx context.Context) (int, error) {
 		done()
 		return 0, fmt.Errorf("purge: %w", err)
 	}
-	if err := tx.Commit(); err != nil {
-		done()
+	err = tx.Commit()
+	done()
+	if err != nil {
 		return 0, fmt.Errorf("purge: commit: %w", err)
 	}
 	n, _ := res.RowsAffected()
 	if n > 0 {
-		var busy, frames, moved int
-		err = s.db.QueryRowContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`).Scan(&busy, &frames, &moved)
-	}
-	done()
-	if err != nil {
-		return int(n), fmt.Errorf("purge: checkpoint: %w", err)
+		if err := s.store.afterPurge(ctx); err != nil {
+			return int(n), fmt.Errorf("purge: after: %w", err)
+		}
 	}
 	return int(n), nil
 }
@@ -416,7 +228,7 @@ func (s *Server) RunPurge(ctx context.Context, every time.Duration) {
 }
 
 // Close closes the database.
-func (s *Server) Close() error { return s.db.Close() }
+func (s *Server) Close() error { return s.store.close() }
 
 // DB exposes the database for administration commands and tests.
 func (s *Server) DB() *sql.DB { return s.db }
@@ -594,9 +406,16 @@ func (s *Server) writeErr(w http.ResponseWriter, r *http.Request, err error) {
 		return
 	}
 	s.log.Error("center: internal error", "path", r.URL.Path, "err", err)
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) || strings.Contains(err.Error(), "database is locked") {
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) || s.store.unavailable(err) {
 		writeError(w, http.StatusServiceUnavailable, center.CodeUnavailable, "center busy, retry later")
 		return
 	}
 	writeError(w, http.StatusInternalServerError, center.CodeInternal, "internal error, retry later")
+}
+
+// Refused reports whether err is the center's refusal of a request (bad input, not
+// found, not eligible, ...), as opposed to an internal or database failure.
+func Refused(err error) bool {
+	var rf *refusal
+	return errors.As(err, &rf)
 }

@@ -35,7 +35,7 @@ type env struct {
 func newEnv(t *testing.T, mod ...func(*centertest.Options)) *env {
 	t.Helper()
 	e := &env{ctx: context.Background(), clock: centertest.NewClock(base), kiosk: "kiosk-0001"}
-	opts := centertest.Options{Clock: e.clock, Dir: t.TempDir()}
+	opts := centertest.Options{Clock: e.clock, Dir: t.TempDir(), Postgres: postgresDSN(t)}
 	for _, m := range mod {
 		m(&opts)
 	}

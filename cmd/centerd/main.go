@@ -1,9 +1,11 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"crypto/rsa"
+	"crypto/tls"
 	"crypto/x509"
 	"encoding/pem"
 	"errors"
@@ -21,6 +23,7 @@ import (
 	"time"
 
 	"madoguchi/center/centertest"
+	"madoguchi/center/console"
 	"madoguchi/center/server"
 	"madoguchi/eapp"
 	"madoguchi/internal/safetext"
@@ -33,13 +36,15 @@ func main() {
 }
 
 const usage = `usage:
-  centerd init [-kiosk ID]... DIR
-  centerd serve [-listen ADDR] [-always-open] [-retention DURATION] DIR
-  centerd revoke [-reason TEXT] [-issuer ROOT] DIR SERIAL
-  centerd reinstate [-issuer ROOT] DIR SERIAL
-  centerd import DIR FILE.csv
-  centerd gaps DIR
-  centerd applications DIR
+  centerd init [-postgres DSN] [-kiosk ID]... DIR
+  centerd serve [-postgres DSN] [-listen ADDR] [-console ADDR] [-always-open] [-retention DURATION] DIR
+  centerd operator [-postgres DSN] DIR NAME      (the password on standard input)
+  centerd revoke [-postgres DSN] [-reason TEXT] [-issuer ROOT] DIR SERIAL
+  centerd reinstate [-postgres DSN] [-issuer ROOT] DIR SERIAL
+  centerd import [-postgres DSN] DIR FILE.csv
+  centerd gaps [-postgres DSN] DIR
+  centerd applications [-postgres DSN] DIR
+  centerd migrate -postgres DSN DIR
 `
 
 // dbFile is the database inside the state folder.
@@ -58,7 +63,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("centerd "+args[0], flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var kiosks multiFlag
-	var listen, reason, issuer string
+	var listen, reason, issuer, pg, consoleAddr string
 	var retention time.Duration
 	var alwaysOpen bool
 	var want int
@@ -68,6 +73,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		want = 1
 	case "serve":
 		fs.StringVar(&listen, "listen", "127.0.0.1:8443", "address to serve HTTPS on")
+		fs.StringVar(&consoleAddr, "console", "", "address to serve the operators' console on (HTTPS; empty: none)")
 		fs.BoolVar(&alwaysOpen, "always-open", false, "ignore the municipality's service hours (demos)")
 		fs.DurationVar(&retention, "retention", server.DefaultRetention, "how long signed documents are kept for a kiosk's retry; then their content is purged")
 		want = 1
@@ -77,9 +83,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 		fs.StringVar(&issuer, "issuer", "", "JPKI root that issued the card: its SHA-256 fingerprint (needed when the center trusts several)")
 		want = 2
-	case "import":
+	case "import", "operator":
 		want = 2
-	case "gaps", "applications":
+	case "gaps", "applications", "migrate":
 		want = 1
 	case "-h", "-help", "--help", "help":
 		fmt.Fprint(stdout, usage)
@@ -88,7 +94,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "centerd: unknown command %q\n%s", args[0], usage) // %q escapes
 		return 2
 	}
+	fs.StringVar(&pg, "postgres", os.Getenv("MADOGUCHI_CENTER_POSTGRES"),
+		"PostgreSQL connection string (default $MADOGUCHI_CENTER_POSTGRES; empty: SQLite in DIR); keep the password in a pgpass file")
 	if err := fs.Parse(args[1:]); err != nil {
+		return 2
+	}
+	if args[0] == "migrate" && pg == "" {
+		fmt.Fprintf(stderr, "centerd migrate: -postgres is required (SQLite migrates at every start)\n%s", usage)
 		return 2
 	}
 	if fs.NArg() != want {
@@ -102,11 +114,28 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		if len(kiosks) == 0 {
 			kiosks = multiFlag{"demo-0001"}
 		}
-		err = initDir(ctx, dir, kiosks, stdout)
+		err = initDir(ctx, dir, pg, kiosks, stdout)
 	case "serve":
-		err = serve(ctx, dir, listen, alwaysOpen, retention, stdout, stderr)
+		err = serve(ctx, dir, pg, listen, consoleAddr, alwaysOpen, retention, stdout, stderr)
+	case "operator":
+		err = withServer(ctx, dir, pg, false, func(s *server.Server) error {
+			pw, err := readPassword(stdin)
+			if err != nil {
+				return err
+			}
+			if err := s.AddOperator(ctx, fs.Arg(1), pw); err != nil {
+				return err
+			}
+			fmt.Fprintf(stdout, "operator %s can log in to the console\n", fs.Arg(1))
+			return nil
+		})
+	case "migrate":
+		err = withServer(ctx, dir, pg, false, func(s *server.Server) error {
+			fmt.Fprintf(stdout, "schema of %s is current\n", s.Store())
+			return nil
+		})
 	case "revoke", "reinstate":
-		err = withServer(ctx, dir, false, func(s *server.Server) error {
+		err = withServer(ctx, dir, pg, false, func(s *server.Server) error {
 			n, err := server.ParseSerial(fs.Arg(1))
 			if err != nil {
 				return err
@@ -125,7 +154,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			return nil
 		})
 	case "import":
-		err = withServer(ctx, dir, false, func(s *server.Server) error {
+		err = withServer(ctx, dir, pg, false, func(s *server.Server) error {
 			f, err := os.Open(fs.Arg(1))
 			if err != nil {
 				return err
@@ -139,7 +168,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			return nil
 		})
 	case "gaps":
-		err = withServer(ctx, dir, false, func(s *server.Server) error {
+		err = withServer(ctx, dir, pg, false, func(s *server.Server) error {
 			ks, err := s.Kiosks(ctx)
 			if err != nil {
 				return err
@@ -156,7 +185,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			return nil
 		})
 	case "applications":
-		err = withServer(ctx, dir, false, func(s *server.Server) error { return listApplications(ctx, s, stdout) })
+		err = withServer(ctx, dir, pg, false, func(s *server.Server) error { return listApplications(ctx, s, stdout) })
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "centerd %s: %s\n", args[0], safetext.Error(err)) // may quote a file's or a card's bytes
@@ -193,12 +222,12 @@ closed = ["12-29", "12-30", "12-31", "01-01", "01-02", "01-03"]
 `
 
 // withServer opens the center of a state folder for an administration command.
-func withServer(ctx context.Context, dir string, alwaysOpen bool, f func(*server.Server) error) error {
-	return withServerRetention(ctx, dir, alwaysOpen, 0, f)
+func withServer(ctx context.Context, dir, pg string, alwaysOpen bool, f func(*server.Server) error) error {
+	return withServerRetention(ctx, dir, pg, alwaysOpen, 0, f)
 }
 
 // withServerRetention is withServer with the retention of stored documents (0: default).
-func withServerRetention(ctx context.Context, dir string, alwaysOpen bool, retention time.Duration, f func(*server.Server) error) error {
+func withServerRetention(ctx context.Context, dir, pg string, alwaysOpen bool, retention time.Duration, f func(*server.Server) error) error {
 	pki, err := centertest.LoadPKI(dir)
 	if err != nil {
 		return err
@@ -217,7 +246,7 @@ func withServerRetention(ctx context.Context, dir string, alwaysOpen bool, reten
 		}
 	}
 	s, err := server.Open(ctx, server.Options{
-		DBPath: filepath.Join(dir, dbFile), JPKIRoots: []*x509.Certificate{pki.AuthCA.Cert}, SignRoots: signRoots(pki), KioskCAs: pki.CAPool(),
+		DBPath: filepath.Join(dir, dbFile), Postgres: pg, JPKIRoots: []*x509.Certificate{pki.AuthCA.Cert}, SignRoots: signRoots(pki), KioskCAs: pki.CAPool(),
 		DocumentKey: pki.DocumentKey, Municipalities: munis, Retention: retention,
 		Logger: slog.New(slog.NewTextHandler(os.Stderr, nil)),
 	})
@@ -261,9 +290,11 @@ func listApplications(ctx context.Context, s *server.Server, w io.Writer) error 
 
 // initDir creates the PKI, the kiosk certificates, the database, and the demo residents
 // with a card key and certificate each under DIR/cards/<code>.key/.crt.
-func initDir(ctx context.Context, dir string, kiosks []string, stdout io.Writer) error {
-	if _, err := os.Stat(filepath.Join(dir, dbFile)); err == nil {
-		return fmt.Errorf("%s already holds a center (%s)", dir, dbFile)
+func initDir(ctx context.Context, dir, pg string, kiosks []string, stdout io.Writer) error {
+	for _, f := range []string{dbFile, centertest.FileTLSCA + ".key"} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err == nil {
+			return fmt.Errorf("%s already holds a center (%s)", dir, f)
+		}
 	}
 	now := time.Now()
 	pki, err := centertest.NewPKI(now)
@@ -280,7 +311,7 @@ func initDir(ctx context.Context, dir string, kiosks []string, stdout io.Writer)
 	if err := os.MkdirAll(cards, 0o700); err != nil {
 		return err
 	}
-	return withServer(ctx, dir, false, func(s *server.Server) error {
+	return withServer(ctx, dir, pg, false, func(s *server.Server) error {
 		for _, p := range centertest.DemoPeople() {
 			key, err := rsa.GenerateKey(rand.Reader, 2048)
 			if err != nil {
@@ -322,8 +353,8 @@ func writeCard(dir, code string, key *rsa.PrivateKey, cert *x509.Certificate) er
 	return os.WriteFile(filepath.Join(dir, code+".crt"), pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: cert.Raw}), 0o644)
 }
 
-func serve(ctx context.Context, dir, listen string, alwaysOpen bool, retention time.Duration, stdout, stderr io.Writer) error {
-	return withServerRetention(ctx, dir, alwaysOpen, retention, func(s *server.Server) error {
+func serve(ctx context.Context, dir, pg, listen, consoleAddr string, alwaysOpen bool, retention time.Duration, stdout, stderr io.Writer) error {
+	return withServerRetention(ctx, dir, pg, alwaysOpen, retention, func(s *server.Server) error {
 		pki, err := centertest.LoadPKI(dir)
 		if err != nil {
 			return err
@@ -332,8 +363,12 @@ func serve(ctx context.Context, dir, listen string, alwaysOpen bool, retention t
 		if err != nil {
 			return err
 		}
+		con, err := console.New(s, console.Options{Logger: slog.New(slog.NewTextHandler(stderr, nil))})
+		if err != nil {
+			return err
+		}
 		hs := &http.Server{
-			Handler:           s.Handler(),
+			Handler:           con.Public(s.Handler()),
 			TLSConfig:         s.TLSConfig(pki.Server),
 			ReadHeaderTimeout: 10 * time.Second,
 			ReadTimeout:       30 * time.Second,
@@ -341,8 +376,26 @@ func serve(ctx context.Context, dir, listen string, alwaysOpen bool, retention t
 			IdleTimeout:       2 * time.Minute,
 			MaxHeaderBytes:    16 << 10,
 		}
-		errc := make(chan error, 1)
+		errc := make(chan error, 2)
 		go func() { errc <- hs.ServeTLS(ln, "", "") }()
+		if consoleAddr != "" {
+			cln, err := net.Listen("tcp", consoleAddr)
+			if err != nil {
+				return err
+			}
+			cs := &http.Server{
+				Handler:           con.Handler(),
+				TLSConfig:         &tls.Config{MinVersion: tls.VersionTLS13, Certificates: []tls.Certificate{pki.Server}},
+				ReadHeaderTimeout: 10 * time.Second,
+				ReadTimeout:       30 * time.Second,
+				WriteTimeout:      30 * time.Second,
+				IdleTimeout:       2 * time.Minute,
+				MaxHeaderBytes:    16 << 10,
+			}
+			go func() { errc <- cs.ServeTLS(cln, "", "") }()
+			defer cs.Close()
+			fmt.Fprintf(stdout, "centerd: console on https://%s\n", cln.Addr())
+		}
 		pctx, stopPurge := context.WithCancel(ctx)
 		defer stopPurge()
 		go s.RunPurge(pctx, time.Hour)
@@ -363,4 +416,36 @@ func serve(ctx context.Context, dir, listen string, alwaysOpen bool, retention t
 		fmt.Fprintln(stdout, "centerd: stopped")
 		return nil
 	})
+}
+
+// stdin is where `centerd operator` reads the password (tests replace it).
+var stdin io.Reader = os.Stdin
+
+// readPassword reads one line (at most 1 KiB) from r: the password, without its line end.
+// The caller zeroes it (AddOperator does).
+func readPassword(r io.Reader) ([]byte, error) {
+	buf := make([]byte, 1025)
+	n := 0
+	for n < len(buf) {
+		m, err := r.Read(buf[n:])
+		n += m
+		if i := bytes.IndexByte(buf[:n], '\n'); i >= 0 {
+			n = i
+			break
+		}
+		if err != nil {
+			break
+		}
+	}
+	if n >= 1025 {
+		clear(buf)
+		return nil, errors.New("password longer than 1024 bytes")
+	}
+	pw := bytes.TrimSuffix(buf[:n], []byte("\r"))
+	out := append([]byte(nil), pw...)
+	clear(buf)
+	if len(out) == 0 {
+		return nil, errors.New("no password on standard input")
+	}
+	return out, nil
 }

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/ed25519"
 	"crypto/rsa"
 	"crypto/tls"
 	"crypto/x509"
@@ -48,6 +49,23 @@ func loadCard(t *testing.T, dir, code string) *centertest.Card {
 		t.Fatal(err)
 	}
 	return &centertest.Card{Key: k.(*rsa.PrivateKey), Cert: c}
+}
+
+// kioskTrust reads what a kiosk pins from a center folder: the TLS CA and the
+// document-signing key.
+func kioskTrust(t *testing.T, dir string) (*x509.CertPool, ed25519.PublicKey) {
+	t.Helper()
+	caPEM, err := os.ReadFile(filepath.Join(dir, "center-ca.crt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(caPEM)
+	docKey, err := center.LoadDocumentKey(filepath.Join(dir, "document-signing.pub"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pool, docKey
 }
 
 // TestInitServeRevoke runs the binary's commands end to end: init a folder, serve it on
@@ -96,13 +114,7 @@ func TestInitServeRevoke(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	caPEM, _ := os.ReadFile(filepath.Join(dir, "center-ca.crt"))
-	pool := x509.NewCertPool()
-	pool.AppendCertsFromPEM(caPEM)
-	docKey, err := center.LoadDocumentKey(filepath.Join(dir, "document-signing.pub"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	pool, docKey := kioskTrust(t, dir)
 	cl, err := center.NewClient(center.ClientOptions{BaseURL: url, Certificate: kc, CenterCAs: pool, DocumentKey: docKey,
 		RequestTimeout: 10 * time.Second})
 	if err != nil {

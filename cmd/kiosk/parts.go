@@ -42,6 +42,7 @@ type runOptions struct {
 	Keypad  *config.Keypad                                 // the [keypad] section; nil: none
 	Jack    *config.Voice                                  // the [voice] section's headphone jack; nil: none
 	Status  *config.Config                                 // non-nil: serve the status endpoint of its [status] section
+	Health  *config.Config                                 // non-nil: report health to the center through the outbox
 	Systemd bool                                           // tell systemd the kiosk is ready and feed its watchdog
 	Log     *slog.Logger
 }
@@ -100,6 +101,14 @@ func (p *kioskParts) run(ctx context.Context, o runOptions) error {
 	}
 	if o.Systemd {
 		start("systemd", func() { systemd.Serve(ctx, os.Getenv, kioskHealth(p.engine, p.store), o.Log.With("part", "systemd")) })
+	}
+	if o.Health != nil {
+		start("health", func() {
+			c := o.Health
+			srv := status.NewServer(status.Kiosk{ID: c.Kiosk.ID, Location: c.Kiosk.Location, Version: version + " (" + commit + ")",
+				QueuePath: c.Queue.Path}, status.Sources{Engine: p.engine, Store: p.store, Printer: p.printer})
+			srv.ReportHealth(ctx, p.store, nil, status.DefaultHealthEvery) // no reader check the kiosk can run beside its card watch
+		})
 	}
 	if o.Status != nil {
 		start("status", func() {

@@ -82,7 +82,7 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	log.Info("kiosk running", "version", version, "commit", commit)
 	err = parts.run(ctx, runOptions{
-		Screen: scr, UI: ui, Touch: &cfg.Screen, Keypad: &cfg.Keypad, Jack: &cfg.Voice, Status: cfg, Systemd: true, Log: log,
+		Screen: scr, UI: ui, Touch: &cfg.Screen, Keypad: &cfg.Keypad, Jack: &cfg.Voice, Status: cfg, Health: cfg, Systemd: true, Log: log,
 		Cards: func(ctx context.Context, h engineCards) error {
 			return pcsc.WatchCards(ctx, cfg.Reader.NamePattern, h, log)
 		},

@@ -28,7 +28,7 @@ func newCenterClient(cfg *config.Config, clock center.Clock) (*center.Client, er
 	if err != nil {
 		return nil, fmt.Errorf("center client: %w", err)
 	}
-	opts.BaseURL, opts.KioskID, opts.Clock = c.URL, cfg.Kiosk.ID, clock
+	opts.BaseURL, opts.Fallbacks, opts.KioskID, opts.Clock = c.URL, c.Fallbacks, cfg.Kiosk.ID, clock
 	opts.ConnectTimeout, opts.RequestTimeout = c.ConnectTimeout, c.RequestTimeout
 	cl, err := center.NewClient(opts)
 	if err != nil {

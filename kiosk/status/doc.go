@@ -9,6 +9,11 @@
 //     read through offline.OpenReadOnly, the free disk space through Server.Statfs.
 //   - An Answer is computed at most once per Server.CacheFor (2 s), so a polling laptop
 //     does not hammer the printer or the database.
+//   - Health reports: ReportHealth enqueues a center.HealthReport (HealthReport: version,
+//     uptime, backlog, alert names, printer and reader state as short words) through the
+//     outbox every DefaultHealthEvery, so the center's fleet view knows the kiosk, also
+//     through outages (the report arrives when the line is back). Error texts of parts
+//     are never sent: a printer that is not ready is "not_ready".
 //   - Serve owns its listener and its shutdown: it returns only after the server has
 //     stopped, so the caller's join covers everything it started.
 //
@@ -16,5 +21,6 @@
 //
 //   - It shows what the screen and the queue are doing, never a session's contents: no
 //     PIN, no My Number, no name, no certificate, no payload.
-//   - Nothing it does writes anything: any method but GET and HEAD gets 405.
+//   - The endpoint writes nothing: any method but GET and HEAD gets 405. Only the health
+//     reporter writes, into the outbox.
 package status
