@@ -175,9 +175,16 @@ func TestCrashChild(t *testing.T) {
 	seed, _ := strconv.ParseUint(os.Getenv("OFFLINE_CRASH_SEED"), 10, 64)
 	rng := rand.New(rand.NewPCG(seed, 7))
 	hits := 0
+	// Under TestPowerCutLoop the child stops at the crash point and says so: the parent
+	// then cuts the power (clears LazyFS's cache) and kills it.
+	powerCut := os.Getenv("OFFLINE_CRASH_POWERCUT") != ""
 	hook := func(p string) {
 		if p == point {
 			if hits++; hits == hit {
+				if powerCut {
+					out("cut %s", p)
+					syscall.Kill(os.Getpid(), syscall.SIGSTOP)
+				}
 				syscall.Kill(os.Getpid(), syscall.SIGKILL)
 				select {} // never continue past the crash point
 			}
@@ -297,6 +304,11 @@ func TestCrashChild(t *testing.T) {
 			out("outcome %s completed", key)
 		}
 		must("close", x.Close(ctx, "card taken"))
+		if powerCut && rng.IntN(4) == 0 {
+			// A checkpoint (as SQLite's automatic one, or a technician's tool beside the
+			// kiosk, does): the main file is written too, so cuts and torn writes reach it.
+			must("checkpoint", checkpoint(ctx, os.Getenv("OFFLINE_CRASH_DB")))
+		}
 		if rng.IntN(4) == 0 {
 			id := offline.NewKey()
 			must("audit", s.Enqueue(ctx, offline.KindAudit, map[string]any{"event": "door_opened", "id": id}))

@@ -28,6 +28,12 @@
 //     two fsyncs, only partly persisted) make LazyFS kill itself at that moment, losing
 //     its cache. After such a crash Remount serves the same backing folder again: what is
 //     there is what the disk held.
+//   - SQLite's -shm file is memory-mapped, which FUSE does not serve coherently (a
+//     reader gets SIGBUS once LazyFS dropped the file's unsynced size); nothing in it
+//     must survive a cut (SQLite rebuilds it from the WAL), so BindOutside keeps it on
+//     the ordinary file system, bind-mounted into Dir and emptied at every cut.
+//   - LazyFS gets SIGTERM (and unmounts) when the test process dies, so a crashed test
+//     binary leaves no mount behind.
 //   - A machine without /dev/fuse (or not root, which FUSE's allow_other needs here)
 //     skips with a message naming what is missing; anything else missing fails.
 package lazyfstest

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -57,6 +58,8 @@ type FS struct {
 	faults, doneR       *os.File
 	logOff              int64 // log bytes already looked at for acknowledgements
 	crashes, cuts, mnts int
+	base                string
+	shm                 []string // names bound outside LazyFS (BindOutside)
 }
 
 // Mount builds LazyFS if needed and mounts a fresh one for the test; it is unmounted
@@ -85,7 +88,7 @@ func Mount(t testing.TB, opts Options) *FS {
 		Dir: filepath.Join(base, "m"), Root: filepath.Join(base, "r"),
 		t: t, opts: opts, bin: bin,
 		cfg: filepath.Join(base, "lazyfs.toml"), fifo: filepath.Join(base, "faults.fifo"), done: filepath.Join(base, "done.fifo"),
-		logPath: filepath.Join(base, "lazyfs.log"), outPath: filepath.Join(base, "lazyfs.out"),
+		logPath: filepath.Join(base, "lazyfs.log"), outPath: filepath.Join(base, "lazyfs.out"), base: base,
 	}
 	for _, d := range []string{f.Dir, f.Root} {
 		if err := os.Mkdir(d, 0o755); err != nil {
@@ -151,8 +154,11 @@ func (f *FS) start() error {
 	defer out.Close()
 	cmd := exec.Command(f.bin, f.Dir, "--config-path", f.cfg, "-o", "allow_other", "-o", "modules=subdir", "-o", "subdir="+f.Root, "-f")
 	cmd.Stdout, cmd.Stderr = out, out
+	// LazyFS ends with the test process (its SIGTERM handler unmounts). The parent-death
+	// signal is bound to the OS thread that starts the child, so one locked thread that
+	// never ends starts every LazyFS.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGTERM}
-	if err := cmd.Start(); err != nil {
+	if err := startOnSpawner(cmd); err != nil {
 		return fmt.Errorf("lazyfstest: start lazyfs: %w", err)
 	}
 	exited := make(chan struct{})
@@ -173,7 +179,89 @@ func (f *FS) start() error {
 	}
 	// The fault worker starts after the mount; a clear-cache of the empty cache is the
 	// handshake that it reads commands.
-	return f.ClearCache()
+	if err := f.ClearCache(); err != nil {
+		return err
+	}
+	for _, name := range f.shm {
+		if err := f.bind(name); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// BindOutside keeps the file name (relative to Dir) off LazyFS: a file of the ordinary
+// file system is bind-mounted there, now and after every Remount, and emptied at every
+// power cut. It is for SQLite's -shm file, which SQLite memory-maps: FUSE does not serve
+// shared mappings coherently (a reader gets SIGBUS once LazyFS dropped the file's size),
+// and nothing in it must survive a power cut — SQLite rebuilds it from the WAL when the
+// first connection opens the database.
+func (f *FS) BindOutside(name string) error {
+	f.shm = append(f.shm, name)
+	return f.bind(name)
+}
+
+func (f *FS) bind(name string) error {
+	backing := filepath.Join(f.base, "outside-"+filepath.Base(name))
+	target := filepath.Join(f.Dir, name)
+	for _, p := range []string{backing, target} {
+		h, err := os.OpenFile(p, os.O_CREATE|os.O_WRONLY, 0o600)
+		if err != nil {
+			return fmt.Errorf("lazyfstest: bind %s: %w", name, err)
+		}
+		h.Close()
+	}
+	if out, err := exec.Command("mount", "--bind", backing, target).CombinedOutput(); err != nil {
+		return fmt.Errorf("lazyfstest: bind %s: %v %s", name, err, out)
+	}
+	return nil
+}
+
+// emptyOutside empties the files bound outside LazyFS: their contents do not survive a
+// power cut either.
+func (f *FS) emptyOutside() {
+	for _, name := range f.shm {
+		os.Truncate(filepath.Join(f.base, "outside-"+filepath.Base(name)), 0)
+	}
+}
+
+var (
+	spawnOnce sync.Once
+	spawnReq  chan spawn
+)
+
+type spawn struct {
+	cmd  *exec.Cmd
+	done chan error
+}
+
+func startOnSpawner(cmd *exec.Cmd) error {
+	spawnOnce.Do(func() {
+		spawnReq = make(chan spawn)
+		go func() {
+			runtime.LockOSThread() // never unlocked: the thread lives as long as the process
+			for r := range spawnReq {
+				r.done <- r.cmd.Start()
+			}
+		}()
+	})
+	done := make(chan error, 1)
+	spawnReq <- spawn{cmd, done}
+	return <-done
+}
+
+// mountedAt reports whether anything is mounted at path.
+func mountedAt(path string) bool {
+	b, err := os.ReadFile("/proc/self/mountinfo")
+	if err != nil {
+		return false
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if fields := strings.Fields(line); len(fields) >= 5 && fields[4] == path {
+			return true
+		}
+	}
+	return false
 }
 
 // mounted reports whether dir is a FUSE mount point in this mount namespace.
@@ -297,6 +385,7 @@ func (f *FS) PowerCut(p *os.Process) error {
 		waitStopped(p.Pid)
 	}
 	err := f.ClearCache()
+	f.emptyOutside() // before the kill: the stopped process touches its mappings no more
 	p.Signal(syscall.SIGKILL)
 	if err == nil {
 		f.cuts++
@@ -384,6 +473,7 @@ func (f *FS) Remount() error {
 	} else {
 		f.crashes++
 	}
+	f.emptyOutside()
 	if err := f.Unmount(); err != nil {
 		return err
 	}
@@ -397,6 +487,17 @@ func (f *FS) Unmount() error {
 		return nil
 	}
 	var errs []error
+	// On a dead LazyFS the bound files cannot be reached; the lazy unmount below takes
+	// them with it.
+	for _, name := range f.shm {
+		target := filepath.Join(f.Dir, name)
+		for f.Running() && mountedAt(target) {
+			if out, err := exec.Command("umount", "-l", target).CombinedOutput(); err != nil {
+				errs = append(errs, fmt.Errorf("unmount %s: %v %s", target, err, out))
+				break
+			}
+		}
+	}
 	if mounted(f.Dir) {
 		if out, err := exec.Command("fusermount3", "-u", f.Dir).CombinedOutput(); err != nil {
 			if out2, err2 := exec.Command("fusermount3", "-u", "-z", f.Dir).CombinedOutput(); err2 != nil {
@@ -437,6 +538,9 @@ func (f *FS) Operations() ([]string, error) {
 	}
 	return ops, sc.Err()
 }
+
+// LogTail is the end of LazyFS's log and output, for a failing test's message.
+func (f *FS) LogTail() string { return f.logTail() }
 
 func (f *FS) logTail() string {
 	b, _ := os.ReadFile(f.logPath)
