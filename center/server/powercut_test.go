@@ -95,7 +95,9 @@ type cutRun struct {
 	dupMsgs int
 }
 
-func docBytes(d *center.Issued) []byte { return append(append([]byte(nil), d.Payload...), d.Signature...) }
+func docBytes(d *center.Issued) []byte {
+	return append(append([]byte(nil), d.Payload...), d.Signature...)
+}
 
 // issue sends (or re-sends) one issuance and checks the answer against the earlier one.
 func (r *cutRun) issue(ctx context.Context, cl *center.Client, x *cutIssue) error {
