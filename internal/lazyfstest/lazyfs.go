@@ -421,16 +421,13 @@ const (
 )
 
 // CrashAt makes LazyFS kill itself (losing its cache) at the next operation op (fsync,
-// write, rename, create, unlink, truncate, …) on a path matching the regular
-// expression. For rename and link pathRegex matches the destination.
+// write, rename, link, create, unlink, truncate, …) on a path matching the regular
+// expression; for rename and link it matches the source path (LazyFS matches a
+// destination-only fault against "none", so it never fires).
 func (f *FS) CrashAt(when Timing, op, pathRegex string) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	rgx := "from_rgx"
-	if op == "rename" || op == "link" || op == "symlink" {
-		rgx = "to_rgx"
-	}
-	return f.command(fmt.Sprintf("lazyfs::crash::timing=%s::op=%s::%s=%s", when, op, rgx, pathRegex), "VALID crash fault")
+	return f.command(fmt.Sprintf("lazyfs::crash::timing=%s::op=%s::from_rgx=%s", when, op, pathRegex), "VALID crash fault")
 }
 
 // TornOp makes the next write to the file name (relative to Dir) be split into parts
