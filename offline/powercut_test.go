@@ -267,3 +267,85 @@ func figures(m map[string]int) string {
 	sort.Strings(s)
 	return strings.Join(s, ", ")
 }
+
+// TestPowerCutTechLockoutAndAlerts: technician mode's lock-out counter and the alerts
+// live in the queue's database; what was saved survives a power cut, acknowledgements
+// included.
+func TestPowerCutTechLockoutAndAlerts(t *testing.T) {
+	ctx := context.Background()
+	fs := lazyfstest.Mount(t, lazyfstest.Options{})
+	if err := fs.BindOutside("kiosk.db-shm"); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(fs.Dir, "kiosk.db")
+	// cut abandons the store as a dead process would (no close, no checkpoint), cuts the
+	// power and opens the database again.
+	cut := func(s *offline.Store) *offline.Store {
+		t.Helper()
+		if err := fs.Remount(); err != nil {
+			t.Fatal(err)
+		}
+		s2, err := offline.Open(ctx, path, offline.Options{MinFreeDiskBytes: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s2.Close() })
+		if res, err := s2.QuickCheck(ctx); err != nil || res != "ok" {
+			t.Fatalf("quick_check after the cut: %q %v", res, err)
+		}
+		if _, err := s2.Recover(ctx, nil); err != nil {
+			t.Fatal(err)
+		}
+		return s2
+	}
+	s, err := offline.Open(ctx, path, offline.Options{MinFreeDiskBytes: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	recovered(t, s)
+	steps := []struct {
+		name   string
+		act    func(s *offline.Store)
+		fails  int
+		locked bool
+		alerts []string // open alert kinds after the cut
+	}{
+		{"two wrong PINs", func(s *offline.Store) { must(t, s.SetTechLockout(ctx, 2, false)) }, 2, false, nil},
+		{"locked out, a print failed", func(s *offline.Store) {
+			must(t, s.SetTechLockout(ctx, 3, true))
+			runSession(t, s, "failed", false)
+		}, 3, true, []string{"print_failed"}},
+		{"alert acknowledged, lock-out cleared", func(s *offline.Store) {
+			as, err := s.Alerts(ctx)
+			must(t, err)
+			for _, a := range as {
+				must(t, s.AckAlert(ctx, a.ID))
+			}
+			must(t, s.SetTechLockout(ctx, 0, false))
+		}, 0, false, nil},
+	}
+	for _, st := range steps {
+		st.act(s)
+		s = cut(s)
+		f, l, err := s.TechLockout(ctx)
+		if err != nil || f != st.fails || l != st.locked {
+			t.Errorf("%s: lock-out after the cut %d %v (%v), want %d %v", st.name, f, l, err, st.fails, st.locked)
+		}
+		as, err := s.Alerts(ctx)
+		must(t, err)
+		var kinds []string
+		for _, a := range as {
+			kinds = append(kinds, a.Kind)
+		}
+		if strings.Join(kinds, ",") != strings.Join(st.alerts, ",") {
+			t.Errorf("%s: alerts after the cut %v, want %v", st.name, kinds, st.alerts)
+		}
+	}
+}
+
+func must(t testing.TB, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
