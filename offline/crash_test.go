@@ -502,7 +502,21 @@ func TestCrashLoop(t *testing.T) {
 		}
 		quickCheckFile(t, db)
 	}
-	final := runChild(t, []string{childEnv + "=final", "OFFLINE_CRASH_DB=" + db, "OFFLINE_CRASH_DIR=" + dir, "OFFLINE_CRASH_URL=" + c.URL()}, 0, false)
+	finalSeq := finalDrain(t, led, db, dir, c.URL())
+	got := readCenter(t, c)
+	t.Logf("%d runs, %d kills (%v at crash points) in %v; %d sessions recovered; center: %d messages (%s), %d issuances, %d duplicates answered",
+		runs, kills, pointKills, time.Since(start).Round(time.Millisecond), led.recovered, len(got.msgs), got.kinds(), len(got.issuances), led.dups)
+	checkCrashOutcome(t, c, got, readKiosk(t, db), led, finalSeq)
+	if !testing.Short() && len(pointKills) < len(crashPoints)-1 {
+		t.Errorf("only %d of %d crash points were hit: %v", len(pointKills), len(crashPoints), pointKills)
+	}
+}
+
+// finalDrain runs the final child, which recovers and delivers everything, and returns
+// the last sequence number it reported.
+func finalDrain(t *testing.T, led *crashLedger, db, dir, url string) int64 {
+	t.Helper()
+	final := runChild(t, []string{childEnv + "=final", "OFFLINE_CRASH_DB=" + db, "OFFLINE_CRASH_DIR=" + dir, "OFFLINE_CRASH_URL=" + url}, 0, false)
 	led.add(final.lines)
 	var finalSeq int64
 	for _, l := range final.lines {
@@ -513,13 +527,7 @@ func TestCrashLoop(t *testing.T) {
 	if finalSeq == 0 {
 		t.Fatalf("final child did not drain: %v\n%s", final.lines, final.stderr)
 	}
-	got := readCenter(t, c)
-	t.Logf("%d runs, %d kills (%v at crash points) in %v; %d sessions recovered; center: %d messages (%s), %d issuances, %d duplicates answered",
-		runs, kills, pointKills, time.Since(start).Round(time.Millisecond), led.recovered, len(got.msgs), got.kinds(), len(got.issuances), led.dups)
-	checkCrashOutcome(t, c, got, readKiosk(t, db), led, finalSeq)
-	if !testing.Short() && len(pointKills) < len(crashPoints)-1 {
-		t.Errorf("only %d of %d crash points were hit: %v", len(pointKills), len(crashPoints), pointKills)
-	}
+	return finalSeq
 }
 
 type crashMsg struct {

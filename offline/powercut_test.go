@@ -233,17 +233,7 @@ func TestPowerCutLoop(t *testing.T) {
 		}
 		quickCheckFile(t, db)
 	}
-	final := runChild(t, []string{childEnv + "=final", "OFFLINE_CRASH_DB=" + db, "OFFLINE_CRASH_DIR=" + dir, "OFFLINE_CRASH_URL=" + c.URL()}, 0, false)
-	led.add(final.lines)
-	var finalSeq int64
-	for _, l := range final.lines {
-		if v, ok := strings.CutPrefix(l, "final seq="); ok {
-			finalSeq, _ = strconv.ParseInt(v, 10, 64)
-		}
-	}
-	if finalSeq == 0 {
-		t.Fatalf("final child did not drain: %v\n%s", final.lines, final.stderr)
-	}
+	finalSeq := finalDrain(t, led, db, dir, c.URL())
 	got := readCenter(t, c)
 	mounts, _, crashes := fs.Figures()
 	t.Logf("power cuts: %d in %d runs (%d LazyFS crashes from faults, %d mounts) in %v; %d sessions journaled, %d recovered; center: %d messages (%s), %d issuances, %d duplicates answered",
