@@ -95,9 +95,10 @@ func runCutChild(t *testing.T, fs *lazyfstest.FS, env []string, killAfter time.D
 	// A fired fault ends LazyFS; the child then fails on its next file operation. Should
 	// it not notice (no write left), it is killed.
 	watch := make(chan struct{})
+	exited := fs.Exited()
 	go func() {
 		select {
-		case <-fs.Exited():
+		case <-exited:
 			time.Sleep(3 * time.Second)
 			cmd.Process.Kill()
 		case <-watch:

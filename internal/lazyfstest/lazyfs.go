@@ -54,6 +54,7 @@ type FS struct {
 	logPath, outPath    string
 	mu                  sync.Mutex // serialises fault commands
 	cmd                 *exec.Cmd
+	stateMu             sync.Mutex // guards exited: read by other goroutines, replaced by Remount
 	exited              chan struct{}
 	faults, doneR       *os.File
 	logOff              int64 // log bytes already looked at for acknowledgements
@@ -163,7 +164,9 @@ func (f *FS) start() error {
 	}
 	exited := make(chan struct{})
 	go func() { cmd.Wait(); close(exited) }()
+	f.stateMu.Lock()
 	f.cmd, f.exited = cmd, exited
+	f.stateMu.Unlock()
 	f.logOff = 0 // lazyfs starts its log afresh
 	f.mnts++
 	deadline := time.Now().Add(mountTimeout)
@@ -287,7 +290,7 @@ func mounted(dir string) bool {
 // Running reports whether the LazyFS process is alive (a crash fault ends it).
 func (f *FS) Running() bool {
 	select {
-	case <-f.exited:
+	case <-f.Exited():
 		return false
 	default:
 		return true
@@ -298,7 +301,7 @@ func (f *FS) Running() bool {
 // fault fired) and reports whether it did.
 func (f *FS) WaitCrash(d time.Duration) bool {
 	select {
-	case <-f.exited:
+	case <-f.Exited():
 		return true
 	case <-time.After(d):
 		return false
@@ -306,7 +309,11 @@ func (f *FS) WaitCrash(d time.Duration) bool {
 }
 
 // Exited is closed when the LazyFS process ends.
-func (f *FS) Exited() <-chan struct{} { return f.exited }
+func (f *FS) Exited() <-chan struct{} {
+	f.stateMu.Lock()
+	defer f.stateMu.Unlock()
+	return f.exited
+}
 
 // Figures counts what happened to this mount: mounts (1 + remounts), power cuts and
 // LazyFS crashes seen by Remount.
