@@ -7,12 +7,12 @@ import (
 	"fmt"
 	"image"
 	"image/png"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
 	"sync"
 
+	"madoguchi/internal/durable"
 	"madoguchi/printer"
 	"madoguchi/printer/escpos"
 )
@@ -92,68 +92,13 @@ func (p *Printer) begin(ctx context.Context, name string) error {
 	return nil
 }
 
-// create writes data to Dir/name exclusively and durably. The bytes go to a hidden
-// part file first, which is synced and then linked to the name (link fails if the name
-// exists: the exclusive create) before the folder is synced: after a power cut the name
-// holds the whole document or does not exist, never a half-written file. A part file
-// left by a cut is not an artefact; the next job of that name replaces it.
+// create writes data to the new file Dir/name, durably: after a power cut the name
+// holds the whole document or does not exist, never a half-written file.
 func (p *Printer) create(name string, data []byte) error {
-	path := filepath.Join(p.o.Dir, name)
-	part := filepath.Join(p.o.Dir, "."+name+".part")
-	if _, err := os.Lstat(path); err == nil {
-		return fmt.Errorf("file: %s: %w", path, fs.ErrExist)
-	}
-	if err := os.Remove(part); err != nil && !errors.Is(err, fs.ErrNotExist) {
+	if err := durable.Create(filepath.Join(p.o.Dir, name), data, 0o640); err != nil {
 		return fmt.Errorf("file: %w", err)
-	}
-	f, err := os.OpenFile(part, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o640)
-	if err != nil {
-		return fmt.Errorf("file: %w", err)
-	}
-	_, werr := f.Write(data)
-	serr := f.Sync()
-	cerr := f.Close()
-	if werr != nil || serr != nil || cerr != nil {
-		os.Remove(part)
-		return fmt.Errorf("file: write %s: %w", path, errors.Join(werr, serr, cerr))
-	}
-	if err := linkOrRename(part, path); err != nil {
-		os.Remove(part)
-		return fmt.Errorf("file: %w", err)
-	}
-	if err := syncDir(p.o.Dir); err != nil {
-		return fmt.Errorf("file: write %s: %w", path, err)
 	}
 	return nil
-}
-
-// linkOrRename gives the synced part file its name without replacing an existing file:
-// a hard link (atomic, fails if the name exists), or on a file system without hard
-// links a rename after the name was found free (the printer's lock keeps that safe
-// from its own jobs).
-func linkOrRename(part, path string) error {
-	err := os.Link(part, path)
-	switch {
-	case err == nil:
-		return os.Remove(part)
-	case errors.Is(err, fs.ErrExist):
-		return err
-	}
-	if _, serr := os.Lstat(path); serr == nil {
-		return fmt.Errorf("%s: %w", path, fs.ErrExist)
-	}
-	return os.Rename(part, path)
-}
-
-// syncDir makes the folder's entries (the new name) durable.
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	serr := d.Sync()
-	cerr := d.Close()
-	return errors.Join(serr, cerr)
 }
 
 // PrintPDF writes Dir/<name>.pdf holding every sheet the job prints: the document's
