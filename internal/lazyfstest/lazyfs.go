@@ -35,6 +35,9 @@ const (
 	mountTimeout = 15 * time.Second
 	ackTimeout   = 10 * time.Second
 	exitTimeout  = 10 * time.Second
+	// A clear-cache takes milliseconds; LazyFS can wedge on one while a torn-seq
+	// fault waits for writes that will never come (the writer was cut).
+	clearTimeout = 2 * time.Second
 )
 
 // maxCommand is LazyFS's read size on its fault FIFO, newline included.
@@ -369,7 +372,7 @@ func (f *FS) ClearCache() error {
 	want := "finished::clear-cache\n"
 	got := make([]byte, 0, len(want))
 	buf := make([]byte, len(want))
-	f.doneR.SetReadDeadline(time.Now().Add(ackTimeout))
+	f.doneR.SetReadDeadline(time.Now().Add(clearTimeout))
 	for len(got) < len(want) {
 		n, err := f.doneR.Read(buf[:len(want)-len(got)])
 		if err != nil {
@@ -391,13 +394,22 @@ func (f *FS) PowerCut(p *os.Process) error {
 	if stopped {
 		waitStopped(p.Pid)
 	}
-	err := f.ClearCache()
+	if err := f.ClearCache(); err != nil {
+		// Ending LazyFS drops its whole cache too: still a power cut (Remount follows).
+		f.kill()
+	}
 	f.emptyOutside() // before the kill: the stopped process touches its mappings no more
 	p.Signal(syscall.SIGKILL)
-	if err == nil {
-		f.cuts++
+	f.cuts++
+	return nil
+}
+
+// kill ends LazyFS at once: everything not fsynced is lost, as in a power cut.
+func (f *FS) kill() {
+	if f.Running() {
+		f.cmd.Process.Kill()
+		<-f.Exited()
 	}
-	return err
 }
 
 // waitStopped waits (briefly) until the kernel reports the process stopped, so that no
@@ -465,14 +477,12 @@ func joinInts(v []int) string {
 	return strings.Join(s, ",")
 }
 
-// Remount ends this LazyFS (if it still runs, its unsynced data is dropped first: a
-// power cut) and mounts a new one over the same backing folder. Every process using Dir
+// Remount ends this LazyFS (if it still runs it is killed, and its unsynced data with
+// it: a power cut) and mounts a new one over the same backing folder. Every process using Dir
 // must have ended.
 func (f *FS) Remount() error {
 	if f.Running() {
-		if err := f.ClearCache(); err != nil {
-			return err
-		}
+		f.kill() // LazyFS's cache, all that was not fsynced, goes with it
 		f.cuts++
 	} else {
 		f.crashes++
