@@ -27,7 +27,10 @@
 //     or rename on a path) and TornOp / TornSeq (a write, or a sequence of writes between
 //     two fsyncs, only partly persisted) make LazyFS kill itself at that moment, losing
 //     its cache. After such a crash Remount serves the same backing folder again: what is
-//     there is what the disk held.
+//     there is what the disk held. Ending LazyFS is itself a power cut (its cache goes
+//     with it), so Remount kills a running one, and PowerCut does when LazyFS does not
+//     answer a clear-cache (it can wedge while a torn-seq fault waits for writes that
+//     never come); the test then remounts.
 //   - SQLite's -shm file is memory-mapped, which FUSE does not serve coherently (a
 //     reader gets SIGBUS once LazyFS dropped the file's unsynced size); nothing in it
 //     must survive a cut (SQLite rebuilds it from the WAL), so BindOutside keeps it on
