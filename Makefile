@@ -21,10 +21,11 @@ PKGS_VOICE   := open-jtalk open-jtalk-mecab-naist-jdic hts-voice-nitech-jp-atr50
 # The package that only contrib has, and the apt source deps writes for it.
 CONTRIB_PKG     := hts-voice-nitech-jp-atr503-m001
 CONTRIB_SOURCES := /etc/apt/sources.list.d/madoguchi-contrib.sources
+PKGS_LAZYFS  := cmake g++ libfuse3-dev fuse3 libtoml11-dev libspdlog-dev
 PKGS_DB      := postgresql
 PKGS_BROWSER := chromium
 PKGS_CROSS   := gcc-aarch64-linux-gnu libc6-dev-arm64-cross gcc-arm-linux-gnueabihf libc6-dev-armhf-cross qemu-user file binutils
-PKGS_ALL     := $(PKGS_BUILD) $(PKGS_READER) $(PKGS_UI) $(PKGS_PRINTER) $(PKGS_VSCARD) $(PKGS_VOICE) $(PKGS_DB) $(PKGS_BROWSER)
+PKGS_ALL     := $(PKGS_BUILD) $(PKGS_READER) $(PKGS_UI) $(PKGS_PRINTER) $(PKGS_VSCARD) $(PKGS_VOICE) $(PKGS_LAZYFS) $(PKGS_DB) $(PKGS_BROWSER)
 
 GO_MIN := 1.25
 

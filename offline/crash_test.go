@@ -175,9 +175,16 @@ func TestCrashChild(t *testing.T) {
 	seed, _ := strconv.ParseUint(os.Getenv("OFFLINE_CRASH_SEED"), 10, 64)
 	rng := rand.New(rand.NewPCG(seed, 7))
 	hits := 0
+	// Under TestPowerCutLoop the child stops at the crash point and says so: the parent
+	// then cuts the power (clears LazyFS's cache) and kills it.
+	powerCut := os.Getenv("OFFLINE_CRASH_POWERCUT") != ""
 	hook := func(p string) {
 		if p == point {
 			if hits++; hits == hit {
+				if powerCut {
+					out("cut %s", p)
+					syscall.Kill(os.Getpid(), syscall.SIGSTOP)
+				}
 				syscall.Kill(os.Getpid(), syscall.SIGKILL)
 				select {} // never continue past the crash point
 			}
@@ -297,6 +304,11 @@ func TestCrashChild(t *testing.T) {
 			out("outcome %s completed", key)
 		}
 		must("close", x.Close(ctx, "card taken"))
+		if powerCut && rng.IntN(4) == 0 {
+			// A checkpoint (as SQLite's automatic one, or a technician's tool beside the
+			// kiosk, does): the main file is written too, so cuts and torn writes reach it.
+			must("checkpoint", checkpoint(ctx, os.Getenv("OFFLINE_CRASH_DB")))
+		}
 		if rng.IntN(4) == 0 {
 			id := offline.NewKey()
 			must("audit", s.Enqueue(ctx, offline.KindAudit, map[string]any{"event": "door_opened", "id": id}))
@@ -490,7 +502,21 @@ func TestCrashLoop(t *testing.T) {
 		}
 		quickCheckFile(t, db)
 	}
-	final := runChild(t, []string{childEnv + "=final", "OFFLINE_CRASH_DB=" + db, "OFFLINE_CRASH_DIR=" + dir, "OFFLINE_CRASH_URL=" + c.URL()}, 0, false)
+	finalSeq := finalDrain(t, led, db, dir, c.URL())
+	got := readCenter(t, c)
+	t.Logf("%d runs, %d kills (%v at crash points) in %v; %d sessions recovered; center: %d messages (%s), %d issuances, %d duplicates answered",
+		runs, kills, pointKills, time.Since(start).Round(time.Millisecond), led.recovered, len(got.msgs), got.kinds(), len(got.issuances), led.dups)
+	checkCrashOutcome(t, c, got, readKiosk(t, db), led, finalSeq)
+	if !testing.Short() && len(pointKills) < len(crashPoints)-1 {
+		t.Errorf("only %d of %d crash points were hit: %v", len(pointKills), len(crashPoints), pointKills)
+	}
+}
+
+// finalDrain runs the final child, which recovers and delivers everything, and returns
+// the last sequence number it reported.
+func finalDrain(t *testing.T, led *crashLedger, db, dir, url string) int64 {
+	t.Helper()
+	final := runChild(t, []string{childEnv + "=final", "OFFLINE_CRASH_DB=" + db, "OFFLINE_CRASH_DIR=" + dir, "OFFLINE_CRASH_URL=" + url}, 0, false)
 	led.add(final.lines)
 	var finalSeq int64
 	for _, l := range final.lines {
@@ -501,13 +527,7 @@ func TestCrashLoop(t *testing.T) {
 	if finalSeq == 0 {
 		t.Fatalf("final child did not drain: %v\n%s", final.lines, final.stderr)
 	}
-	got := readCenter(t, c)
-	t.Logf("%d runs, %d kills (%v at crash points) in %v; %d sessions recovered; center: %d messages (%s), %d issuances, %d duplicates answered",
-		runs, kills, pointKills, time.Since(start).Round(time.Millisecond), led.recovered, len(got.msgs), got.kinds(), len(got.issuances), led.dups)
-	checkCrashOutcome(t, c, got, readKiosk(t, db), led, finalSeq)
-	if !testing.Short() && len(pointKills) < len(crashPoints)-1 {
-		t.Errorf("only %d of %d crash points were hit: %v", len(pointKills), len(crashPoints), pointKills)
-	}
+	return finalSeq
 }
 
 type crashMsg struct {

@@ -148,7 +148,13 @@
 // end that the center holds exactly the kiosk's outbox — every completion, void,
 // payment and audit event once, one outcome per issuance, no sequence gap — with
 // nothing left undelivered. Process kills test the logic, not power loss (the page
-// cache survives a kill). Every other test that delivers uses the same reference
+// cache survives a kill): TestPowerCutLoop runs the same child with the database on
+// LazyFS (internal/lazyfstest) and cuts the power instead — at the crash points, at
+// random, and as crash-before/after-fsync and torn-write faults on the WAL and the
+// main file — with the same checks; BenchmarkWriteBudget counts from LazyFS's log the
+// commits, fsyncs and bytes of one walk-up transaction and of an idle kiosk. A file
+// system that reports no size at all (statfs: zero blocks, as some FUSE file systems)
+// is not taken for a full one by CanStartSession. Every other test that delivers uses the same reference
 // center through centerlink.Link, with centertest.Faults in front of it for the
 // HTTP-layer faults (reset, 5xx, slow, dropped, garbled and partial answers, refusals of
 // single messages) and Center.Down/Up for a center that is away; no test re-declares

@@ -500,8 +500,10 @@ func (s *Store) CanStartSession(ctx context.Context) error {
 		}
 		s.fullUsed.Store(0)
 	}
+	// A file system that reports no size at all (some FUSE file systems do not
+	// implement statfs) cannot be checked; it is not taken for a full one.
 	var st syscall.Statfs_t
-	if err := syscall.Statfs(filepath.Dir(s.path), &st); err == nil {
+	if err := syscall.Statfs(filepath.Dir(s.path), &st); err == nil && st.Blocks > 0 {
 		avail := int64(st.Bavail) * int64(st.Bsize)
 		if avail < s.opts.MinFreeDiskBytes {
 			s.diskFull.Store(true)

@@ -39,6 +39,7 @@ type Options struct {
 	ChallengeTTL   time.Duration         // default server.DefaultChallengeTTL
 	Retention      time.Duration         // stored answers kept for replay; default server.DefaultRetention
 	Logger         *slog.Logger          // default: discard
+	Addr           string                // listen address; default a free loopback port (127.0.0.1:0)
 }
 
 // Center is a reference center serving HTTPS on 127.0.0.1 inside the process, with a
@@ -105,7 +106,10 @@ func New(ctx context.Context, opts Options) (*Center, error) {
 	c.errLog = slog.NewLogLogger(logger.Handler(), slog.LevelDebug)
 	c.tls = c.srv.TLSConfig(c.pki.Server)
 	c.faults = Wrap(c.srv.Handler())
-	c.addr = "127.0.0.1:0"
+	c.addr = opts.Addr
+	if c.addr == "" {
+		c.addr = "127.0.0.1:0"
+	}
 	if err := c.Up(); err != nil {
 		c.srv.Close()
 		c.cleanup()

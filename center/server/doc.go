@@ -80,6 +80,9 @@
 //
 //   - Every issued document is bound to (kiosk, key, card fingerprint, request) and signed.
 //   - A key issues at most one document; a voided key never issues.
+//   - An answer is given only after its transaction is durable (synchronous=FULL): after
+//     a power cut the same request gets the same answer, byte for byte
+//     (TestCenterPowerCutLoop cuts the center's power on LazyFS to check it).
 //   - Bad input gets a 4xx JSON error and changes nothing. Every answer other than 200
 //     has the error shape (center.ErrorBody), also for a path the router would redirect
 //     (//v1/challenges, dot segments: 404, never a bodiless 307).

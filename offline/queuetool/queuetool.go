@@ -1,6 +1,7 @@
 package queuetool
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -11,6 +12,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"madoguchi/internal/durable"
 	"madoguchi/internal/health"
 	"madoguchi/internal/safetext"
 	"madoguchi/offline"
@@ -137,23 +139,21 @@ func Collect(ctx context.Context, q Reader, ex Export, now time.Time) (Export, e
 // ErrExists: the export's file exists already (an export never overwrites one).
 var ErrExists = errors.New("exists; choose a new file name")
 
-// WriteFile writes ex to a new file (0600) at path; on failure nothing stays behind.
+// WriteFile writes ex to a new file (0600) at path; on failure nothing stays behind, and
+// after a power cut the file is whole or absent (internal/durable).
 func WriteFile(path string, ex Export) error {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if err != nil {
+	var b bytes.Buffer
+	if err := WriteJSON(&b, ex); err != nil {
+		return err
+	}
+	// Whole or not at all after a power cut; never over an existing file.
+	if err := durable.Create(path, b.Bytes(), 0o600); err != nil {
 		if errors.Is(err, os.ErrExist) {
 			return fmt.Errorf("%s %w", path, ErrExists)
 		}
 		return err
 	}
-	err = WriteJSON(f, ex)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		os.Remove(path)
-	}
-	return err
+	return nil
 }
 
 // ParseIDs parses the numeric arguments of retry (sequence numbers) and ack (alert ids).

@@ -22,6 +22,10 @@
 //   - Every artefact is named by the job name (the transaction ID) and is created
 //     exclusively: a name that already exists is refused, never overwritten, so
 //     one resident's document can never replace or be taken for another's.
+//   - An artefact is durable when the job returns, and whole whenever it exists: it
+//     is written through internal/durable (a hidden part file, synced, linked to its
+//     name, the folder synced), so a power cut leaves the complete file or none (a
+//     left-over .<name>.part is not an artefact).
 //   - A fault set with SetFault makes jobs fail before anything is written, as a
 //     real printer that is out of paper would; it is the demo's way to show the
 //     void path.

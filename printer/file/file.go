@@ -12,6 +12,7 @@ import (
 	"regexp"
 	"sync"
 
+	"madoguchi/internal/durable"
 	"madoguchi/printer"
 	"madoguchi/printer/escpos"
 )
@@ -91,18 +92,11 @@ func (p *Printer) begin(ctx context.Context, name string) error {
 	return nil
 }
 
-// create writes data to Dir/name exclusively and syncs it.
+// create writes data to the new file Dir/name, durably: after a power cut the name
+// holds the whole document or does not exist, never a half-written file.
 func (p *Printer) create(name string, data []byte) error {
-	path := filepath.Join(p.o.Dir, name)
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o640)
-	if err != nil {
+	if err := durable.Create(filepath.Join(p.o.Dir, name), data, 0o640); err != nil {
 		return fmt.Errorf("file: %w", err)
-	}
-	_, werr := f.Write(data)
-	serr := f.Sync()
-	cerr := f.Close()
-	if werr != nil || serr != nil || cerr != nil {
-		return fmt.Errorf("file: write %s: %v %v %v", path, werr, serr, cerr)
 	}
 	return nil
 }
