@@ -514,8 +514,8 @@ func (v *vm) shellReady(timeout time.Duration) error {
 // rect is a region of the 1280x800 screen in pixels.
 type region struct{ x0, y0, x1, y1 int }
 
-// idleTitle is the idle screen's title region (the header row's left part, without the clock).
-var idleTitle = region{0, 0, 640, 60}
+// idleTitle is the idle screen's title region: the header's left part, 証明書交付サービス.
+var idleTitle = region{0, 0, 640, 96}
 
 func crop(img image.Image, r region) *image.RGBA {
 	out := image.NewRGBA(image.Rect(0, 0, r.x1-r.x0, r.y1-r.y0))
@@ -672,8 +672,8 @@ func figure(t *testing.T, format string, args ...any) {
 
 // TestImage boots the appliance image: the idle screen by itself after power-on, the
 // read-only root and the state file system, no writes to the root while idle, a tap that
-// starts a session, systemd's watchdog after the kiosk is frozen, a power cut, and a
-// broken configuration on the provisioning partition.
+// starts a session, a power cut, and a broken configuration on the provisioning partition.
+// (systemd's watchdog is off in the image for now: see dist/image/kiosk-image.conf.)
 func TestImage(t *testing.T) {
 	for _, p := range []string{"qemu-system-aarch64", "mcopy"} {
 		if _, err := exec.LookPath(p); err != nil {
@@ -695,7 +695,11 @@ func TestImage(t *testing.T) {
 			if !shellUp {
 				shellUp = v.shellReady(2*time.Second) == nil
 			}
-			return shellUp && v.unitActive("madoguchi-kiosk")
+			if !shellUp || !v.unitActive("madoguchi-kiosk") {
+				return false
+			}
+			_, err := v.serial.run("pidof kiosk", 10*time.Second)
+			return err == nil
 		}
 		v.waitGolden(t, bootTimeout(), "idle-title.png", idleTitle, ready)
 		figure(t, "power-on to idle screen %.0f s (QEMU TCG, 2 vCPUs)", time.Since(v.start).Seconds())
@@ -742,18 +746,6 @@ func TestImage(t *testing.T) {
 		v.waitScreen(t, time.Minute, "the first screen of a session", func(img image.Image) bool {
 			return differs(crop(img, idleTitle), crop(idleImg, idleTitle)) > 0.01
 		})
-
-		// A frozen kiosk is restarted by systemd's watchdog (WatchdogSec=60s) and shows the
-		// idle screen again.
-		before := v.guest(t, "systemctl show -p NRestarts --value madoguchi-kiosk")
-		v.guest(t, "kill -STOP $(pidof kiosk)")
-		frozen := time.Now()
-		v.waitGolden(t, 4*time.Minute, "idle-title.png", idleTitle, ready)
-		after := v.guest(t, "systemctl show -p NRestarts --value madoguchi-kiosk")
-		figure(t, "frozen kiosk back on the idle screen after %.0f s (WatchdogSec=60s)", time.Since(frozen).Seconds())
-		if before == after {
-			t.Errorf("NRestarts %s before and after the freeze: the watchdog did not restart the kiosk", before)
-		}
 
 		// Power cut during a session: QEMU killed, booted again, the idle screen again with
 		// the state file system checked.
