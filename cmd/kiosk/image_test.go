@@ -483,8 +483,14 @@ func (s *serialConn) run(cmd string, timeout time.Duration) (string, error) {
 		s.mu.Unlock()
 		if i := strings.Index(out, mark+" "); i >= 0 {
 			body := ansi.ReplaceAllString(out[:i], "")
-			if j := strings.Index(body, "\n"); j >= 0 { // drop the echoed command line
-				body = body[j+1:]
+			// Drop everything up to the end of the echoed command line.
+			if j := strings.Index(body, fmt.Sprintf("END%d\"\"MARK", s.n)); j >= 0 {
+				body = body[j:]
+				if k := strings.Index(body, "\n"); k >= 0 {
+					body = body[k+1:]
+				} else {
+					body = ""
+				}
 			}
 			rest := out[i+len(mark)+1:]
 			code := strings.Fields(rest + " x")[0]
