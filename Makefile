@@ -25,7 +25,9 @@ PKGS_LAZYFS  := cmake g++ libfuse3-dev fuse3 libtoml11-dev libspdlog-dev
 PKGS_DB      := postgresql
 PKGS_BROWSER := chromium
 PKGS_CROSS   := gcc-aarch64-linux-gnu libc6-dev-arm64-cross gcc-arm-linux-gnueabihf libc6-dev-armhf-cross qemu-user file binutils
-PKGS_ALL     := $(PKGS_BUILD) $(PKGS_READER) $(PKGS_UI) $(PKGS_PRINTER) $(PKGS_VSCARD) $(PKGS_VOICE) $(PKGS_LAZYFS) $(PKGS_DB) $(PKGS_BROWSER)
+# The appliance image (.ci/image) and its boot test under qemu-system (make test-image).
+PKGS_IMAGE   := mmdebstrap qemu-user-static qemu-system-arm arch-test dosfstools mtools fdisk e2fsprogs debian-archive-keyring
+PKGS_ALL     := $(PKGS_BUILD) $(PKGS_READER) $(PKGS_UI) $(PKGS_PRINTER) $(PKGS_VSCARD) $(PKGS_VOICE) $(PKGS_LAZYFS) $(PKGS_DB) $(PKGS_BROWSER) $(PKGS_IMAGE)
 
 GO_MIN := 1.25
 
@@ -69,9 +71,10 @@ build: deps
 
 # The whole test suite, as CI runs it (.ci/run calls exactly this target): vet, every test
 # natively, again with the race detector, then the cross builds and every test again
-# under QEMU for arm64 and armv7.
+# under QEMU for arm64 and armv7, then the appliance image booted in qemu-system-aarch64.
 test: test-native
 	$(MAKE) --no-print-directory test-cross
+	$(MAKE) --no-print-directory test-image
 
 # The native half of `test`: quicker while working on the code, not a substitute for `test`.
 # The race detector runs the suite once more with -short (long loops bounded).
@@ -118,3 +121,15 @@ test-cross: deps
 .PHONY: footprint
 footprint: deps
 	$(GO) test -run '^$$' -bench Footprint -benchtime 1x ./cmd/kiosk/
+
+# The appliance image: Debian 13 trixie arm64 with the kiosk, read-only root (.ci/image; cached
+# by input hash in ~/.cache/madoguchi/image), and its boot test in qemu-system-aarch64
+# (cmd/kiosk/image_test.go, build tag "image").
+.PHONY: image test-image
+
+image: deps
+	PKGS_CROSS="$(PKGS_CROSS)" .ci/image build
+
+test-image: deps
+	@dir=$$(PKGS_CROSS="$(PKGS_CROSS)" .ci/image build) && \
+	  IMAGE_DIR=$$dir $(GO) test -tags image -count=1 -timeout 30m -v -run '^TestImage' ./cmd/kiosk/ $(IMAGE_TEST_FLAGS)
