@@ -799,6 +799,12 @@ func checkCrashOutcome(t *testing.T, c *centertest.Center, cv centerView, kv kio
 	}
 }
 
+// didWork: the children reported requests, outcomes, payments and audits, answered a
+// duplicate and recovered a session: what a crash loop is for.
+func (l *crashLedger) didWork() bool {
+	return len(l.reqs) > 0 && len(l.outcomes) > 0 && len(l.audits) > 0 && len(l.payments) > 0 && l.dups > 0 && l.recovered > 0
+}
+
 func jsonEqual(a, b []byte) bool {
 	var x, y bytes.Buffer
 	if json.Compact(&x, a) != nil || json.Compact(&y, b) != nil {
