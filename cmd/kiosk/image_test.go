@@ -471,8 +471,10 @@ func (s *serialConn) run(cmd string, timeout time.Duration) (string, error) {
 	s.mu.Lock()
 	s.buf.Reset()
 	s.mu.Unlock()
-	// The marker is assembled by the shell so the echoed command line does not match.
-	line := fmt.Sprintf("%s; echo \"END%d\"\"MARK $?\"\n", cmd, s.n)
+	// The markers are assembled by the shell so the echoed command line (which the serial
+	// console may garble) never matches: the answer is what lies between the two.
+	begin := fmt.Sprintf("BEG%dMARK", s.n)
+	line := fmt.Sprintf("echo \"BEG%d\"\"MARK\"; %s; echo \"END%d\"\"MARK $?\"\n", s.n, cmd, s.n)
 	if _, err := s.c.Write([]byte(line)); err != nil {
 		return "", err
 	}
@@ -482,16 +484,12 @@ func (s *serialConn) run(cmd string, timeout time.Duration) (string, error) {
 		out := s.buf.String()
 		s.mu.Unlock()
 		if i := strings.Index(out, mark+" "); i >= 0 {
-			body := ansi.ReplaceAllString(out[:i], "")
-			// Drop everything up to the end of the echoed command line.
-			if j := strings.Index(body, fmt.Sprintf("END%d\"\"MARK", s.n)); j >= 0 {
-				body = body[j:]
-				if k := strings.Index(body, "\n"); k >= 0 {
-					body = body[k+1:]
-				} else {
-					body = ""
-				}
+			body := out[:i]
+			if j := strings.LastIndex(body, begin); j >= 0 {
+				body = body[j+len(begin):]
+				body = strings.TrimPrefix(strings.TrimPrefix(body, "\r"), "\n")
 			}
+			body = ansi.ReplaceAllString(body, "")
 			rest := out[i+len(mark)+1:]
 			code := strings.Fields(rest + " x")[0]
 			if code != "0" {
