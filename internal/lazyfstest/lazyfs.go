@@ -184,8 +184,9 @@ func (f *FS) start() error {
 		}
 	}
 	// The fault worker starts after the mount; a clear-cache of the empty cache is the
-	// handshake that it reads commands.
-	if err := f.ClearCache(); err != nil {
+	// handshake that it reads commands. Its start can take seconds on a loaded machine
+	// (seen under the race run), so the handshake waits longer than a power cut's.
+	if err := f.clearCache(mountTimeout); err != nil {
 		return err
 	}
 	for _, name := range f.shm {
@@ -363,7 +364,9 @@ func (f *FS) command(cmd, ack string) error {
 
 // ClearCache drops every write not yet fsynced, as a power cut does, and returns once
 // LazyFS has done it.
-func (f *FS) ClearCache() error {
+func (f *FS) ClearCache() error { return f.clearCache(clearTimeout) }
+
+func (f *FS) clearCache(timeout time.Duration) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if err := f.command("lazyfs::clear-cache", ""); err != nil {
@@ -372,7 +375,7 @@ func (f *FS) ClearCache() error {
 	want := "finished::clear-cache\n"
 	got := make([]byte, 0, len(want))
 	buf := make([]byte, len(want))
-	f.doneR.SetReadDeadline(time.Now().Add(clearTimeout))
+	f.doneR.SetReadDeadline(time.Now().Add(timeout))
 	for len(got) < len(want) {
 		n, err := f.doneR.Read(buf[:len(want)-len(got)])
 		if err != nil {
