@@ -177,9 +177,12 @@ type Queue struct {
 	MaxBytes    int64         // bytes of undelivered messages before out of service; default 64 MiB
 	MaxAge      time.Duration // oldest undelivered message before out of service; default 720h
 	Retention   time.Duration // delivered messages kept for audit; default 168h, 0 = delete at once
-	BatchSize   int           // messages per sync request; default 50
-	RetryMin    time.Duration // first retry delay; default 1s
-	RetryMax    time.Duration // longest retry delay; default 5m
+	// ParkedApplicationRetention: an e-application the center refused keeps the
+	// resident's data this long for a technician's retry, then is discarded; default 72h.
+	ParkedApplicationRetention time.Duration
+	BatchSize                  int           // messages per sync request; default 50
+	RetryMin                   time.Duration // first retry delay; default 1s
+	RetryMax                   time.Duration // longest retry delay; default 5m
 }
 
 // Status is the [status] section: the local health endpoint.
@@ -229,7 +232,9 @@ const (
 	DefaultBatchSize      = 50
 	DefaultRetryMin       = time.Second
 	DefaultRetryMax       = 5 * time.Minute
-	DefaultStatusListen   = "127.0.0.1:9180"
+	// DefaultParkedApplicationRetention: see Queue.ParkedApplicationRetention.
+	DefaultParkedApplicationRetention = 72 * time.Hour
+	DefaultStatusListen               = "127.0.0.1:9180"
 )
 
 // DefaultTimeouts are the per-screen timeouts used when [timeouts] leaves them out.
@@ -255,7 +260,7 @@ func Default() *Config {
 		Queue: Queue{
 			Path: DefaultQueuePath, MaxMessages: DefaultMaxMessages, MaxBytes: DefaultMaxBytes,
 			MaxAge: DefaultMaxAge, Retention: DefaultRetention, BatchSize: DefaultBatchSize,
-			RetryMin: DefaultRetryMin, RetryMax: DefaultRetryMax,
+			RetryMin: DefaultRetryMin, RetryMax: DefaultRetryMax, ParkedApplicationRetention: DefaultParkedApplicationRetention,
 		},
 		Status:  Status{Listen: DefaultStatusListen},
 		Screen:  Screen{Input: InputTerminal},

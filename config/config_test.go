@@ -297,7 +297,7 @@ func TestParseProblems(t *testing.T) {
 			[]string{`kiosk.toml:3: gpio.paper_tray: pin "GPIO5" is also used by gpio.buzzer`}},
 
 		// [queue]
-		{"queue all keys", "queue", "[queue]\npath = \"/var/lib/k/q.db\"\nmax_messages = 100\nmax_bytes = 1_048_576\nmax_age = \"1h\"\nretention = \"0s\"\nbatch_size = 100\nretry_min = \"100ms\"\nretry_max = \"1h\"\n", nil},
+		{"queue all keys", "queue", "[queue]\npath = \"/var/lib/k/q.db\"\nmax_messages = 100\nmax_bytes = 1_048_576\nmax_age = \"1h\"\nretention = \"0s\"\nbatch_size = 100\nretry_min = \"100ms\"\nretry_max = \"1h\"\nparked_application_retention = \"720h\"\n", nil},
 		{"queue out of range", "queue", "[queue]\nmax_messages = 99\nmax_bytes = 1\nmax_age = \"30m\"\nretention = \"-1s\"\nbatch_size = 0\nretry_min = \"50ms\"\nretry_max = \"2h\"\n", []string{
 			"kiosk.toml:2: queue.max_messages: must be an integer from 100 to 1000000, got 99",
 			"kiosk.toml:3: queue.max_bytes: must be an integer from 1048576 to 4294967296 (bytes), got 1",
@@ -307,6 +307,8 @@ func TestParseProblems(t *testing.T) {
 			"kiosk.toml:7: queue.retry_min: must be from 100ms to 1m, got 50ms",
 			"kiosk.toml:8: queue.retry_max: must be from 1s to 1h, got 2h",
 		}},
+		{"queue parked application retention", "queue", "[queue]\nparked_application_retention = \"30m\"\n",
+			[]string{"kiosk.toml:2: queue.parked_application_retention: must be from 1h to 720h, got 30m"}},
 		{"queue retry order", "queue", "[queue]\nretry_min = \"30s\"\nretry_max = \"10s\"\n",
 			[]string{"kiosk.toml:3: queue.retry_max: must be at least queue.retry_min (30s), got 10s"}},
 		{"queue bytes float", "queue", "[queue]\nmax_bytes = 1.5\n",

@@ -439,6 +439,7 @@ func (d *decoder) decode(root map[string]any) *Config {
 	q.integer("batch_size", &c.Queue.BatchSize, 1, maxBatch)
 	q.duration("retry_min", &c.Queue.RetryMin)
 	q.duration("retry_max", &c.Queue.RetryMax)
+	q.duration("parked_application_retention", &c.Queue.ParkedApplicationRetention)
 	q.done()
 
 	s := r.sub("status")

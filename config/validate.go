@@ -30,23 +30,24 @@ const (
 
 // durLimits are the allowed ranges of every duration, by key path.
 var durLimits = map[string][2]time.Duration{
-	"center.connect_timeout": {time.Second, 2 * time.Minute},
-	"center.request_timeout": {5 * time.Second, 5 * time.Minute},
-	"timeouts.idle":          {5 * time.Second, 10 * time.Minute},
-	"timeouts.choose":        {5 * time.Second, 10 * time.Minute},
-	"timeouts.card":          {5 * time.Second, 10 * time.Minute},
-	"timeouts.pin":           {5 * time.Second, 10 * time.Minute},
-	"timeouts.center":        {10 * time.Second, 10 * time.Minute},
-	"timeouts.fee":           {5 * time.Second, 10 * time.Minute},
-	"timeouts.print":         {30 * time.Second, 30 * time.Minute},
-	"timeouts.take":          {5 * time.Second, 10 * time.Minute},
-	"reminder.beep_after":    {0, 5 * time.Minute},
-	"reminder.beep_every":    {2 * time.Second, 5 * time.Minute},
-	"reminder.alert_after":   {30 * time.Second, time.Hour},
-	"queue.max_age":          {time.Hour, 365 * 24 * time.Hour},
-	"queue.retention":        {0, 365 * 24 * time.Hour},
-	"queue.retry_min":        {100 * time.Millisecond, time.Minute},
-	"queue.retry_max":        {time.Second, time.Hour},
+	"center.connect_timeout":             {time.Second, 2 * time.Minute},
+	"center.request_timeout":             {5 * time.Second, 5 * time.Minute},
+	"timeouts.idle":                      {5 * time.Second, 10 * time.Minute},
+	"timeouts.choose":                    {5 * time.Second, 10 * time.Minute},
+	"timeouts.card":                      {5 * time.Second, 10 * time.Minute},
+	"timeouts.pin":                       {5 * time.Second, 10 * time.Minute},
+	"timeouts.center":                    {10 * time.Second, 10 * time.Minute},
+	"timeouts.fee":                       {5 * time.Second, 10 * time.Minute},
+	"timeouts.print":                     {30 * time.Second, 30 * time.Minute},
+	"timeouts.take":                      {5 * time.Second, 10 * time.Minute},
+	"reminder.beep_after":                {0, 5 * time.Minute},
+	"reminder.beep_every":                {2 * time.Second, 5 * time.Minute},
+	"reminder.alert_after":               {30 * time.Second, time.Hour},
+	"queue.max_age":                      {time.Hour, 365 * 24 * time.Hour},
+	"queue.retention":                    {0, 365 * 24 * time.Hour},
+	"queue.retry_min":                    {100 * time.Millisecond, time.Minute},
+	"queue.retry_max":                    {time.Second, time.Hour},
+	"queue.parked_application_retention": {time.Hour, 30 * 24 * time.Hour},
 }
 
 var (
@@ -206,6 +207,7 @@ func (c *Config) validate(skip map[string]bool) Problems {
 	v.intRange("queue.batch_size", int64(q.BatchSize), 1, maxBatch, "")
 	v.dur("queue.retry_min", q.RetryMin)
 	v.dur("queue.retry_max", q.RetryMax)
+	v.dur("queue.parked_application_retention", q.ParkedApplicationRetention)
 	if q.RetryMax < q.RetryMin {
 		v.add("queue.retry_max", "must be at least queue.retry_min (%s), got %s", fmtDur(q.RetryMin), fmtDur(q.RetryMax))
 	}

@@ -21,6 +21,10 @@ const (
 	DefaultSendTimeout      = 30 * time.Second
 	DefaultBusyTimeout      = 5 * time.Second
 	DefaultQuarantineSeqGap = 1000
+
+	// DefaultParkedApplicationRetention: how long an application the center refused
+	// keeps the resident's data at the kiosk for a technician's retry.
+	DefaultParkedApplicationRetention = 72 * time.Hour
 )
 
 // Options tunes a Store. The zero value of every field means its Default… constant;
@@ -44,6 +48,12 @@ type Options struct {
 	// checked at most every PruneEvery by the sync worker.
 	Retention  time.Duration
 	PruneEvery time.Duration
+
+	// ParkedApplicationRetention: an application the center refused (parked) holds the
+	// resident's signing certificate and what was typed; after this long in the park it is
+	// discarded (DiscardApplication, why DiscardByRetention), checked with the prune. A
+	// technician can discard it sooner (`kiosk queue discard`) or put it back (Requeue).
+	ParkedApplicationRetention time.Duration
 
 	// Sync worker.
 	BatchSize   int           // messages per upload
@@ -81,6 +91,7 @@ func (o Options) withDefaults() (Options, error) {
 		{"MaxPendingBytes", o.MaxPendingBytes < 0}, {"MaxDBBytes", o.MaxDBBytes < 0},
 		{"ReserveBytes", o.ReserveBytes < 0}, {"MinFreeDiskBytes", o.MinFreeDiskBytes < 0},
 		{"Retention", o.Retention < 0}, {"PruneEvery", o.PruneEvery < 0},
+		{"ParkedApplicationRetention", o.ParkedApplicationRetention < 0},
 		{"BatchSize", o.BatchSize < 0}, {"BackoffBase", o.BackoffBase < 0},
 		{"BackoffMax", o.BackoffMax < 0}, {"SendTimeout", o.SendTimeout < 0},
 		{"BusyTimeout", o.BusyTimeout < 0}, {"QuarantineSeqGap", o.QuarantineSeqGap < 0},
@@ -113,6 +124,7 @@ func (o Options) withDefaults() (Options, error) {
 	def(&o.MinFreeDiskBytes, DefaultMinFreeDiskBytes)
 	defD(&o.Retention, DefaultRetention)
 	defD(&o.PruneEvery, DefaultPruneEvery)
+	defD(&o.ParkedApplicationRetention, DefaultParkedApplicationRetention)
 	defD(&o.BackoffBase, DefaultBackoffBase)
 	defD(&o.BackoffMax, DefaultBackoffMax)
 	defD(&o.SendTimeout, DefaultSendTimeout)

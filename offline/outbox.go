@@ -248,11 +248,9 @@ func (s *Store) settle(ctx context.Context, batch []Message, res []Result, attem
 		s.cursor.Store(advance)
 	}
 	if personal > 0 {
-		// The pages of the deleted rows (zeroed in the database by secure_delete) leave
-		// the WAL too. A failure is reported with the counts: the delivery stands, the
-		// pages go with the next checkpoint.
-		if _, err := s.db.ExecContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`); err != nil {
-			return len(done), len(parks), fmt.Errorf("offline: checkpoint after deleting delivered applications: %w", err)
+		// A failure is reported with the counts: the delivery stands.
+		if err := s.scrubWAL(ctx, "deleting delivered applications"); err != nil {
+			return len(done), len(parks), err
 		}
 	}
 	return len(done), len(parks), nil
@@ -335,12 +333,17 @@ func (s *Store) Requeue(ctx context.Context, seq int64) error {
 }
 
 // Prune deletes delivered messages and closed sessions older than the retention
-// period. It reads first and writes only when something is due, so an idle kiosk
-// with nothing to prune writes nothing.
+// period, and discards applications parked longer than ParkedApplicationRetention
+// (DiscardByRetention). It reads first and writes only when something is due, so an
+// idle kiosk with nothing to prune writes nothing.
 func (s *Store) Prune(ctx context.Context) (int, error) {
 	now := s.clock.Now()
 	if now.Before(s.opts.ClockFloor) {
 		return 0, nil // the clock is not set: no age can be judged
+	}
+	purged, err := s.purgeParkedApplications(ctx, now)
+	if err != nil {
+		return purged, fmt.Errorf("offline: prune: %w", err)
 	}
 	cut := now.Add(-s.opts.Retention).UnixMilli()
 	var n int
@@ -349,10 +352,10 @@ func (s *Store) Prune(ctx context.Context) (int, error) {
 		return 0, fmt.Errorf("offline: prune: %w", err)
 	}
 	if n == 0 {
-		return 0, nil
+		return purged, nil
 	}
 	var deleted int64
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err = s.write(ctx, func(tx *sql.Tx) error {
 		r, err := tx.ExecContext(ctx, `DELETE FROM outbox WHERE state='delivered' AND done_at < ?`, cut)
 		if err != nil {
 			return err
@@ -367,7 +370,7 @@ func (s *Store) Prune(ctx context.Context) (int, error) {
 		return nil
 	})
 	if err != nil {
-		return 0, fmt.Errorf("offline: prune: %w", err)
+		return purged, fmt.Errorf("offline: prune: %w", err)
 	}
-	return int(deleted), nil
+	return purged + int(deleted), nil
 }

@@ -26,6 +26,7 @@ commands:
   alerts [-json]             alerts for the technician not yet acknowledged
   ack ID...|-all             acknowledge alerts
   retry SEQ...|-all-parked   put messages the center refused back in the queue
+  discard SEQ...|-all-parked delete applications the center refused, with the resident's data
   export FILE                write stats, messages and alerts as JSON to FILE (new file)
 payloads are never shown or exported.`
 
@@ -45,7 +46,7 @@ func runQueue(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	cmd, rest := fs.Arg(0), fs.Args()[1:]
 	sub, ok := map[string]func(context.Context, *config.Config, []string, io.Writer, io.Writer) int{
 		"stats": queueStatsCmd, "list": queueListCmd, "alerts": queueAlertsCmd, "ack": queueAckCmd,
-		"retry": queueRetryCmd, "export": queueExportCmd,
+		"retry": queueRetryCmd, "discard": queueDiscardCmd, "export": queueExportCmd,
 	}[cmd]
 	if !ok {
 		fmt.Fprintf(stderr, "kiosk queue: unknown command %q\n%s\n", cmd, queueUsage)
@@ -194,6 +195,13 @@ func queueRetryCmd(ctx context.Context, cfg *config.Config, args []string, stdou
 	return queueWrite(ctx, cfg, "queue retry", "usage: kiosk queue retry SEQ...|-all-parked", "all-parked", "every parked message", args, stderr,
 		func(st *offline.Store, seqs []int64, all bool) int {
 			return queuetool.Retry(ctx, st, seqs, all, "kiosk queue retry", stdout, stderr)
+		})
+}
+
+func queueDiscardCmd(ctx context.Context, cfg *config.Config, args []string, stdout, stderr io.Writer) int {
+	return queueWrite(ctx, cfg, "queue discard", "usage: kiosk queue discard SEQ...|-all-parked", "all-parked", "every parked application", args, stderr,
+		func(st *offline.Store, seqs []int64, all bool) int {
+			return queuetool.Discard(ctx, st, seqs, all, "kiosk queue discard", stdout, stderr)
 		})
 }
 

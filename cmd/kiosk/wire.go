@@ -120,7 +120,8 @@ func offlineOptions(q config.Queue) offline.Options {
 	return offline.Options{
 		MaxPending: q.MaxMessages, MaxPendingBytes: q.MaxBytes, MaxPendingAge: q.MaxAge,
 		Retention: q.Retention, BatchSize: q.BatchSize, BackoffBase: q.RetryMin, BackoffMax: q.RetryMax,
-		ClockFloor: center.ClockFloor,
+		ParkedApplicationRetention: q.ParkedApplicationRetention,
+		ClockFloor:                 center.ClockFloor,
 	}
 }
 

@@ -184,32 +184,61 @@ type Requeuer interface {
 // reporting each on stdout and each failure on stderr prefixed by prog. It returns the
 // exit code: 1 when any failed.
 func Retry(ctx context.Context, s Requeuer, seqs []int64, allParked bool, prog string, stdout, stderr io.Writer) int {
-	if allParked {
-		parked, err := s.Parked(ctx)
+	code, done := eachParked(ctx, s.Parked, "", seqs, allParked, s.Requeue, "back in the queue", prog, stdout, stderr)
+	if done > 0 {
+		fmt.Fprintln(stdout, RestartHint)
+	}
+	return code
+}
+
+// Discarder deletes parked applications with the resident's data (offline.Store).
+type Discarder interface {
+	Parked(ctx context.Context) ([]offline.ParkedMessage, error)
+	DiscardApplication(ctx context.Context, seq int64, why string) error
+}
+
+// Discard deletes the parked applications seqs (with allParked every parked
+// application) and what they hold of the resident, reporting like Retry; the center is
+// told by an audit event (number, refusal, "technician"), never the content.
+func Discard(ctx context.Context, s Discarder, seqs []int64, allParked bool, prog string, stdout, stderr io.Writer) int {
+	discard := func(ctx context.Context, seq int64) error {
+		return s.DiscardApplication(ctx, seq, offline.DiscardByTechnician)
+	}
+	code, _ := eachParked(ctx, s.Parked, offline.KindApplication, seqs, allParked, discard,
+		"discarded (its personal data deleted; the center gets an audit event)", prog, stdout, stderr)
+	return code
+}
+
+// eachParked applies do to seqs, with all to every parked message (of kind, when not
+// empty) as well, and reports each as "seq N <what>" on stdout, each failure on stderr;
+// it returns the exit code and how many succeeded.
+func eachParked(ctx context.Context, parked func(context.Context) ([]offline.ParkedMessage, error), kind string, seqs []int64, all bool,
+	do func(context.Context, int64) error, what, prog string, stdout, stderr io.Writer) (code, done int) {
+	if all {
+		pm, err := parked(ctx)
 		if err != nil {
 			fmt.Fprintf(stderr, "%s: %v\n", prog, err)
-			return 1
+			return 1, 0
 		}
-		for _, p := range parked {
-			seqs = append(seqs, p.Seq)
+		for _, p := range pm {
+			if kind == "" || p.Kind == kind {
+				seqs = append(seqs, p.Seq)
+			}
 		}
 	}
-	code, done := 0, 0
 	for _, seq := range seqs {
-		if err := s.Requeue(ctx, seq); err != nil {
+		if err := do(ctx, seq); err != nil {
 			fmt.Fprintf(stderr, "%s: seq %d: %v\n", prog, seq, err)
 			code = 1
 			continue
 		}
 		done++
-		fmt.Fprintf(stdout, "seq %d back in the queue\n", seq)
+		fmt.Fprintf(stdout, "seq %d %s\n", seq, what)
 	}
-	if done > 0 {
-		fmt.Fprintln(stdout, RestartHint)
-	} else if len(seqs) == 0 {
+	if len(seqs) == 0 {
 		fmt.Fprintln(stdout, "no parked messages")
 	}
-	return code
+	return code, done
 }
 
 // Acker acknowledges alerts (offline.Store).
