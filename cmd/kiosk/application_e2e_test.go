@@ -20,9 +20,7 @@ import (
 	"madoguchi/offline"
 	"madoguchi/offline/centerlink"
 	"madoguchi/reader"
-	"madoguchi/reader/pcsc"
 	"madoguchi/reader/readertest"
-	"madoguchi/reader/readertest/pcschost"
 )
 
 // TestApplicationEndToEnd signs an electronic application with the virtual card's
@@ -52,24 +50,8 @@ func TestApplicationEndToEnd(t *testing.T) {
 	defer cl.Close()
 
 	// The card through pcscd.
-	h := pcschost.Start(t)
-	vc, err := readertest.NewCard(readertest.Options{SignPIN: "SIGN5678", PKI: &readertest.PKI{Auth: c.PKI().AuthCA, Sign: c.PKI().SignCA}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := h.Insert(vc); err != nil {
-		t.Fatal(err)
-	}
-	x, err := pcsc.Open()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer x.Close()
-	card, err := x.Connect(ctx, h.ReaderName(0), pcsc.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer card.Close()
+	sc := newSigningCard(t, ctx, c.PKI(), "SIGN5678")
+	vc, card := sc.vc, sc.card
 	for range 2 {
 		if n, err := card.Tries(ctx, reader.SignPIN); err != nil || n != 5 {
 			t.Fatalf("password tries %d, %v", n, err)
@@ -91,14 +73,7 @@ func TestApplicationEndToEnd(t *testing.T) {
 	}
 	app := eapp.Application{Number: "APPKIOSK-000001", Municipality: config.DemoMunicipalityCode, Form: "tenshutsu", Kiosk: kioskID,
 		Signed: time.Now().Truncate(time.Second), Entries: []eapp.Entry{{Label: "転出予定日", Value: "2026-12-20"}}}
-	content, err := app.Canonical()
-	if err != nil {
-		t.Fatal(err)
-	}
-	sd, err := eapp.SignedData(content, cert, app.Signed, func(di []byte) ([]byte, error) { return card.Sign(ctx, reader.SignKey, di) })
-	if err != nil {
-		t.Fatal(err)
-	}
+	content, sd := sc.sign(t, ctx, cert, app)
 
 	// openssl, written by nobody here.
 	dir := t.TempDir()
@@ -174,14 +149,7 @@ func TestApplicationEndToEnd(t *testing.T) {
 	}
 	later := app
 	later.Number, later.Signed = "APPKIOSK-000002", time.Now().Truncate(time.Second)
-	content2, err := later.Canonical()
-	if err != nil {
-		t.Fatal(err)
-	}
-	sd2, err := eapp.SignedData(content2, cert, later.Signed, func(di []byte) ([]byte, error) { return card.Sign(ctx, reader.SignKey, di) })
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, sd2 := sc.sign(t, ctx, cert, later)
 	if err := st.Enqueue(ctx, offline.KindApplication, center.ApplicationPayload{Number: later.Number, SignedData: sd2}); err != nil {
 		t.Fatal(err)
 	}
