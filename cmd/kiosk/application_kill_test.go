@@ -22,6 +22,7 @@ import (
 	"madoguchi/center/centertest"
 	"madoguchi/config"
 	"madoguchi/eapp"
+	"madoguchi/internal/lazyfstest"
 	"madoguchi/offline"
 	"madoguchi/offline/centerlink"
 	"madoguchi/reader"
@@ -80,18 +81,21 @@ func (s *signingCard) sign(t *testing.T, ctx context.Context, cert *x509.Certifi
 // Environment of TestApplicationKillChild, the kiosk process the test kills.
 const (
 	appKillMode   = "APPKILL_MODE" // "queue": queue the application and sync until killed; "ack": killed after the center's reply, before the ack commit; "final": sync until empty
-	appKillDir    = "APPKILL_DIR"  // the kiosk's folder (config.Demo's names: kiosk files, kiosk.db, kiosk.log)
+	appKillDir    = "APPKILL_DIR"  // the kiosk's folder (config.Demo's names: TLS and center files)
+	appKillData   = "APPKILL_DATA" // the kiosk's data folder: kiosk.db (and its WAL, SHM), kiosk.log
 	appKillURL    = "APPKILL_URL"
 	appKillSD     = "APPKILL_SD" // file holding the SignedData to queue (outside the kiosk's folder)
 	appKillNumber = "APPKILL_NUMBER"
 	appKillKiosk  = "app-kill-kiosk"
 )
 
-// appKillConfig is the child's configuration: config.Demo's files in dir, the center at url.
-func appKillConfig(dir, url string) *config.Config {
+// appKillConfig is the child's configuration: config.Demo's files in dir, the queue in
+// data, the center at url.
+func appKillConfig(dir, data, url string) *config.Config {
 	cfg := config.Demo(dir)
 	cfg.Kiosk.ID = appKillKiosk
 	cfg.Center.URL = url
+	cfg.Queue.Path = filepath.Join(data, "kiosk.db")
 	return cfg
 }
 
@@ -127,9 +131,9 @@ func TestApplicationKillChild(t *testing.T) {
 		os.Exit(2)
 	}
 	ctx := context.Background()
-	dir := os.Getenv(appKillDir)
-	cfg := appKillConfig(dir, os.Getenv(appKillURL))
-	logf, err := os.OpenFile(filepath.Join(dir, "kiosk.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	data := os.Getenv(appKillData)
+	cfg := appKillConfig(os.Getenv(appKillDir), data, os.Getenv(appKillURL))
+	logf, err := os.OpenFile(filepath.Join(data, "kiosk.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {
 		fail("log: %v", err)
 	}
@@ -141,13 +145,14 @@ func TestApplicationKillChild(t *testing.T) {
 	link := centerlink.Link{Client: cl}
 	var st *offline.Store
 	if mode == "ack" {
-		// The center applies the upload and answers; the kiosk dies before it records
-		// the answer, so the message is still pending when the next process opens the queue.
+		// The center applies the upload and answers; the kiosk stops before it records
+		// the answer, and the parent kills it or cuts the power, so the message is still
+		// pending when the next process opens the queue.
 		opts := offlineOptions(cfg.Queue)
 		opts.CrashHook = func(p string) {
 			if p == offline.CrashAfterReplyBeforeAck {
 				out("replied")
-				syscall.Kill(os.Getpid(), syscall.SIGKILL)
+				syscall.Kill(os.Getpid(), syscall.SIGSTOP)
 				select {}
 			}
 		}
@@ -210,8 +215,9 @@ func TestApplicationKillChild(t *testing.T) {
 }
 
 // runAppKillChild runs the child in mode and returns its report lines. With until set,
-// the child is SIGKILLed as soon as until accepts a line, and must have died of it.
-func runAppKillChild(t *testing.T, env []string, mode string, until func(line string) bool) []string {
+// the child is ended by cut (a SIGKILL or a power cut) as soon as until accepts a line,
+// and must have died of it.
+func runAppKillChild(t *testing.T, env []string, mode string, until func(line string) bool, cut func(*os.Process)) []string {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^TestApplicationKillChild$", "-test.count=1")
 	cmd.Env = append(os.Environ(), append(env, "KIOSK_TEST_CHILD=1", appKillMode+"="+mode)...)
@@ -235,14 +241,14 @@ func runAppKillChild(t *testing.T, env []string, mode string, until func(line st
 		}
 		lines = append(lines, line)
 		if until != nil && until(line) {
-			cmd.Process.Kill()
+			cut(cmd.Process)
 		}
 	}
 	err = cmd.Wait()
 	var ee *exec.ExitError
 	killed := errors.As(err, &ee) && ee.Sys().(syscall.WaitStatus).Signaled() && ee.Sys().(syscall.WaitStatus).Signal() == syscall.SIGKILL
 	switch {
-	case mode == "ack" || until != nil:
+	case until != nil:
 		if !killed {
 			t.Fatalf("child %s was not killed: %v %q\n%s", mode, err, lines, stderr.String())
 		}
@@ -257,11 +263,37 @@ func runAppKillChild(t *testing.T, env []string, mode string, until func(line st
 // process is SIGKILLed while it retries; the center comes back; the next process is
 // SIGKILLed after the center recorded the application and answered, before the answer
 // was committed; a third process replays it, the center answers "duplicate" and records
-// it once. Then nothing of the resident is left in any file of the kiosk's folder —
+// it once. Then nothing of the resident is left in any file of the kiosk's folders —
 // queue, WAL, SHM, log. A later application of the revoked certificate is parked with
 // the resident's data (the process killed again) until the technician's `kiosk queue
-// discard`, after which the folder is clean again and the center gets the audit event.
+// discard`, after which the folders are clean again and the center gets the audit event.
 func TestApplicationAfterOutageAndKill(t *testing.T) {
+	testApplicationAfterOutage(t, t.TempDir(), func(p *os.Process) { p.Kill() })
+}
+
+// TestApplicationAfterOutageAndPowerCut is TestApplicationAfterOutageAndKill with the
+// kiosk's data folder on LazyFS and every kill a power cut: what was not fsynced is lost.
+func TestApplicationAfterOutageAndPowerCut(t *testing.T) {
+	lfs := lazyfstest.Mount(t, lazyfstest.Options{})
+	if err := lfs.BindOutside("kiosk.db-shm"); err != nil {
+		t.Fatal(err)
+	}
+	testApplicationAfterOutage(t, lfs.Dir, func(p *os.Process) {
+		if err := lfs.PowerCut(p); err != nil {
+			t.Error(err)
+		}
+		if !lfs.Running() {
+			if err := lfs.Remount(); err != nil {
+				t.Error(err)
+			}
+		}
+	})
+	if _, cuts, _ := lfs.Figures(); cuts != 3 {
+		t.Errorf("%d power cuts, want 3", cuts)
+	}
+}
+
+func testApplicationAfterOutage(t *testing.T, data string, cut func(*os.Process)) {
 	start := time.Now()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
@@ -290,7 +322,7 @@ func TestApplicationAfterOutageAndKill(t *testing.T) {
 	if err := os.WriteFile(sdPath, sd, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	env := []string{appKillDir + "=" + dir, appKillURL + "=" + c.URL(), appKillSD + "=" + sdPath, appKillNumber + "=" + app.Number}
+	env := []string{appKillDir + "=" + dir, appKillData + "=" + data, appKillURL + "=" + c.URL(), appKillSD + "=" + sdPath, appKillNumber + "=" + app.Number}
 
 	// What of the resident could be left: the signing certificate's name and address,
 	// what was typed, the certificate's bytes, and the SignedData as the JSON payload
@@ -305,10 +337,10 @@ func TestApplicationAfterOutageAndKill(t *testing.T) {
 		return p
 	}
 	personal = append(personal, personalOf(sd)...)
-	// leftovers names each file of the kiosk's folder holding any of them.
+	// leftovers names each file of the kiosk's folders holding any of them.
 	leftovers := func() []string {
 		var found []string
-		err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		walk := func(path string, d fs.DirEntry, err error) error {
 			if err != nil || d.IsDir() {
 				return err
 			}
@@ -326,16 +358,18 @@ func TestApplicationAfterOutageAndKill(t *testing.T) {
 				}
 			}
 			return nil
-		})
-		if err != nil {
-			t.Fatal(err)
+		}
+		for _, d := range []string{dir, data} {
+			if err := filepath.WalkDir(d, walk); err != nil {
+				t.Fatal(err)
+			}
 		}
 		return found
 	}
 
 	// The center is down: the kiosk queues and retries, and is killed while retrying.
 	c.Down()
-	lines := runAppKillChild(t, env, "queue", func(l string) bool { return strings.HasSuffix(l, "offline=true") })
+	lines := runAppKillChild(t, env, "queue", func(l string) bool { return strings.HasSuffix(l, "offline=true") }, cut)
 	if lines[0] != "queued" {
 		t.Fatalf("child: %q", lines)
 	}
@@ -350,12 +384,12 @@ func TestApplicationAfterOutageAndKill(t *testing.T) {
 	if err := c.Up(); err != nil {
 		t.Fatal(err)
 	}
-	runAppKillChild(t, env, "ack", nil)
+	runAppKillChild(t, env, "ack", func(l string) bool { return l == "replied" }, cut)
 	if apps, err := c.Server().Applications(ctx); err != nil || len(apps) != 1 {
 		t.Fatalf("after the killed upload the center holds %d applications (%v)", len(apps), err)
 	}
 	// The third process replays it: a duplicate, recorded once.
-	lines = runAppKillChild(t, env, "final", nil)
+	lines = runAppKillChild(t, env, "final", nil, nil)
 	if got := lines[len(lines)-1]; got != "final delivered=1 dups=1 parked=0" {
 		t.Fatalf("final: %q", lines)
 	}
@@ -382,18 +416,18 @@ func TestApplicationAfterOutageAndKill(t *testing.T) {
 	personal = append(personal, personalOf(sd2)...)
 	must(t, os.WriteFile(sdPath, sd2, 0o600))
 	env[len(env)-1] = appKillNumber + "=" + later.Number
-	runAppKillChild(t, env, "queue", func(l string) bool { return strings.Contains(l, "parked=1") })
+	runAppKillChild(t, env, "queue", func(l string) bool { return strings.Contains(l, "parked=1") }, cut)
 	if len(leftovers()) == 0 {
 		t.Fatal("the parked application is in no file of the kiosk (the scan after the discard would be vacuous)")
 	}
 	var out bytes.Buffer
-	if code := queueDiscardCmd(ctx, appKillConfig(dir, c.URL()), []string{"-all-parked"}, &out, &out); code != 0 || !strings.Contains(out.String(), "discarded") {
+	if code := queueDiscardCmd(ctx, appKillConfig(dir, data, c.URL()), []string{"-all-parked"}, &out, &out); code != 0 || !strings.Contains(out.String(), "discarded") {
 		t.Fatalf("kiosk queue discard -all-parked: %d %s", code, out.String())
 	}
 	if f := leftovers(); len(f) > 0 {
 		t.Errorf("after the discard the resident's data is in %v", f)
 	}
-	lines = runAppKillChild(t, env[:2], "final", nil)
+	lines = runAppKillChild(t, env[:3], "final", nil, nil)
 	if got := lines[len(lines)-1]; got != "final delivered=1 dups=0 parked=0" { // the audit event
 		t.Fatalf("final after the discard: %q", lines)
 	}
@@ -403,5 +437,5 @@ func TestApplicationAfterOutageAndKill(t *testing.T) {
 	if sc.vc.MyNumberAccesses() != 0 {
 		t.Error("My Number touched")
 	}
-	t.Logf("outage, 2 kills, replay, park, kill, discard in %v", time.Since(start).Round(time.Millisecond))
+	t.Logf("outage, 2 cuts, replay, park, cut, discard in %v", time.Since(start).Round(time.Millisecond))
 }
