@@ -3,6 +3,7 @@ package eapp_test
 import (
 	"bytes"
 	"context"
+	"crypto/x509"
 	"encoding/pem"
 	"errors"
 	"os"
@@ -147,7 +148,7 @@ func TestOpenSSLVerifies(t *testing.T) {
 	ca := write("sign-ca.pem", pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: vc.PKI().Sign.Cert.Raw}))
 	in := write("app.p7m", sd)
 	out := filepath.Join(dir, "content")
-	cmd := exec.Command("openssl", "cms", "-verify", "-binary", "-inform", "DER", "-in", in, "-CAfile", ca, "-purpose", "any", "-out", out)
+	cmd := exec.Command("openssl", "cms", "-verify", "-binary", "-inform", "DER", "-in", in, "-CAfile", ca, "-out", out)
 	if msg, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("openssl cms -verify: %v\n%s", err, msg)
 	}
@@ -159,12 +160,37 @@ func TestOpenSSLVerifies(t *testing.T) {
 	bad := bytes.Clone(sd)
 	bad[i] = 'T'
 	if msg, err := exec.Command("openssl", "cms", "-verify", "-binary", "-inform", "DER", "-in", write("bad.p7m", bad), "-CAfile", ca,
-		"-purpose", "any", "-out", filepath.Join(dir, "x")).CombinedOutput(); err == nil {
+		"-out", filepath.Join(dir, "x")).CombinedOutput(); err == nil {
 		t.Fatalf("openssl verified a tampered application:\n%s", msg)
 	}
 	other := write("auth-ca.pem", pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: vc.PKI().Auth.Cert.Raw}))
 	if msg, err := exec.Command("openssl", "cms", "-verify", "-binary", "-inform", "DER", "-in", in, "-CAfile", other,
-		"-purpose", "any", "-out", filepath.Join(dir, "y")).CombinedOutput(); err == nil {
+		"-out", filepath.Join(dir, "y")).CombinedOutput(); err == nil {
 		t.Fatalf("openssl verified against the wrong CA:\n%s", msg)
+	}
+	// openssl's default purpose (S/MIME signing) checks the signer's key usage as the
+	// center does: a certificate of the same root whose key is for something else is refused.
+	for _, tc := range []struct {
+		name string
+		ku   x509.KeyUsage
+		eku  []x509.ExtKeyUsage
+	}{
+		{"encipherment only", x509.KeyUsageKeyEncipherment, nil},
+		{"TLS servers only", x509.KeyUsageDigitalSignature, []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}},
+	} {
+		sign := vc.PKI().Sign
+		cert, err := sign.IssueSignUsage(&readertest.Key(1001).PublicKey, readertest.DefaultHolder, time.Now().Add(-time.Hour), time.Now().AddDate(1, 0, 0), tc.ku, tc.eku)
+		if err != nil {
+			t.Fatal(err)
+		}
+		mc, err := readertest.NewCard(readertest.Options{SignCert: cert})
+		if err != nil {
+			t.Fatal(err)
+		}
+		msd := signWithCard(t, mc, content, time.Now())
+		if msg, err := exec.Command("openssl", "cms", "-verify", "-binary", "-inform", "DER", "-in", write("misused.p7m", msd), "-CAfile", ca,
+			"-out", filepath.Join(dir, "z")).CombinedOutput(); err == nil {
+			t.Errorf("openssl verified a signature by a key for %s:\n%s", tc.name, msg)
+		}
 	}
 }

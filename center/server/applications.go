@@ -52,7 +52,7 @@ func (s *Server) application(ctx context.Context, tx *txn, kiosk string, payload
 	if len(s.signers) == 0 {
 		return "the center trusts no JPKI signing root", nil
 	}
-	if cert.KeyUsage != 0 && cert.KeyUsage&(x509.KeyUsageDigitalSignature|x509.KeyUsageContentCommitment) == 0 {
+	if !signingUsage(cert) {
 		return "the signing certificate's key is not for signatures", nil
 	}
 	chains, err := cert.Verify(x509.VerifyOptions{Roots: s.signPool, CurrentTime: sd.SigningTime,
@@ -119,4 +119,26 @@ func (s *Server) Applications(ctx context.Context) ([]Application, error) {
 		return nil, fmt.Errorf("applications: %w", err)
 	}
 	return out, nil
+}
+
+// signingUsage: the certificate's key may sign applications — the check of openssl's
+// S/MIME signing purpose (what `openssl cms -verify` applies by default): a keyUsage, if
+// present, has digitalSignature or nonRepudiation; an extendedKeyUsage, if present,
+// allows any purpose or e-mail protection. J-LIS's profile of the signing certificate is
+// not published in our sources; the one public trace (a generator of look-alike test
+// certificates) shows keyUsage digitalSignature + nonRepudiation, critical, and no
+// extendedKeyUsage, which this accepts.
+func signingUsage(cert *x509.Certificate) bool {
+	if cert.KeyUsage != 0 && cert.KeyUsage&(x509.KeyUsageDigitalSignature|x509.KeyUsageContentCommitment) == 0 {
+		return false
+	}
+	if len(cert.ExtKeyUsage) == 0 && len(cert.UnknownExtKeyUsage) == 0 {
+		return true
+	}
+	for _, u := range cert.ExtKeyUsage {
+		if u == x509.ExtKeyUsageAny || u == x509.ExtKeyUsageEmailProtection {
+			return true
+		}
+	}
+	return false
 }

@@ -3,6 +3,7 @@ package server_test
 import (
 	"bytes"
 	"context"
+	"crypto/x509"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -66,6 +67,16 @@ func TestApplications(t *testing.T) {
 		t.Fatal(err)
 	}
 	stranger := signCard(t, e, readertest.Options{PKI: &readertest.PKI{Auth: e.c.PKI().AuthCA, Sign: otherRoot}})
+	// Signing certificates whose key is for something else (keyUsage, extendedKeyUsage).
+	misused := func(ku x509.KeyUsage, eku ...x509.ExtKeyUsage) *readertest.Card {
+		cert, err := e.c.PKI().SignCA.IssueSignUsage(&readertest.Key(1001).PublicKey, readertest.DefaultHolder, base.Add(-time.Hour), base.AddDate(1, 0, 0), ku, eku)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return signCard(t, e, readertest.Options{SignCert: cert})
+	}
+	encipherOnly := misused(x509.KeyUsageKeyEncipherment)
+	tlsOnly := misused(x509.KeyUsageDigitalSignature, x509.ExtKeyUsageServerAuth)
 	if err := e.c.RevokeSigning(e.ctx, revoked.SignCert().SerialNumber); err != nil {
 		t.Fatal(err)
 	}
@@ -109,6 +120,8 @@ func TestApplications(t *testing.T) {
 		{"revoked", signed(revoked, nil), center.OutcomeRefused, "revoked"},
 		{"expired at the signing time", signed(expired, nil), center.OutcomeRefused, "not valid at the signing time"},
 		{"another signing root", signed(stranger, nil), center.OutcomeRefused, "does not chain"},
+		{"key for encipherment only", signed(encipherOnly, nil), center.OutcomeRefused, "not for signatures"},
+		{"key for TLS servers only", signed(tlsOnly, nil), center.OutcomeRefused, "not for signatures"},
 		{"another kiosk's", signed(good, func(a *eapp.Application) { a.Kiosk = "kiosk-0002" }), center.OutcomeRefused, "signed for kiosk"},
 		{"signed in the future", signed(good, func(a *eapp.Application) { a.Signed = base.Add(time.Hour) }), center.OutcomeRefused, "future"},
 		{"number not the signed one", func() json.RawMessage {

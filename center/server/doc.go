@@ -59,7 +59,10 @@
 //     a CMS SignedData (package eapp) over the application's canonical encoding. The
 //     center opens it (digest and signature with the included certificate), checks the
 //     application number and kiosk against the signed ones and a signing time not in
-//     the future, the signing certificate's chain to a JPKI signing root
+//     the future, the signing certificate's key usage (the check of openssl's S/MIME
+//     signing purpose: keyUsage, if present, with digitalSignature or nonRepudiation;
+//     extendedKeyUsage, if present, allowing any purpose or e-mail protection — J-LIS's
+//     profile is not in our sources, see signingUsage), its chain to a JPKI signing root
 //     (Options.SignRoots) at the signing time, and the revocations table (a move or a
 //     change of name revokes the signing certificate; Revoke names the signing root as
 //     issuer). A failure refuses the message with the reason (the kiosk parks it and

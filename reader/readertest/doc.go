@@ -85,7 +85,10 @@
 // RSA-2048, sha256WithRSA, keyUsage keyCertSign+cRLSign, CA:TRUE. IssueAuth: subject C=JP,
 // CN=<20 random A–Z0–9>, keyUsage digitalSignature. IssueSign: the holder's facts as
 // otherName SAN entries (OIDs 1.2.392.200149.8.5.5.1..6, [0] EXPLICIT UTF8String; birth date
-// EYYYYMMDD with the era digit, EraBirthDate), keyUsage digitalSignature+nonRepudiation.
+// EYYYYMMDD with the era digit, EraBirthDate), keyUsage digitalSignature+nonRepudiation
+// (critical), no extendedKeyUsage (as the one public trace of the real profile, a generator
+// of look-alike test certificates, shows; ASSUMED, not J-LIS's published profile);
+// IssueSignUsage issues one with other usages for refusal tests.
 // ASSUMED: the sign cert's subject mirrors the auth one; policy OIDs from a lower-confidence
 // source. Every certificate DER starts 30 82 LL LL (checked at issue: OpenSC sizes files so).
 // Key(i) is a process-wide pool of real RSA-2048 keys generated on first use; the card's

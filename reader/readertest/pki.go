@@ -151,6 +151,13 @@ func (ca *CA) IssueAuth(pub *rsa.PublicKey, notBefore, notAfter time.Time) (*x50
 // [0] EXPLICIT UTF8String; birth date as EYYYYMMDD), keyUsage digitalSignature +
 // nonRepudiation. Its subject is shaped like IssueAuth's.
 func (ca *CA) IssueSign(pub *rsa.PublicKey, h Holder, notBefore, notAfter time.Time) (*x509.Certificate, error) {
+	return ca.IssueSignUsage(pub, h, notBefore, notAfter, x509.KeyUsageDigitalSignature|x509.KeyUsageContentCommitment, nil)
+}
+
+// IssueSignUsage is IssueSign with another keyUsage (zero: no keyUsage extension) and an
+// extendedKeyUsage (nil: none, as IssueSign): for tests of verifiers that must refuse a
+// certificate whose key is not for signatures.
+func (ca *CA) IssueSignUsage(pub *rsa.PublicKey, h Holder, notBefore, notAfter time.Time, ku x509.KeyUsage, eku []x509.ExtKeyUsage) (*x509.Certificate, error) {
 	if err := h.Validate(); err != nil {
 		return nil, err
 	}
@@ -163,7 +170,8 @@ func (ca *CA) IssueSign(pub *rsa.PublicKey, h Holder, notBefore, notAfter time.T
 		return nil, err
 	}
 	return ca.issue("sign", pub, notBefore, notAfter, &x509.Certificate{
-		KeyUsage:          x509.KeyUsageDigitalSignature | x509.KeyUsageContentCommitment,
+		KeyUsage:          ku,
+		ExtKeyUsage:       eku,
 		PolicyIdentifiers: []asn1.ObjectIdentifier{oidPolicySign},
 		ExtraExtensions:   []pkix.Extension{{Id: oidSAN, Value: san}},
 	})
