@@ -112,8 +112,11 @@
 // through a Sender, the batch read in a short statement before the call. Accepted and
 // duplicate results mark messages delivered in one commit; a refused message is parked
 // (kept, counted in the backlog, listed by Parked, alerted) and can be put back with
-// Requeue; a transport error, 5xx or unreadable reply retries the whole batch later
-// with the same keys. Between failed uploads the worker waits Backoff (exponential,
+// Requeue — except that a parked application (personal data: the signing certificate
+// and what was typed) is deleted by DiscardApplication, the technician's or, after
+// ParkedApplicationRetention, the prune's, with an audit event in its place; a
+// transport error, 5xx or unreadable reply retries the whole batch later with the same
+// keys. Between failed uploads the worker waits Backoff (exponential,
 // equal jitter, capped at BackoffMax) on timers, i.e. the monotonic clock; a success or
 // NetworkUp resets it. Failed attempts are counted in memory only, so a kiosk offline
 // for a weekend writes nothing. With nothing pending the worker blocks until a commit

@@ -31,7 +31,7 @@
 //	                through the kiosk's own client; each is an internal/health verdict.
 //	                The touch section and -touch-tap come from screens/touch.
 //	queue.go        `kiosk queue`: flag parsing; offline/queuetool shows the outbox
-//	                through offline.ReadOnly, retry and ack write through
+//	                through offline.ReadOnly, retry, discard and ack write through
 //	                offline.OpenExisting. No SQL here or anywhere in this command: the
 //	                queue's schema is offline's.
 //	                (The read-only status endpoint is package kiosk/status, started and

@@ -41,7 +41,11 @@
 //
 // With -pki DIR the card's certificates are issued by DIR/auth-ca.{crt,key} and
 // DIR/sign-ca.{crt,key} (readertest.CA.WritePEM format; created there if missing, so a test
-// center can trust them). With -state FILE the card's keys, certificates, PINs and counters
+// center can trust them; -auth-ca jpki-auth-root -sign-ca jpki-sign-root use the roots of a
+// `centerd init` folder), and J-LIS's key for the four facts is DIR/jlis.key (-jlis-key;
+// created if missing), so every card made from one folder has the same PKI.
+// -write-roots DIR2 writes what a kiosk and a center trust for this card: jpki-auth-root.crt,
+// jpki-sign-root.crt and jlis-text.pub (the kiosk's reader.text_issuer_key). With -state FILE the card's keys, certificates, PINs and counters
 // survive restarts (the file is rewritten whenever a counter or PIN changes). Errors and
 // certificate names are printed escaped (internal/safetext).
 package main

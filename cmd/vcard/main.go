@@ -2,13 +2,18 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
 	"encoding/hex"
+	"encoding/pem"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"sync"
 	"syscall"
@@ -35,6 +40,7 @@ type config struct {
 	authPIN, signPIN, textPIN               string
 	name, address, birth, sex, myNumber     string
 	pkiDir, authCAName, signCAName, state   string
+	jlisKeyName, writeRoots                 string
 	delay, signDelay                        time.Duration
 	blocked6984, noQuickAck, logAPDU, quiet bool
 	approved                                bool
@@ -62,6 +68,9 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.StringVar(&c.pkiDir, "pki", "", "folder of the test CAs (PEM); created there if missing; empty: an in-memory PKI")
 	fs.StringVar(&c.authCAName, "auth-ca", "auth-ca", "base name of the auth CA files in -pki")
 	fs.StringVar(&c.signCAName, "sign-ca", "sign-ca", "base name of the sign CA files in -pki")
+	fs.StringVar(&c.jlisKeyName, "jlis-key", "jlis", "base name of J-LIS's key for the four facts in -pki (<name>.key, PKCS#8; created if missing)")
+	fs.StringVar(&c.writeRoots, "write-roots", "", "folder to write what a kiosk and a center must trust for this card into: "+
+		rootAuthFile+", "+rootSignFile+" (the JPKI roots) and "+jlisPubFile+" (J-LIS's key for the four facts: the kiosk's reader.text_issuer_key)")
 	fs.StringVar(&c.state, "state", "", "card state file (keys, certificates, PINs, counters); created if missing")
 	fs.DurationVar(&c.delay, "delay", 0, "delay added to every APDU")
 	fs.DurationVar(&c.signDelay, "sign-delay", 0, "delay added to every signature")
@@ -160,6 +169,86 @@ func loadOrCreatePKI(c *config, stderr io.Writer) (*readertest.PKI, error) {
 	return &readertest.PKI{Auth: auth, Sign: sign}, nil
 }
 
+// Files written by -write-roots.
+const (
+	rootAuthFile = "jpki-auth-root.crt" // the user-authentication root (PEM certificate)
+	rootSignFile = "jpki-sign-root.crt" // the signing root (署名用): what the center verifies applications against
+	jlisPubFile  = "jlis-text.pub"      // J-LIS's public key for the four facts (PEM PUBLIC KEY), config.Demo's name
+)
+
+// loadOrCreateKey reads an RSA key (PKCS#8 PEM) from path, or makes one and writes it
+// there (mode 0600) when the file is missing.
+func loadOrCreateKey(path string, stderr io.Writer, quiet bool) (*rsa.PrivateKey, error) {
+	b, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		key, err := rsa.GenerateKey(rand.Reader, 2048)
+		if err != nil {
+			return nil, err
+		}
+		der, err := x509.MarshalPKCS8PrivateKey(key)
+		if err != nil {
+			return nil, err
+		}
+		if err := writeFile(path, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), 0o600); err != nil {
+			return nil, err
+		}
+		if !quiet {
+			fmt.Fprintf(stderr, "vcard: created test J-LIS key %s\n", path)
+		}
+		return key, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	blk, _ := pem.Decode(b)
+	if blk == nil || blk.Type != "PRIVATE KEY" {
+		return nil, fmt.Errorf("%s: no PRIVATE KEY block", path)
+	}
+	k, err := x509.ParsePKCS8PrivateKey(blk.Bytes)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	key, ok := k.(*rsa.PrivateKey)
+	if !ok {
+		return nil, fmt.Errorf("%s: not an RSA key", path)
+	}
+	return key, nil
+}
+
+// writeRoots writes the card's roots and J-LIS key (public halves) into dir.
+func writeRoots(dir string, card *readertest.Card) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("write roots: %w", err)
+	}
+	pub, err := reader.MarshalIssuerKey(card.JLISPublicKey())
+	if err != nil {
+		return fmt.Errorf("write roots: %w", err)
+	}
+	for name, data := range map[string][]byte{
+		rootAuthFile: pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: card.PKI().Auth.Cert.Raw}),
+		rootSignFile: pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: card.PKI().Sign.Cert.Raw}),
+		jlisPubFile:  pub,
+	} {
+		if err := writeFile(filepath.Join(dir, name), data, 0o644); err != nil {
+			return fmt.Errorf("write roots: %w", err)
+		}
+	}
+	return nil
+}
+
+// writeFile replaces path with data (a temporary file renamed over it).
+func writeFile(path string, data []byte, mode os.FileMode) error {
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, data, mode); err != nil {
+		return err
+	}
+	if err := os.Chmod(tmp, mode); err != nil { // WriteFile keeps an existing file's mode
+		os.Remove(tmp)
+		return err
+	}
+	return os.Rename(tmp, path)
+}
+
 func buildCard(c *config, stderr io.Writer) (*readertest.Card, error) {
 	var atr []byte
 	if c.atr != "" || c.device == "card" || c.device == "faceauth" {
@@ -177,6 +266,12 @@ func buildCard(c *config, stderr io.Writer) (*readertest.Card, error) {
 		Holder:   readertest.Holder{Name: c.name, Address: c.address, BirthDate: c.birth, Sex: c.sex},
 		MyNumber: c.myNumber, PKI: pki, Delay: c.delay, SignDelay: c.signDelay, MaxLog: 10000,
 		PhoneApproved: c.approved,
+	}
+	if c.pkiDir != "" {
+		// J-LIS's key is one for every card, like the roots: kept in the PKI folder.
+		if opts.JLISKey, err = loadOrCreateKey(filepath.Join(c.pkiDir, c.jlisKeyName+".key"), stderr, c.quiet); err != nil {
+			return nil, err
+		}
 	}
 	if err := parseDevice(c.device, &opts); err != nil {
 		return nil, err
@@ -204,6 +299,14 @@ func buildCard(c *config, stderr io.Writer) (*readertest.Card, error) {
 	}
 	if err := saveState(c, card); err != nil {
 		return nil, err
+	}
+	if c.writeRoots != "" {
+		if err := writeRoots(c.writeRoots, card); err != nil {
+			return nil, err
+		}
+		if !c.quiet {
+			fmt.Fprintf(stderr, "vcard: wrote %s, %s and %s to %s\n", rootAuthFile, rootSignFile, jlisPubFile, c.writeRoots)
+		}
 	}
 	return card, nil
 }

@@ -351,3 +351,67 @@ func TestVcardVSCard(t *testing.T) {
 		t.Error("bad -vscard endpoint accepted")
 	}
 }
+
+// TestWriteRoots: with -pki the card's roots and J-LIS's key live in the folder, so a
+// second start (another process, no state file) makes a card of the same PKI, and
+// -write-roots gives a kiosk and a center what they must trust: the four facts of the
+// new card verify with the written J-LIS key, its signing certificate chains to the
+// written signing root.
+func TestWriteRoots(t *testing.T) {
+	dir := t.TempDir()
+	pkiDir := filepath.Join(dir, "pki")
+	build := func(out string) *readertest.Card {
+		c, err := parseFlags([]string{"-pki", pkiDir, "-write-roots", out, "-quiet"}, io.Discard)
+		if err != nil {
+			t.Fatal(err)
+		}
+		card, err := buildCard(c, io.Discard)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return card
+	}
+	first, second := filepath.Join(dir, "roots-1"), filepath.Join(dir, "roots-2")
+	build(first)
+	card := build(second)
+	for _, name := range []string{rootAuthFile, rootSignFile, jlisPubFile} {
+		a, err := os.ReadFile(filepath.Join(first, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if b, err := os.ReadFile(filepath.Join(second, name)); err != nil || !bytes.Equal(a, b) {
+			t.Errorf("%s differs between two starts on one -pki folder (%v)", name, err)
+		}
+	}
+	pubPEM, err := os.ReadFile(filepath.Join(first, jlisPubFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	jlis, err := reader.ParseIssuerKey(pubPEM)
+	if err != nil {
+		t.Fatal(err)
+	}
+	facts, err := reader.New(card).ReadFourFacts(context.Background(), []byte("1234"), jlis)
+	if err != nil || facts.Name != readertest.DefaultHolder.Name {
+		t.Fatalf("four facts with the written J-LIS key: %+v, %v", facts, err)
+	}
+	rootPEM, err := os.ReadFile(filepath.Join(first, rootSignFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(rootPEM) {
+		t.Fatal("no certificate in " + rootSignFile)
+	}
+	if _, err := card.SignCert().Verify(x509.VerifyOptions{Roots: pool, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny}}); err != nil {
+		t.Errorf("the signing certificate does not chain to the written root: %v", err)
+	}
+	// What a next process reads: the key in the folder, not one of this process's.
+	if fi, err := os.Stat(filepath.Join(pkiDir, "jlis.key")); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("J-LIS's key in the PKI folder: %v, %v", fi, err)
+	}
+	kept, err := loadOrCreateKey(filepath.Join(pkiDir, "jlis.key"), io.Discard, true)
+	if err != nil || !kept.PublicKey.Equal(jlis) {
+		t.Errorf("the written J-LIS key is not the one kept in the PKI folder (%v)", err)
+	}
+}
