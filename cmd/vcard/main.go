@@ -2,9 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/rsa"
-	"crypto/x509"
 	"encoding/hex"
 	"encoding/pem"
 	"errors"
@@ -176,45 +173,6 @@ const (
 	jlisPubFile  = "jlis-text.pub"      // J-LIS's public key for the four facts (PEM PUBLIC KEY), config.Demo's name
 )
 
-// loadOrCreateKey reads an RSA key (PKCS#8 PEM) from path, or makes one and writes it
-// there (mode 0600) when the file is missing.
-func loadOrCreateKey(path string, stderr io.Writer, quiet bool) (*rsa.PrivateKey, error) {
-	b, err := os.ReadFile(path)
-	if errors.Is(err, os.ErrNotExist) {
-		key, err := rsa.GenerateKey(rand.Reader, 2048)
-		if err != nil {
-			return nil, err
-		}
-		der, err := x509.MarshalPKCS8PrivateKey(key)
-		if err != nil {
-			return nil, err
-		}
-		if err := writeFile(path, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), 0o600); err != nil {
-			return nil, err
-		}
-		if !quiet {
-			fmt.Fprintf(stderr, "vcard: created test J-LIS key %s\n", path)
-		}
-		return key, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	blk, _ := pem.Decode(b)
-	if blk == nil || blk.Type != "PRIVATE KEY" {
-		return nil, fmt.Errorf("%s: no PRIVATE KEY block", path)
-	}
-	k, err := x509.ParsePKCS8PrivateKey(blk.Bytes)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	key, ok := k.(*rsa.PrivateKey)
-	if !ok {
-		return nil, fmt.Errorf("%s: not an RSA key", path)
-	}
-	return key, nil
-}
-
 // writeRoots writes the card's roots and J-LIS key (public halves) into dir.
 func writeRoots(dir string, card *readertest.Card) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -269,8 +227,13 @@ func buildCard(c *config, stderr io.Writer) (*readertest.Card, error) {
 	}
 	if c.pkiDir != "" {
 		// J-LIS's key is one for every card, like the roots: kept in the PKI folder.
-		if opts.JLISKey, err = loadOrCreateKey(filepath.Join(c.pkiDir, c.jlisKeyName+".key"), stderr, c.quiet); err != nil {
+		path := filepath.Join(c.pkiDir, c.jlisKeyName+".key")
+		var created bool
+		if opts.JLISKey, created, err = readertest.LoadOrCreateKey(path); err != nil {
 			return nil, err
+		}
+		if created && !c.quiet {
+			fmt.Fprintf(stderr, "vcard: created test J-LIS key %s\n", path)
 		}
 	}
 	if err := parseDevice(c.device, &opts); err != nil {

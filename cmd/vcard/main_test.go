@@ -410,8 +410,8 @@ func TestWriteRoots(t *testing.T) {
 	if fi, err := os.Stat(filepath.Join(pkiDir, "jlis.key")); err != nil || fi.Mode().Perm() != 0o600 {
 		t.Fatalf("J-LIS's key in the PKI folder: %v, %v", fi, err)
 	}
-	kept, err := loadOrCreateKey(filepath.Join(pkiDir, "jlis.key"), io.Discard, true)
-	if err != nil || !kept.PublicKey.Equal(jlis) {
+	kept, created, err := readertest.LoadOrCreateKey(filepath.Join(pkiDir, "jlis.key"))
+	if err != nil || created || !kept.PublicKey.Equal(jlis) {
 		t.Errorf("the written J-LIS key is not the one kept in the PKI folder (%v)", err)
 	}
 }

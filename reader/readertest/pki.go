@@ -412,26 +412,59 @@ func LoadCA(dir, name string) (*CA, error) {
 	if err != nil {
 		return nil, fmt.Errorf("readertest: load ca: %w", err)
 	}
-	kb, err := os.ReadFile(keyPath)
+	key, err := readPEMKey(keyPath)
 	if err != nil {
 		return nil, fmt.Errorf("readertest: load ca: %w", err)
-	}
-	blk, _ := pem.Decode(kb)
-	if blk == nil || blk.Type != "PRIVATE KEY" {
-		return nil, fmt.Errorf("readertest: load ca: %s: no PRIVATE KEY block", keyPath)
-	}
-	k, err := x509.ParsePKCS8PrivateKey(blk.Bytes)
-	if err != nil {
-		return nil, fmt.Errorf("readertest: load ca: %s: %w", keyPath, err)
-	}
-	key, ok := k.(*rsa.PrivateKey)
-	if !ok {
-		return nil, fmt.Errorf("readertest: load ca: %s: not an RSA key", keyPath)
 	}
 	if !key.PublicKey.Equal(cert.PublicKey) {
 		return nil, fmt.Errorf("readertest: load ca: %s does not match %s", keyPath, certPath)
 	}
 	return &CA{Cert: cert, Key: key}, nil
+}
+
+// readPEMKey reads an RSA private key (PKCS#8, PEM "PRIVATE KEY") from path.
+func readPEMKey(path string) (*rsa.PrivateKey, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	blk, _ := pem.Decode(b)
+	if blk == nil || blk.Type != "PRIVATE KEY" {
+		return nil, fmt.Errorf("%s: no PRIVATE KEY block", path)
+	}
+	k, err := x509.ParsePKCS8PrivateKey(blk.Bytes)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	key, ok := k.(*rsa.PrivateKey)
+	if !ok {
+		return nil, fmt.Errorf("%s: not an RSA key", path)
+	}
+	return key, nil
+}
+
+// LoadOrCreateKey reads an RSA-2048 key (PKCS#8 PEM) from path, or, when the file is
+// missing, makes one and writes it there (mode 0600): a test key (such as J-LIS's for the
+// four facts) that stays the same across processes. created says which.
+func LoadOrCreateKey(path string) (key *rsa.PrivateKey, created bool, err error) {
+	key, err = readPEMKey(path)
+	if !errors.Is(err, os.ErrNotExist) {
+		if err != nil {
+			return nil, false, fmt.Errorf("readertest: load key: %w", err)
+		}
+		return key, false, nil
+	}
+	if key, err = rsa.GenerateKey(rand.Reader, 2048); err != nil {
+		return nil, false, fmt.Errorf("readertest: new key: %w", err)
+	}
+	der, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		return nil, false, fmt.Errorf("readertest: new key: %w", err)
+	}
+	if err := writeFileAtomic(path, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), 0o600); err != nil {
+		return nil, false, fmt.Errorf("readertest: write key: %w", err)
+	}
+	return key, true, nil
 }
 
 func readPEMCert(path string) (*x509.Certificate, error) {
