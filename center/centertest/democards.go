@@ -262,7 +262,10 @@ func (d *DemoCards) make(ctx context.Context, c *Center, specs []demoCardSpec, l
 			err = c.AddDemoPerson(ctx, *sp.person, vc.AuthCert())
 		}
 		if err != nil {
-			log.Error("demo card", "card", sp.label, "err", err)
+			if ctx.Err() == nil { // not the demo quitting
+				// By number: a label names the demo resident, which no log line may.
+				log.Error("demo card", "card", i+1, "err", err)
+			}
 			return
 		}
 		vc.Remove() // cards start in the resident's hand
