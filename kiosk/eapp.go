@@ -105,6 +105,7 @@ func (e *Engine) startEntries() {
 func (e *Engine) editField(i int) {
 	a := &e.sess.app
 	a.at = i
+	e.sess.page = 0
 	clear(a.edit)
 	a.edit = []rune(a.values[i])
 	if e.field().Input == forms.InputDate {
@@ -133,6 +134,11 @@ func (e *Engine) inputAppEntry(in Input) bool {
 	switch in.Kind {
 	case InputDigit, InputChar, InputDelete, InputClear, InputDatePart:
 		e.editEntry(in)
+		return false
+	case InputSelect: // the kana keyboard's row
+		if in.Arg >= 0 && in.Arg < len(KanaRows) {
+			e.sess.page = in.Arg
+		}
 		return false
 	case InputNext:
 		v := string(a.edit)
@@ -191,9 +197,17 @@ const (
 	KanaSmall      = '小' // makes the last letter small (ツ→ッ) or large again
 )
 
-// KanaLetters are the keys of the 50-on keyboard besides the marks, in the grid's
-// reading order (column by column from the right is the screens' business).
-const KanaLetters = "アイウエオカキクケコサシスセソタチツテトナニヌネノハヒフヘホマミムメモヤユヨラリルレロワヲンー　"
+// KanaRows are the 50-on keyboard's rows (行): the screens show the row keys, and the
+// letters of the row chosen (View.KeyPage, InputSelect).
+var KanaRows = [...]string{"アイウエオ", "カキクケコ", "サシスセソ", "タチツテト", "ナニヌネノ", "ハヒフヘホ", "マミムメモ",
+	"ヤユヨ", "ラリルレロ", "ワヲン"}
+
+// KanaExtra are the keys besides the letters and marks: the long-vowel mark and a
+// (full-width) space.
+const KanaExtra = "ー　"
+
+// KanaLetters are every letter key of the kana keyboard.
+var KanaLetters = strings.Join(KanaRows[:], "") + KanaExtra
 
 // The kana keyboard's letter pairs: plain → voiced, semi-voiced, small.
 var (

@@ -200,6 +200,7 @@ type session struct {
 	wrong    bool
 	step     *secretStep // the card-and-PIN step the pad serves (secret.go)
 	pin      pinPad      // the PIN or password while typed
+	page     int         // the keyboard's page: the password's letters or digits, the kana row
 
 	authenticated bool      // the card, certificate and PIN carried over from a refused request
 	authUntil     time.Time // until then (monotonic)
@@ -1067,7 +1068,7 @@ func (e *Engine) publish() {
 			}
 		}
 		v.Cert, v.Options, v.Copies = s.cert, s.opts, s.copies
-		v.PINLength, v.TriesLeft, v.WrongPIN = s.pin.len(), s.tries, s.wrong
+		v.PINLength, v.TriesLeft, v.WrongPIN, v.KeyPage = s.pin.len(), s.tries, s.wrong, s.page
 		if s.issued != nil {
 			v.Fee, v.UnitFee = s.issued.Document.Fee, s.issued.Document.UnitFee
 		}

@@ -65,7 +65,7 @@ func (st *secretStep) auditName() string {
 func (e *Engine) useStep(st *secretStep) {
 	s := e.sess
 	s.pin.wipe()
-	s.step, s.pin, s.wrong = st, st.newPad(), false
+	s.step, s.pin, s.wrong, s.page = st, st.newPad(), false, 0
 }
 
 // readTries identifies the card on the reader (unless the session already did) and reads
@@ -120,6 +120,11 @@ func (e *Engine) inputSecret(in Input) bool {
 		return false
 	}
 	switch in.Kind {
+	case InputSelect: // the password keyboard's page: 0 letters, 1 digits
+		if s.pin.letters && (in.Arg == 0 || in.Arg == 1) {
+			s.page = in.Arg
+		}
+		return false
 	case InputNext:
 		if !s.pin.complete() {
 			e.note = s.step.short

@@ -248,6 +248,7 @@ type View struct {
 	EntryAt          int         // StateAppEntry: the field being entered (index into Entries)
 	EntryText        string      // StateAppEntry: the field's text so far (digits, kana)
 	EntryDate        time.Time   // StateAppEntry on a date field: the picker's date (JST)
+	KeyPage          int         // the keyboard's page: the password's letters (0) or digits (1), the kana row
 	AppNumber        string      // StateAppTake: the application number
 	AppReceiptFailed bool        // StateAppTake: the receipt did not print: the screen shows the number
 }

@@ -299,12 +299,12 @@ func (u *UI) keyInput(ev *tcell.EventKey) (kiosk.Input, bool) {
 			return in(kiosk.InputCancel, 0)
 		}
 	case tcell.KeyBackspace, tcell.KeyBackspace2:
-		if st == kiosk.StatePIN || st == kiosk.StateFormPIN {
+		if st == kiosk.StatePIN || st == kiosk.StateFormPIN || st == kiosk.StateAppPassword || st == kiosk.StateAppEntry {
 			return in(kiosk.InputDelete, 0)
 		}
 		return in(kiosk.InputBack, 0)
 	case tcell.KeyDelete:
-		if st == kiosk.StatePIN || st == kiosk.StateFormPIN {
+		if st == kiosk.StatePIN || st == kiosk.StateFormPIN || st == kiosk.StateAppPassword || st == kiosk.StateAppEntry {
 			return in(kiosk.InputClear, 0)
 		}
 	case tcell.KeyRune:
@@ -312,6 +312,10 @@ func (u *UI) keyInput(ev *tcell.EventKey) (kiosk.Input, bool) {
 		switch {
 		case r == ' ' && u.focus >= 0 && u.focus < len(u.buttons):
 			return u.activate(u.focus)
+		case st == kiosk.StateAppPassword && (r >= '0' && r <= '9' || r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z'):
+			return in(kiosk.InputChar, int(r)) // a keyboard types the password (upper-cased by the engine)
+		case st == kiosk.StateAppEntry && r >= '0' && r <= '9':
+			return in(kiosk.InputDigit, int(r-'0'))
 		case r == 'l' || r == 'L':
 			return in(kiosk.InputLanguage, 0)
 		case (r == 'f' || r == 'F') && st == kiosk.StateIdle && len(u.view.Forms) > 0:

@@ -65,6 +65,14 @@ func Guide(v kiosk.View) Utterance {
 			u.add(txtLastTry.in(l))
 		}
 		u.add(g.in(l))
+	case kiosk.StateAppPassword:
+		if v.WrongPIN {
+			u.add(txtPasswordWrong.in(l), fmtTries.format(l, v.TriesLeft))
+		}
+		if v.TriesLeft == 1 {
+			u.add(txtPasswordLast.in(l))
+		}
+		u.add(g.in(l))
 	case kiosk.StateFee:
 		u.add(g.in(l))
 		u.add(feeParts(v.Fee, l)...)
@@ -119,6 +127,15 @@ func Change(prev, cur kiosk.View) Utterance {
 		case cur.PINLength < prev.PINLength:
 			u.add(txtDeleted.in(l))
 		}
+	case kiosk.StateAppPassword: // how many characters, never which
+		switch {
+		case cur.PINLength > prev.PINLength:
+			u.add(fmtChar.format(l, cur.PINLength))
+		case cur.PINLength == 0 && prev.PINLength > 1:
+			u.add(txtCleared.in(l))
+		case cur.PINLength < prev.PINLength:
+			u.add(txtCharDeleted.in(l))
+		}
 	case kiosk.StateOptions:
 		for _, o := range kiosk.OptionsFor(cur.Cert) {
 			if on := cur.OptionOn(o); on != prev.OptionOn(o) {
@@ -172,6 +189,8 @@ func Focus(v kiosk.View, in kiosk.Input, label string) Utterance {
 			if !c.Available {
 				u.add(txtUnavailable.in(l))
 			}
+		case v.State == kiosk.StateAppEntry, v.State == kiosk.StateAppPassword: // a kana row, a keyboard page
+			u.add(label)
 		}
 	case kiosk.InputOption:
 		o := kiosk.Option(in.Arg)
@@ -181,6 +200,14 @@ func Focus(v kiosk.View, in kiosk.Input, label string) Utterance {
 		}
 	case kiosk.InputCopies:
 		u.add(copiesWords[in.Arg].in(l))
+	case kiosk.InputChar:
+		if v.State == kiosk.StateAppPassword { // a password key says it is one, never its character
+			u.add(txtCharKey.in(l))
+		} else {
+			u.add(label) // a kana key says its letter
+		}
+	case kiosk.InputDatePart:
+		u.add(label)
 	case kiosk.InputNone:
 		u.add(label)
 	default:

@@ -77,6 +77,10 @@ func Phrases(s Spec) []Part {
 		for n := 1; n <= PINDigits; n++ {
 			add(l, fmtDigit.format(l, n))
 		}
+		add(l, txtPasswordWrong.in(l), txtPasswordLast.in(l), txtCharDeleted.in(l), txtCharKey.in(l))
+		for n := 1; n <= kiosk.PasswordMax; n++ {
+			add(l, fmtChar.format(l, n))
+		}
 		for n := 0; n <= MaxTries; n++ {
 			add(l, fmtTries.format(l, n))
 		}
