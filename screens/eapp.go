@@ -18,13 +18,13 @@ import (
 )
 
 var (
-	txtElectronicSub  = msg{"電子申請（カードで署名して送信）", "Online, signed with your card"}
-	txtEntryDigits    = msg{"数字で入力してください", "Enter the digits"}
-	txtEntryKana      = msg{"カタカナで入力してください。行を選んでから文字を選びます。", "Enter it in katakana: choose a row, then the letter."}
-	txtEntryDate      = msg{"＋と－で日付を合わせてください", "Set the date with + and -"}
-	txtEntryEmpty     = msg{"まだ入力されていません。", "Please enter it first."}
-	txtReview         = msg{"この内容で申請します", "Your application"}
-	txtReviewNext     = msg{"氏名と住所はカードの署名用電子証明書で送られます。よろしければ「署名へ進む」を押してください。",
+	txtElectronicSub = msg{"電子申請（カードで署名して送信）", "Online, signed with your card"}
+	txtEntryDigits   = msg{"数字で入力してください", "Enter the digits"}
+	txtEntryKana     = msg{"カタカナで入力してください。行を選んでから文字を選びます。", "Enter it in katakana: choose a row, then the letter."}
+	txtEntryDate     = msg{"＋と－で日付を合わせてください", "Set the date with + and -"}
+	txtEntryEmpty    = msg{"まだ入力されていません。", "Please enter it first."}
+	txtReview        = msg{"この内容で申請します", "Your application"}
+	txtReviewNext    = msg{"氏名と住所はカードの署名用電子証明書で送られます。よろしければ「署名へ進む」を押してください。",
 		"Your name and address travel in the card's signing certificate. If all is right, choose Sign."}
 	txtFromCardShort  = msg{"カードから", "From the card"}
 	txtPasswordPrompt = msg{"署名用パスワードを入力してください", "Enter your signing password"}

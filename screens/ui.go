@@ -3,6 +3,7 @@ package screens
 import (
 	"context"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/gdamore/tcell/v2"
@@ -316,6 +317,9 @@ func (u *UI) keyInput(ev *tcell.EventKey) (kiosk.Input, bool) {
 			return in(kiosk.InputChar, int(r)) // a keyboard types the password (upper-cased by the engine)
 		case st == kiosk.StateAppEntry && r >= '0' && r <= '9':
 			return in(kiosk.InputDigit, int(r-'0'))
+		case st == kiosk.StateAppEntry && (strings.ContainsRune(kiosk.KanaLetters, r) ||
+			r == kiosk.KanaVoiced || r == kiosk.KanaSemiVoiced || r == kiosk.KanaSmall):
+			return in(kiosk.InputChar, int(r)) // katakana typed on a keyboard with an input method
 		case r == 'l' || r == 'L':
 			return in(kiosk.InputLanguage, 0)
 		case (r == 'f' || r == 'F') && st == kiosk.StateIdle && len(u.view.Forms) > 0:
