@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -42,16 +43,7 @@ func TestDemoApplicationInTmux(t *testing.T) {
 	s.waitFor(kana + "＿")
 	s.keys("Enter")
 	s.waitFor("この内容で申請します")
-	var facts []string
-	for _, line := range strings.Split(s.screen(), "\n") {
-		f := strings.Fields(line)
-		if len(f) >= 2 && (f[0] == "氏名" || f[0] == "現住所") {
-			facts = append(facts, strings.Join(f[1:], " "))
-		}
-	}
-	if len(facts) != 2 {
-		t.Fatalf("facts not found on the review screen:\n%s", s.screen())
-	}
+	facts := s.values("氏名", "現住所")
 	s.keys("Enter")
 	s.waitLong("署名用パスワードを入力してください", time.Minute)
 	s.waitFor("入力できる残り回数：5回")
@@ -88,15 +80,7 @@ func TestDemoApplicationInTmux(t *testing.T) {
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
-	pid := s.pid()
-	s.keys("F10")
-	deadline = time.Now().Add(20 * time.Second)
-	for !strings.Contains(s.output(), "printed documents are in") || (syscall.Kill(pid, 0) == nil && !s.paneDead()) {
-		if time.Now().After(deadline) {
-			t.Fatalf("demo did not quit; screen:\n%s", s.output())
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	s.quitDemo()
 	var total int
 	if err := center.QueryRow(`SELECT count(*) FROM applications`).Scan(&total); err != nil || total != 1 {
 		t.Fatalf("the center holds %d applications, %v", total, err)
@@ -118,5 +102,37 @@ func TestDemoApplicationInTmux(t *testing.T) {
 				t.Errorf("%s holds %q", f, p)
 			}
 		}
+	}
+}
+
+// values reads the values the screen shows after each label at the start of a line (the
+// card's facts on a confirm or review screen): what no file may hold afterwards.
+func (s *tmuxSession) values(labels ...string) []string {
+	s.t.Helper()
+	var out []string
+	for _, line := range strings.Split(s.screen(), "\n") {
+		f := strings.Fields(line)
+		if len(f) >= 2 && slices.Contains(labels, f[0]) {
+			out = append(out, strings.Join(f[1:], " "))
+		}
+	}
+	if len(out) != len(labels) {
+		s.t.Fatalf("%q not found on the screen:\n%s", labels, s.screen())
+	}
+	return out
+}
+
+// quitDemo quits the demo with F10 and waits until it has said where the printed
+// documents are and exited.
+func (s *tmuxSession) quitDemo() {
+	s.t.Helper()
+	pid := s.pid()
+	s.keys("F10")
+	deadline := time.Now().Add(20 * time.Second)
+	for !strings.Contains(s.output(), "printed documents are in") || (syscall.Kill(pid, 0) == nil && !s.paneDead()) {
+		if time.Now().After(deadline) {
+			s.t.Fatalf("demo did not quit; screen:\n%s", s.output())
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }

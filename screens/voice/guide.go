@@ -58,20 +58,10 @@ func Guide(v kiosk.View) Utterance {
 		}
 		u.add(g.in(l), fmtCopies.format(l, v.Copies))
 	case kiosk.StatePIN:
-		if v.WrongPIN {
-			u.add(txtPINWrong.in(l), fmtTries.format(l, v.TriesLeft))
-		}
-		if v.TriesLeft == 1 {
-			u.add(txtLastTry.in(l))
-		}
+		u.tries(v, txtPINWrong, txtLastTry)
 		u.add(g.in(l))
 	case kiosk.StateAppPassword:
-		if v.WrongPIN {
-			u.add(txtPasswordWrong.in(l), fmtTries.format(l, v.TriesLeft))
-		}
-		if v.TriesLeft == 1 {
-			u.add(txtPasswordLast.in(l))
-		}
+		u.tries(v, txtPasswordWrong, txtPasswordLast)
 		u.add(g.in(l))
 	case kiosk.StateFee:
 		u.add(g.in(l))
@@ -119,23 +109,9 @@ func Change(prev, cur kiosk.View) Utterance {
 	u := Utterance{Lang: l}
 	switch cur.State {
 	case kiosk.StatePIN, kiosk.StateTechPIN:
-		switch {
-		case cur.PINLength > prev.PINLength:
-			u.add(fmtDigit.format(l, cur.PINLength))
-		case cur.PINLength == 0 && prev.PINLength > 1:
-			u.add(txtCleared.in(l))
-		case cur.PINLength < prev.PINLength:
-			u.add(txtDeleted.in(l))
-		}
+		u.count(prev, cur, fmtDigit, txtDeleted)
 	case kiosk.StateAppPassword: // how many characters, never which
-		switch {
-		case cur.PINLength > prev.PINLength:
-			u.add(fmtChar.format(l, cur.PINLength))
-		case cur.PINLength == 0 && prev.PINLength > 1:
-			u.add(txtCleared.in(l))
-		case cur.PINLength < prev.PINLength:
-			u.add(txtCharDeleted.in(l))
-		}
+		u.count(prev, cur, fmtChar, txtCharDeleted)
 	case kiosk.StateOptions:
 		for _, o := range kiosk.OptionsFor(cur.Cert) {
 			if on := cur.OptionOn(o); on != prev.OptionOn(o) {
@@ -154,6 +130,29 @@ func Change(prev, cur kiosk.View) Utterance {
 		u.add(noteText(cur, l))
 	}
 	return u
+}
+
+// tries says a wrong PIN or password with the tries left, and warns of the last one.
+func (u *Utterance) tries(v kiosk.View, wrong, last text) {
+	if v.WrongPIN {
+		u.add(wrong.in(u.Lang), fmtTries.format(u.Lang, v.TriesLeft))
+	}
+	if v.TriesLeft == 1 {
+		u.add(last.in(u.Lang))
+	}
+}
+
+// count says what a key press did to a masked entry: how many there are now (entered),
+// or that one was deleted or all cleared; never which.
+func (u *Utterance) count(prev, cur kiosk.View, entered, deleted text) {
+	switch {
+	case cur.PINLength > prev.PINLength:
+		u.add(entered.format(u.Lang, cur.PINLength))
+	case cur.PINLength == 0 && prev.PINLength > 1:
+		u.add(txtCleared.in(u.Lang))
+	case cur.PINLength < prev.PINLength:
+		u.add(deleted.in(u.Lang))
+	}
 }
 
 // Countdown is what the screen says when its countdown appears (seconds left).
