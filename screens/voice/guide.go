@@ -2,6 +2,7 @@ package voice
 
 import (
 	"strings"
+	"unicode/utf8"
 
 	"madoguchi/kiosk"
 )
@@ -109,9 +110,13 @@ func Change(prev, cur kiosk.View) Utterance {
 	u := Utterance{Lang: l}
 	switch cur.State {
 	case kiosk.StatePIN, kiosk.StateTechPIN:
-		u.count(prev, cur, fmtDigit, txtDeleted)
+		u.count(prev.PINLength, cur.PINLength, fmtDigit, txtDeleted)
 	case kiosk.StateAppPassword: // how many characters, never which
-		u.count(prev, cur, fmtChar, txtCharDeleted)
+		u.count(prev.PINLength, cur.PINLength, fmtChar, txtCharDeleted)
+	case kiosk.StateAppEntry: // what the resident types is theirs: its length only
+		if prev.EntryAt == cur.EntryAt {
+			u.count(utf8.RuneCountInString(prev.EntryText), utf8.RuneCountInString(cur.EntryText), fmtChar, txtCharDeleted)
+		}
 	case kiosk.StateOptions:
 		for _, o := range kiosk.OptionsFor(cur.Cert) {
 			if on := cur.OptionOn(o); on != prev.OptionOn(o) {
@@ -144,13 +149,13 @@ func (u *Utterance) tries(v kiosk.View, wrong, last text) {
 
 // count says what a key press did to a masked entry: how many there are now (entered),
 // or that one was deleted or all cleared; never which.
-func (u *Utterance) count(prev, cur kiosk.View, entered, deleted text) {
+func (u *Utterance) count(prev, cur int, entered, deleted text) {
 	switch {
-	case cur.PINLength > prev.PINLength:
-		u.add(entered.format(u.Lang, cur.PINLength))
-	case cur.PINLength == 0 && prev.PINLength > 1:
+	case cur > prev:
+		u.add(entered.format(u.Lang, cur))
+	case cur == 0 && prev > 1:
 		u.add(txtCleared.in(u.Lang))
-	case cur.PINLength < prev.PINLength:
+	case cur < prev:
 		u.add(deleted.in(u.Lang))
 	}
 }

@@ -218,3 +218,18 @@ func TestPasswordNeverSaid(t *testing.T) {
 		}
 	}
 }
+
+// An application's entry says how long it is, never what was typed.
+func TestEntryNeverSaid(t *testing.T) {
+	prev := kiosk.View{State: kiosk.StateAppEntry, Lang: kiosk.LangJA, Screen: 3, EntryText: "ミホ"}
+	cur := prev
+	cur.EntryText = "ミホン"
+	if said := Change(prev, cur).Text(); said != "3文字目を入力しました。" {
+		t.Errorf("typing says %q", said)
+	}
+	for _, v := range []kiosk.View{cur, {State: kiosk.StateAppEntry, Lang: kiosk.LangJA, Screen: 3, EntryText: "0312345678"}} {
+		if said := Guide(v).Text(); strings.Contains(said, v.EntryText) {
+			t.Errorf("the guide says the entry: %q", said)
+		}
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"slices"
 
 	"madoguchi/center"
+	"madoguchi/forms"
 	"madoguchi/kiosk"
 )
 
@@ -78,7 +79,7 @@ func Phrases(s Spec) []Part {
 			add(l, fmtDigit.format(l, n))
 		}
 		add(l, txtPasswordWrong.in(l), txtPasswordLast.in(l), txtCharDeleted.in(l), txtCharKey.in(l))
-		for n := 1; n <= kiosk.PasswordMax; n++ {
+		for n := 1; n <= max(kiosk.PasswordMax, forms.MaxKana, forms.MaxDigits); n++ {
 			add(l, fmtChar.format(l, n))
 		}
 		for n := 0; n <= MaxTries; n++ {
