@@ -314,6 +314,9 @@ func TestApplicationProblems(t *testing.T) {
 				}
 				if tc.want != kiosk.ProblemNone {
 					r.wantProblem(tc.want)
+					if !r.view().AppProblem {
+						t.Error("the problem screen does not know the session was an application")
+					}
 				} else if v := r.view(); v.State != kiosk.StateAppTake {
 					t.Fatalf("state %s problem %s", v.State, v.Problem)
 				}

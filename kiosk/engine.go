@@ -151,28 +151,29 @@ type Engine struct {
 	cardMu sync.Mutex // a card does one thing at a time, even across sessions
 
 	// Owned by the loop.
-	ctx      context.Context
-	state    State
-	lang     Lang
-	problem  Problem
-	refusal  center.Reason // with ProblemNotEligible: the center's reason, if it gave one
-	kept     *keptAuth     // on the problem screen after a refusal: "another certificate"
-	note     Note
-	sess     *session
-	slot     slot
-	timer    *time.Timer
-	timerGen uint64
-	deadline time.Time
-	screen   uint64 // counts enter: the screen generation inputs are stamped with
-	nextID   uint64
-	seq      uint64
-	cardGone bool
-	tech     techState
-	receipt  *receiptOffer // on the take screen after a fee was taken (receipt.go)
-	tray     bool          // the paper-present sensor sees a sheet in the output tray
-	left     leftWatch     // the reminder of a card or certificate left behind
-	forms    []formRef     // the forms offered (forms.go), fixed at New
-	appDone  *appDone      // on an e-application's take screen (eapp.go)
+	ctx        context.Context
+	state      State
+	lang       Lang
+	problem    Problem
+	refusal    center.Reason // with ProblemNotEligible: the center's reason, if it gave one
+	kept       *keptAuth     // on the problem screen after a refusal: "another certificate"
+	note       Note
+	sess       *session
+	slot       slot
+	timer      *time.Timer
+	timerGen   uint64
+	deadline   time.Time
+	screen     uint64 // counts enter: the screen generation inputs are stamped with
+	nextID     uint64
+	seq        uint64
+	cardGone   bool
+	tech       techState
+	receipt    *receiptOffer // on the take screen after a fee was taken (receipt.go)
+	tray       bool          // the paper-present sensor sees a sheet in the output tray
+	left       leftWatch     // the reminder of a card or certificate left behind
+	forms      []formRef     // the forms offered (forms.go), fixed at New
+	appDone    *appDone      // on an e-application's take screen (eapp.go)
+	appProblem bool          // on the problem screen: the session was an e-application's
 }
 
 type slot struct {
@@ -370,6 +371,7 @@ func (e *Engine) enter(st State) {
 	if st != StateAppTake {
 		e.appDone = nil
 	}
+	e.appProblem = false
 	e.state, e.note = st, NoteNone
 	e.screen++
 	e.log.Debug("kiosk: state", "state", st.String())
@@ -617,9 +619,14 @@ func (e *Engine) fail(p Problem, reason string) {
 	e.log.Info("kiosk: problem", "problem", p.String(), "state", e.state.String(), "reason", reason)
 	// reason is for the technician: what the kiosk saw, never personal data.
 	e.audit("problem", map[string]any{"problem": p.String(), "state": e.state.String(), "reason": reason})
+	app := e.electronic()
 	e.endSession(reason)
 	e.problem = p
 	e.enter(StateProblem)
+	if app { // the problem screen says that no application was sent
+		e.appProblem = true
+		e.publish()
+	}
 }
 
 func (e *Engine) timeout() {
@@ -1079,6 +1086,7 @@ func (e *Engine) publish() {
 	}
 	e.viewForms(&v)
 	e.viewApp(&v)
+	v.AppProblem = e.state == StateProblem && e.appProblem
 	if f := e.state.spec().view; f != nil {
 		f(e, &v)
 	}

@@ -251,6 +251,7 @@ type View struct {
 	KeyPage          int         // the keyboard's page: the password's letters (0) or digits (1), the kana row
 	AppNumber        string      // StateAppTake: the application number
 	AppReceiptFailed bool        // StateAppTake: the receipt did not print: the screen shows the number
+	AppProblem       bool        // StateProblem: the session was an e-application's (nothing was sent)
 }
 
 // OptionOn reports whether option o of the chosen certificate is on.

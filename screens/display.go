@@ -105,6 +105,7 @@ var easyTexts = map[string]string{
 	txtAppTakeBoth.ja:      "カードと ひかえを とって ください",
 	txtAppTake.ja:          "ひかえを とって ください",
 	txtAppNext.ja:          "もうしこみは 市（し）・町（まち）に おくります。けっかは 市・町から しらせます。",
+	txtAppNotSent.ja:       "もうしこみは おくって いません。",
 	txtAppNoReceipt.ja:     "ひかえを いんさつ できませんでした。もうしこみは うけつけました。ばんごうを メモして ください。",
 }
 

@@ -42,6 +42,7 @@ var (
 		"The application goes to the municipality (as soon as the line is up, if it is down now). The municipality will tell you the result."}
 	txtAppNoReceipt = msg{"受付控を印刷できませんでした。申請は受け付けています。申請番号をお控えください。",
 		"The receipt could not be printed. The application was accepted: please note its number."}
+	txtAppNotSent = msg{"申請は送られていません。", "No application was sent."}
 	fmtAppNumber  = msg{"申請番号　%s", "Application number  %s"}
 	fmtEntryOf    = msg{"%s（%d／%d）", "%s (%d of %d)"}
 	btnSign       = msg{"署名へ進む", "Sign"}

@@ -194,6 +194,8 @@ func samples() []sample {
 		sample{"app-take", kiosk.View{State: kiosk.StateAppTake, Municipalities: sampleMunis(), CardPresent: true, AppNumber: "20261201-0123456789ABCDEF"}},
 		sample{"app-take-no-receipt", kiosk.View{State: kiosk.StateAppTake, Municipalities: sampleMunis(), CardGone: true,
 			AppNumber: "20261201-0123456789ABCDEF", AppReceiptFailed: true}},
+		sample{"problem-app-cancelled", kiosk.View{State: kiosk.StateProblem, Problem: kiosk.ProblemCancelled, Municipalities: sampleMunis(),
+			CardPresent: true, AppProblem: true}},
 	)
 	for _, p := range kiosk.Problems {
 		v := kiosk.View{State: kiosk.StateProblem, Problem: p, Municipalities: sampleMunis()}

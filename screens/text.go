@@ -298,6 +298,9 @@ var refusalTexts = map[center.Reason]msg{
 // problemTextFor is problemText with the center's reason for a refusal, when it gave one.
 func problemTextFor(v kiosk.View) (title, next msg) {
 	title, next = problemText(v.Problem)
+	if v.AppProblem && (v.Problem == kiosk.ProblemCancelled || v.Problem == kiosk.ProblemTimedOut) {
+		next = txtAppNotSent
+	}
 	if m, ok := refusalTexts[v.Refusal]; ok && v.Problem == kiosk.ProblemNotEligible {
 		next = m
 	}

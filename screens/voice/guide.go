@@ -79,7 +79,9 @@ func Guide(v kiosk.View) Utterance {
 			u.add(g.in(l))
 		}
 	case kiosk.StateProblem:
-		if p, ok := problemGuides[v.Problem]; ok {
+		if v.AppProblem && (v.Problem == kiosk.ProblemCancelled || v.Problem == kiosk.ProblemTimedOut) {
+			u.add(txtAppNotSent.in(l))
+		} else if p, ok := problemGuides[v.Problem]; ok {
 			u.add(p.in(l))
 		} else {
 			u.add(g.in(l))
