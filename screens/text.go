@@ -237,7 +237,7 @@ var problemTexts = map[kiosk.Problem]struct{ title, next msg }{
 		msg{"スマートフォンには、氏名や住所の情報が入っていません。マイナンバーカードをお使いください。",
 			"A smartphone does not carry your name and address. Please place your My Number Card."}},
 	kiosk.ProblemPasswordLocked: {msg{"署名用パスワードがロックされています", "The signing password is locked"},
-		msg{"5回続けて間違えたため、ロックされました。申請は送られていません。再設定は、お住まいの市区町村の窓口でできます。このカードをお持ちください。",
+		msg{"5回続けて間違えたため、ロックされました。申請は送信されていません。再設定は、お住まいの市区町村の窓口でできます。このカードをお持ちください。",
 			"It was entered wrongly 5 times. Nothing was sent. You can have it reset at your municipal office: please bring this card."}},
 	kiosk.ProblemPhoneNotReady: {msg{"iPhoneのマイナンバーカードを使えませんでした", "The iPhone's My Number Card could not be used"},
 		msg{"サイドボタンを2回押してFace IDで認証し、もう一度置いてください。続く場合は、マイナンバーカードをお使いください。",
