@@ -313,7 +313,8 @@ func Demo(dir string) *Config {
 	return c
 }
 
-// DemoForms are the demo's prefilled forms: the counter forms a 書かない窓口 prints most.
+// DemoForms are the demo's forms: the counter forms a 書かない窓口 prints most, and one
+// electronic application.
 func DemoForms() []forms.Form {
 	name := forms.Field{Label: "氏名", LabelEN: "Name", Source: forms.SourceName}
 	birth := forms.Field{Label: "生年月日", LabelEN: "Date of birth", Source: forms.SourceBirthDate}
@@ -333,6 +334,13 @@ func DemoForms() []forms.Form {
 			name, birth, addr("住所", "Address"), blank("登録する印鑑の印影", 6), blank("電話番号", 1)}},
 		{ID: "shomei-kofu", Title: "証明書交付申請書", TitleEN: "Certificate application (counter)", Fields: []forms.Field{
 			name, birth, addr("住所", "Address"), blank("必要な証明書と通数", 3), blank("使いみち", 1), blank("電話番号", 1)}},
+		// An electronic application: signed at the kiosk with the card's signing key and
+		// sent to the center; the fields not on the card are entered on the screen.
+		{ID: "tenshutsu-e", Title: "転出届（電子申請）", TitleEN: "Notice of moving out (online)", Electronic: true,
+			Fields: []forms.Field{name, birth, addr("現住所", "Current address"),
+				{Label: "転出予定日", LabelEN: "Moving-out date", Input: forms.InputDate},
+				{Label: "電話番号", LabelEN: "Telephone", Input: forms.InputDigits},
+				{Label: "氏名のフリガナ", LabelEN: "Name in katakana", Input: forms.InputKana}}},
 	}
 }
 

@@ -38,12 +38,17 @@ const (
 type Input string
 
 // The inputs: none (the field stays for the paper form), digits (0–9, up to MaxDigits:
-// a telephone number, a count), a date (YYYYMMDD on the keypad, a real calendar date).
+// a telephone number, a count), kana (katakana on a 50-on keyboard, up to MaxKana: a
+// name's reading), a date (a calendar date on the date picker).
 const (
 	InputNone   Input = ""
 	InputDigits Input = "digits"
+	InputKana   Input = "kana"
 	InputDate   Input = "date"
 )
+
+// MaxKana is the longest kana entry.
+const MaxKana = 20
 
 // MaxDigits is the longest digits entry.
 const MaxDigits = 16
@@ -111,9 +116,9 @@ func (f Form) Validate() error {
 			return bad("%s: field %d lines %d, want 1 to %d", f.ID, i+1, fd.Lines, MaxLines)
 		}
 		switch fd.Input {
-		case InputNone, InputDigits, InputDate:
+		case InputNone, InputDigits, InputKana, InputDate:
 		default:
-			return bad("%s: field %d input %q, want \"digits\", \"date\" or none", f.ID, i+1, fd.Input)
+			return bad("%s: field %d input %q, want \"digits\", \"kana\", \"date\" or none", f.ID, i+1, fd.Input)
 		}
 		if fd.Input != InputNone && (fd.Source != SourceNone || !f.Electronic) {
 			return bad("%s: field %d: only a field of an electronic form that is not from the card is entered on the screen", f.ID, i+1)

@@ -39,6 +39,11 @@ func TestValidate(t *testing.T) {
 		{"my number label", func(f *forms.Form) { f.Fields[2].Label = "個人番号" }, "My Number"},
 		{"bidi label", func(f *forms.Form) { f.Fields[2].Label = "前\u202e住所" }, "bidirectional"},
 		{"control in title", func(f *forms.Form) { f.Title = "転入\n届" }, "control"},
+		{"electronic with kana", func(f *forms.Form) { f.Electronic, f.Fields[2].Input = true, forms.InputKana }, ""},
+		{"electronic with a date", func(f *forms.Form) { f.Electronic, f.Fields[2].Input = true, forms.InputDate }, ""},
+		{"unknown input", func(f *forms.Form) { f.Electronic, f.Fields[2].Input = true, "hiragana" }, `"kana"`},
+		{"input on a paper form", func(f *forms.Form) { f.Fields[2].Input = forms.InputKana }, "only a field of an electronic form"},
+		{"input on a card field", func(f *forms.Form) { f.Electronic, f.Fields[0].Input = true, forms.InputKana }, "only a field"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -21,8 +21,21 @@
 //     journal session and no center: the one record is the audit event
 //     EventFormPrinted (form, municipality, time) through AuditStore. The facts live in
 //     the session only and are wiped with it.
-//   - pinPad (pinpad.go) is the one PIN editor, used by the resident's 4-digit PIN and the
-//     technician's PIN; it is the one place that zeroes a PIN.
+//   - E-applications (eapp.go): an electronic form (forms.Form.Electronic) goes from
+//     form-facts on to app-entry (one field at a time: digits, a 50-on kana keyboard,
+//     a date picker) → app-review → app-password-reading → app-password (the signing
+//     password, 6–16 of A–Z 0–9, 5 tries read without spending) → app-signing
+//     (SigningCard: VERIFY once, the signing certificate, the card signs the canonical
+//     encoding: package eapp's CMS SignedData) → app-printing (ApplicationStore queues
+//     it for the center, ApplicationPrinter prints the receipt) → app-take with the
+//     application number. Five wrong passwords end on ProblemPasswordLocked.
+//   - The card-and-PIN sub-flow (secret.go) is shared by the certificate flow (the
+//     authentication PIN), the forms (the 券面事項入力補助 PIN) and the e-applications (the
+//     signing password): a secretStep names the PIN, its pad, its states, its locked
+//     problem and its continuation; reading the tries without spending, the pad's input,
+//     a try spent only on OK, and a wrong or blocked answer are written once there.
+//   - pinPad (pinpad.go) is the one PIN and password editor, used by the resident's PINs,
+//     the signing password and the technician's PIN; it is the one place that zeroes one.
 //   - Asynchronous work (async.go) is started only by spawn and belongs to an owner (a
 //     session, or one visit to the technician menu); named limits bound it
 //     (TechActionTimeout for the technician's actions; a session's work ends with its

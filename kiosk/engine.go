@@ -84,6 +84,14 @@ func (o Options) withDefaults() (Options, error) {
 			return o, errors.New("kiosk: options: forms need a printer that prints forms")
 		}
 	}
+	if o.electronicForms() {
+		if _, ok := o.Store.(ApplicationStore); !ok {
+			return o, errors.New("kiosk: options: electronic forms need a store that queues applications")
+		}
+		if _, ok := o.Printer.(ApplicationPrinter); !ok {
+			return o, errors.New("kiosk: options: electronic forms need a printer that prints their receipts")
+		}
+	}
 	d := config.DefaultTimeouts
 	t := &o.Timeouts
 	for _, p := range []struct {
@@ -143,27 +151,29 @@ type Engine struct {
 	cardMu sync.Mutex // a card does one thing at a time, even across sessions
 
 	// Owned by the loop.
-	ctx      context.Context
-	state    State
-	lang     Lang
-	problem  Problem
-	refusal  center.Reason // with ProblemNotEligible: the center's reason, if it gave one
-	kept     *keptAuth     // on the problem screen after a refusal: "another certificate"
-	note     Note
-	sess     *session
-	slot     slot
-	timer    *time.Timer
-	timerGen uint64
-	deadline time.Time
-	screen   uint64 // counts enter: the screen generation inputs are stamped with
-	nextID   uint64
-	seq      uint64
-	cardGone bool
-	tech     techState
-	receipt  *receiptOffer // on the take screen after a fee was taken (receipt.go)
-	tray     bool          // the paper-present sensor sees a sheet in the output tray
-	left     leftWatch     // the reminder of a card or certificate left behind
-	forms    []formRef     // the forms offered (forms.go), fixed at New
+	ctx        context.Context
+	state      State
+	lang       Lang
+	problem    Problem
+	refusal    center.Reason // with ProblemNotEligible: the center's reason, if it gave one
+	kept       *keptAuth     // on the problem screen after a refusal: "another certificate"
+	note       Note
+	sess       *session
+	slot       slot
+	timer      *time.Timer
+	timerGen   uint64
+	deadline   time.Time
+	screen     uint64 // counts enter: the screen generation inputs are stamped with
+	nextID     uint64
+	seq        uint64
+	cardGone   bool
+	tech       techState
+	receipt    *receiptOffer // on the take screen after a fee was taken (receipt.go)
+	tray       bool          // the paper-present sensor sees a sheet in the output tray
+	left       leftWatch     // the reminder of a card or certificate left behind
+	forms      []formRef     // the forms offered (forms.go), fixed at New
+	appDone    *appDone      // on an e-application's take screen (eapp.go)
+	appProblem bool          // on the problem screen: the session was an e-application's
 }
 
 type slot struct {
@@ -189,7 +199,9 @@ type session struct {
 	authCert *x509.Certificate // on an Android phone only after its PIN
 	tries    int
 	wrong    bool
-	pin      pinPad // the 4-digit authentication PIN while typed
+	step     *secretStep // the card-and-PIN step the pad serves (secret.go)
+	pin      pinPad      // the PIN or password while typed
+	page     int         // the keyboard's page: the password's letters or digits, the kana row
 
 	authenticated bool      // the card, certificate and PIN carried over from a refused request
 	authUntil     time.Time // until then (monotonic)
@@ -200,6 +212,7 @@ type session struct {
 	payment   *Payment
 
 	forms formsSession // a forms session (forms.go)
+	app   appSession   // an e-application (eapp.go)
 }
 
 func (s *session) request() center.Request {
@@ -213,6 +226,7 @@ func (s *session) wipe() {
 	s.challenge, s.issueKey = "", ""
 	s.opts, s.cert, s.copies = center.Options{}, "", 0
 	s.forms = formsSession{}
+	s.app.wipe()
 }
 
 type (
@@ -354,6 +368,10 @@ func (e *Engine) enter(st State) {
 	if st != StateTech {
 		e.tech.leave()
 	}
+	if st != StateAppTake {
+		e.appDone = nil
+	}
+	e.appProblem = false
 	e.state, e.note = st, NoteNone
 	e.screen++
 	e.log.Debug("kiosk: state", "state", st.String())
@@ -490,7 +508,8 @@ func (e *Engine) ready() bool {
 func (e *Engine) newSession() {
 	e.nextID++
 	ctx, cancel := context.WithCancel(e.ctx)
-	e.sess = &session{id: e.nextID, work: owner{ctx: ctx}, cancel: cancel, copies: 1, pin: newPINPad(4)}
+	e.sess = &session{id: e.nextID, work: owner{ctx: ctx}, cancel: cancel, copies: 1,
+		step: stepAuth, pin: stepAuth.newPad()}
 	e.log.Info("kiosk: session start", "session", e.nextID)
 }
 
@@ -600,9 +619,14 @@ func (e *Engine) fail(p Problem, reason string) {
 	e.log.Info("kiosk: problem", "problem", p.String(), "state", e.state.String(), "reason", reason)
 	// reason is for the technician: what the kiosk saw, never personal data.
 	e.audit("problem", map[string]any{"problem": p.String(), "state": e.state.String(), "reason": reason})
+	app := e.electronic()
 	e.endSession(reason)
 	e.problem = p
 	e.enter(StateProblem)
+	if app { // the problem screen says that no application was sent
+		e.appProblem = true
+		e.publish()
+	}
 }
 
 func (e *Engine) timeout() {
@@ -643,6 +667,7 @@ func (e *Engine) readCard() {
 		e.publish()
 		return
 	}
+	e.useStep(stepAuth)
 	s := e.sess
 	s.card = e.slot.card
 	card := s.card
@@ -752,15 +777,14 @@ func (e *Engine) cardRead(dev reader.Device, cert *x509.Certificate, tries int) 
 		e.sign(nil) // Face ID on the phone stands for the PIN
 		return
 	}
-	e.enter(StatePIN)
+	e.padReady(tries)
 }
 
-// verify presents the PIN once (the resident pressed OK), then has the card sign the
-// center's challenge. The PIN is copied out of the session and zeroed in both places
-// right after the card saw it.
-func (e *Engine) verify() {
+// verify presents the PIN once (the resident pressed OK: stepAuth's continuation), then
+// has the card sign the center's challenge. pin is the one copy taken out of the pad; it
+// is zeroed right after the card saw it.
+func (e *Engine) verify(pin []byte) {
 	s := e.sess
-	pin := s.pin.take()
 	if s.device == reader.DeviceAndroid && s.authCert == nil {
 		e.verifyPhone(pin)
 		return
@@ -856,20 +880,7 @@ func (e *Engine) pinAgain() {
 }
 
 func (e *Engine) verifyFailed(err error) {
-	s := e.sess
-	var wrong *reader.WrongPINError
-	switch {
-	case errors.As(err, &wrong):
-		s.tries, s.wrong = wrong.Left, true
-		e.audit("pin_wrong", map[string]any{"left": wrong.Left})
-		if wrong.Left <= 0 {
-			e.fail(ProblemPINLocked, "pin blocked by last try")
-			return
-		}
-		e.enter(StatePIN)
-	case errors.Is(err, reader.ErrPINBlocked):
-		e.fail(ProblemPINLocked, "pin blocked")
-	default:
+	if !e.secretRefused(err) {
 		e.cardFailed(err)
 	}
 }
@@ -1064,7 +1075,7 @@ func (e *Engine) publish() {
 			}
 		}
 		v.Cert, v.Options, v.Copies = s.cert, s.opts, s.copies
-		v.PINLength, v.TriesLeft, v.WrongPIN = s.pin.len(), s.tries, s.wrong
+		v.PINLength, v.TriesLeft, v.WrongPIN, v.KeyPage = s.pin.len(), s.tries, s.wrong, s.page
 		if s.issued != nil {
 			v.Fee, v.UnitFee = s.issued.Document.Fee, s.issued.Document.UnitFee
 		}
@@ -1074,6 +1085,8 @@ func (e *Engine) publish() {
 		v.Receipt = e.receipt.state
 	}
 	e.viewForms(&v)
+	e.viewApp(&v)
+	v.AppProblem = e.state == StateProblem && e.appProblem
 	if f := e.state.spec().view; f != nil {
 		f(e, &v)
 	}

@@ -54,6 +54,7 @@ type FormView struct {
 	Title, TitleEN string
 	Municipality   int  // index into View.Municipalities
 	Available      bool // its municipality is open now
+	Electronic     bool // an electronic application, signed at the kiosk (eapp.go)
 }
 
 // FactView is one of the four facts on the confirm screen: the label of the form's
@@ -142,64 +143,9 @@ func (e *Engine) inputFormCard(in Input) bool {
 	return false
 }
 
-// formReadCard identifies the card on the reader and reads the text AP PIN's remaining
-// tries without spending one.
-func (e *Engine) formReadCard() {
-	if !e.slot.present || e.slot.leftover {
-		e.publish()
-		return
-	}
-	s := e.sess
-	s.card = e.slot.card
-	card := s.card
-	e.enter(StateFormReading)
-	e.spawn(&s.work, untilStateTimeout, func(ctx context.Context) func() {
-		e.cardMu.Lock()
-		defer e.cardMu.Unlock()
-		dev, err := card.Identify(ctx)
-		if err != nil {
-			return func() { e.cardFailed(err) }
-		}
-		if dev != reader.DeviceCard {
-			// A phone carries the certificates only, not the 券面事項入力補助AP.
-			return func() { e.fail(ProblemFormNeedsCard, "forms: "+dev.String()+" has no text AP") }
-		}
-		n, err := card.Tries(ctx, reader.TextPIN)
-		if err != nil {
-			return func() { e.cardFailed(err) }
-		}
-		return func() { e.formCardRead(n) }
-	})
-}
-
-func (e *Engine) formCardRead(tries int) {
-	if tries <= 0 {
-		e.fail(ProblemPINLocked, "text pin blocked")
-		return
-	}
-	e.sess.tries = tries
-	e.enter(StateFormPIN)
-}
-
-func (e *Engine) inputFormPIN(in Input) bool {
-	s := e.sess
-	if s.pin.edit(in) {
-		return false
-	}
-	switch in.Kind {
-	case InputNext:
-		if !s.pin.full() {
-			e.note = NoteNeed4Digits
-			return false
-		}
-		e.readFacts(s.pin.take())
-		return true
-	case InputCancel:
-		e.fail(ProblemCancelled, "cancelled at form pin")
-		return true
-	}
-	return false
-}
+// formReadCard identifies the card on the reader (phones carry no 券面事項入力補助AP) and
+// reads the text AP PIN's remaining tries without spending one (secret.go).
+func (e *Engine) formReadCard() { e.readTries(stepFormText) }
 
 // readFacts presents the PIN once and reads the four facts; the PIN is zeroed right
 // after the card saw it.
@@ -228,17 +174,8 @@ func (e *Engine) readFacts(pin []byte) {
 }
 
 func (e *Engine) factsFailed(err error) {
-	s := e.sess
-	var wrong *reader.WrongPINError
 	switch {
-	case errors.As(err, &wrong):
-		s.tries, s.wrong = wrong.Left, true
-		e.audit("pin_wrong", map[string]any{"left": wrong.Left, "pin": "text"})
-		if wrong.Left <= 0 {
-			e.fail(ProblemPINLocked, "text pin blocked by last try")
-			return
-		}
-		e.enter(StateFormPIN)
+	case e.secretRefused(err):
 	case errors.Is(err, reader.ErrSignatureInvalid):
 		e.log.Warn("kiosk: the card's four facts do not verify")
 		e.fail(ProblemCardNotAccepted, "four facts signature")
@@ -254,6 +191,10 @@ func (e *Engine) factsRead(f forms.Facts) {
 		return
 	}
 	e.sess.forms.facts = &f
+	if e.form().Electronic {
+		e.startEntries()
+		return
+	}
 	e.enter(StateFormConfirm)
 }
 
@@ -328,7 +269,7 @@ func (e *Engine) viewForms(v *View) {
 	for _, r := range e.forms {
 		f := e.o.Municipalities[r.muni].Forms[r.form]
 		v.Forms = append(v.Forms, FormView{Title: f.Title, TitleEN: f.TitleEN, Municipality: r.muni,
-			Available: e.muniOpen(r.muni, now)})
+			Available: e.muniOpen(r.muni, now), Electronic: f.Electronic})
 	}
 	s := e.sess
 	if s == nil || !s.forms.on {

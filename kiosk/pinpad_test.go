@@ -61,3 +61,46 @@ func TestPINPadWipe(t *testing.T) {
 		t.Fatalf("wipe left n %d buf %v", p.len(), p.buf)
 	}
 }
+
+func TestPasswordPad(t *testing.T) {
+	ch := func(c rune) Input { return Input{Kind: InputChar, Arg: int(c)} }
+	tests := []struct {
+		name     string
+		keys     string
+		want     string
+		complete bool
+	}{
+		{"six", "ABC123", "ABC123", true},
+		{"five is short", "ABC12", "ABC12", false},
+		{"lower case upper-cased", "abc123", "ABC123", true},
+		{"symbols and kana dropped", "A-B_C!ア1", "ABC1", false},
+		{"seventeenth dropped", "ABCDEFGHIJKLMNOPQ", "ABCDEFGHIJKLMNOP", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := newPasswordPad()
+			for _, c := range tt.keys {
+				if !p.edit(ch(c)) {
+					t.Fatalf("edit refused %q", c)
+				}
+			}
+			if p.complete() != tt.complete {
+				t.Errorf("complete %v, want %v", p.complete(), tt.complete)
+			}
+			if got := p.take(); string(got) != tt.want {
+				t.Errorf("take %q, want %q", got, tt.want)
+			}
+			if p.len() != 0 || !bytes.Equal(p.buf, make([]byte, PasswordMax)) {
+				t.Errorf("pad not zeroed after take: %v", p.buf)
+			}
+		})
+	}
+	// A PIN pad takes digits only, also from the character keys.
+	p := newPINPad(4)
+	for _, c := range "1A2b" {
+		p.edit(ch(c))
+	}
+	if got := p.take(); string(got) != "12" {
+		t.Errorf("PIN pad typed %q", got)
+	}
+}

@@ -15,29 +15,36 @@ type State int
 // Everything the engine and the screens know about a state is its entry in the table
 // below (stateTable); adding a state means adding a constant here and an entry there.
 const (
-	StateIdle         State = iota // attract screen: hours, "touch to start"
-	StateMunicipality              // choose the municipality (only when there are several)
-	StateChoose                    // choose the certificate
-	StateOptions                   // options and copies, then confirm the order
-	StatePlaceCard                 // "place your card"
-	StateReadingCard               // reading the card (certificate, tries)
-	StatePIN                       // PIN pad
-	StateCenter                    // verifying the PIN, asking the center
-	StateFee                       // fee confirmation
-	StatePaying                    // taking the fee (only with a Payer)
-	StatePrinting                  // printing
-	StateTake                      // "take your card and certificate"
-	StateProblem                   // an error screen: View.Problem says which
-	StateTechPIN                   // technician mode: PIN pad (see techmode.go)
-	StateTech                      // technician mode: menu
-	StateFormChoose                // prefilled forms (forms.go): choose the form
-	StateFormCard                  // forms: place your card
-	StateFormReading               // forms: identifying the card, reading the text PIN's tries
-	StateFormPIN                   // forms: the 券面事項入力補助AP PIN pad
-	StateFormFacts                 // forms: verifying the PIN, reading and checking the four facts
-	StateFormConfirm               // forms: the facts to confirm
-	StateFormPrinting              // forms: printing the form
-	StateFormTake                  // forms: "take your card and the form"
+	StateIdle               State = iota // attract screen: hours, "touch to start"
+	StateMunicipality                    // choose the municipality (only when there are several)
+	StateChoose                          // choose the certificate
+	StateOptions                         // options and copies, then confirm the order
+	StatePlaceCard                       // "place your card"
+	StateReadingCard                     // reading the card (certificate, tries)
+	StatePIN                             // PIN pad
+	StateCenter                          // verifying the PIN, asking the center
+	StateFee                             // fee confirmation
+	StatePaying                          // taking the fee (only with a Payer)
+	StatePrinting                        // printing
+	StateTake                            // "take your card and certificate"
+	StateProblem                         // an error screen: View.Problem says which
+	StateTechPIN                         // technician mode: PIN pad (see techmode.go)
+	StateTech                            // technician mode: menu
+	StateFormChoose                      // prefilled forms (forms.go): choose the form
+	StateFormCard                        // forms: place your card
+	StateFormReading                     // forms: identifying the card, reading the text PIN's tries
+	StateFormPIN                         // forms: the 券面事項入力補助AP PIN pad
+	StateFormFacts                       // forms: verifying the PIN, reading and checking the four facts
+	StateFormConfirm                     // forms: the facts to confirm
+	StateFormPrinting                    // forms: printing the form
+	StateFormTake                        // forms: "take your card and the form"
+	StateAppEntry                        // e-applications (eapp.go): entering one field (digits, kana, date)
+	StateAppReview                       // e-applications: the whole application to review
+	StateAppPasswordReading              // e-applications: reading the signing password's tries
+	StateAppPassword                     // e-applications: the signing password keyboard
+	StateAppSigning                      // e-applications: verifying the password, signing on the card
+	StateAppPrinting                     // e-applications: queued; printing the receipt
+	StateAppTake                         // e-applications: "take your card and the receipt"
 	stateCount
 )
 
@@ -113,7 +120,7 @@ func init() {
 		StateReadingCard: working(card, func(e *Engine) {
 			e.fail(ProblemCardUnreadable, "timeout reading card")
 		}),
-		StatePIN: resident(pin, (*Engine).inputPIN).card(),
+		StatePIN: resident(pin, (*Engine).inputSecret).card(),
 		StateCenter: working(func(t config.Timeouts) time.Duration { return t.Center }, func(e *Engine) {
 			e.fail(ProblemCenterUnreachable, "timeout waiting for center")
 		}),
@@ -135,7 +142,7 @@ func init() {
 		StateFormReading: working(card, func(e *Engine) {
 			e.fail(ProblemCardUnreadable, "timeout reading card")
 		}),
-		StateFormPIN: resident(pin, (*Engine).inputFormPIN).card(),
+		StateFormPIN: resident(pin, (*Engine).inputSecret).card(),
 		StateFormFacts: working(card, func(e *Engine) {
 			e.fail(ProblemCardUnreadable, "timeout reading the four facts")
 		}),
@@ -145,10 +152,24 @@ func init() {
 			cardOut: (*Engine).cardGoneWhilePrinting, view: (*Engine).viewCardGone},
 		StateFormTake: {limit: take, waits: true, input: (*Engine).inputDone, expire: (*Engine).expireToIdle,
 			cardOut: (*Engine).cardTaken, view: (*Engine).viewCardGone},
+		StateAppEntry:  resident(choose, (*Engine).inputAppEntry).card(),
+		StateAppReview: resident(fee, (*Engine).inputAppReview).card(),
+		StateAppPasswordReading: working(card, func(e *Engine) {
+			e.fail(ProblemCardUnreadable, "timeout reading the signing password's tries")
+		}),
+		StateAppPassword: resident(pin, (*Engine).inputSecret).card(),
+		StateAppSigning: working(func(t config.Timeouts) time.Duration { return t.Center }, func(e *Engine) {
+			e.fail(ProblemCardUnreadable, "timeout signing the application")
+		}),
+		StateAppPrinting: {limit: func(t config.Timeouts) time.Duration { return t.Print }, machine: true,
+			expire: (*Engine).expireAppPrinting, cardOut: (*Engine).cardGoneWhilePrinting, view: (*Engine).viewCardGone},
+		StateAppTake: {limit: take, waits: true, input: (*Engine).inputDone, expire: (*Engine).expireToIdle,
+			cardOut: (*Engine).cardTaken, view: (*Engine).viewCardGone},
 	}
 	names := [stateCount]string{"idle", "municipality", "choose", "options", "place-card", "reading-card",
 		"pin", "center", "fee", "paying", "printing", "take", "problem", "tech-pin", "tech",
-		"form-choose", "form-card", "form-reading", "form-pin", "form-facts", "form-confirm", "form-printing", "form-take"}
+		"form-choose", "form-card", "form-reading", "form-pin", "form-facts", "form-confirm", "form-printing", "form-take",
+		"app-entry", "app-review", "app-password-reading", "app-password", "app-signing", "app-printing", "app-take"}
 	for i := range t {
 		t[i].name = names[i]
 		if t[i].limit == nil || t[i].expire == nil {
@@ -312,26 +333,6 @@ func (e *Engine) inputPlaceCard(in Input) bool {
 		return true
 	case InputCancel:
 		e.quit("cancelled")
-		return true
-	}
-	return false
-}
-
-func (e *Engine) inputPIN(in Input) bool {
-	s := e.sess
-	if s.pin.edit(in) {
-		return false
-	}
-	switch in.Kind {
-	case InputNext:
-		if !s.pin.full() {
-			e.note = NoteNeed4Digits
-			return false
-		}
-		e.verify()
-		return true
-	case InputCancel:
-		e.fail(ProblemCancelled, "cancelled at pin")
 		return true
 	}
 	return false

@@ -43,6 +43,13 @@ func TestStateTable(t *testing.T) {
 		{kiosk.StateFormConfirm, "form-confirm", tm.Fee, true, false, false},
 		{kiosk.StateFormPrinting, "form-printing", tm.Print, false, true, false},
 		{kiosk.StateFormTake, "form-take", tm.Take, true, false, false},
+		{kiosk.StateAppEntry, "app-entry", tm.Choose, true, false, true},
+		{kiosk.StateAppReview, "app-review", tm.Fee, true, false, true},
+		{kiosk.StateAppPasswordReading, "app-password-reading", tm.Card, false, true, true},
+		{kiosk.StateAppPassword, "app-password", tm.PIN, true, false, true},
+		{kiosk.StateAppSigning, "app-signing", tm.Center, false, true, true},
+		{kiosk.StateAppPrinting, "app-printing", tm.Print, false, true, false},
+		{kiosk.StateAppTake, "app-take", tm.Take, true, false, false},
 	}
 	if len(tests) != len(kiosk.States) {
 		t.Fatalf("%d states in the table, %d here", len(kiosk.States), len(tests))

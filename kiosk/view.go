@@ -38,13 +38,14 @@ const (
 	ProblemNoPIN                     // the card has no PIN to verify: a 顔認証マイナンバーカード
 	ProblemPhoneNotReady             // an iPhone that did not let the kiosk use its certificate
 	ProblemFormNeedsCard             // a phone placed for a prefilled form: only the card has the 券面事項
+	ProblemPasswordLocked            // the signing password has no tries left (5 wrong)
 )
 
 var problemNames = [...]string{"none", "out-of-service", "closed", "cancelled", "card-removed", "card-unreadable",
 	"not-my-number-card", "cert-expired", "pin-locked", "card-suspended", "card-not-accepted",
 	"resident-not-found", "not-eligible", "moved-out", "center-unreachable", "center-error", "paper-out",
 	"printer-failed", "payment-failed", "store-failed", "timed-out", "juki-card", "cert-not-yet-valid",
-	"no-pin", "phone-not-ready", "form-needs-card"}
+	"no-pin", "phone-not-ready", "form-needs-card", "password-locked"}
 
 func (p Problem) String() string {
 	if p >= 0 && int(p) < len(problemNames) {
@@ -59,7 +60,7 @@ var Problems = []Problem{ProblemOutOfService, ProblemClosed, ProblemCancelled, P
 	ProblemCardNotAccepted, ProblemResidentNotFound, ProblemNotEligible, ProblemMovedOut,
 	ProblemCenterUnreachable, ProblemCenterError, ProblemPaperOut, ProblemPrinterFailed, ProblemPaymentFailed,
 	ProblemStoreFailed, ProblemTimedOut, ProblemJukiCard, ProblemCertNotYetValid, ProblemNoPIN,
-	ProblemPhoneNotReady, ProblemFormNeedsCard}
+	ProblemPhoneNotReady, ProblemFormNeedsCard, ProblemPasswordLocked}
 
 // Voided reports whether a problem ends a session whose request may have reached the
 // center, so the screen says that nothing is charged.
@@ -103,10 +104,12 @@ const (
 	InputAnother            // on a refusal: choose another certificate, card still in place
 	InputReceipt            // on the take screen: print a receipt for the fee
 	InputForms              // on the idle screen: the prefilled forms (forms.go)
+	InputChar               // a character Arg (a rune): the password keyboard (A–Z, 0–9), the kana keyboard
+	InputDatePart           // the date picker: part Arg (DateYear, DateMonth, DateDay) one up (On) or down
 )
 
 var inputNames = [...]string{"none", "start", "language", "select", "option", "copies", "next", "back", "cancel",
-	"digit", "delete", "clear", "done", "tech", "continue", "another", "receipt"}
+	"digit", "delete", "clear", "done", "tech", "continue", "another", "receipt", "forms", "char", "date-part"}
 
 func (k InputKind) String() string {
 	if k >= 0 && int(k) < len(inputNames) {
@@ -160,6 +163,8 @@ const (
 	NoteMaxCopies           // + pressed at MaxCopies
 	NotePINAgain            // another certificate: the card asks for the PIN once more
 	NoteTakeFirst           // a touch on the idle screen while a card or certificate is left behind
+	NotePasswordLength      // OK pressed with fewer than 6 characters of the signing password
+	NoteEntryEmpty          // OK pressed on an application's field with nothing entered
 )
 
 // MunicipalityView is one municipality on the screens.
@@ -234,7 +239,19 @@ type View struct {
 	FormsSession bool       // the session is a forms session
 	FormTitle    string     // the chosen form
 	FormTitleEN  string
-	Facts        []FactView // StateFormConfirm: the card's facts the form uses, as printed
+	Facts        []FactView // StateFormConfirm, StateAppReview: the card's facts the form uses, as printed
+
+	// E-applications (eapp.go). PINLength, TriesLeft and WrongPIN serve the signing
+	// password's keyboard too (PINLength characters typed, never the characters).
+	Electronic       bool        // the chosen form is an electronic application
+	Entries          []EntryView // the fields entered on the screen, with what was entered
+	EntryAt          int         // StateAppEntry: the field being entered (index into Entries)
+	EntryText        string      // StateAppEntry: the field's text so far (digits, kana)
+	EntryDate        time.Time   // StateAppEntry on a date field: the picker's date (JST)
+	KeyPage          int         // the keyboard's page: the password's letters (0) or digits (1), the kana row
+	AppNumber        string      // StateAppTake: the application number
+	AppReceiptFailed bool        // StateAppTake: the receipt did not print: the screen shows the number
+	AppProblem       bool        // StateProblem: the session was an e-application's (nothing was sent)
 }
 
 // OptionOn reports whether option o of the chosen certificate is on.

@@ -91,10 +91,16 @@ func (f *frame) pinFor(which msg) {
 	case kiosk.NotePINAgain:
 		f.c.para(rect{left.x, y, left.w, 3}, f.t(txtPINAgain), stWarn)
 	}
-	// Keypad on the right half.
+	f.digitKeys(kx, b.y+1, kpw)
+	f.footer([]button{f.cancel()}, &button{in: kiosk.Input{Kind: kiosk.InputNext}, label: f.t(btnOK), st: stPrimary, primary: true})
+}
+
+// digitKeys is the 3×4 keypad (1–9, 訂正 0 全消去) kpw cells wide from (kx, ky), its keys 3
+// or 4 rows high as the body allows.
+func (f *frame) digitKeys(kx, ky, kpw int) {
+	b := f.body
 	kw := (kpw - 4) / 3
 	kh := min(max((b.h-1-3)/4, 3), 4)
-	ky := b.y + 1
 	keys := []struct {
 		label string
 		in    kiosk.Input
@@ -127,5 +133,4 @@ func (f *frame) pinFor(which msg) {
 		r := rect{kx + (i%3)*(kw+2), ky + (i/3)*(kh+1), kw, kh}
 		f.add(button{r: r, in: k.in, label: k.label, st: k.st})
 	}
-	f.footer([]button{f.cancel()}, &button{in: kiosk.Input{Kind: kiosk.InputNext}, label: f.t(btnOK), st: stPrimary, primary: true})
 }

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/gdamore/tcell/v2"
+
 	"madoguchi/config"
 	"madoguchi/kiosk"
 )
@@ -108,17 +110,8 @@ func (f *frame) choose() {
 	b := f.body
 	f.c.text(2, b.y+1, f.w-4, f.t(txtChooseCert), stBold)
 	certs := f.v.Certificates
-	cols := 2
-	rows := (len(certs) + cols - 1) / cols
-	avail := b.h - 3 - 1 // below the prompt, above the note row
-	bh := 3
-	if rows > 0 {
-		bh = min(max((avail-(rows-1))/rows, 3), 5)
-	}
-	cw := (f.w - 4 - 2) / cols
+	items := make([]gridItem, len(certs))
 	for i, c := range certs {
-		x := 2 + (i%cols)*(cw+2)
-		y := b.y + 3 + (i/cols)*(bh+1)
 		st, sub := stNormal, yen(c.FeeYen, f.l)
 		if !c.Available {
 			st = stDisabled
@@ -131,14 +124,45 @@ func (f *frame) choose() {
 				sub = f.t(txtOutOfHours) + "  " + fromText(c.From, c.FromToday, f.l)
 			}
 		}
-		f.add(button{r: rect{x, y, cw, bh}, in: kiosk.Input{Kind: kiosk.InputSelect, Arg: i}, label: certTitle(c.Type, f.l), sub: sub, st: st})
+		items[i] = gridItem{label: certTitle(c.Type, f.l), sub: sub, st: st}
 	}
+	f.grid(items)
 	f.note()
 	if len(f.v.Municipalities) > 1 { // with one municipality 戻る would only do what やめる does
 		f.footer([]button{f.back(), f.cancel()}, nil)
 		return
 	}
 	f.footer([]button{f.cancel()}, nil)
+}
+
+// gridItem is one choice of a choice grid.
+type gridItem struct {
+	label, sub string
+	st         tcell.Style
+}
+
+// grid lays out choices (InputSelect with their index) two to a row below the body's
+// prompt line, above the note row: 3 to 5 rows high as space allows. A choice that
+// does not fit is reported as overflow.
+func (f *frame) grid(items []gridItem) {
+	b := f.body
+	cols := 2
+	rows := (len(items) + cols - 1) / cols
+	avail := b.h - 3 - 1 // below the prompt, above the note row
+	bh := 3
+	if rows > 0 {
+		bh = min(max((avail-(rows-1))/rows, 3), 5)
+	}
+	cw := (f.w - 4 - 2) / cols
+	for i, it := range items {
+		x := 2 + (i%cols)*(cw+2)
+		y := b.y + 3 + (i/cols)*(bh+1)
+		if y+bh > f.h-4 {
+			f.c.overflow = append(f.c.overflow, it.label)
+			continue
+		}
+		f.add(button{r: rect{x, y, cw, bh}, in: kiosk.Input{Kind: kiosk.InputSelect, Arg: i}, label: it.label, sub: it.sub, st: it.st})
+	}
 }
 
 func (f *frame) options() {

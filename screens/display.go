@@ -87,6 +87,26 @@ var easyTexts = map[string]string{
 	txtThanks.ja:           "ありがとう ございました。",
 	txtTakeCard.ja:         "カードを とって ください。",
 	txtNoCharge.ja:         "お金は かかりません。",
+	txtElectronicSub.ja:    "カードで しょめいして おくります",
+	txtEntryDigits.ja:      "すうじを 入れて ください",
+	txtEntryKana.ja:        "カタカナで 入れて ください。さきに 行（ぎょう）を えらびます。",
+	txtEntryDate.ja:        "＋と －で 日（ひ）を あわせて ください",
+	txtEntryEmpty.ja:       "なにか 入れて ください。",
+	txtReview.ja:           "この ないようで もうしこみます",
+	txtReviewNext.ja:       "なまえと じゅうしょは カードから おくります。よければ「署名へ進む」を おして ください。",
+	txtPasswordPrompt.ja:   "しょめいよう パスワードを 入れて ください",
+	txtPasswordWhich.ja:    "えいごの 大文字（おおもじ）と すうじで 6〜16もじです。",
+	txtPasswordWrong.ja:    "パスワードが ちがいます。",
+	txtPasswordLast.ja:     "つぎに まちがえると つかえなく なります。",
+	txtPasswordLength.ja:   "6もじから 16もじで 入れて ください。",
+	txtSignReading.ja:      "カードを しらべて います",
+	txtSigning.ja:          "カードで しょめい して います",
+	txtAppPrinting.ja:      "もうしこみを おくる じゅんびを して、ひかえを いんさつ して います",
+	txtAppTakeBoth.ja:      "カードと ひかえを とって ください",
+	txtAppTake.ja:          "ひかえを とって ください",
+	txtAppNext.ja:          "もうしこみは 市（し）・町（まち）に おくります。けっかは 市・町から しらせます。",
+	txtAppNotSent.ja:       "もうしこみは おくって いません。",
+	txtAppNoReceipt.ja:     "ひかえを いんさつ できませんでした。もうしこみは うけつけました。ばんごうを メモして ください。",
 }
 
 // furigana are the readings shown under a button's label in やさしい日本語, for the
@@ -96,6 +116,7 @@ var furigana = map[string]string{
 	btnDone.ja: "おわり", btnContinue.ja: "つづける", btnTop.ja: "はじめにもどる", btnContrast.ja: "みやすく",
 	"本人のみ": "ほんにん だけ", "世帯全員": "せたい ぜんいん", "記載しない": "のせない", "記載する": "のせる",
 	"全部事項": "ぜんぶ", "個人事項": "ひとりだけ", "音声案内": "おんせい あんない",
+	btnSign.ja: "しょめいする",
 }
 
 // easy reports whether the frame speaks やさしい日本語.

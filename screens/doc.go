@@ -67,6 +67,8 @@
 //	card.go     place the card, the PIN pad
 //	fee.go      fee confirmation and payment
 //	outcome.go  take the card and certificate (and the receipt on offer), problems
+//	forms.go    the prefilled forms' screens
+//	eapp.go     the e-applications' screens: entry keyboards, review, signing password
 //	techmode.go the technician's gesture, PIN pad, menu and bar
 //	access.go   the spoken guide's and the keypad's side of the UI
 //	display.go  high contrast and やさしい日本語

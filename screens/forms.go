@@ -49,35 +49,25 @@ func (f *frame) formTitle() string {
 func (f *frame) formChoose() {
 	b := f.body
 	f.c.text(2, b.y+1, f.w-4, f.t(txtChooseForm), stBold)
-	fs := f.v.Forms
-	cols := 2
-	rows := (len(fs) + cols - 1) / cols
-	avail := b.h - 3 - 1 // below the prompt, above the note row
-	bh := 3
-	if rows > 0 {
-		bh = min(max((avail-(rows-1))/rows, 3), 5)
-	}
-	cw := (f.w - 4 - 2) / cols
-	for i, fm := range fs {
-		x := 2 + (i%cols)*(cw+2)
-		y := b.y + 3 + (i/cols)*(bh+1)
+	items := make([]gridItem, len(f.v.Forms))
+	for i, fm := range f.v.Forms {
 		label := fm.Title
 		if f.l == kiosk.LangEN && fm.TitleEN != "" {
 			label = fm.TitleEN
 		}
-		if y+bh > f.h-4 {
-			f.c.overflow = append(f.c.overflow, label)
-			continue
-		}
 		st, sub := stNormal, ""
+		if fm.Electronic {
+			sub = f.t(txtElectronicSub)
+		}
 		if len(f.v.Municipalities) > 1 && fm.Municipality >= 0 && fm.Municipality < len(f.v.Municipalities) {
 			sub = muniName(f.v.Municipalities[fm.Municipality], f.l)
 		}
 		if !fm.Available {
 			st, sub = stDisabled, f.t(txtNotNow)
 		}
-		f.add(button{r: rect{x, y, cw, bh}, in: kiosk.Input{Kind: kiosk.InputSelect, Arg: i}, label: label, sub: sub, st: st})
+		items[i] = gridItem{label: label, sub: sub, st: st}
 	}
+	f.grid(items)
 	f.note()
 	f.footer([]button{f.cancel()}, nil)
 }

@@ -163,6 +163,14 @@ var screenOf = map[kiosk.State]func(*frame){
 	kiosk.StateFormConfirm:  (*frame).formConfirm,
 	kiosk.StateFormPrinting: func(f *frame) { f.message(txtFormPrinting, txtPrintWait) },
 	kiosk.StateFormTake:     (*frame).formTake,
+
+	kiosk.StateAppEntry:           (*frame).appEntry,
+	kiosk.StateAppReview:          (*frame).appReview,
+	kiosk.StateAppPasswordReading: func(f *frame) { f.message(txtSignReading, txtDontMove) },
+	kiosk.StateAppPassword:        (*frame).appPassword,
+	kiosk.StateAppSigning:         func(f *frame) { f.message(txtSigning, txtDontMove) },
+	kiosk.StateAppPrinting:        func(f *frame) { f.message(txtAppPrinting, txtPrintWait) },
+	kiosk.StateAppTake:            (*frame).appTake,
 }
 
 // render draws v and returns its touch targets. remain > 0 shows "ending in remain

@@ -15,6 +15,7 @@ import (
 
 	"madoguchi/center"
 	"madoguchi/config"
+	formsmodel "madoguchi/forms"
 	"madoguchi/kiosk"
 	"madoguchi/reader"
 )
@@ -149,6 +150,52 @@ func samples() []sample {
 		sample{"form-printing", form(kiosk.StateFormPrinting, nil)},
 		sample{"form-take", form(kiosk.StateFormTake, func(v *kiosk.View) { v.CardPresent = true })},
 		sample{"form-take-card-gone", form(kiosk.StateFormTake, func(v *kiosk.View) { v.CardGone = true })},
+	)
+	entries := []kiosk.EntryView{{Label: "転出予定日", LabelEN: "Moving-out date", Input: formsmodel.InputDate},
+		{Label: "電話番号", LabelEN: "Telephone", Input: formsmodel.InputDigits},
+		{Label: "氏名のフリガナ", LabelEN: "Name in katakana", Input: formsmodel.InputKana}}
+	filled := []kiosk.EntryView{{Label: "転出予定日", LabelEN: "Moving-out date", Input: formsmodel.InputDate, Value: "2026-12-20"},
+		{Label: "電話番号", LabelEN: "Telephone", Input: formsmodel.InputDigits, Value: "0312345678"},
+		{Label: "氏名のフリガナ", LabelEN: "Name in katakana", Input: formsmodel.InputKana, Value: "ミホン　ハナコ"}}
+	app := func(st kiosk.State, f func(*kiosk.View)) kiosk.View {
+		return form(st, func(v *kiosk.View) {
+			v.FormTitle, v.FormTitleEN, v.Electronic, v.Entries = "転出届（電子申請）", "Notice of moving out (online)", true, entries
+			if f != nil {
+				f(v)
+			}
+		})
+	}
+	s = append(s,
+		sample{"form-choose-electronic", form(kiosk.StateFormChoose, func(v *kiosk.View) {
+			v.FormTitle, v.FormTitleEN = "", ""
+			v.Forms = append(v.Forms[:3:3], kiosk.FormView{Title: "転出届（電子申請）", TitleEN: "Notice of moving out (online)", Available: true, Electronic: true})
+		})},
+		sample{"app-entry-date", app(kiosk.StateAppEntry, func(v *kiosk.View) {
+			v.EntryDate = time.Date(2026, 12, 20, 0, 0, 0, 0, formsmodel.JST)
+		})},
+		sample{"app-entry-digits", app(kiosk.StateAppEntry, func(v *kiosk.View) { v.EntryAt, v.EntryText = 1, "031234" })},
+		sample{"app-entry-empty", app(kiosk.StateAppEntry, func(v *kiosk.View) { v.EntryAt, v.Note = 1, kiosk.NoteEntryEmpty })},
+		sample{"app-entry-kana", app(kiosk.StateAppEntry, func(v *kiosk.View) { v.EntryAt, v.EntryText, v.KeyPage = 2, "ミホン　ハ", 5 })},
+		sample{"app-review", app(kiosk.StateAppReview, func(v *kiosk.View) {
+			v.Entries = filled
+			v.Facts = []kiosk.FactView{{Label: "氏名", LabelEN: "Name", Value: "見本 花子"},
+				{Label: "現住所", LabelEN: "Current address", Value: "東京都千代田区霞が関二丁目1番2号"}}
+		})},
+		sample{"app-password-reading", app(kiosk.StateAppPasswordReading, nil)},
+		sample{"app-password", app(kiosk.StateAppPassword, func(v *kiosk.View) { v.PINLength, v.TriesLeft = 3, 5 })},
+		sample{"app-password-digits", app(kiosk.StateAppPassword, func(v *kiosk.View) { v.PINLength, v.TriesLeft, v.KeyPage = 7, 5, 1 })},
+		sample{"app-password-wrong", app(kiosk.StateAppPassword, func(v *kiosk.View) { v.TriesLeft, v.WrongPIN = 4, true })},
+		sample{"app-password-last-try", app(kiosk.StateAppPassword, func(v *kiosk.View) { v.TriesLeft, v.WrongPIN = 1, true })},
+		sample{"app-password-short", app(kiosk.StateAppPassword, func(v *kiosk.View) {
+			v.PINLength, v.TriesLeft, v.Note = 5, 5, kiosk.NotePasswordLength
+		})},
+		sample{"app-signing", app(kiosk.StateAppSigning, nil)},
+		sample{"app-printing", app(kiosk.StateAppPrinting, nil)},
+		sample{"app-take", kiosk.View{State: kiosk.StateAppTake, Municipalities: sampleMunis(), CardPresent: true, AppNumber: "20261201-0123456789ABCDEF"}},
+		sample{"app-take-no-receipt", kiosk.View{State: kiosk.StateAppTake, Municipalities: sampleMunis(), CardGone: true,
+			AppNumber: "20261201-0123456789ABCDEF", AppReceiptFailed: true}},
+		sample{"problem-app-cancelled", kiosk.View{State: kiosk.StateProblem, Problem: kiosk.ProblemCancelled, Municipalities: sampleMunis(),
+			CardPresent: true, AppProblem: true}},
 	)
 	for _, p := range kiosk.Problems {
 		v := kiosk.View{State: kiosk.StateProblem, Problem: p, Municipalities: sampleMunis()}

@@ -236,6 +236,9 @@ var problemTexts = map[kiosk.Problem]struct{ title, next msg }{
 	kiosk.ProblemFormNeedsCard: {msg{"申請書の作成には、マイナンバーカードが必要です", "A prefilled form needs the My Number Card itself"},
 		msg{"スマートフォンには、氏名や住所の情報が入っていません。マイナンバーカードをお使いください。",
 			"A smartphone does not carry your name and address. Please place your My Number Card."}},
+	kiosk.ProblemPasswordLocked: {msg{"署名用パスワードがロックされています", "The signing password is locked"},
+		msg{"5回続けて間違えたため、ロックされました。申請は送信されていません。再設定は、お住まいの市区町村の窓口でできます。このカードをお持ちください。",
+			"It was entered wrongly 5 times. Nothing was sent. You can have it reset at your municipal office: please bring this card."}},
 	kiosk.ProblemPhoneNotReady: {msg{"iPhoneのマイナンバーカードを使えませんでした", "The iPhone's My Number Card could not be used"},
 		msg{"サイドボタンを2回押してFace IDで認証し、もう一度置いてください。続く場合は、マイナンバーカードをお使いください。",
 			"Double-click the side button, authenticate with Face ID, and place it again. If it still fails, please use your My Number Card."}},
@@ -295,6 +298,9 @@ var refusalTexts = map[center.Reason]msg{
 // problemTextFor is problemText with the center's reason for a refusal, when it gave one.
 func problemTextFor(v kiosk.View) (title, next msg) {
 	title, next = problemText(v.Problem)
+	if v.AppProblem && (v.Problem == kiosk.ProblemCancelled || v.Problem == kiosk.ProblemTimedOut) {
+		next = txtAppNotSent
+	}
 	if m, ok := refusalTexts[v.Refusal]; ok && v.Problem == kiosk.ProblemNotEligible {
 		next = m
 	}

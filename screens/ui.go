@@ -3,6 +3,7 @@ package screens
 import (
 	"context"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/gdamore/tcell/v2"
@@ -299,12 +300,12 @@ func (u *UI) keyInput(ev *tcell.EventKey) (kiosk.Input, bool) {
 			return in(kiosk.InputCancel, 0)
 		}
 	case tcell.KeyBackspace, tcell.KeyBackspace2:
-		if st == kiosk.StatePIN || st == kiosk.StateFormPIN {
+		if st == kiosk.StatePIN || st == kiosk.StateFormPIN || st == kiosk.StateAppPassword || st == kiosk.StateAppEntry {
 			return in(kiosk.InputDelete, 0)
 		}
 		return in(kiosk.InputBack, 0)
 	case tcell.KeyDelete:
-		if st == kiosk.StatePIN || st == kiosk.StateFormPIN {
+		if st == kiosk.StatePIN || st == kiosk.StateFormPIN || st == kiosk.StateAppPassword || st == kiosk.StateAppEntry {
 			return in(kiosk.InputClear, 0)
 		}
 	case tcell.KeyRune:
@@ -312,6 +313,13 @@ func (u *UI) keyInput(ev *tcell.EventKey) (kiosk.Input, bool) {
 		switch {
 		case r == ' ' && u.focus >= 0 && u.focus < len(u.buttons):
 			return u.activate(u.focus)
+		case st == kiosk.StateAppPassword && (r >= '0' && r <= '9' || r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z'):
+			return in(kiosk.InputChar, int(r)) // a keyboard types the password (upper-cased by the engine)
+		case st == kiosk.StateAppEntry && r >= '0' && r <= '9':
+			return in(kiosk.InputDigit, int(r-'0'))
+		case st == kiosk.StateAppEntry && (strings.ContainsRune(kiosk.KanaLetters, r) ||
+			r == kiosk.KanaVoiced || r == kiosk.KanaSemiVoiced || r == kiosk.KanaSmall):
+			return in(kiosk.InputChar, int(r)) // katakana typed on a keyboard with an input method
 		case r == 'l' || r == 'L':
 			return in(kiosk.InputLanguage, 0)
 		case (r == 'f' || r == 'F') && st == kiosk.StateIdle && len(u.view.Forms) > 0:

@@ -301,28 +301,11 @@ func TestDemoFormInTmux(t *testing.T) {
 	s.keys("1", "2", "3", "4", "Enter")
 	s.waitFor("この内容で申請書を印刷します")
 	// The facts as the screen shows them: what no file may hold afterwards.
-	var facts []string
-	for _, line := range strings.Split(s.screen(), "\n") {
-		f := strings.Fields(line)
-		if len(f) >= 2 && (f[0] == "氏名" || f[0] == "新しい住所") {
-			facts = append(facts, strings.Join(f[1:], " "))
-		}
-	}
-	if len(facts) != 2 {
-		t.Fatalf("facts not found on the confirm screen:\n%s", s.screen())
-	}
+	facts := s.values("氏名", "新しい住所")
 	s.keys("Enter")
 	s.waitFor("カードと申請書をお取りください")
 	s.keys("F2")
-	pid := s.pid()
-	s.keys("F10")
-	deadline := time.Now().Add(20 * time.Second)
-	for !strings.Contains(s.output(), "printed documents are in") || (syscall.Kill(pid, 0) == nil && !s.paneDead()) {
-		if time.Now().After(deadline) {
-			t.Fatalf("demo did not quit; screen:\n%s", s.output())
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	s.quitDemo()
 	pdfs, _ := filepath.Glob(filepath.Join(dir, "printed", "form-*.pdf"))
 	if len(pdfs) != 1 {
 		t.Fatalf("printed forms: %v", pdfs)

@@ -61,6 +61,14 @@ func (e *enginePrinter) Print(ctx context.Context, job kiosk.PrintJob) error {
 	return e.Guard.Print(ctx, printer.SignedJob(job))
 }
 
+var _ kiosk.ApplicationPrinter = (*enginePrinter)(nil)
+
+// PrintApplicationReceipt prints an e-application's receipt through the same back end.
+func (e *enginePrinter) PrintApplicationReceipt(ctx context.Context, job kiosk.ApplicationReceiptJob) error {
+	_, err := e.Guard.Printer().PrintApplicationReceipt(ctx, job)
+	return err
+}
+
 var _ kiosk.ReceiptPrinter = (*enginePrinter)(nil)
 
 // PrintReceipt prints the engine's receipt through the same back end (not a center's

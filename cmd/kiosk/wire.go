@@ -170,6 +170,14 @@ func (q queueStore) Alert(ctx context.Context, event string, detail map[string]a
 	return q.s.Alert(ctx, event, detail)
 }
 
+var _ kiosk.ApplicationStore = queueStore{} // a signed e-application, for the center
+
+// QueueApplication queues a signed application in the outbox (store-and-forward to the
+// center's application kind; the row is deleted once the center acknowledged it).
+func (q queueStore) QueueApplication(ctx context.Context, number string, signedData []byte) error {
+	return q.s.Enqueue(ctx, offline.KindApplication, center.ApplicationPayload{Number: number, SignedData: signedData})
+}
+
 var _ kiosk.AuditStore = queueStore{} // a printed form's audit event
 
 // Audit queues an audit event outside a certificate session, in the shape of a session's.

@@ -17,6 +17,7 @@ type Printer struct {
 	jobs     []kiosk.PrintJob
 	receipts []kiosk.Receipt
 	forms    []kiosk.FormJob
+	apps     []kiosk.ApplicationReceiptJob
 	started  chan struct{}
 }
 

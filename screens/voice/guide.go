@@ -2,6 +2,7 @@ package voice
 
 import (
 	"strings"
+	"unicode/utf8"
 
 	"madoguchi/kiosk"
 )
@@ -58,12 +59,10 @@ func Guide(v kiosk.View) Utterance {
 		}
 		u.add(g.in(l), fmtCopies.format(l, v.Copies))
 	case kiosk.StatePIN:
-		if v.WrongPIN {
-			u.add(txtPINWrong.in(l), fmtTries.format(l, v.TriesLeft))
-		}
-		if v.TriesLeft == 1 {
-			u.add(txtLastTry.in(l))
-		}
+		u.tries(v, txtPINWrong, txtLastTry)
+		u.add(g.in(l))
+	case kiosk.StateAppPassword:
+		u.tries(v, txtPasswordWrong, txtPasswordLast)
 		u.add(g.in(l))
 	case kiosk.StateFee:
 		u.add(g.in(l))
@@ -80,7 +79,9 @@ func Guide(v kiosk.View) Utterance {
 			u.add(g.in(l))
 		}
 	case kiosk.StateProblem:
-		if p, ok := problemGuides[v.Problem]; ok {
+		if v.AppProblem && (v.Problem == kiosk.ProblemCancelled || v.Problem == kiosk.ProblemTimedOut) {
+			u.add(txtAppNotSent.in(l))
+		} else if p, ok := problemGuides[v.Problem]; ok {
 			u.add(p.in(l))
 		} else {
 			u.add(g.in(l))
@@ -111,13 +112,12 @@ func Change(prev, cur kiosk.View) Utterance {
 	u := Utterance{Lang: l}
 	switch cur.State {
 	case kiosk.StatePIN, kiosk.StateTechPIN:
-		switch {
-		case cur.PINLength > prev.PINLength:
-			u.add(fmtDigit.format(l, cur.PINLength))
-		case cur.PINLength == 0 && prev.PINLength > 1:
-			u.add(txtCleared.in(l))
-		case cur.PINLength < prev.PINLength:
-			u.add(txtDeleted.in(l))
+		u.count(prev.PINLength, cur.PINLength, fmtDigit, txtDeleted)
+	case kiosk.StateAppPassword: // how many characters, never which
+		u.count(prev.PINLength, cur.PINLength, fmtChar, txtCharDeleted)
+	case kiosk.StateAppEntry: // what the resident types is theirs: its length only
+		if prev.EntryAt == cur.EntryAt {
+			u.count(utf8.RuneCountInString(prev.EntryText), utf8.RuneCountInString(cur.EntryText), fmtChar, txtCharDeleted)
 		}
 	case kiosk.StateOptions:
 		for _, o := range kiosk.OptionsFor(cur.Cert) {
@@ -137,6 +137,29 @@ func Change(prev, cur kiosk.View) Utterance {
 		u.add(noteText(cur, l))
 	}
 	return u
+}
+
+// tries says a wrong PIN or password with the tries left, and warns of the last one.
+func (u *Utterance) tries(v kiosk.View, wrong, last text) {
+	if v.WrongPIN {
+		u.add(wrong.in(u.Lang), fmtTries.format(u.Lang, v.TriesLeft))
+	}
+	if v.TriesLeft == 1 {
+		u.add(last.in(u.Lang))
+	}
+}
+
+// count says what a key press did to a masked entry: how many there are now (entered),
+// or that one was deleted or all cleared; never which.
+func (u *Utterance) count(prev, cur int, entered, deleted text) {
+	switch {
+	case cur > prev:
+		u.add(entered.format(u.Lang, cur))
+	case cur == 0 && prev > 1:
+		u.add(txtCleared.in(u.Lang))
+	case cur < prev:
+		u.add(deleted.in(u.Lang))
+	}
 }
 
 // Countdown is what the screen says when its countdown appears (seconds left).
@@ -172,6 +195,8 @@ func Focus(v kiosk.View, in kiosk.Input, label string) Utterance {
 			if !c.Available {
 				u.add(txtUnavailable.in(l))
 			}
+		case v.State == kiosk.StateAppEntry, v.State == kiosk.StateAppPassword: // a kana row, a keyboard page
+			u.add(label)
 		}
 	case kiosk.InputOption:
 		o := kiosk.Option(in.Arg)
@@ -181,6 +206,14 @@ func Focus(v kiosk.View, in kiosk.Input, label string) Utterance {
 		}
 	case kiosk.InputCopies:
 		u.add(copiesWords[in.Arg].in(l))
+	case kiosk.InputChar:
+		if v.State == kiosk.StateAppPassword { // a password key says it is one, never its character
+			u.add(txtCharKey.in(l))
+		} else {
+			u.add(label) // a kana key says its letter
+		}
+	case kiosk.InputDatePart:
+		u.add(label)
 	case kiosk.InputNone:
 		u.add(label)
 	default:

@@ -13,7 +13,8 @@ import (
 var langs = []kiosk.Lang{kiosk.LangJA, kiosk.LangEN}
 
 // notes lists every note the engine sets.
-var notes = []kiosk.Note{kiosk.NoteNeed4Digits, kiosk.NoteUnavailable, kiosk.NoteRemoveAndPlace, kiosk.NoteMaxCopies, kiosk.NotePINAgain, kiosk.NoteTakeFirst}
+var notes = []kiosk.Note{kiosk.NoteNeed4Digits, kiosk.NoteUnavailable, kiosk.NoteRemoveAndPlace, kiosk.NoteMaxCopies, kiosk.NotePINAgain, kiosk.NoteTakeFirst,
+	kiosk.NotePasswordLength, kiosk.NoteEntryEmpty}
 
 // A state, problem or note without a spoken guide fails here: a new one needs an entry
 // in its table (phrases.go).
@@ -187,6 +188,48 @@ func TestPhrasesCoverTheGuide(t *testing.T) {
 		}
 		for n := 1; n <= 10; n++ {
 			check("countdown", Countdown(n, l))
+		}
+	}
+}
+
+// The signing password's keyboard says how many characters there are and that a key is a
+// character key, never which character.
+func TestPasswordNeverSaid(t *testing.T) {
+	for _, l := range langs {
+		for n := 0; n < 16; n++ {
+			prev := kiosk.View{State: kiosk.StateAppPassword, Lang: l, Screen: 3, PINLength: n, TriesLeft: 5}
+			cur := prev
+			cur.PINLength = n + 1
+			said := Change(prev, cur).Text()
+			if said == "" {
+				t.Errorf("character %d entered says nothing", n+1)
+			}
+			for _, d := range regexp.MustCompile(`[0-9]+`).FindAllString(said, -1) {
+				if d != itoa(n+1) {
+					t.Errorf("character %d: says %q (a number other than the count)", n+1, said)
+				}
+			}
+			for _, c := range "AZ09QX" {
+				f := Focus(cur, kiosk.Input{Kind: kiosk.InputChar, Arg: int(c)}, string(c)).Text()
+				if strings.ContainsRune(f, c) || f == "" {
+					t.Errorf("the focused key %q says %q", c, f)
+				}
+			}
+		}
+	}
+}
+
+// An application's entry says how long it is, never what was typed.
+func TestEntryNeverSaid(t *testing.T) {
+	prev := kiosk.View{State: kiosk.StateAppEntry, Lang: kiosk.LangJA, Screen: 3, EntryText: "ミホ"}
+	cur := prev
+	cur.EntryText = "ミホン"
+	if said := Change(prev, cur).Text(); said != "3文字目を入力しました。" {
+		t.Errorf("typing says %q", said)
+	}
+	for _, v := range []kiosk.View{cur, {State: kiosk.StateAppEntry, Lang: kiosk.LangJA, Screen: 3, EntryText: "0312345678"}} {
+		if said := Guide(v).Text(); strings.Contains(said, v.EntryText) {
+			t.Errorf("the guide says the entry: %q", said)
 		}
 	}
 }

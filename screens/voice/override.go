@@ -20,14 +20,14 @@ import (
 //	en = "The PIN is locked. Please ask at the counter."
 //
 // Tables: state (kiosk.State names), problem (kiosk.Problem names), note (need-4-digits,
-// unavailable, remove-and-place, max-copies, pin-again). Languages: ja, en. A key not in
+// unavailable, remove-and-place, max-copies, pin-again, take-first, password-length, entry-empty). Languages: ja, en. A key not in
 // a table, an unknown language, an empty sentence or one with a format verb (%) is an
 // error: nothing is applied then.
 type Overrides map[string]map[string]map[string]string
 
 var noteNames = map[string]kiosk.Note{"need-4-digits": kiosk.NoteNeed4Digits, "unavailable": kiosk.NoteUnavailable,
 	"remove-and-place": kiosk.NoteRemoveAndPlace, "max-copies": kiosk.NoteMaxCopies, "pin-again": kiosk.NotePINAgain,
-	"take-first": kiosk.NoteTakeFirst}
+	"take-first": kiosk.NoteTakeFirst, "password-length": kiosk.NotePasswordLength, "entry-empty": kiosk.NoteEntryEmpty}
 
 // ParseOverrides reads an overrides file.
 func ParseOverrides(data []byte) (Overrides, error) {

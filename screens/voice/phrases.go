@@ -62,6 +62,20 @@ var stateGuides = map[kiosk.State]text{
 		"Printing the form. Please wait."},
 	kiosk.StateFormTake: {"カードと申請書をお取りください。署名をして、窓口にお出しください。",
 		"Please take your card and the form. Sign it and hand it in at the counter."},
+	kiosk.StateAppEntry: {"申請の内容を入力して、次へを選んでください。入力した内容は読み上げません。",
+		"Enter the application's details, then choose Next. What you enter is not read out."},
+	kiosk.StateAppReview: {"申請の内容を画面で確かめてください。よければ、「署名へ進む」を選んでください。",
+		"Check your application on the screen. Then choose Sign."},
+	kiosk.StateAppPasswordReading: {"カードを確認しています。カードを動かさないでください。",
+		"Checking your card. Do not move the card."},
+	kiosk.StateAppPassword: {"署名用パスワード、英大文字と数字の6文字から16文字を入力して、決定キーを押してください。押した文字は読み上げません。",
+		"Enter your signing password, 6 to 16 capital letters and digits, then press Enter. The characters are not read out."},
+	kiosk.StateAppSigning: {"カードで署名しています。カードを動かさないでください。",
+		"Signing with your card. Do not move the card."},
+	kiosk.StateAppPrinting: {"申請を受け付け、受付控を印刷しています。そのままお待ちください。",
+		"Your application is accepted. Printing the receipt. Please wait."},
+	kiosk.StateAppTake: {"カードと受付控をお取りください。申請は市区町村に送られます。",
+		"Please take your card and the receipt. The application goes to your municipality."},
 	kiosk.StateTechPIN: {"係員用の画面です。", "Staff screen."},
 	kiosk.StateTech:    {"係員用の画面です。", "Staff screen."},
 }
@@ -95,6 +109,8 @@ var problemGuides = map[kiosk.Problem]text{
 		"The iPhone could not be used. Authenticate with Face ID and place it again."},
 	kiosk.ProblemFormNeedsCard: {"申請書の作成には、マイナンバーカードが必要です。カードを置いてください。",
 		"A prefilled form needs the My Number Card. Please place the card."},
+	kiosk.ProblemPasswordLocked: {"署名用パスワードがロックされました。申請は送られていません。市区町村の窓口で再設定できます。",
+		"The signing password is locked. Nothing was sent. You can have it reset at your municipal office."},
 	kiosk.ProblemCardSuspended: {"このカードの電子証明書は停止されています。市区町村の窓口にお問い合わせください。",
 		"The card's certificate is suspended. Please contact your municipal office."},
 	kiosk.ProblemCardNotAccepted: {"ご利用いただけないカードです。市区町村の窓口にご相談ください。",
@@ -130,26 +146,34 @@ var noteGuides = map[kiosk.Note]text{
 	kiosk.NoteMaxCopies:      {"これ以上は増やせません。", "That is the most copies at a time."},
 	kiosk.NotePINAgain:       {"カードの確認のため、もう一度暗証番号を入力してください。", "Please enter your PIN once more."},
 	kiosk.NoteTakeFirst:      {"カードまたは証明書が残っています。お取りください。お取りいただくと、次の方がご利用になれます。", "A card or a certificate was left. Please take it. The next person can start once it is taken."},
+	kiosk.NotePasswordLength: {"6文字から16文字で入力してください。", "Please enter 6 to 16 characters."},
+	kiosk.NoteEntryEmpty:     {"まだ入力されていません。", "Nothing is entered yet."},
 }
 
 // The fixed sentences of the guide beside the tables.
 var (
-	txtVoiceOn     = text{"音声案内をはじめます。", "Voice guidance is on."}
-	txtVoiceOff    = text{"音声案内を終わります。", "Voice guidance is off."}
-	txtLouder      = text{"音量を上げました。", "Louder."}
-	txtQuieter     = text{"音量を下げました。", "Quieter."}
-	txtDeleted     = text{"1桁消しました。", "One digit deleted."}
-	txtCleared     = text{"入力を消しました。", "Entry cleared."}
-	txtPINWrong    = text{"暗証番号が違います。", "The PIN is not correct."}
-	txtLastTry     = text{"次に間違えると、暗証番号がロックされます。", "If the next PIN is wrong, it will be locked."}
-	txtFeePress    = text{"よければ、決定キーを押してください。", "To print, press Enter."}
-	txtFeePay      = text{"よければ、決定キーを押して、お支払いください。", "To pay, press Enter."}
-	txtCardGone    = text{"証明書をお取りください。ご利用ありがとうございました。", "Please take your certificate. Thank you."}
-	txtProblemDone = text{"5を押すと、はじめの画面に戻ります。", "Press 5 to return to the start."}
-	txtAnother     = text{"ほかの証明書も選べます。", "You can choose another certificate."}
-	txtDigitKey    = text{"数字キー", "Digit key"}
-	txtUnavailable = text{"受付時間外", "closed now"}
-	txtOptionOn    = text{"選択中", "selected"}
+	txtVoiceOn       = text{"音声案内をはじめます。", "Voice guidance is on."}
+	txtVoiceOff      = text{"音声案内を終わります。", "Voice guidance is off."}
+	txtLouder        = text{"音量を上げました。", "Louder."}
+	txtQuieter       = text{"音量を下げました。", "Quieter."}
+	txtDeleted       = text{"1桁消しました。", "One digit deleted."}
+	txtCleared       = text{"入力を消しました。", "Entry cleared."}
+	txtPINWrong      = text{"暗証番号が違います。", "The PIN is not correct."}
+	txtLastTry       = text{"次に間違えると、暗証番号がロックされます。", "If the next PIN is wrong, it will be locked."}
+	txtFeePress      = text{"よければ、決定キーを押してください。", "To print, press Enter."}
+	txtFeePay        = text{"よければ、決定キーを押して、お支払いください。", "To pay, press Enter."}
+	txtCardGone      = text{"証明書をお取りください。ご利用ありがとうございました。", "Please take your certificate. Thank you."}
+	txtProblemDone   = text{"5を押すと、はじめの画面に戻ります。", "Press 5 to return to the start."}
+	txtAnother       = text{"ほかの証明書も選べます。", "You can choose another certificate."}
+	txtDigitKey      = text{"数字キー", "Digit key"}
+	txtCharKey       = text{"文字キー", "Character key"}
+	txtAppNotSent    = text{"手続きを中止しました。申請は送られていません。", "Stopped. No application was sent."}
+	txtPasswordWrong = text{"署名用パスワードが違います。", "The signing password is not correct."}
+	txtPasswordLast  = text{"次に間違えると、署名用パスワードがロックされます。", "If the next one is wrong, it will be locked."}
+	fmtChar          = text{"%d文字目を入力しました。", "Character %d entered."}
+	txtCharDeleted   = text{"1文字消しました。", "One character deleted."}
+	txtUnavailable   = text{"受付時間外", "closed now"}
+	txtOptionOn      = text{"選択中", "selected"}
 )
 
 // Sentences with a number: the number is its own part, so the sentence around it is the

@@ -4,6 +4,7 @@ import (
 	"slices"
 
 	"madoguchi/center"
+	"madoguchi/forms"
 	"madoguchi/kiosk"
 )
 
@@ -76,6 +77,10 @@ func Phrases(s Spec) []Part {
 			sentenceEnd(l)+txtOptionOn.in(l))
 		for n := 1; n <= PINDigits; n++ {
 			add(l, fmtDigit.format(l, n))
+		}
+		add(l, txtPasswordWrong.in(l), txtPasswordLast.in(l), txtCharDeleted.in(l), txtCharKey.in(l), txtAppNotSent.in(l))
+		for n := 1; n <= max(kiosk.PasswordMax, forms.MaxKana, forms.MaxDigits); n++ {
+			add(l, fmtChar.format(l, n))
 		}
 		for n := 0; n <= MaxTries; n++ {
 			add(l, fmtTries.format(l, n))
