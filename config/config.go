@@ -53,7 +53,7 @@ type Config struct {
 type Kiosk struct {
 	ID        string     // required: sent to the center with every request
 	Location  string     // required: free text for technicians and the center
-	Language  string     // "ja" (default) or "en": the language the idle screen returns to
+	Language  string     // a BCP 47 tag of internal/i18n's Tags ("ja" default): the language the idle screen returns to
 	LogLevel  slog.Level // default slog.LevelInfo ("info")
 	MaxCopies int        // copies per request, 1–10; default 10
 	// TechnicianPIN opens technician mode on the screen (hidden gesture, then this PIN):

@@ -98,9 +98,10 @@ func (o Options) withDefaults() (Options, error) {
 	switch o.Language {
 	case "":
 		o.Language = LangJA
-	case LangJA, LangEN:
 	default:
-		return o, fmt.Errorf("kiosk: options: language %q, want ja or en", o.Language)
+		if !o.Language.Valid() {
+			return o, fmt.Errorf("kiosk: options: language %q, want one of %v", o.Language, Langs)
+		}
 	}
 	if o.MaxCopies <= 0 || o.MaxCopies > center.MaxCopies {
 		o.MaxCopies = center.MaxCopies

@@ -1,6 +1,7 @@
 package kiosk
 
 import (
+	"slices"
 	"time"
 
 	"madoguchi/center"
@@ -71,14 +72,35 @@ func (p Problem) Voided() bool {
 	return false
 }
 
-// Lang is the language of the screens.
+// Lang is the language of the screens, a BCP 47 tag.
 type Lang string
 
-// The languages.
+// The languages: Japanese and English, and the languages of Japan's largest groups of
+// foreign residents. Japanese and English texts are written in the screens' own tables;
+// the others come from their catalogs (internal/i18n), keyed by the English text.
 const (
-	LangJA Lang = "ja"
-	LangEN Lang = "en"
+	LangJA     Lang = "ja"
+	LangEN     Lang = "en"
+	LangZhHans Lang = "zh-Hans" // Chinese, simplified script
+	LangZhHant Lang = "zh-Hant" // Chinese, traditional script
+	LangKO     Lang = "ko"
+	LangVI     Lang = "vi"
+	LangTL     Lang = "tl" // Tagalog (Filipino)
+	LangPtBR   Lang = "pt-BR"
+	LangNE     Lang = "ne"
+	LangID     Lang = "id"
+	LangES     Lang = "es"
 )
+
+// Langs lists every language, in the order the language picker shows them.
+var Langs = []Lang{LangJA, LangEN, LangZhHans, LangZhHant, LangKO, LangVI, LangTL, LangPtBR, LangNE, LangID, LangES}
+
+// Valid reports whether l is one of Langs.
+func (l Lang) Valid() bool { return slices.Contains(Langs, l) }
+
+// Translated reports whether l's texts come from a catalog (every language but Japanese
+// and English).
+func (l Lang) Translated() bool { return l.Valid() && l != LangJA && l != LangEN }
 
 // InputKind is what the resident (or technician) did.
 type InputKind int

@@ -6,18 +6,18 @@ import (
 	"strings"
 
 	"madoguchi/center"
+	"madoguchi/internal/i18n"
 	"madoguchi/kiosk"
 )
 
-// msg is one text in both languages.
+// msg is one text in Japanese and English. The other languages are translations of the
+// English text from their catalogs (internal/i18n): every msg literal is listed in its
+// source.json, so a msg's texts are written here as string literals.
 type msg struct{ ja, en string }
 
-func (m msg) in(l kiosk.Lang) string {
-	if l == kiosk.LangEN {
-		return m.en
-	}
-	return m.ja
-}
+// in is m in l: a language with a catalog falls back to English while a text is not
+// translated; a language that is none of kiosk.Langs is Japanese.
+func (m msg) in(l kiosk.Lang) string { return i18n.Pick(string(l), m.ja, m.en) }
 
 // The wording follows real コンビニ交付 terminals: polite, short, and always saying what to
 // do next. No ambiguous-width characters (○ ※ ① ● × box drawing): checkWidths in TestGolden.
@@ -101,14 +101,14 @@ var (
 	btnPlus     = msg{"＋", "＋"}
 )
 
-// certTitlesEN names the certificates in English; Japanese uses center.CertType.Title.
-var certTitlesEN = map[center.CertType]string{
-	center.ResidentRecord:      "Residence Certificate (Juminhyo)",
-	center.ResidentRecordItems: "Residence Details Certificate",
-	center.SealRegistration:    "Seal Registration Certificate",
-	center.FamilyRegister:      "Family Register (Koseki)",
-	center.FamilyRegisterAnnex: "Koseki Supplement (Fuhyo)",
-	center.TaxIncome:           "Tax and Income Certificate",
+// certTitles names the certificates; the Japanese is center.CertType.Title (TestCertTitles).
+var certTitles = map[center.CertType]msg{
+	center.ResidentRecord:      {"住民票の写し", "Residence Certificate (Juminhyo)"},
+	center.ResidentRecordItems: {"住民票記載事項証明書", "Residence Details Certificate"},
+	center.SealRegistration:    {"印鑑登録証明書", "Seal Registration Certificate"},
+	center.FamilyRegister:      {"戸籍証明書", "Family Register (Koseki)"},
+	center.FamilyRegisterAnnex: {"戸籍の附票の写し", "Koseki Supplement (Fuhyo)"},
+	center.TaxIncome:           {"課税・所得証明書", "Tax and Income Certificate"},
 }
 
 // muniName is the municipality's name in l: its Latin-letter name in English when the
@@ -121,8 +121,8 @@ func muniName(m kiosk.MunicipalityView, l kiosk.Lang) string {
 }
 
 func certTitle(t center.CertType, l kiosk.Lang) string {
-	if en, ok := certTitlesEN[t]; ok && l == kiosk.LangEN {
-		return en
+	if m, ok := certTitles[t]; ok {
+		return m.in(l)
 	}
 	return t.Title()
 }
@@ -131,6 +131,7 @@ func certTitle(t center.CertType, l kiosk.Lang) string {
 var (
 	fmtYen       = msg{"%s円", "%s yen"} // amount with thousands separators
 	fmtCopies    = msg{"%d通", "%d copies"}
+	txtOneCopy   = msg{"1通", "1 copy"}
 	fmtCountdown = msg{"あと%d秒で終了します", "Ending in %d seconds"}
 	fmtTries     = msg{"入力できる残り回数：%d回", "Tries left: %d"}
 	fmtFee       = msg{"1通あたり%s、%s", "%s per copy, %s"}  // unit fee, copies
@@ -160,8 +161,8 @@ func grouped(n int) string {
 }
 
 func copiesText(n int, l kiosk.Lang) string {
-	if n == 1 && l == kiosk.LangEN {
-		return "1 copy"
+	if n == 1 {
+		return txtOneCopy.in(l)
 	}
 	return fmtCopies.format(l, n)
 }

@@ -231,10 +231,7 @@ func textIssuerKey(cfg *config.Config) (*rsa.PublicKey, error) {
 // engineOptions maps the configuration onto the engine's options; the engine's clock is
 // the center client's trusted time.
 func engineOptions(cfg *config.Config, client *center.Client) kiosk.Options {
-	lang := kiosk.LangJA
-	if cfg.Kiosk.Language == "en" {
-		lang = kiosk.LangEN
-	}
+	lang := kiosk.Lang(cfg.Kiosk.Language) // validated by config
 	return kiosk.Options{
 		Municipalities: cfg.Municipalities, Timeouts: cfg.Timeouts, Language: lang, MaxCopies: cfg.Kiosk.MaxCopies,
 		Center: client, Clock: kioskClock{client}, Reminder: cfg.Reminder,

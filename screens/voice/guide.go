@@ -233,12 +233,7 @@ func splitAround(format, arg string) []string {
 	return []string{before, arg, after}
 }
 
-func sentenceEnd(l kiosk.Lang) string {
-	if l == kiosk.LangEN {
-		return ". "
-	}
-	return "。"
-}
+func sentenceEnd(l kiosk.Lang) string { return txtSentenceEnd.in(l) }
 
 func optionWord(o kiosk.Option, on bool, l kiosk.Lang) string {
 	w, ok := optionWords[o]

@@ -190,3 +190,14 @@ func TestPhrasesCoverTheGuide(t *testing.T) {
 		}
 	}
 }
+
+// TestCertWords checks that every certificate has a spoken name whose Japanese is the
+// center's own title.
+func TestCertWords(t *testing.T) {
+	for _, c := range center.CertTypes {
+		w, ok := certWords[c]
+		if !ok || w.ja != c.Title() || w.en == "" {
+			t.Errorf("%s: spoken name %+v, want Japanese %q and an English one", c, w, c.Title())
+		}
+	}
+}
