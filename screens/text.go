@@ -24,13 +24,19 @@ func (m msg) in(l kiosk.Lang) string { return i18n.Pick(string(l), m.ja, m.en) }
 var (
 	txtService    = msg{"証明書交付サービス", "Certificate Service"}
 	txtLangButton = msg{"English", "日本語"}
-	txtTouch      = msg{"画面にタッチしてください", "Touch the screen to start"}
-	txtStart      = msg{"はじめる", "Start"}
-	txtHours      = msg{"受付時間", "Hours"}
-	txtClosedNow  = msg{"ただいまサービス時間外です", "The service is closed now"}
-	txtLeftover   = msg{"カードが残っています。お取りください。", "A card was left on the reader. Please take it."}
-	txtPaperLeft  = msg{"証明書が取り出し口に残っています。お取りください。", "A certificate was left in the tray. Please take it."}
-	txtBothLeft   = msg{"カードと証明書が残っています。お取りください。", "A card and a certificate were left. Please take them."}
+	// The language picker (its buttons name each language in its own script, kiosk.Langs)
+	// and why a certificate is in Japanese whatever the screen's language.
+	txtLangPick      = msg{"言語を選んでください", "Choose your language"}
+	txtJapaneseCerts = msg{"証明書は法的な書類のため、日本語で印刷されます。", "Certificates are printed in Japanese, because they are legal documents."}
+	txtReceiptLang   = msg{"領収書は、日本語とこの言語で印刷されます。", "The receipt is printed in Japanese and in this language."}
+	txtVoiceEnglish  = msg{"この言語の音声案内は、英語で話します。", "Voice guidance for this language is spoken in English."}
+	txtTouch         = msg{"画面にタッチしてください", "Touch the screen to start"}
+	txtStart         = msg{"はじめる", "Start"}
+	txtHours         = msg{"受付時間", "Hours"}
+	txtClosedNow     = msg{"ただいまサービス時間外です", "The service is closed now"}
+	txtLeftover      = msg{"カードが残っています。お取りください。", "A card was left on the reader. Please take it."}
+	txtPaperLeft     = msg{"証明書が取り出し口に残っています。お取りください。", "A certificate was left in the tray. Please take it."}
+	txtBothLeft      = msg{"カードと証明書が残っています。お取りください。", "A card and a certificate were left. Please take them."}
 	// The receipt for the fee, on the take screen.
 	btnReceipt     = msg{"領収書を印刷", "Print a receipt"}
 	txtReceiptAsk  = msg{"領収書が必要な方は「領収書を印刷」を押してください。", "Need a receipt? Press Print a receipt."}

@@ -135,6 +135,8 @@ var noteGuides = map[kiosk.Note]text{
 // The fixed sentences of the guide beside the tables.
 var (
 	txtVoiceOn     = text{"音声案内をはじめます。", "Voice guidance is on."}
+	txtLangPick    = text{"言語を選んでください。2と8で選び、5で決めます。", "Choose your language. Use 2 and 8 to move, and 5 to choose."}
+	txtJapanese    = text{"証明書は日本語で印刷されます。", "Certificates are printed in Japanese."}
 	txtVoiceOff    = text{"音声案内を終わります。", "Voice guidance is off."}
 	txtLouder      = text{"音量を上げました。", "Louder."}
 	txtQuieter     = text{"音量を下げました。", "Quieter."}
