@@ -14,6 +14,9 @@ func TestLangs(t *testing.T) {
 	var got []string
 	for _, l := range kiosk.Langs {
 		got = append(got, string(l))
+		if l.Name() == "" {
+			t.Errorf("%s has no name", l)
+		}
 		if !l.Valid() {
 			t.Errorf("%s not Valid", l)
 		}

@@ -95,6 +95,25 @@ const (
 // Langs lists every language, in the order the language picker shows them.
 var Langs = []Lang{LangJA, LangEN, LangZhHans, LangZhHant, LangKO, LangVI, LangTL, LangPtBR, LangNE, LangID, LangES}
 
+// langNames name each language in its own script, as the language picker shows it.
+var langNames = map[Lang]string{
+	LangJA:     "日本語",
+	LangEN:     "English",
+	LangZhHans: "简体中文",
+	LangZhHant: "繁體中文",
+	LangKO:     "한국어",
+	LangVI:     "Tiếng Việt",
+	LangTL:     "Tagalog",
+	LangPtBR:   "Português (Brasil)",
+	LangNE:     "नेपाली",
+	LangID:     "Bahasa Indonesia",
+	LangES:     "Español",
+}
+
+// Name is l's name in its own script ("" for none of Langs), so a resident finds theirs
+// whatever the screen's language.
+func (l Lang) Name() string { return langNames[l] }
+
 // Valid reports whether l is one of Langs.
 func (l Lang) Valid() bool { return slices.Contains(Langs, l) }
 
@@ -125,10 +144,13 @@ const (
 	InputAnother            // on a refusal: choose another certificate, card still in place
 	InputReceipt            // on the take screen: print a receipt for the fee
 	InputForms              // on the idle screen: the prefilled forms (forms.go)
+	// The language picker (every screen): Arg 0 opens it, Arg i in 1..len(Langs) chooses
+	// Langs[i-1] and closes it, Arg -1 closes it unchanged.
+	InputPickLanguage
 )
 
 var inputNames = [...]string{"none", "start", "language", "select", "option", "copies", "next", "back", "cancel",
-	"digit", "delete", "clear", "done", "tech", "continue", "another", "receipt"}
+	"digit", "delete", "clear", "done", "tech", "continue", "another", "receipt", "forms", "pick-language"}
 
 func (k InputKind) String() string {
 	if k >= 0 && int(k) < len(inputNames) {
@@ -212,6 +234,7 @@ type View struct {
 	Screen  uint64 // increases each time a screen is entered (never zero once running)
 	State   State
 	Lang    Lang
+	Picking bool // the language picker is open over the screen (InputPickLanguage)
 	Problem Problem
 	Refusal center.Reason // ProblemNotEligible: why, when the center said
 	Another bool          // the problem screen offers another certificate (InputAnother)

@@ -22,8 +22,7 @@ func (m msg) in(l kiosk.Lang) string { return i18n.Pick(string(l), m.ja, m.en) }
 // The wording follows real コンビニ交付 terminals: polite, short, and always saying what to
 // do next. No ambiguous-width characters (○ ※ ① ● × box drawing): checkWidths in TestGolden.
 var (
-	txtService    = msg{"証明書交付サービス", "Certificate Service"}
-	txtLangButton = msg{"English", "日本語"}
+	txtService = msg{"証明書交付サービス", "Certificate Service"}
 	// The language picker (its buttons name each language in its own script, kiosk.Langs)
 	// and why a certificate is in Japanese whatever the screen's language.
 	txtLangPick      = msg{"言語を選んでください", "Choose your language"}

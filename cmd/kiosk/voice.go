@@ -19,7 +19,7 @@ import (
 // voiceSpec is what the configuration lets the guide say: its languages, fees, copies,
 // municipalities and certificates.
 func voiceSpec(cfg *config.Config) voice.Spec {
-	s := voice.Spec{Langs: []kiosk.Lang{kiosk.LangJA, kiosk.LangEN}, MaxCopies: cfg.Kiosk.MaxCopies}
+	s := voice.Spec{Langs: kiosk.Langs, MaxCopies: cfg.Kiosk.MaxCopies}
 	seenFee := map[int]bool{}
 	seenCert := map[config.CertType]bool{}
 	for _, m := range cfg.Municipalities {

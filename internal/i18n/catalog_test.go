@@ -9,8 +9,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-
-	"golang.org/x/text/width"
 )
 
 // pending are the languages still being translated: their catalogs have every key but
@@ -113,7 +111,7 @@ func problems(src map[string]*sourceEntry, c Catalog, pending bool) []string {
 			out = append(out, "numbers "+strings.Join(b, " ")+" in "+strconv.Quote(tr)+", the English has "+strings.Join(a, " ")+" (keys, PIN lengths, phone numbers must stay)")
 		}
 		for _, r := range tr {
-			if width.LookupRune(r).Kind() == width.EastAsianAmbiguous {
+			if Ambiguous(r) {
 				out = append(out, "ambiguous-width character "+strconv.QuoteRune(r)+" in "+strconv.Quote(tr))
 			}
 		}
@@ -213,6 +211,7 @@ func TestProblems(t *testing.T) {
 		{"verb lost", Catalog{"%d copies": "份", "Press 5": "请按5", "Back": "返回"}, false, 1},
 		{"number", Catalog{"%d copies": "%d 份", "Press 5": "请按6", "Back": "返回"}, false, 1},
 		{"ambiguous", Catalog{"%d copies": "%d 份", "Press 5": "请按5", "Back": "○返回"}, false, 1},
+		{"accented latin", Catalog{"%d copies": "%d cópias", "Press 5": "Pulse 5", "Back": "Atrás ñ ê"}, false, 0},
 	}
 	for _, tt := range tests {
 		if got := problems(src, tt.c, tt.pending); len(got) != tt.want {
@@ -241,5 +240,24 @@ func TestBuiltin(t *testing.T) {
 		if _, ok := Text(tag, "Back"); ok {
 			t.Errorf("Text(%s) found a translation", tag)
 		}
+	}
+}
+
+func TestUntranslated(t *testing.T) {
+	src := readSource(t)
+	for _, tag := range Catalogued() {
+		u, err := Untranslated(tag)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !pending[tag] && len(u) != 0 {
+			t.Errorf("%s: %d untranslated, not pending", tag, len(u))
+		}
+	}
+	if u, _ := Untranslated("xx"); len(u) != len(src) {
+		t.Errorf("unknown language: %d untranslated, want %d", len(u), len(src))
+	}
+	if u, _ := Untranslated(Native); len(u) != 0 {
+		t.Error("Japanese has untranslated texts")
 	}
 }

@@ -22,10 +22,13 @@
 //     reports false and the caller shows the English text.
 //   - Every catalog has exactly the keys of source.json, every value non-empty, with the
 //     same fmt verbs as its English text (argument indexes included, %[2]s may reorder),
-//     and no East Asian ambiguous-width character (a terminal draws those one or two
-//     cells wide); a language still being translated is listed in the test's pending set
-//     and may only have empty values.
+//     the same ASCII numbers (keys to press, PIN lengths, phone numbers), and no East
+//     Asian ambiguous-width symbol (Ambiguous: a terminal draws those one or two cells
+//     wide); a language still being translated is listed in the test's pending set and
+//     may only have empty values.
+//   - Untranslated says which texts a catalog still lacks: the screens' golden files
+//     exist for a language only once it has none.
 //
-// It is a leaf package (standard library only): the screens, the spoken guide and the
-// printed layout import it; it imports none of them.
+// It is a leaf package (standard library and golang.org/x/text/width only): the
+// screens, the spoken guide and the printed layout import it; it imports none of them.
 package i18n

@@ -6,6 +6,9 @@ import (
 	"fmt"
 	"slices"
 	"sync"
+	"unicode"
+
+	"golang.org/x/text/width"
 )
 
 // Tags are the languages of the kiosk, BCP 47, in the order the language picker shows
@@ -102,4 +105,40 @@ func Pick(tag, ja, en string) string {
 		return s
 	}
 	return en
+}
+
+//go:embed source.json
+var sourceJSON []byte
+
+// Untranslated lists the English texts of source.json that tag's catalog has no
+// translation for, sorted: all of them for an unknown tag, none for Native and Source.
+func Untranslated(tag string) ([]string, error) {
+	if tag == Native || tag == Source {
+		return nil, nil
+	}
+	var src map[string]json.RawMessage
+	if err := json.Unmarshal(sourceJSON, &src); err != nil {
+		return nil, fmt.Errorf("i18n: source.json: %w", err)
+	}
+	var out []string
+	for en := range src {
+		if _, ok := Text(tag, en); !ok {
+			out = append(out, en)
+		}
+	}
+	slices.Sort(out)
+	return out, nil
+}
+
+// Ambiguous reports whether r is an East Asian Ambiguous character a terminal may draw
+// one or two cells wide (○ ※ × ① … “ box drawing): such symbols come from a CJK font,
+// drawn wide over the next cell, and the screens never show them. Latin letters with
+// accents (ê ñ ã), though Ambiguous too, are drawn narrow from the terminal's Latin font
+// in every locale the kiosk runs (C.UTF-8: wcwidth 1, as uniseg counts them), as are
+// combining marks; they are allowed, or Português and Español could not be written.
+func Ambiguous(r rune) bool {
+	if width.LookupRune(r).Kind() != width.EastAsianAmbiguous {
+		return false
+	}
+	return !unicode.Is(unicode.Latin, r) && !unicode.Is(unicode.Mn, r)
 }
