@@ -218,6 +218,9 @@ func TestLayoutsAtEverySize(t *testing.T) {
 	for _, sz := range []struct{ w, h int }{{80, 24}, {100, 32}, {120, 40}, {160, 48}, {80, 60}, {200, 60}} {
 		for _, tech := range [][]TechAction{nil, bar} {
 			_, langs := goldenLangs(t, sz.w, sz.h) // every language at the smallest size
+			if testing.Short() {
+				langs = []kiosk.Lang{kiosk.LangJA, kiosk.LangEN} // TestGolden checks them all at 80x24
+			}
 			for _, lang := range langs {
 				for _, sm := range samples() {
 					t.Run(fmt.Sprintf("%s-%s-%dx%d-bar%d", sm.name, lang, sz.w, sz.h, len(tech)), func(t *testing.T) {
