@@ -4,6 +4,9 @@ import (
 	"fmt"
 	"image"
 	"strings"
+	"unicode"
+
+	"golang.org/x/image/font/sfnt"
 
 	"madoguchi/internal/i18n"
 )
@@ -20,7 +23,9 @@ type Receipt struct {
 	KioskID        string
 	Municipality   string // the issuer the fee is for, e.g. 見本市
 	// Lang is the resident's language (a BCP 47 tag of internal/i18n): each label is
-	// printed in Japanese and in it, English when it is Japanese, English or unknown.
+	// printed in Japanese and in it; in English when it is Japanese, English or unknown,
+	// or when the printer's font lacks a letter of its text (IPAex Gothic has no Hangul,
+	// no Devanagari, not every simplified Chinese character: Layout.Covers).
 	Lang string
 }
 
@@ -28,18 +33,49 @@ type Receipt struct {
 // languages translate the English (internal/i18n's catalogs, source.json).
 type receiptText struct{ ja, en string }
 
-// second is t's text beside the Japanese: in the resident's language, English for a
-// Japanese or unknown one and while a translation is missing.
-func (t receiptText) second(lang string) string {
+// receiptTexts lists every text of the receipt (receiptLang checks them all).
+var receiptTexts = []receiptText{rcpTitle, rcpFeeOne, rcpFeeMany, rcpFor, rcpDate, rcpNumber, rcpKiosk, rcpPayee, rcpReceived}
+
+// receiptLang is the language of the receipt's second texts for a resident's lang:
+// English for Japanese, an unknown language, one not wholly translated, or one whose
+// texts the font cannot draw.
+func (l *Layout) receiptLang(lang string) string {
 	if lang == i18n.Native || !i18n.Known(lang) {
-		lang = i18n.Source
+		return i18n.Source
 	}
-	return i18n.Pick(lang, t.ja, t.en)
+	for _, t := range receiptTexts {
+		s, ok := i18n.Text(lang, t.en)
+		if lang != i18n.Source && (!ok || !l.Covers(s)) {
+			return i18n.Source
+		}
+	}
+	return lang
 }
+
+// ReceiptLanguage is the language a receipt for a resident reading lang is printed in
+// beside Japanese (see Receipt.Lang).
+func (l *Layout) ReceiptLanguage(lang string) string { return l.receiptLang(lang) }
+
+// second is t's text in the receipt's second language (receiptLang).
+func (t receiptText) second(lang string) string { return i18n.Pick(lang, t.ja, t.en) }
 
 // both is t's Japanese and its second text, two spaces apart.
 func (t receiptText) both(lang string) string {
 	return t.ja + "  " + t.second(lang)
+}
+
+// Covers reports whether the font has a glyph for every letter of s.
+func (l *Layout) Covers(s string) bool {
+	var b sfnt.Buffer
+	for _, r := range s {
+		if unicode.IsSpace(r) {
+			continue
+		}
+		if gi, err := l.font.GlyphIndex(&b, r); err != nil || gi == 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // The receipt's texts. The rows' values stay Japanese: the certificate's title and the
@@ -114,6 +150,7 @@ func (l *Layout) receiptPlan(r Receipt, g geometry, h float64) (page, error) {
 	if err := r.Validate(); err != nil {
 		return page{}, err
 	}
+	r.Lang = l.receiptLang(r.Lang)
 	m := newMetrics(l.font)
 	lh := func(pt float64) float64 { return pt * mmPerPt * g.lineGap }
 	inner := g.w - 2*g.margin
