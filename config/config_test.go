@@ -103,7 +103,7 @@ func TestParseProblems(t *testing.T) {
 		{"kiosk typo", "kiosk", "[kiosk]\nid = \"k\"\nlocation = \"x\"\nlangauge = \"en\"\n",
 			[]string{`kiosk.toml:4: kiosk.langauge: unknown key; did you mean "language"?`}},
 		{"kiosk unknown", "kiosk", "[kiosk]\nid = \"k\"\nlocation = \"x\"\ncolour = \"red\"\n",
-			[]string{"kiosk.toml:4: kiosk.colour: unknown key; allowed here: id, location, language, log_level, max_copies, technician_pin"}},
+			[]string{"kiosk.toml:4: kiosk.colour: unknown key; allowed here: id, location, language, log_level, max_copies, technician_pin, translations"}},
 		{"kiosk not a table", "kiosk", "kiosk = 5\n",
 			[]string{"kiosk.toml:1: kiosk: must be a table ([kiosk]), got integer 5"}},
 		{"kiosk section missing", "kiosk", "", []string{

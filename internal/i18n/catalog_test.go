@@ -2,12 +2,11 @@ package i18n
 
 import (
 	"bytes"
+	"errors"
 	"os"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strconv"
-	"strings"
 	"testing"
 )
 
@@ -96,77 +95,11 @@ func problems(src map[string]*sourceEntry, c Catalog, pending bool) []string {
 		switch {
 		case !ok:
 			out = append(out, "missing key: "+strconv.Quote(en))
-			continue
 		case tr == "" && pending:
-			continue
-		case strings.TrimSpace(tr) == "" && strings.TrimSpace(en) != "":
-			out = append(out, "not translated: "+strconv.Quote(en))
-			continue
-		}
-		if a, b := verbs(en), verbs(tr); !slices.Equal(a, b) {
-			out = append(out, "fmt verbs "+strings.Join(b, " ")+" in "+strconv.Quote(tr)+", the English has "+strings.Join(a, " ")+": "+strconv.Quote(en))
-		}
-		if a, b := numbers(en), numbers(tr); !slices.Equal(a, b) {
-			out = append(out, "numbers "+strings.Join(b, " ")+" in "+strconv.Quote(tr)+", the English has "+strings.Join(a, " ")+" (keys, PIN lengths, phone numbers must stay)")
-		}
-		for _, r := range tr {
-			if Ambiguous(r) {
-				out = append(out, "ambiguous-width character "+strconv.QuoteRune(r)+" in "+strconv.Quote(tr))
-			}
-		}
-		if strings.ContainsAny(tr, "\n\t\r") {
-			out = append(out, "control character in "+strconv.Quote(tr))
+		default:
+			out = append(out, Check(en, tr)...)
 		}
 	}
-	return out
-}
-
-// verbs lists the fmt verbs of s as "argument:verb", sorted, argument indexes counted as
-// fmt does (so "%[2]s %[1]d" has the verbs of "%d %s"); %% is no verb.
-func verbs(s string) []string {
-	var out []string
-	arg := 1
-	for i := 0; i < len(s); i++ {
-		if s[i] != '%' {
-			continue
-		}
-		i++
-		for i < len(s) && strings.IndexByte("+-# 0", s[i]) >= 0 {
-			i++
-		}
-		if i < len(s) && s[i] == '[' {
-			j := strings.IndexByte(s[i:], ']')
-			if j < 0 {
-				return append(out, "bad index")
-			}
-			n, err := strconv.Atoi(s[i+1 : i+j])
-			if err != nil {
-				return append(out, "bad index")
-			}
-			arg, i = n, i+j+1
-		}
-		for i < len(s) && (s[i] >= '0' && s[i] <= '9' || s[i] == '.') {
-			i++
-		}
-		if i >= len(s) {
-			return append(out, "bad verb")
-		}
-		if s[i] == '%' {
-			continue
-		}
-		out = append(out, strconv.Itoa(arg)+":"+string(s[i]))
-		arg++
-	}
-	slices.Sort(out)
-	return out
-}
-
-var digitRun = regexp.MustCompile(`[0-9]+`)
-
-// numbers lists the runs of ASCII digits in s, sorted.
-func numbers(s string) []string {
-	out := digitRun.FindAllString(s, -1)
-	slices.Sort(out)
 	return out
 }
 
@@ -258,5 +191,50 @@ func TestUntranslated(t *testing.T) {
 	}
 	if u, _ := Untranslated(Native); len(u) != 0 {
 		t.Error("Japanese has untranslated texts")
+	}
+}
+
+// TestCorrections: a municipality's corrections replace the catalog's text, are checked
+// like the catalogs (all refused on one mistake), and load from a folder.
+func TestCorrections(t *testing.T) {
+	t.Cleanup(func() { corrections.Store(nil) })
+	good := map[string]Catalog{"zh-Hans": {"Back": "返回上页", "%d copies": "共%d份"}}
+	if err := SetCorrections(good); err != nil {
+		t.Fatal(err)
+	}
+	if s, _ := Text("zh-Hans", "Back"); s != "返回上页" {
+		t.Errorf("corrected Back = %q", s)
+	}
+	if s, _ := Text("zh-Hans", "Next"); s != "下一步" {
+		t.Errorf("uncorrected Next = %q", s)
+	}
+	for name, bad := range map[string]map[string]Catalog{
+		"unknown language": {"fr": {"Back": "Retour"}},
+		"unknown text":     {"zh-Hans": {"Go away": "走开"}},
+		"verb":             {"zh-Hans": {"Back": "返回", "%d copies": "份"}},
+		"number":           {"zh-Hans": {"Press 5 to return to the start.": "按6返回。"}},
+		"ambiguous":        {"zh-Hans": {"Back": "○返回"}},
+		"empty":            {"zh-Hans": {"Back": ""}},
+	} {
+		if err := SetCorrections(bad); !errors.Is(err, ErrCorrection) {
+			t.Errorf("%s: %v", name, err)
+		}
+		if s, _ := Text("zh-Hans", "Back"); s != "返回上页" {
+			t.Errorf("%s: a refused correction changed Back to %q", name, s)
+		}
+	}
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "ko.json"), []byte(`{"Back": "뒤로"}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	got, err := LoadCorrections(dir)
+	if err != nil || len(got) != 1 || got["ko"]["Back"] != "뒤로" {
+		t.Fatalf("LoadCorrections: %v %v", got, err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "vi.json"), []byte(`{"Back": `), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := LoadCorrections(dir); err == nil {
+		t.Error("a broken file loaded")
 	}
 }

@@ -16,6 +16,11 @@
 // sorted and the file is written by the tests (-sync adds the source's new keys with ""
 // and drops keys the source no longer has), so two translators never touch one file.
 //
+// A municipality corrects a translation without a rebuild: [kiosk] translations names a
+// folder of <tag>.json files in the same format with only the texts to change
+// (LoadCorrections, SetCorrections); they are checked as the catalogs are and refused
+// whole on a mistake.
+//
 // # Invariants
 //
 //   - Text never returns an empty string as a translation: a missing or empty entry
