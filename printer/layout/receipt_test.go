@@ -47,22 +47,11 @@ func TestReceiptGolden(t *testing.T) {
 	} else if err := printertest.SameImage(readPNG(t, filepath.Join("testdata", "receipt-raster.png")), img); err != nil {
 		t.Errorf("receipt-raster.png: %v", err)
 	}
-	if _, err := exec.LookPath("pdftotext"); err != nil {
-		t.Fatal("pdftotext not found: install the Debian package poppler-utils")
-	}
-	path := filepath.Join(t.TempDir(), "receipt.pdf")
-	if err := os.WriteFile(path, pdf, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	txt, err := exec.Command("pdftotext", "-enc", "UTF-8", path, "-").CombinedOutput()
-	if err != nil {
-		t.Fatalf("pdftotext: %v\n%s", err, txt)
-	}
-	text := strings.Join(strings.Fields(string(txt)), "")
+	text := pdfText(t, pdf)
 	for _, w := range []string{"領収書", "金1,200円", "住民票の写し2通交付手数料", "certificatefeefor2copies", "2026-11-2610:30JST", "R8-139998-000123", "kiosk-0001",
 		"見本市", "証明書ではありません", "notacertificate"} {
 		if !strings.Contains(text, w) {
-			t.Errorf("receipt text lacks %q:\n%s", w, txt)
+			t.Errorf("receipt text lacks %q:\n%s", w, text)
 		}
 	}
 }
@@ -134,6 +123,9 @@ func TestReceiptLanguages(t *testing.T) {
 // pdfText is the text poppler reads from pdf, without white space.
 func pdfText(t *testing.T, pdf []byte) string {
 	t.Helper()
+	if _, err := exec.LookPath("pdftotext"); err != nil {
+		t.Fatal("pdftotext not found: install the Debian package poppler-utils")
+	}
 	path := filepath.Join(t.TempDir(), "receipt.pdf")
 	if err := os.WriteFile(path, pdf, 0o600); err != nil {
 		t.Fatal(err)
