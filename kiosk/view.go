@@ -128,7 +128,7 @@ type InputKind int
 const (
 	InputNone     InputKind = iota
 	InputStart              // touch on the idle screen
-	InputLanguage           // toggle ja/en (every screen)
+	InputLanguage           // toggle Japanese/English (the F1 and l keys; the picker is InputPickLanguage)
 	InputSelect             // choose item Arg (municipality or certificate)
 	InputOption             // set option Arg (an Option) to On
 	InputCopies             // add Arg (+1 or −1) copies

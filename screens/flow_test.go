@@ -719,3 +719,23 @@ func TestFlowRefusedCards(t *testing.T) {
 		}
 	}
 }
+
+// TestFlowInChinese: a resident picks 简体中文 on the idle screen and the screens speak
+// it from then on; the idle timeout returns to Japanese.
+func TestFlowInChinese(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		r := newURig(t, 80, 24)
+		defer r.close()
+		r.pick(kiosk.LangZhHans)
+		r.shows(txtTouch.in(kiosk.LangZhHans), "证明书发行服务")
+		r.tap(kiosk.Input{Kind: kiosk.InputStart})
+		r.shows(txtChooseCert.in(kiosk.LangZhHans), "住民票副本", "200日元")
+		if v := r.Engine.View(); v.Lang != kiosk.LangZhHans {
+			t.Fatalf("language %s", v.Lang)
+		}
+		r.tap(kiosk.Input{Kind: kiosk.InputCancel})
+		time.Sleep(config.DefaultTimeouts.Idle + time.Second)
+		synctest.Wait()
+		r.shows(txtTouch.ja)
+	})
+}
