@@ -51,11 +51,15 @@ type Config struct {
 
 // Kiosk is the [kiosk] section: who and where this terminal is.
 type Kiosk struct {
-	ID        string     // required: sent to the center with every request
-	Location  string     // required: free text for technicians and the center
-	Language  string     // "ja" (default) or "en": the language the idle screen returns to
-	LogLevel  slog.Level // default slog.LevelInfo ("info")
-	MaxCopies int        // copies per request, 1–10; default 10
+	ID       string // required: sent to the center with every request
+	Location string // required: free text for technicians and the center
+	Language string // a BCP 47 tag of internal/i18n's Tags ("ja" default): the language the idle screen returns to
+	// Translations is a folder of corrections to the built-in translations, one
+	// <tag>.json per language (internal/i18n's catalog format, only the texts to
+	// change); "" none. A file with a mistake is logged and the built-in texts are used.
+	Translations string
+	LogLevel     slog.Level // default slog.LevelInfo ("info")
+	MaxCopies    int        // copies per request, 1–10; default 10
 	// TechnicianPIN opens technician mode on the screen (hidden gesture, then this PIN):
 	// 6 to 12 digits; "" (default) disables technician mode. Never logged or shown.
 	TechnicianPIN string

@@ -87,8 +87,9 @@ func TestParseProblems(t *testing.T) {
 			[]string{"kiosk.toml:3: kiosk.location: missing or empty; must be text of 1 to 200 characters without control characters"}},
 		{"kiosk location control", "kiosk", "[kiosk]\nid = \"k\"\nlocation = \"a\\tb\"\n",
 			[]string{`kiosk.toml:3: kiosk.location: must be text of 1 to 200 characters without control characters, got "a\tb"`}},
+		{"kiosk language pt-BR", "kiosk", "[kiosk]\nid = \"k\"\nlocation = \"x\"\nlanguage = \"pt-BR\"\n", nil},
 		{"kiosk language", "kiosk", "[kiosk]\nid = \"k\"\nlocation = \"x\"\nlanguage = \"fr\"\n",
-			[]string{`kiosk.toml:4: kiosk.language: must be "ja" or "en", got "fr"`}},
+			[]string{`kiosk.toml:4: kiosk.language: must be one of ja en zh-Hans zh-Hant ko vi tl pt-BR ne id es, got "fr"`}},
 		{"kiosk log level", "kiosk", "[kiosk]\nid = \"k\"\nlocation = \"x\"\nlog_level = \"verbose\"\n",
 			[]string{`kiosk.toml:4: kiosk.log_level: must be "debug", "info", "warn" or "error", got "verbose"`}},
 		{"kiosk max copies high", "kiosk", "[kiosk]\nid = \"k\"\nlocation = \"x\"\nmax_copies = 11\n",
@@ -102,7 +103,7 @@ func TestParseProblems(t *testing.T) {
 		{"kiosk typo", "kiosk", "[kiosk]\nid = \"k\"\nlocation = \"x\"\nlangauge = \"en\"\n",
 			[]string{`kiosk.toml:4: kiosk.langauge: unknown key; did you mean "language"?`}},
 		{"kiosk unknown", "kiosk", "[kiosk]\nid = \"k\"\nlocation = \"x\"\ncolour = \"red\"\n",
-			[]string{"kiosk.toml:4: kiosk.colour: unknown key; allowed here: id, location, language, log_level, max_copies, technician_pin"}},
+			[]string{"kiosk.toml:4: kiosk.colour: unknown key; allowed here: id, location, language, log_level, max_copies, technician_pin, translations"}},
 		{"kiosk not a table", "kiosk", "kiosk = 5\n",
 			[]string{"kiosk.toml:1: kiosk: must be a table ([kiosk]), got integer 5"}},
 		{"kiosk section missing", "kiosk", "", []string{
@@ -380,7 +381,7 @@ func TestParseProblems(t *testing.T) {
 
 func TestLineEndingsAndBOM(t *testing.T) {
 	text := doc("kiosk", "[kiosk]\nid = \"k\"\nlocation = \"x\"\nlanguage = \"fr\"\n")
-	want := []string{`kiosk.toml:4: kiosk.language: must be "ja" or "en", got "fr"`}
+	want := []string{`kiosk.toml:4: kiosk.language: must be one of ja en zh-Hans zh-Hant ko vi tl pt-BR ne id es, got "fr"`}
 	for name, src := range map[string]string{
 		"crlf": strings.ReplaceAll(text, "\n", "\r\n"),
 		"bom":  "\xef\xbb\xbf" + text,

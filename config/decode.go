@@ -365,6 +365,7 @@ func (d *decoder) decode(root map[string]any) *Config {
 	parseKey(k, "log_level", "a string", &c.Kiosk.LogLevel, parseLevel, rejectLevel)
 	k.integer("max_copies", &c.Kiosk.MaxCopies, 1, maxCopies)
 	k.str("technician_pin", &c.Kiosk.TechnicianPIN)
+	k.file("translations", &c.Kiosk.Translations)
 	k.done()
 
 	ms, _ := r.tables("municipality")

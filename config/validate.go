@@ -15,6 +15,7 @@ import (
 
 	"madoguchi/center"
 	"madoguchi/forms"
+	"madoguchi/internal/i18n"
 )
 
 // Limits that Validate enforces.
@@ -159,8 +160,8 @@ func (c *Config) validate(skip map[string]bool) Problems {
 	k := c.Kiosk
 	v.need("kiosk.id", k.ID, idPattern.MatchString(k.ID), `1 to 64 letters, digits, ".", "_" or "-", starting with a letter or digit`)
 	v.need("kiosk.location", k.Location, isText(k.Location, 200), "text of 1 to 200 characters without control characters")
-	if k.Language != "ja" && k.Language != "en" {
-		v.add("kiosk.language", `must be "ja" or "en", got %q`, k.Language)
+	if !i18n.Known(k.Language) {
+		v.add("kiosk.language", `must be one of %s, got %q`, strings.Join(i18n.Tags, " "), k.Language)
 	}
 	switch k.LogLevel {
 	case slog.LevelDebug, slog.LevelInfo, slog.LevelWarn, slog.LevelError:

@@ -106,9 +106,10 @@ func (o Options) withDefaults() (Options, error) {
 	switch o.Language {
 	case "":
 		o.Language = LangJA
-	case LangJA, LangEN:
 	default:
-		return o, fmt.Errorf("kiosk: options: language %q, want ja or en", o.Language)
+		if !o.Language.Valid() {
+			return o, fmt.Errorf("kiosk: options: language %q, want one of %v", o.Language, Langs)
+		}
 	}
 	if o.MaxCopies <= 0 || o.MaxCopies > center.MaxCopies {
 		o.MaxCopies = center.MaxCopies
@@ -154,6 +155,7 @@ type Engine struct {
 	ctx        context.Context
 	state      State
 	lang       Lang
+	picking    bool // the language picker is open
 	problem    Problem
 	refusal    center.Reason // with ProblemNotEligible: the center's reason, if it gave one
 	kept       *keptAuth     // on the problem screen after a refusal: "another certificate"
@@ -350,6 +352,7 @@ func (e *Engine) arm() {
 }
 
 func (e *Engine) enter(st State) {
+	e.picking = false
 	if st == StateIdle && e.state != StateIdle && !e.slot.leftover {
 		// A card left on the reader keeps the session's language for the reminder to
 		// take it; its removal (or the idle timeout) restores the default.
@@ -386,6 +389,21 @@ func (e *Engine) input(in Input) {
 		e.log.Debug("kiosk: input for a screen already left dropped", "input", in.Kind.String(), "state", e.state.String())
 		return
 	}
+	if in.Kind == InputPickLanguage {
+		switch {
+		case in.Arg == 0:
+			e.picking = true
+		case in.Arg >= 1 && in.Arg <= len(Langs):
+			e.lang, e.picking = Langs[in.Arg-1], false
+		default:
+			e.picking = false
+		}
+		if !e.state.MachineWorking() {
+			e.arm()
+		}
+		e.publish()
+		return
+	}
 	if in.Kind == InputLanguage {
 		if e.lang == LangJA {
 			e.lang = LangEN
@@ -396,6 +414,11 @@ func (e *Engine) input(in Input) {
 			e.arm()
 		}
 		e.publish()
+		return
+	}
+	if e.picking && in.Kind != InputContinue && in.Kind != InputCancel && in.Kind != InputTech {
+		// Meant for the screen under the picker, which the resident cannot see.
+		e.log.Debug("kiosk: input under the language picker dropped", "input", in.Kind.String())
 		return
 	}
 	if !e.state.MachineWorking() {
@@ -1047,7 +1070,7 @@ func (e *Engine) printed(err error) {
 
 func (e *Engine) publish() {
 	now := e.o.Clock.Now()
-	v := View{State: e.state, Screen: e.screen, Lang: e.lang, Problem: e.problem, Refusal: e.refusal, Another: e.kept != nil, Note: e.note, MaxCopies: e.o.MaxCopies,
+	v := View{State: e.state, Screen: e.screen, Lang: e.lang, Picking: e.picking, Problem: e.problem, Refusal: e.refusal, Another: e.kept != nil, Note: e.note, MaxCopies: e.o.MaxCopies,
 		Pays: e.o.Payer != nil, CardPresent: e.slot.present, CardLeftover: e.slot.present && e.slot.leftover, Deadline: e.deadline,
 		TechEnabled: e.o.Technician != nil, OutOfService: e.tech.oos}
 	if s := e.sess; s != nil {

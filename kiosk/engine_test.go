@@ -1042,3 +1042,46 @@ func TestAnotherCertificateAfterRefusal(t *testing.T) {
 		}
 	})
 }
+
+// TestLanguagePicker: the picker opens over any screen, chooses any of the eleven
+// languages, drops what was meant for the screen under it, closes on a new screen, and
+// the idle timeout returns to the default language.
+func TestLanguagePicker(t *testing.T) {
+	for i, l := range kiosk.Langs {
+		t.Run(string(l), func(t *testing.T) {
+			bubble(t, func(t *testing.T) {
+				r := newRig(t)
+				defer r.close()
+				r.in(kiosk.InputStart, 0)
+				st := r.view().State
+				r.in(kiosk.InputPickLanguage, 0)
+				if v := r.view(); !v.Picking || v.State != st {
+					t.Fatalf("picker: %v in %s", v.Picking, v.State)
+				}
+				r.in(kiosk.InputBack, 0) // for the screen under the picker
+				if v := r.view(); !v.Picking || v.State != st {
+					t.Fatalf("input under the picker acted: %v in %s", v.Picking, v.State)
+				}
+				r.in(kiosk.InputPickLanguage, i+1)
+				if v := r.view(); v.Picking || v.Lang != l || v.State != st {
+					t.Fatalf("after choosing %s: picking %v, %s in %s", l, v.Picking, v.Lang, v.State)
+				}
+				r.in(kiosk.InputPickLanguage, 0)
+				r.in(kiosk.InputPickLanguage, -1)
+				if v := r.view(); v.Picking || v.Lang != l {
+					t.Fatalf("closing changed the language: %v %s", v.Picking, v.Lang)
+				}
+				r.in(kiosk.InputPickLanguage, 0)
+				r.in(kiosk.InputCancel, 0)
+				if v := r.view(); v.Picking || v.State != kiosk.StateIdle {
+					t.Fatalf("cancel under the picker: %v in %s", v.Picking, v.State)
+				}
+				r.in(kiosk.InputPickLanguage, i+1)
+				r.sleep(config.DefaultTimeouts.Idle + time.Second)
+				if v := r.view(); v.Lang != kiosk.LangJA {
+					t.Fatalf("idle timeout kept %s", v.Lang)
+				}
+			})
+		})
+	}
+}

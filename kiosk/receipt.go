@@ -24,6 +24,7 @@ type Receipt struct {
 	IssuanceNumber string
 	KioskID        string
 	Municipality   string
+	Lang           Lang // the screen's language when it was asked for: the receipt's second language
 }
 
 // ReceiptPrinter is optionally implemented by a Printer: it prints a receipt.
@@ -78,6 +79,7 @@ func (e *Engine) printReceipt() {
 	}
 	o.state = ReceiptPrinting
 	rp, r := e.o.Printer.(ReceiptPrinter), o.r
+	r.Lang = e.lang
 	e.spawn(&o.work, ReceiptTimeout, func(ctx context.Context) func() {
 		err := rp.PrintReceipt(ctx, r)
 		return func() {

@@ -2,6 +2,7 @@ package kiosk_test
 
 import (
 	"errors"
+	"slices"
 	"testing"
 	"time"
 
@@ -62,6 +63,7 @@ func TestReceipt(t *testing.T) {
 					r.want(kiosk.StateTake)
 				}
 				r.Printer.Fail(tt.fail)
+				r.in(kiosk.InputPickLanguage, slices.Index(kiosk.Langs, kiosk.LangPtBR)+1) // the receipt's second language
 				for range tt.ask {
 					r.in(kiosk.InputReceipt, 0)
 				}
@@ -83,7 +85,7 @@ func TestReceipt(t *testing.T) {
 					}
 					want := kiosk.Receipt{Type: center.ResidentRecord, Copies: 2, Amount: 400, At: at,
 						IssuedOn: doc.Content.IssuedOn, IssuanceNumber: doc.Content.IssuanceNumber,
-						KioskID: r.Center.KioskID(), Municipality: kiosktest.AllDay().Name}
+						KioskID: r.Center.KioskID(), Municipality: kiosktest.AllDay().Name, Lang: kiosk.LangPtBR}
 					if g := got[0]; g != want || g.IssuanceNumber == "" {
 						t.Fatalf("receipt %+v, want %+v", g, want)
 					}

@@ -390,7 +390,7 @@ func (e *Engine) inputDone(in Input) bool {
 
 // expireIdleScreen: the idle screen's timeout only resets the language.
 func (e *Engine) expireIdleScreen() {
-	e.lang = e.o.Language
+	e.lang, e.picking = e.o.Language, false
 	e.deadline = time.Time{}
 	e.publish()
 }
@@ -420,7 +420,7 @@ func (e *Engine) cardGoneWhilePrinting() {
 // cardTakenAtIdle: the last resident's card is gone; the idle screen speaks the default
 // language again.
 func (e *Engine) cardTakenAtIdle() {
-	e.lang = e.o.Language
+	e.lang, e.picking = e.o.Language, false
 	e.publish()
 }
 

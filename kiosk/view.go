@@ -1,6 +1,7 @@
 package kiosk
 
 import (
+	"slices"
 	"time"
 
 	"madoguchi/center"
@@ -72,14 +73,54 @@ func (p Problem) Voided() bool {
 	return false
 }
 
-// Lang is the language of the screens.
+// Lang is the language of the screens, a BCP 47 tag.
 type Lang string
 
-// The languages.
+// The languages: Japanese and English, and the languages of Japan's largest groups of
+// foreign residents. Japanese and English texts are written in the screens' own tables;
+// the others come from their catalogs (internal/i18n), keyed by the English text.
 const (
-	LangJA Lang = "ja"
-	LangEN Lang = "en"
+	LangJA     Lang = "ja"
+	LangEN     Lang = "en"
+	LangZhHans Lang = "zh-Hans" // Chinese, simplified script
+	LangZhHant Lang = "zh-Hant" // Chinese, traditional script
+	LangKO     Lang = "ko"
+	LangVI     Lang = "vi"
+	LangTL     Lang = "tl" // Tagalog (Filipino)
+	LangPtBR   Lang = "pt-BR"
+	LangNE     Lang = "ne"
+	LangID     Lang = "id"
+	LangES     Lang = "es"
 )
+
+// Langs lists every language, in the order the language picker shows them.
+var Langs = []Lang{LangJA, LangEN, LangZhHans, LangZhHant, LangKO, LangVI, LangTL, LangPtBR, LangNE, LangID, LangES}
+
+// langNames name each language in its own script, as the language picker shows it.
+var langNames = map[Lang]string{
+	LangJA:     "日本語",
+	LangEN:     "English",
+	LangZhHans: "简体中文",
+	LangZhHant: "繁體中文",
+	LangKO:     "한국어",
+	LangVI:     "Tiếng Việt",
+	LangTL:     "Tagalog",
+	LangPtBR:   "Português (Brasil)",
+	LangNE:     "नेपाली",
+	LangID:     "Bahasa Indonesia",
+	LangES:     "Español",
+}
+
+// Name is l's name in its own script ("" for none of Langs), so a resident finds theirs
+// whatever the screen's language.
+func (l Lang) Name() string { return langNames[l] }
+
+// Valid reports whether l is one of Langs.
+func (l Lang) Valid() bool { return slices.Contains(Langs, l) }
+
+// Translated reports whether l's texts come from a catalog (every language but Japanese
+// and English).
+func (l Lang) Translated() bool { return l.Valid() && l != LangJA && l != LangEN }
 
 // InputKind is what the resident (or technician) did.
 type InputKind int
@@ -88,7 +129,7 @@ type InputKind int
 const (
 	InputNone     InputKind = iota
 	InputStart              // touch on the idle screen
-	InputLanguage           // toggle ja/en (every screen)
+	InputLanguage           // toggle Japanese/English (the F1 and l keys; the picker is InputPickLanguage)
 	InputSelect             // choose item Arg (municipality or certificate)
 	InputOption             // set option Arg (an Option) to On
 	InputCopies             // add Arg (+1 or −1) copies
@@ -106,10 +147,13 @@ const (
 	InputForms              // on the idle screen: the prefilled forms (forms.go)
 	InputChar               // a character Arg (a rune): the password keyboard (A–Z, 0–9), the kana keyboard
 	InputDatePart           // the date picker: part Arg (DateYear, DateMonth, DateDay) one up (On) or down
+	// The language picker (every screen): Arg 0 opens it, Arg i in 1..len(Langs) chooses
+	// Langs[i-1] and closes it, Arg -1 closes it unchanged.
+	InputPickLanguage
 )
 
 var inputNames = [...]string{"none", "start", "language", "select", "option", "copies", "next", "back", "cancel",
-	"digit", "delete", "clear", "done", "tech", "continue", "another", "receipt", "forms", "char", "date-part"}
+	"digit", "delete", "clear", "done", "tech", "continue", "another", "receipt", "forms", "char", "date-part", "pick-language"}
 
 func (k InputKind) String() string {
 	if k >= 0 && int(k) < len(inputNames) {
@@ -195,6 +239,7 @@ type View struct {
 	Screen  uint64 // increases each time a screen is entered (never zero once running)
 	State   State
 	Lang    Lang
+	Picking bool // the language picker is open over the screen (InputPickLanguage)
 	Problem Problem
 	Refusal center.Reason // ProblemNotEligible: why, when the center said
 	Another bool          // the problem screen offers another certificate (InputAnother)

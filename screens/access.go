@@ -105,11 +105,14 @@ func (f *frame) idleSwitches() {
 		if f.vs.voiceOn {
 			label = btnVoiceOff
 		}
-		other := kiosk.LangEN // the second line: the same in the other language
-		if f.l == kiosk.LangEN {
-			other = kiosk.LangJA
+		other := kiosk.LangJA // the second line: the same in Japanese, or English on a Japanese screen
+		if f.l == kiosk.LangJA {
+			other = kiosk.LangEN
 		}
 		bs = append(bs, button{label: f.t(label), sub: label.in(other), st: stNormal, act: actVoice})
+		if f.l == kiosk.LangTL { // no Tagalog voice here (voice.NoVoice): the guide speaks English
+			f.c.para(rect{2, f.h - 4, f.w - 4, 1}, f.t(txtVoiceEnglish), stBody)
+		}
 	}
 	if b, ok := f.easyButton(); ok {
 		bs = append(bs, b)

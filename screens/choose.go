@@ -58,19 +58,21 @@ func (f *frame) idle() {
 func fromText(t time.Time, today bool, l kiosk.Lang) string {
 	t = t.In(config.JST)
 	hm := t.Format("15:04")
-	if l == kiosk.LangEN {
-		if today {
-			return "from " + hm
-		}
-		return "from " + t.Format("Mon 2 Jan") + ", " + hm
-	}
 	if today {
-		return hm + "から"
+		return fmtFromTime.format(l, hm)
 	}
-	return fmt.Sprintf("%d/%d(%s) %sから", int(t.Month()), t.Day(), jaWeekdays[t.Weekday()], hm)
+	day := fmtDate.format(l, int(t.Month()), t.Day(), weekdays[t.Weekday()].in(l))
+	return fmtFromDay.format(l, day, hm)
 }
 
-var jaWeekdays = [...]string{"日", "月", "火", "水", "木", "金", "土"}
+// The opening of a certificate on another day: its date (month, day, weekday), and
+// "from" a date and a time.
+var (
+	fmtFromTime = msg{"%sから", "from %s"}
+	fmtFromDay  = msg{"%s %sから", "from %s, %s"}
+	fmtDate     = msg{"%d/%d(%s)", "%[3]s %[1]d/%[2]d"}
+	weekdays    = [...]msg{{"日", "Sun"}, {"月", "Mon"}, {"火", "Tue"}, {"水", "Wed"}, {"木", "Thu"}, {"金", "Fri"}, {"土", "Sat"}}
+)
 
 // leftMsg is what the idle screen asks to take: the card, the certificate or both; nil
 // when nothing is left behind.

@@ -6,8 +6,13 @@
 //
 //   - render lays out a kiosk.View onto a tcell.Screen and returns its buttons: filled
 //     rectangles of at least 3 rows by 6 columns (large touch targets; no box drawing).
-//     Every screen has a header with the ja/en switch; footers hold Back/Cancel on the
-//     left and the primary action on the right.
+//     Every screen has a header with the 言語 Language button that opens the language
+//     picker (language.go, kiosk.View.Picking; each language named in its own script);
+//     footers hold Back/Cancel on the left and the primary action on the right.
+//   - Texts are msg pairs (Japanese, English) written where they are used; the other
+//     languages translate the English through internal/i18n's catalogs (a msg literal is
+//     extracted into its source.json), falling back to English for a missing one. The
+//     technician's screens are staffMsg: Japanese or English, never translated.
 //   - Taps arrive as mouse events (xterm mouse reports, or screens/touch reading the
 //     touchscreen's evdev device and posting tcell mouse events): a tap is taken on the
 //     release of button 1, by the button it went down on, on the same screen, once per
@@ -17,7 +22,7 @@
 //     press; wheel events never act; a press released off its button does nothing; a lost
 //     release costs at most the next tap on that screen (foot_test.go). Keys work too, for technicians and tests: digits (PIN, list items), Enter
 //     (focused or primary button), Esc (cancel/done), Backspace (delete digit or back),
-//     Delete (clear PIN), + and - (copies), Tab/Shift-Tab (focus), F1 or l (language).
+//     Delete (clear PIN), + and - (copies), Tab/Shift-Tab (focus), F1 or l (Japanese/English).
 //   - Voice (access.go) is the spoken guide the UI tells every drawn view and every
 //     move of the keypad's focus (screens/voice has it); KeyEvents are the tactile
 //     keypad's keys, posted by screens/keypad: 2/8 (arrows) move the focus, 5 or Enter

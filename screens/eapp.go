@@ -175,12 +175,17 @@ func (f *frame) entryDate() {
 	f.c.center(rect{2, 0, f.w - 4, 1}, b.y+13, dateText(d, f.l), stBold)
 }
 
-// dateText is a date as the review and the picker show it: 2026年12月20日(日) / Sun 20 Dec 2026.
+// dateText is a date as the review and the picker show it: 2026年12月20日(日) / Sun 20 Dec 2026 /
+// 2026-12-20 (weekday) in the other languages.
 func dateText(d time.Time, l kiosk.Lang) string {
-	if l == kiosk.LangEN {
+	switch l {
+	case kiosk.LangEN:
 		return d.Format("Mon 2 Jan 2006")
+	case kiosk.LangJA:
+		return fmt.Sprintf("%d年%d月%d日(%s)", d.Year(), int(d.Month()), d.Day(), weekdays[d.Weekday()].in(l))
 	}
-	return fmt.Sprintf("%d年%d月%d日(%s)", d.Year(), int(d.Month()), d.Day(), jaWeekdays[d.Weekday()])
+	// Other languages: the ISO date every resident's country reads, the weekday in their words.
+	return fmt.Sprintf("%s (%s)", d.Format(time.DateOnly), weekdays[d.Weekday()].in(l))
 }
 
 // entryValue is an entry's value as the review shows it.

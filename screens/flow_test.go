@@ -117,6 +117,14 @@ func (r *urig) tap(in kiosk.Input) {
 	r.t.Fatalf("no button for %+v on %s:\n%s", in, r.Engine.View().State, r.screen())
 }
 
+// pick chooses l in the language picker, opened from the header.
+func (r *urig) pick(l kiosk.Lang) {
+	r.t.Helper()
+	r.tap(kiosk.Input{Kind: kiosk.InputPickLanguage})
+	r.shows(strings.SplitN(l.Name(), " (", 2)[0])
+	r.tap(kiosk.Input{Kind: kiosk.InputPickLanguage, Arg: slices.Index(kiosk.Langs, l) + 1})
+}
+
 func (r *urig) tapTech(i int) {
 	r.t.Helper()
 	for _, b := range r.buttons() {
@@ -246,7 +254,7 @@ func TestFlowKeyboardSuccess(t *testing.T) {
 		r := newURig(t, 80, 24)
 		defer r.close()
 		r.key(tcell.KeyF1, 0)
-		r.shows(txtTouch.en, "日本語")
+		r.shows(txtTouch.en, langButton)
 		r.key(tcell.KeyEnter, 0)
 		r.shows(txtChooseCert.en)
 		r.keys("3") // 印鑑登録証明書
@@ -484,9 +492,16 @@ func TestLanguageSwitchEverywhere(t *testing.T) {
 				if st != kiosk.StateIdle {
 					r.drive(st)
 				}
-				r.shows("English")
-				r.tap(kiosk.Input{Kind: kiosk.InputLanguage})
-				r.shows("日本語")
+				r.shows(langButton)
+				r.tap(kiosk.Input{Kind: kiosk.InputPickLanguage})
+				for _, l := range kiosk.Langs {
+					r.shows(strings.SplitN(l.Name(), " (", 2)[0])
+				}
+				r.shows(txtJapaneseCerts.ja)
+				if v := r.Engine.View(); v.State != st || !v.Picking {
+					t.Fatalf("picker: %s %v", v.State, v.Picking)
+				}
+				r.tap(kiosk.Input{Kind: kiosk.InputPickLanguage, Arg: 2}) // English
 				if m, ok := stateText[st]; ok {
 					r.shows(m.en)
 				}
@@ -703,4 +718,24 @@ func TestFlowRefusedCards(t *testing.T) {
 			})
 		}
 	}
+}
+
+// TestFlowInChinese: a resident picks 简体中文 on the idle screen and the screens speak
+// it from then on; the idle timeout returns to Japanese.
+func TestFlowInChinese(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		r := newURig(t, 80, 24)
+		defer r.close()
+		r.pick(kiosk.LangZhHans)
+		r.shows(txtTouch.in(kiosk.LangZhHans), "证明书发行服务")
+		r.tap(kiosk.Input{Kind: kiosk.InputStart})
+		r.shows(txtChooseCert.in(kiosk.LangZhHans), "住民票副本", "200日元")
+		if v := r.Engine.View(); v.Lang != kiosk.LangZhHans {
+			t.Fatalf("language %s", v.Lang)
+		}
+		r.tap(kiosk.Input{Kind: kiosk.InputCancel})
+		time.Sleep(config.DefaultTimeouts.Idle + time.Second)
+		synctest.Wait()
+		r.shows(txtTouch.ja)
+	})
 }

@@ -200,7 +200,7 @@ func renderWith(scr tcell.Screen, v kiosk.View, tech []TechAction, focus, remain
 	c.ox, c.oy = (sw-w)/2, (h-hh)/2
 	h = hh
 	f := &frame{c: c, v: v, l: v.Lang, w: w, h: h, body: rect{0, 3, w, h - 6}, vs: vs}
-	if f.l != kiosk.LangEN {
+	if !f.l.Valid() {
 		f.l = kiosk.LangJA
 	}
 
@@ -213,7 +213,7 @@ func renderWith(scr tcell.Screen, v kiosk.View, tech []TechAction, focus, remain
 	if len(v.Municipalities) > 0 && v.State != kiosk.StateIdle && v.State != kiosk.StateMunicipality {
 		title = muniName(v.Municipalities[min(max(v.Municipality, 0), len(v.Municipalities)-1)], f.l) + "  " + title
 	}
-	f.add(button{r: rect{w - 16, 0, 16, 3}, in: kiosk.Input{Kind: kiosk.InputLanguage}, label: f.t(txtLangButton), st: stLang, header: true})
+	f.add(button{r: rect{w - 16, 0, 16, 3}, in: kiosk.Input{Kind: kiosk.InputPickLanguage}, label: langButton, st: stLang, header: true})
 	x := f.contrastButton(w - 16 - 1) // the header's buttons end at x, leftwards
 	if remain > 0 && v.State.WaitsForResident() {
 		// The countdown's own place: the header, instead of the title, with 続ける
@@ -229,7 +229,9 @@ func renderWith(scr tcell.Screen, v kiosk.View, tech []TechAction, focus, remain
 		c.text(2, 1, x-3, title, stHeader)
 	}
 
-	if draw, ok := screenOf[v.State]; ok {
+	if v.Picking {
+		f.languagePicker()
+	} else if draw, ok := screenOf[v.State]; ok {
 		draw(f)
 	}
 	// From here on, screen coordinates: the buttons for hit-testing, the technician bar

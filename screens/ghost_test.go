@@ -189,7 +189,7 @@ func TestFlowPathsAtSizes(t *testing.T) {
 						r := newURig(t, sz.w, sz.h)
 						defer r.close()
 						if lang == kiosk.LangEN {
-							r.tap(kiosk.Input{Kind: kiosk.InputLanguage})
+							r.pick(kiosk.LangEN)
 						}
 						r.drive(st)
 						v := r.Engine.View()

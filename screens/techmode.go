@@ -47,19 +47,30 @@ func (g *gesture) tap(v kiosk.View, x, y int, now time.Time) (done, handled bool
 	return false, true
 }
 
+// staffMsg is a text of the technician's screens. Staff read Japanese (or English), so
+// it is not translated: not a msg, so not in internal/i18n's source.
+type staffMsg struct{ ja, en string }
+
+func (m staffMsg) in(l kiosk.Lang) string {
+	if l == kiosk.LangEN {
+		return m.en
+	}
+	return m.ja
+}
+
 var (
-	txtTechTitle    = msg{"技術者モード", "Technician mode"}
-	txtTechPIN      = msg{"技術者用の暗証番号を入力してください", "Enter the technician PIN"}
-	txtTechWrong    = msg{"暗証番号が違います", "Wrong PIN"}
-	txtTechInSvc    = msg{"運用中", "In service"}
-	txtTechOOS      = msg{"休止中（利用者は使えません）", "OUT OF SERVICE (residents cannot start)"}
-	txtTechBusy     = msg{"実行中です", "Working..."}
-	btnTechDiag     = msg{"診断", "Diagnostics"}
-	btnTechQueue    = msg{"送信待ち", "Queue"}
-	btnTechTestPage = msg{"テスト印刷", "Test page"}
-	btnTechOOS      = msg{"休止にする", "Out of service"}
-	btnTechResume   = msg{"再開する", "Back in service"}
-	btnTechExit     = msg{"終了", "Exit"}
+	txtTechTitle    = staffMsg{"技術者モード", "Technician mode"}
+	txtTechPIN      = staffMsg{"技術者用の暗証番号を入力してください", "Enter the technician PIN"}
+	txtTechWrong    = staffMsg{"暗証番号が違います", "Wrong PIN"}
+	txtTechInSvc    = staffMsg{"運用中", "In service"}
+	txtTechOOS      = staffMsg{"休止中（利用者は使えません）", "OUT OF SERVICE (residents cannot start)"}
+	txtTechBusy     = staffMsg{"実行中です", "Working..."}
+	btnTechDiag     = staffMsg{"診断", "Diagnostics"}
+	btnTechQueue    = staffMsg{"送信待ち", "Queue"}
+	btnTechTestPage = staffMsg{"テスト印刷", "Test page"}
+	btnTechOOS      = staffMsg{"休止にする", "Out of service"}
+	btnTechResume   = staffMsg{"再開する", "Back in service"}
+	btnTechExit     = staffMsg{"終了", "Exit"}
 )
 
 // techPIN is the technician's PIN pad: masked digits, no length hint.
@@ -70,8 +81,8 @@ func (f *frame) techPIN() {
 	kx := f.w - 2 - kpw
 	left := rect{2, b.y + 1, kx - 4, b.h - 1}
 	y := left.y
-	y += f.c.para(rect{left.x, y, left.w, 1}, f.t(txtTechTitle), stBold) + 1
-	y += f.c.para(rect{left.x, y, left.w, 2}, f.t(txtTechPIN), stBody) + 1
+	y += f.c.para(rect{left.x, y, left.w, 1}, txtTechTitle.in(f.l), stBold) + 1
+	y += f.c.para(rect{left.x, y, left.w, 2}, txtTechPIN.in(f.l), stBody) + 1
 	mask := ""
 	for range min(v.PINLength, kiosk.TechPINMax) {
 		mask += "＊"
@@ -81,7 +92,7 @@ func (f *frame) techPIN() {
 	f.c.center(box, y+1, mask, stPIN)
 	y += 4
 	if v.WrongPIN {
-		f.c.para(rect{left.x, y, left.w, 2}, f.t(txtTechWrong), stWarn)
+		f.c.para(rect{left.x, y, left.w, 2}, txtTechWrong.in(f.l), stWarn)
 	}
 	f.keypad(kx, b.y+1, kpw)
 	f.footer([]button{f.cancel()}, &button{in: kiosk.Input{Kind: kiosk.InputNext}, label: f.t(btnOK), st: stPrimary, primary: true})
@@ -124,7 +135,7 @@ func (f *frame) techMenu() {
 		oos = btnTechResume
 	}
 	actions := []struct {
-		m   msg
+		m   staffMsg
 		arg int
 		st  tcell.Style
 	}{
@@ -134,21 +145,21 @@ func (f *frame) techMenu() {
 		{oos, kiosk.TechOutOfService, stCancel},
 	}
 	for i, a := range actions {
-		f.add(button{r: rect{1, b.y + 1 + i*(bh+1), bw, bh}, in: kiosk.Input{Kind: kiosk.InputSelect, Arg: a.arg}, label: f.t(a.m), st: a.st})
+		f.add(button{r: rect{1, b.y + 1 + i*(bh+1), bw, bh}, in: kiosk.Input{Kind: kiosk.InputSelect, Arg: a.arg}, label: a.m.in(f.l), st: a.st})
 	}
 	x := bw + 3
 	rw := f.w - x - 1
 	y := b.y + 1
-	f.c.text(x, y, rw, clip(f.t(txtTechTitle), rw), stBold)
+	f.c.text(x, y, rw, clip(txtTechTitle.in(f.l), rw), stBold)
 	y++
 	if v.OutOfService {
-		f.c.text(x, y, rw, clip(f.t(txtTechOOS), rw), stWarn)
+		f.c.text(x, y, rw, clip(txtTechOOS.in(f.l), rw), stWarn)
 	} else {
-		f.c.text(x, y, rw, clip(f.t(txtTechInSvc), rw), stBody)
+		f.c.text(x, y, rw, clip(txtTechInSvc.in(f.l), rw), stBody)
 	}
 	y += 2
 	if v.TechBusy {
-		f.c.text(x, y, rw, clip(f.t(txtTechBusy), rw), stBold)
+		f.c.text(x, y, rw, clip(txtTechBusy.in(f.l), rw), stBold)
 		y++
 	}
 	if v.TechMessage != "" {
@@ -162,7 +173,7 @@ func (f *frame) techMenu() {
 		f.c.text(x, y, rw, clip(l, rw), stBody)
 		y++
 	}
-	f.footer([]button{{in: kiosk.Input{Kind: kiosk.InputDone}, label: f.t(btnTechExit), st: stCancel}}, nil)
+	f.footer([]button{{in: kiosk.Input{Kind: kiosk.InputDone}, label: btnTechExit.in(f.l), st: stCancel}}, nil)
 }
 
 // clip shortens s to w cells, ending with "~" when cut (reports are free text).

@@ -6,31 +6,36 @@ import (
 	"strings"
 
 	"madoguchi/center"
+	"madoguchi/internal/i18n"
 	"madoguchi/kiosk"
 )
 
-// msg is one text in both languages.
+// msg is one text in Japanese and English. The other languages are translations of the
+// English text from their catalogs (internal/i18n): every msg literal is listed in its
+// source.json, so a msg's texts are written here as string literals.
 type msg struct{ ja, en string }
 
-func (m msg) in(l kiosk.Lang) string {
-	if l == kiosk.LangEN {
-		return m.en
-	}
-	return m.ja
-}
+// in is m in l: a language with a catalog falls back to English while a text is not
+// translated; a language that is none of kiosk.Langs is Japanese.
+func (m msg) in(l kiosk.Lang) string { return i18n.Pick(string(l), m.ja, m.en) }
 
 // The wording follows real コンビニ交付 terminals: polite, short, and always saying what to
 // do next. No ambiguous-width characters (○ ※ ① ● × box drawing): checkWidths in TestGolden.
 var (
-	txtService    = msg{"証明書交付サービス", "Certificate Service"}
-	txtLangButton = msg{"English", "日本語"}
-	txtTouch      = msg{"画面にタッチしてください", "Touch the screen to start"}
-	txtStart      = msg{"はじめる", "Start"}
-	txtHours      = msg{"受付時間", "Hours"}
-	txtClosedNow  = msg{"ただいまサービス時間外です", "The service is closed now"}
-	txtLeftover   = msg{"カードが残っています。お取りください。", "A card was left on the reader. Please take it."}
-	txtPaperLeft  = msg{"証明書が取り出し口に残っています。お取りください。", "A certificate was left in the tray. Please take it."}
-	txtBothLeft   = msg{"カードと証明書が残っています。お取りください。", "A card and a certificate were left. Please take them."}
+	txtService = msg{"証明書交付サービス", "Certificate Service"}
+	// The language picker (its buttons name each language in its own script, kiosk.Langs)
+	// and why a certificate is in Japanese whatever the screen's language.
+	txtLangPick      = msg{"言語を選んでください", "Choose your language"}
+	txtJapaneseCerts = msg{"証明書は法的な書類のため、日本語で印刷されます。", "Certificates are printed in Japanese, because they are legal documents."}
+	txtReceiptLang   = msg{"領収書は、日本語とこの言語で印刷されます。", "The receipt is printed in Japanese and in this language."}
+	txtVoiceEnglish  = msg{"この言語の音声案内は、英語で話します。", "Voice guidance for this language is spoken in English."}
+	txtTouch         = msg{"画面にタッチしてください", "Touch the screen to start"}
+	txtStart         = msg{"はじめる", "Start"}
+	txtHours         = msg{"受付時間", "Hours"}
+	txtClosedNow     = msg{"ただいまサービス時間外です", "The service is closed now"}
+	txtLeftover      = msg{"カードが残っています。お取りください。", "A card was left on the reader. Please take it."}
+	txtPaperLeft     = msg{"証明書が取り出し口に残っています。お取りください。", "A certificate was left in the tray. Please take it."}
+	txtBothLeft      = msg{"カードと証明書が残っています。お取りください。", "A card and a certificate were left. Please take them."}
 	// The receipt for the fee, on the take screen.
 	btnReceipt     = msg{"領収書を印刷", "Print a receipt"}
 	txtReceiptAsk  = msg{"領収書が必要な方は「領収書を印刷」を押してください。", "Need a receipt? Press Print a receipt."}
@@ -101,14 +106,14 @@ var (
 	btnPlus     = msg{"＋", "＋"}
 )
 
-// certTitlesEN names the certificates in English; Japanese uses center.CertType.Title.
-var certTitlesEN = map[center.CertType]string{
-	center.ResidentRecord:      "Residence Certificate (Juminhyo)",
-	center.ResidentRecordItems: "Residence Details Certificate",
-	center.SealRegistration:    "Seal Registration Certificate",
-	center.FamilyRegister:      "Family Register (Koseki)",
-	center.FamilyRegisterAnnex: "Koseki Supplement (Fuhyo)",
-	center.TaxIncome:           "Tax and Income Certificate",
+// certTitles names the certificates; the Japanese is center.CertType.Title (TestCertTitles).
+var certTitles = map[center.CertType]msg{
+	center.ResidentRecord:      {"住民票の写し", "Residence Certificate (Juminhyo)"},
+	center.ResidentRecordItems: {"住民票記載事項証明書", "Residence Details Certificate"},
+	center.SealRegistration:    {"印鑑登録証明書", "Seal Registration Certificate"},
+	center.FamilyRegister:      {"戸籍証明書", "Family Register (Koseki)"},
+	center.FamilyRegisterAnnex: {"戸籍の附票の写し", "Koseki Supplement (Fuhyo)"},
+	center.TaxIncome:           {"課税・所得証明書", "Tax and Income Certificate"},
 }
 
 // muniName is the municipality's name in l: its Latin-letter name in English when the
@@ -121,8 +126,8 @@ func muniName(m kiosk.MunicipalityView, l kiosk.Lang) string {
 }
 
 func certTitle(t center.CertType, l kiosk.Lang) string {
-	if en, ok := certTitlesEN[t]; ok && l == kiosk.LangEN {
-		return en
+	if m, ok := certTitles[t]; ok {
+		return m.in(l)
 	}
 	return t.Title()
 }
@@ -131,6 +136,7 @@ func certTitle(t center.CertType, l kiosk.Lang) string {
 var (
 	fmtYen       = msg{"%s円", "%s yen"} // amount with thousands separators
 	fmtCopies    = msg{"%d通", "%d copies"}
+	txtOneCopy   = msg{"1通", "1 copy"}
 	fmtCountdown = msg{"あと%d秒で終了します", "Ending in %d seconds"}
 	fmtTries     = msg{"入力できる残り回数：%d回", "Tries left: %d"}
 	fmtFee       = msg{"1通あたり%s、%s", "%s per copy, %s"}  // unit fee, copies
@@ -160,8 +166,8 @@ func grouped(n int) string {
 }
 
 func copiesText(n int, l kiosk.Lang) string {
-	if n == 1 && l == kiosk.LangEN {
-		return "1 copy"
+	if n == 1 {
+		return txtOneCopy.in(l)
 	}
 	return fmtCopies.format(l, n)
 }

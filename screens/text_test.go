@@ -120,3 +120,14 @@ func TestSuspendedCardHotline(t *testing.T) {
 		}
 	}
 }
+
+// TestCertTitles checks that every certificate has a title pair whose Japanese is the
+// center's own title.
+func TestCertTitles(t *testing.T) {
+	for _, c := range center.CertTypes {
+		m, ok := certTitles[c]
+		if !ok || m.ja != c.Title() || m.en == "" {
+			t.Errorf("%s: title %+v, want Japanese %q and an English one", c, m, c.Title())
+		}
+	}
+}

@@ -135,6 +135,7 @@ func TestTmux(t *testing.T) {
 	m.waitFor("手数料の合計  200円")
 	m.tap("確認")
 	m.waitFor("カードと証明書をお取りください")
+	m.tap(langButton)
 	m.tap("English")
 	m.waitFor("Please take your card and certificate")
 	m.tap("カードを取る")

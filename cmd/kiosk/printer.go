@@ -79,6 +79,7 @@ func (e *enginePrinter) PrintReceipt(ctx context.Context, r kiosk.Receipt) error
 		date = r.At.In(config.JST).Format("2006-01-02 15:04 MST")
 	}
 	_, err := e.Guard.Printer().PrintReceipt(ctx, layout.Receipt{Title: r.Type.Title(), Copies: r.Copies, Amount: r.Amount,
-		Date: date, IssuanceNumber: r.IssuanceNumber, KioskID: r.KioskID, Municipality: r.Municipality})
+		Date: date, IssuanceNumber: r.IssuanceNumber, KioskID: r.KioskID, Municipality: r.Municipality,
+		Lang: string(r.Lang)})
 	return err
 }

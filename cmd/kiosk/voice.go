@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"madoguchi/config"
@@ -19,7 +20,7 @@ import (
 // voiceSpec is what the configuration lets the guide say: its languages, fees, copies,
 // municipalities and certificates.
 func voiceSpec(cfg *config.Config) voice.Spec {
-	s := voice.Spec{Langs: []kiosk.Lang{kiosk.LangJA, kiosk.LangEN}, MaxCopies: cfg.Kiosk.MaxCopies}
+	s := voice.Spec{Langs: kiosk.Langs, MaxCopies: cfg.Kiosk.MaxCopies}
 	seenFee := map[int]bool{}
 	seenCert := map[config.CertType]bool{}
 	for _, m := range cfg.Municipalities {
@@ -80,8 +81,20 @@ func runVoiceCache(ctx context.Context, args []string, stdout, stderr io.Writer)
 	fs.SetOutput(stderr)
 	path := fs.String("config", DefaultConfigPath, "configuration file")
 	dir := fs.String("dir", "", "cache folder (default: the configuration's [voice] cache_dir)")
+	langs := fs.String("langs", "", "comma-separated languages to synthesize (default: all eleven)")
 	if err := fs.Parse(args); err != nil {
 		return 2
+	}
+	var only []kiosk.Lang
+	for _, l := range strings.Split(*langs, ",") {
+		if l = strings.TrimSpace(l); l == "" {
+			continue
+		}
+		if !kiosk.Lang(l).Valid() {
+			fmt.Fprintf(stderr, "kiosk voice-cache: -langs: %q is none of %v\n", l, kiosk.Langs)
+			return 2
+		}
+		only = append(only, kiosk.Lang(l))
 	}
 	// Parsed, not loaded: the guide needs the fees and names, not the TLS files or the
 	// queue's folder (an image build has neither yet).
@@ -103,7 +116,11 @@ func runVoiceCache(ctx context.Context, args []string, stdout, stderr io.Writer)
 	if *dir != "" {
 		d = *dir
 	}
-	parts := voice.Phrases(voiceSpec(cfg))
+	spec := voiceSpec(cfg)
+	if len(only) > 0 {
+		spec.Langs = only
+	}
+	parts := voice.Phrases(spec)
 	t0 := time.Now()
 	made, err := voiceCache(d).Prepare(ctx, parts)
 	if err != nil {

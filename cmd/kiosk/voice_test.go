@@ -31,7 +31,7 @@ func TestVoiceCacheCommand(t *testing.T) {
 	}
 	for range 2 {
 		var out, errs bytes.Buffer
-		if code := runVoiceCache(context.Background(), []string{"-config", cfgPath, "-dir", dir}, &out, &errs); code != 0 {
+		if code := runVoiceCache(context.Background(), []string{"-config", cfgPath, "-dir", dir, "-langs", "ja,en,zh-Hans"}, &out, &errs); code != 0 {
 			t.Fatalf("exit %d: %s", code, errs.String())
 		}
 		if !strings.Contains(out.String(), "sentences in "+dir) {
@@ -39,7 +39,7 @@ func TestVoiceCacheCommand(t *testing.T) {
 		}
 	}
 	var out bytes.Buffer
-	runVoiceCache(context.Background(), []string{"-config", cfgPath, "-dir", dir}, &out, &out)
+	runVoiceCache(context.Background(), []string{"-config", cfgPath, "-dir", dir, "-langs", "ja,en,zh-Hans"}, &out, &out)
 	if !strings.Contains(out.String(), ", 0 synthesized now") {
 		t.Errorf("a warm cache synthesized again: %s", out.String())
 	}
@@ -53,7 +53,7 @@ func TestVoiceCacheCommand(t *testing.T) {
 		t.Fatal(err)
 	}
 	out.Reset()
-	if code := runVoiceCache(context.Background(), []string{"-config", cfgPath, "-dir", dir}, &out, &out); code != 1 || !strings.Contains(out.String(), "state.nowhere: no such entry") {
+	if code := runVoiceCache(context.Background(), []string{"-config", cfgPath, "-dir", dir, "-langs", "ja,en,zh-Hans"}, &out, &out); code != 1 || !strings.Contains(out.String(), "state.nowhere: no such entry") {
 		t.Errorf("a bad phrases file: exit %d: %s", code, out.String())
 	}
 }

@@ -10,6 +10,7 @@ import (
 
 	"madoguchi/center"
 	"madoguchi/config"
+	"madoguchi/internal/i18n"
 	"madoguchi/kiosk"
 	"madoguchi/offline"
 	"madoguchi/offline/centerlink"
@@ -84,6 +85,7 @@ func assemble(ctx context.Context, cfg *config.Config, o assembleOptions) (*kios
 		p.close()
 		return nil, err
 	}
+	applyTranslations(cfg, o.Log)
 	opts := engineOptions(cfg, p.client)
 	if opts.TextIssuerKey, err = textIssuerKey(cfg); err != nil {
 		p.close()
@@ -240,12 +242,26 @@ func textIssuerKey(cfg *config.Config) (*rsa.PublicKey, error) {
 // engineOptions maps the configuration onto the engine's options; the engine's clock is
 // the center client's trusted time.
 func engineOptions(cfg *config.Config, client *center.Client) kiosk.Options {
-	lang := kiosk.LangJA
-	if cfg.Kiosk.Language == "en" {
-		lang = kiosk.LangEN
-	}
+	lang := kiosk.Lang(cfg.Kiosk.Language) // validated by config
 	return kiosk.Options{
 		Municipalities: cfg.Municipalities, Timeouts: cfg.Timeouts, Language: lang, MaxCopies: cfg.Kiosk.MaxCopies,
 		Center: client, Clock: kioskClock{client}, Reminder: cfg.Reminder,
 	}
+}
+
+// applyTranslations puts the [kiosk] translations folder's corrections over the built-in
+// catalogs; a mistake is logged and the built-in texts are used.
+func applyTranslations(cfg *config.Config, log *slog.Logger) {
+	if cfg.Kiosk.Translations == "" {
+		return
+	}
+	c, err := i18n.LoadCorrections(cfg.Kiosk.Translations)
+	if err == nil {
+		err = i18n.SetCorrections(c)
+	}
+	if err != nil {
+		log.Error("translations: the built-in texts are used", "err", err)
+		return
+	}
+	log.Info("translations: corrections in use", "languages", len(c))
 }

@@ -157,15 +157,7 @@ func TestApplicationReceiptGolden(t *testing.T) {
 		t.Fatal(err)
 	}
 	golden(t, "a4-application-receipt.pdf", pdf)
-	path := filepath.Join(t.TempDir(), "receipt.pdf")
-	if err := os.WriteFile(path, pdf, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	txt, err := exec.Command("pdftotext", "-enc", "UTF-8", path, "-").CombinedOutput()
-	if err != nil {
-		t.Fatalf("pdftotext: %v\n%s", err, txt)
-	}
-	text := strings.Join(strings.Fields(string(txt)), "")
+	text := pdfText(t, pdf)
 	for _, w := range []string{"電子申請受付控", "K1-APP-000001", "転出届", "受付の結果は市からお知らせします"} {
 		if !strings.Contains(text, w) {
 			t.Errorf("receipt lacks %q", w)

@@ -4,6 +4,11 @@ import (
 	"fmt"
 	"image"
 	"strings"
+	"unicode"
+
+	"golang.org/x/image/font/sfnt"
+
+	"madoguchi/internal/i18n"
 )
 
 // Receipt is a 領収書 for the fee the kiosk took for one issuance. It names no one: no
@@ -17,7 +22,76 @@ type Receipt struct {
 	IssuanceNumber string
 	KioskID        string
 	Municipality   string // the issuer the fee is for, e.g. 見本市
+	// Lang is the resident's language (a BCP 47 tag of internal/i18n): each label is
+	// printed in Japanese and in it; in English when it is Japanese, English or unknown,
+	// or when the printer's font lacks a letter of its text (IPAex Gothic has no Hangul,
+	// no Devanagari, not every simplified Chinese character: Layout.Covers).
+	Lang string
 }
+
+// receiptText is one line or label of the receipt in Japanese and English; the other
+// languages translate the English (internal/i18n's catalogs, source.json).
+type receiptText struct{ ja, en string }
+
+// receiptTexts lists every text of the receipt (receiptLang checks them all).
+var receiptTexts = []receiptText{rcpTitle, rcpFeeOne, rcpFeeMany, rcpFor, rcpDate, rcpNumber, rcpKiosk, rcpPayee, rcpReceived}
+
+// receiptLang is the language of the receipt's second texts for a resident's lang:
+// English for Japanese, an unknown language, one not wholly translated, or one whose
+// texts the font cannot draw.
+func (l *Layout) receiptLang(lang string) string {
+	if lang == i18n.Native || !i18n.Known(lang) {
+		return i18n.Source
+	}
+	for _, t := range receiptTexts {
+		s, ok := i18n.Text(lang, t.en)
+		if lang != i18n.Source && (!ok || !l.Covers(s)) {
+			return i18n.Source
+		}
+	}
+	return lang
+}
+
+// ReceiptLanguage is the language a receipt for a resident reading lang is printed in
+// beside Japanese (see Receipt.Lang).
+func (l *Layout) ReceiptLanguage(lang string) string { return l.receiptLang(lang) }
+
+// second is t's text in the receipt's second language (receiptLang).
+func (t receiptText) second(lang string) string { return i18n.Pick(lang, t.ja, t.en) }
+
+// both is t's Japanese and its second text, two spaces apart.
+func (t receiptText) both(lang string) string {
+	return t.ja + "  " + t.second(lang)
+}
+
+// Covers reports whether the font has a glyph for every letter of s.
+func (l *Layout) Covers(s string) bool {
+	var b sfnt.Buffer
+	for _, r := range s {
+		if unicode.IsSpace(r) {
+			continue
+		}
+		if gi, err := l.font.GlyphIndex(&b, r); err != nil || gi == 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// The receipt's texts. The rows' values stay Japanese: the certificate's title and the
+// fee line are what the municipality's books say.
+var (
+	rcpTitle    = receiptText{"領収書", "RECEIPT"}
+	rcpFeeOne   = receiptText{"", "(%s yen, certificate fee for 1 copy)"}
+	rcpFeeMany  = receiptText{"", "(%s yen, certificate fee for %d copies)"}
+	rcpFor      = receiptText{"但し", "For"}
+	rcpDate     = receiptText{"日時", "Date"}
+	rcpNumber   = receiptText{"交付番号", "No."}
+	rcpKiosk    = receiptText{"端末", "Kiosk"}
+	rcpPayee    = receiptText{"宛先", "Payee"}
+	rcpReceived = receiptText{"上記の金額を証明書の交付手数料として領収しました。この用紙は証明書ではありません。",
+		"Received with thanks for the certificate fee. This receipt is not a certificate."}
+)
 
 // Validate reports why r cannot be printed, or nil.
 func (r Receipt) Validate() error {
@@ -76,6 +150,7 @@ func (l *Layout) receiptPlan(r Receipt, g geometry, h float64) (page, error) {
 	if err := r.Validate(); err != nil {
 		return page{}, err
 	}
+	r.Lang = l.receiptLang(r.Lang)
 	m := newMetrics(l.font)
 	lh := func(pt float64) float64 { return pt * mmPerPt * g.lineGap }
 	inner := g.w - 2*g.margin
@@ -88,7 +163,7 @@ func (l *Layout) receiptPlan(r Receipt, g geometry, h float64) (page, error) {
 		ops = append(ops, op{kind: opText, x: g.margin + (inner-m.width(s, pt))/2, y: y, pt: pt, text: s})
 	}
 	y := g.margin + pad + lh(g.titlePt)*0.8
-	center("領収書  RECEIPT", g.titlePt, y)
+	center(rcpTitle.both(r.Lang), g.titlePt, y)
 	if l.opts.Sample {
 		ops = append(ops, op{kind: opText, x: g.w - g.margin - pad - m.width("見本", g.bodyPt), y: y, pt: g.bodyPt, text: "見本"})
 	}
@@ -97,20 +172,21 @@ func (l *Layout) receiptPlan(r Receipt, g geometry, h float64) (page, error) {
 	center(amount, g.titlePt*1.2, y)
 	ops = append(ops, op{kind: opLine, x: g.margin + inner*0.2, y: y + 1.5, w: g.margin + inner*0.8, h: y + 1.5, lineW: 0.3})
 	y += lh(g.bodyPt) * 1.6
-	copies := "copies"
+	fee := fmt.Sprintf(rcpFeeMany.second(r.Lang), yenDigits(r.Amount), r.Copies)
 	if r.Copies == 1 {
-		copies = "copy"
+		fee = fmt.Sprintf(rcpFeeOne.second(r.Lang), yenDigits(r.Amount))
 	}
-	center(fmt.Sprintf("(%s yen, certificate fee for %d %s)", yenDigits(r.Amount), r.Copies, copies), g.smallPt, y)
+	center(fee, g.smallPt, y)
 	y += lh(g.bodyPt) * 1.4
+	label := func(t receiptText) string { return t.ja + " " + t.second(r.Lang) }
 	rows := [][2]string{
-		{"但し For", fmt.Sprintf("%s %d通 交付手数料", r.Title, r.Copies)},
-		{"日時 Date", r.Date},
-		{"交付番号 No.", r.IssuanceNumber},
-		{"端末 Kiosk", r.KioskID},
+		{label(rcpFor), fmt.Sprintf("%s %d通 交付手数料", r.Title, r.Copies)},
+		{label(rcpDate), r.Date},
+		{label(rcpNumber), r.IssuanceNumber},
+		{label(rcpKiosk), r.KioskID},
 	}
 	if r.Municipality != "" {
-		rows = append(rows, [2]string{"宛先 Payee", r.Municipality})
+		rows = append(rows, [2]string{label(rcpPayee), r.Municipality})
 	}
 	labelW := min(g.labelW, w*0.42)
 	for _, row := range rows {
@@ -122,8 +198,7 @@ func (l *Layout) receiptPlan(r Receipt, g geometry, h float64) (page, error) {
 		y += float64(max(len(vl), 1)) * lh(g.bodyPt)
 	}
 	y += lh(g.smallPt) * 0.6
-	for _, t := range m.wrap("上記の金額を証明書の交付手数料として領収しました。この用紙は証明書ではありません。"+
-		" Received with thanks for the certificate fee. This receipt is not a certificate.", g.smallPt, w) {
+	for _, t := range m.wrap(rcpReceived.ja+" "+rcpReceived.second(r.Lang), g.smallPt, w) {
 		ops = append(ops, op{kind: opText, x: x0, y: y, pt: g.smallPt, text: t})
 		y += lh(g.smallPt)
 	}

@@ -3,7 +3,9 @@
 //
 // # Concepts
 //
-//   - The tables (phrases.go) hold every sentence, in Japanese and English: one guide per
+//   - The tables (phrases.go) hold every sentence, in Japanese and English (the other
+//     languages translate the English through internal/i18n's catalogs; Spoken says which
+//     language a screen's language is spoken in: Tagalog in English): one guide per
 //     engine state (stateGuides), per problem (problemGuides) and per note (noteGuides),
 //     the words of the buttons the keypad focuses, and the sentences with a number. A new
 //     state, problem or note needs one entry; a test fails for one without.

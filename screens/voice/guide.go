@@ -1,6 +1,7 @@
 package voice
 
 import (
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -29,13 +30,20 @@ func (u *Utterance) add(parts ...string) {
 	}
 }
 
-// lang is the spoken language of v: the engine's two languages; anything else speaks
-// Japanese.
-func lang(v kiosk.View) kiosk.Lang {
-	if v.Lang == kiosk.LangEN {
+// lang is the spoken language of v (Spoken).
+func lang(v kiosk.View) kiosk.Lang { return Spoken(v.Lang) }
+
+// Spoken is the language the guide speaks for screens in l: l itself, English for a
+// language no synthesizer here speaks (Tagalog: NoVoice; the screen says so), Japanese
+// for none of kiosk.Langs.
+func Spoken(l kiosk.Lang) kiosk.Lang {
+	switch {
+	case !l.Valid():
+		return kiosk.LangJA
+	case slices.Contains(NoVoice, l):
 		return kiosk.LangEN
 	}
-	return kiosk.LangJA
+	return l
 }
 
 // Guide is the whole spoken guide of v's screen: what is on it and what to do. It is
@@ -46,6 +54,13 @@ func Guide(v kiosk.View) Utterance {
 	l := lang(v)
 	u := Utterance{Lang: l}
 	g := stateGuides[v.State]
+	if v.Picking {
+		u.add(txtLangPick.in(l))
+		if l != kiosk.LangJA {
+			u.add(txtJapanese.in(l))
+		}
+		return u
+	}
 	switch v.State {
 	case kiosk.StateIdle:
 		if !anyOpen(v) {
@@ -106,7 +121,7 @@ func Change(prev, cur kiosk.View) Utterance {
 	l := lang(cur)
 	// A view from before the engine ran (Screen 0) and the first one after are one screen.
 	renumbered := prev.Screen == 0 && cur.Screen != 0
-	if (cur.Screen != prev.Screen && !renumbered) || cur.State != prev.State || cur.Problem != prev.Problem || cur.Lang != prev.Lang {
+	if (cur.Screen != prev.Screen && !renumbered) || cur.State != prev.State || cur.Problem != prev.Problem || cur.Lang != prev.Lang || cur.Picking != prev.Picking {
 		return Guide(cur)
 	}
 	u := Utterance{Lang: l}
@@ -214,6 +229,18 @@ func Focus(v kiosk.View, in kiosk.Input, label string) Utterance {
 		}
 	case kiosk.InputDatePart:
 		u.add(label)
+	case kiosk.InputPickLanguage:
+		switch {
+		case in.Arg >= 1 && in.Arg <= len(kiosk.Langs):
+			// A language's name, said in that language.
+			pick := kiosk.Langs[in.Arg-1]
+			u = Utterance{Lang: Spoken(pick)}
+			u.add(pick.Name())
+		case in.Arg < 0:
+			u.add(inputWords[kiosk.InputBack].in(l))
+		default:
+			u.add(inputWords[kiosk.InputLanguage].in(l))
+		}
 	case kiosk.InputNone:
 		u.add(label)
 	default:
@@ -266,12 +293,7 @@ func splitAround(format, arg string) []string {
 	return []string{before, arg, after}
 }
 
-func sentenceEnd(l kiosk.Lang) string {
-	if l == kiosk.LangEN {
-		return ". "
-	}
-	return "。"
-}
+func sentenceEnd(l kiosk.Lang) string { return txtSentenceEnd.in(l) }
 
 func optionWord(o kiosk.Option, on bool, l kiosk.Lang) string {
 	w, ok := optionWords[o]

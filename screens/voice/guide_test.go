@@ -219,6 +219,17 @@ func TestPasswordNeverSaid(t *testing.T) {
 	}
 }
 
+// TestCertWords checks that every certificate has a spoken name whose Japanese is the
+// center's own title.
+func TestCertWords(t *testing.T) {
+	for _, c := range center.CertTypes {
+		w, ok := certWords[c]
+		if !ok || w.ja != c.Title() || w.en == "" {
+			t.Errorf("%s: spoken name %+v, want Japanese %q and an English one", c, w, c.Title())
+		}
+	}
+}
+
 // An application's entry says how long it is, never what was typed.
 func TestEntryNeverSaid(t *testing.T) {
 	prev := kiosk.View{State: kiosk.StateAppEntry, Lang: kiosk.LangJA, Screen: 3, EntryText: "ミホ"}
@@ -231,5 +242,34 @@ func TestEntryNeverSaid(t *testing.T) {
 		if said := Guide(v).Text(); strings.Contains(said, v.EntryText) {
 			t.Errorf("the guide says the entry: %q", said)
 		}
+	}
+}
+
+// TestSpokenLanguages: every language's screens are spoken in a language a synthesizer
+// here has (Tagalog in English), every guide of every state is said, and the picker
+// says each language's name in that language.
+func TestSpokenLanguages(t *testing.T) {
+	for _, l := range kiosk.Langs {
+		sp := Spoken(l)
+		if _, ok := ESpeakVoices[sp]; !ok && sp != kiosk.LangJA {
+			t.Errorf("%s is spoken in %s, which has no voice", l, sp)
+		}
+		for _, st := range kiosk.States {
+			if u := Guide(kiosk.View{State: st, Lang: l}); u.Empty() || u.Lang != sp {
+				t.Errorf("%s %s: guide %q in %s", l, st, u.Text(), u.Lang)
+			}
+		}
+		if u := Guide(kiosk.View{State: kiosk.StateChoose, Lang: l, Picking: true}); u.Text() == Guide(kiosk.View{State: kiosk.StateChoose, Lang: l}).Text() {
+			t.Errorf("%s: the picker says what the screen under it says", l)
+		}
+		for i, pick := range kiosk.Langs {
+			u := Focus(kiosk.View{Lang: l}, kiosk.Input{Kind: kiosk.InputPickLanguage, Arg: i + 1}, "")
+			if u.Text() != pick.Name() || u.Lang != Spoken(pick) {
+				t.Errorf("focus on %s in %s: %q in %s", pick, l, u.Text(), u.Lang)
+			}
+		}
+	}
+	if Spoken(kiosk.LangTL) != kiosk.LangEN || Spoken("fr") != kiosk.LangJA || Spoken(kiosk.LangNE) != kiosk.LangNE {
+		t.Error("Spoken: Tagalog must be English, an unknown language Japanese, Nepali Nepali")
 	}
 }

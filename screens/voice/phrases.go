@@ -4,18 +4,18 @@ import (
 	"fmt"
 
 	"madoguchi/center"
+	"madoguchi/internal/i18n"
 	"madoguchi/kiosk"
 )
 
-// text is one spoken sentence in each language the guide speaks.
+// text is one spoken sentence in Japanese and English. The other languages are
+// translations of the English from their catalogs (internal/i18n): every text literal is
+// listed in its source.json, so a text's sentences are written here as string literals.
 type text struct{ ja, en string }
 
-func (t text) in(l kiosk.Lang) string {
-	if l == kiosk.LangEN {
-		return t.en
-	}
-	return t.ja
-}
+// in is t in l: a language with a catalog falls back to English while a sentence is not
+// translated; a language that is none of kiosk.Langs is Japanese.
+func (t text) in(l kiosk.Lang) string { return i18n.Pick(string(l), t.ja, t.en) }
 
 // The keypad's layout is said in the guides: 2 and 8 move, 5 or Enter chooses, the help
 // key repeats (screens/keypad). Spoken sentences are short, one instruction each.
@@ -174,6 +174,8 @@ var (
 	txtCharDeleted   = text{"1文字消しました。", "One character deleted."}
 	txtUnavailable   = text{"受付時間外", "closed now"}
 	txtOptionOn      = text{"選択中", "selected"}
+	txtLangPick      = text{"言語を選んでください。2と8で選び、5で決めます。", "Choose your language. Use 2 and 8 to move, and 5 to choose."}
+	txtJapanese      = text{"証明書は日本語で印刷されます。", "Certificates are printed in Japanese."}
 )
 
 // Sentences with a number: the number is its own part, so the sentence around it is the
@@ -217,20 +219,23 @@ var optionWords = map[kiosk.Option][2]text{
 	kiosk.OptIndividual:   {{"全部事項", "Everyone"}, {"個人事項", "Only me"}},
 }
 
-// certWords are the certificates' spoken names in English; Japanese says
-// center.CertType.Title.
-var certWords = map[center.CertType]string{
-	center.ResidentRecord:      "Residence Certificate",
-	center.ResidentRecordItems: "Residence Details Certificate",
-	center.SealRegistration:    "Seal Registration Certificate",
-	center.FamilyRegister:      "Family Register",
-	center.FamilyRegisterAnnex: "Family Register Supplement",
-	center.TaxIncome:           "Tax and Income Certificate",
+// certWords are the certificates' spoken names; the Japanese is center.CertType.Title
+// (TestCertWords).
+var certWords = map[center.CertType]text{
+	center.ResidentRecord:      {"住民票の写し", "Residence Certificate"},
+	center.ResidentRecordItems: {"住民票記載事項証明書", "Residence Details Certificate"},
+	center.SealRegistration:    {"印鑑登録証明書", "Seal Registration Certificate"},
+	center.FamilyRegister:      {"戸籍証明書", "Family Register"},
+	center.FamilyRegisterAnnex: {"戸籍の附票の写し", "Family Register Supplement"},
+	center.TaxIncome:           {"課税・所得証明書", "Tax and Income Certificate"},
 }
 
 func certName(t center.CertType, l kiosk.Lang) string {
-	if s, ok := certWords[t]; ok && l == kiosk.LangEN {
-		return s
+	if s, ok := certWords[t]; ok {
+		return s.in(l)
 	}
 	return t.Title()
 }
+
+// txtSentenceEnd ends a sentence made of a name (a certificate, a choice) before the next.
+var txtSentenceEnd = text{"。", ". "}

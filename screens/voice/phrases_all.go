@@ -48,7 +48,16 @@ func Phrases(s Spec) []Part {
 	}
 	addU := func(u Utterance) { add(u.Lang, u.Parts...) }
 	maxCopies := max(s.MaxCopies, 1)
+	spoken := map[kiosk.Lang]bool{}
 	for _, l := range s.Langs {
+		if l = Spoken(l); spoken[l] {
+			continue
+		}
+		spoken[l] = true
+		add(l, txtLangPick.in(l), txtJapanese.in(l))
+		for i := range kiosk.Langs {
+			addU(Focus(kiosk.View{Lang: l}, kiosk.Input{Kind: kiosk.InputPickLanguage, Arg: i + 1}, ""))
+		}
 		for _, st := range kiosk.States {
 			add(l, stateGuides[st].in(l))
 		}

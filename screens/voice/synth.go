@@ -26,23 +26,23 @@ const (
 	DefaultJTalkVoice = "/usr/share/hts-voice/nitech-jp-atr503-m001/nitech_jp_atr503_m001.htsvoice"
 )
 
-// ESpeakVoices is the espeak-ng voice of each language that is not Japanese, for the
-// languages of issue 19 (the guide's tables are ja and en so far). Tagalog has no voice
-// in espeak-ng 1.51 (Debian 12) and is not listed: NoVoice.
+// ESpeakVoices is the espeak-ng voice of each language that is not Japanese. Tagalog has
+// no voice in espeak-ng 1.51 (Debian 12) and is not listed: NoVoice (Spoken says
+// English for it).
 var ESpeakVoices = map[kiosk.Lang]string{
-	kiosk.LangEN: "en-us",
-	"zh-Hans":    "cmn", // Mandarin
-	"zh-Hant":    "cmn", // Mandarin too (Taiwan); Cantonese readers would want "yue"
-	"ko":         "ko",
-	"vi":         "vi",
-	"pt-BR":      "pt-br",
-	"ne":         "ne",
-	"id":         "id",
-	"es":         "es",
+	kiosk.LangEN:     "en-us",
+	kiosk.LangZhHans: "cmn", // Mandarin
+	kiosk.LangZhHant: "cmn", // Mandarin too (Taiwan); Cantonese readers would want "yue"
+	kiosk.LangKO:     "ko",
+	kiosk.LangVI:     "vi",
+	kiosk.LangPtBR:   "pt-br",
+	kiosk.LangNE:     "ne",
+	kiosk.LangID:     "id",
+	kiosk.LangES:     "es-419", // Latin America: most Spanish speakers in Japan are from Peru and other Latin American countries
 }
 
 // NoVoice lists the languages of issue 19 that espeak-ng 1.51 cannot speak.
-var NoVoice = []kiosk.Lang{"tl"}
+var NoVoice = []kiosk.Lang{kiosk.LangTL}
 
 // Commands is the synthesizer of the appliance: Open JTalk for Japanese, espeak-ng for
 // the other languages, and sox to bring both to one format and loudness (peaks at
