@@ -19,7 +19,6 @@ import (
 // translators' branches merge.
 var pending = map[string]bool{
 	"zh-Hans": true,
-	"ko":      true,
 	"vi":      true,
 	"tl":      true,
 	"pt-BR":   true,
