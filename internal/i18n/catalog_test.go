@@ -22,7 +22,6 @@ var pending = map[string]bool{
 	"vi":      true,
 	"tl":      true,
 	"pt-BR":   true,
-	"ne":      true,
 	"id":      true,
 	"es":      true,
 }
