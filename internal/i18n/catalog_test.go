@@ -15,12 +15,8 @@ import (
 // the language's line when its catalog is complete. One language a line, so that two
 // translators' branches merge.
 var pending = map[string]bool{
-	"zh-Hant": true,
-	"ko":      true,
-	"vi":      true,
 	"tl":      true,
 	"pt-BR":   true,
-	"ne":      true,
 	"id":      true,
 	"es":      true,
 }
