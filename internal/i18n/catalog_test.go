@@ -26,7 +26,6 @@ var pending = map[string]bool{
 	"pt-BR":   true,
 	"ne":      true,
 	"id":      true,
-	"es":      true,
 }
 
 func catalogPath(tag string) string { return filepath.Join("catalogs", tag+".json") }
