@@ -23,7 +23,6 @@ var pending = map[string]bool{
 	"ko":      true,
 	"vi":      true,
 	"tl":      true,
-	"pt-BR":   true,
 	"ne":      true,
 	"id":      true,
 }
