@@ -24,7 +24,6 @@ var pending = map[string]bool{
 	"vi":      true,
 	"tl":      true,
 	"ne":      true,
-	"id":      true,
 }
 
 func catalogPath(tag string) string { return filepath.Join("catalogs", tag+".json") }
