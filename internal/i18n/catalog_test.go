@@ -22,7 +22,6 @@ var pending = map[string]bool{
 	"zh-Hant": true,
 	"ko":      true,
 	"vi":      true,
-	"tl":      true,
 	"ne":      true,
 }
 
