@@ -14,7 +14,49 @@ import (
 // may leave values empty (the screens show English for those). A translator removes
 // the language's line when its catalog is complete. One language a line, so that two
 // translators' branches merge.
-var pending = map[string]bool{
+var pending = map[string]bool{}
+
+func catalogPath(tag string) string { return filepath.Join("catalogs", tag+".json") }
+
+// TestCatalogs checks every language's catalog against source.json: every key there, no
+// key that is not, every value translated (except in pending languages), with the same
+// fmt verbs and the same numbers as the English, no ambiguous-width character, and the
+// file in its canonical form. -sync rewrites the catalogs with source.json's keys.
+func TestCatalogs(t *testing.T) {
+	src := readSource(t)
+	for _, tag := range Catalogued() {
+		t.Run(tag, func(t *testing.T) {
+			b, err := os.ReadFile(catalogPath(tag))
+			if err != nil {
+				t.Fatal(err)
+			}
+			c, err := Parse(b)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if *syncCatalogs {
+				next := Catalog{}
+				for en := range src {
+					next[en] = c[en]
+				}
+				if err := os.WriteFile(catalogPath(tag), encode(next), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				c, b = next, encode(next)
+			}
+			if !bytes.Equal(b, encode(c)) {
+				t.Errorf("%s is not in canonical form (sorted keys, 2-space indent): go test ./internal/i18n -run TestCatalogs -sync", catalogPath(tag))
+			}
+			for _, p := range problems(src, c, pending[tag]) {
+				t.Error(p)
+			}
+		})
+	}
+	for tag := range pending {
+		if !slices.Contains(Catalogued(), tag) {
+			t.Errorf("pending language %q has no catalog", tag)
+		}
+	}
 }
 
 // problems lists what is wrong with catalog c against the source texts; empty values
