@@ -25,7 +25,7 @@ import (
 
 // Backend is what the console needs of the center (server.Server implements it).
 type Backend interface {
-	Login(ctx context.Context, name string, password []byte) (string, server.Session, error)
+	Login(ctx context.Context, name string, password []byte, source string) (string, server.Session, error)
 	Session(ctx context.Context, token string) (server.Session, error)
 	Logout(ctx context.Context, token string) error
 	Fleet(ctx context.Context) ([]server.KioskSummary, error)
@@ -301,10 +301,12 @@ func (c *Console) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	pw := []byte(r.PostForm.Get("password"))
-	token, s, err := c.b.Login(r.Context(), r.PostForm.Get("name"), pw) // Login zeroes pw
+	// The lock-out counts by the TCP peer's address: the console is served directly
+	// (no proxy header is trusted, it could be forged).
+	token, s, err := c.b.Login(r.Context(), r.PostForm.Get("name"), pw, r.RemoteAddr) // Login zeroes pw
 	switch {
 	case errors.Is(err, server.ErrLocked):
-		c.renderLogin(w, r, http.StatusTooManyRequests, fmt.Sprintf("Too many wrong passwords: this name is locked for %d minutes.", int(server.LoginLockout.Minutes())))
+		c.renderLogin(w, r, http.StatusTooManyRequests, fmt.Sprintf("Too many wrong passwords from this computer: this name is locked here for %d minutes.", int(server.LoginLockout.Minutes())))
 		return
 	case errors.Is(err, server.ErrLogin):
 		c.renderLogin(w, r, http.StatusUnauthorized, "Wrong name or password.")

@@ -11,6 +11,8 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+	"net"
+	"net/netip"
 	"strings"
 	"sync"
 	"time"
@@ -28,9 +30,15 @@ const (
 	SessionIdle = 30 * time.Minute
 	// SessionMax ends every session this long after its login.
 	SessionMax = 8 * time.Hour
-	// LoginFailures in a row lock an operator's name for LoginLockout.
+	// LoginFailures wrong passwords in a row from one source address lock that address
+	// out of that operator's name for LoginLockout; the operator can still log in from
+	// elsewhere (a lock on the name alone would let anyone lock an operator out).
 	LoginFailures = 5
 	LoginLockout  = 15 * time.Minute
+	// LoginAlarm wrong passwords in a row for one name, from any addresses, write a
+	// login.alarm line to the audit table (and again at every further multiple): a
+	// guess spread over many addresses.
+	LoginAlarm = 4 * LoginFailures
 	// MinPasswordBytes: operators' passwords are at least this long.
 	MinPasswordBytes = 12
 )
@@ -149,6 +157,9 @@ func (s *Server) AddOperator(ctx context.Context, name string, password []byte) 
 		ON CONFLICT(name) DO UPDATE SET hash = excluded.hash, failures = 0, locked_until = 0`, name, h, now); err != nil {
 		return fmt.Errorf("center/server: add operator %s: %w", name, err)
 	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM login_throttle WHERE name = ?`, name); err != nil {
+		return fmt.Errorf("center/server: add operator %s: %w", name, err)
+	}
 	if err := audit(ctx, tx, now, name, "operator.password", name, ""); err != nil {
 		return fmt.Errorf("center/server: add operator %s: %w", name, err)
 	}
@@ -180,13 +191,37 @@ func randomToken() (string, error) {
 	return base64.RawURLEncoding.EncodeToString(b[:]), nil
 }
 
+// LoginSource is the key the lock-out counts a client address under: an IPv4 address,
+// an IPv6 address's /64 (one subscriber's usual allocation, so rotating addresses within
+// it does not escape), or "unknown".
+func LoginSource(addr string) string {
+	if h, _, err := net.SplitHostPort(addr); err == nil {
+		addr = h
+	}
+	ip, err := netip.ParseAddr(addr)
+	if err != nil {
+		return "unknown"
+	}
+	ip = ip.Unmap().WithZone("")
+	if ip.Is4() {
+		return ip.String()
+	}
+	p, _ := ip.Prefix(64)
+	return p.String()
+}
+
 // Login checks an operator's password and opens a session; it returns the session's
-// token (for the cookie; only its hash is stored). LoginFailures wrong passwords in a row
-// lock the name for LoginLockout (ErrLocked, even with the right password). Every try is
-// audited. The password buffer is zeroed.
-func (s *Server) Login(ctx context.Context, name string, password []byte) (string, Session, error) {
+// token (for the cookie; only its hash is stored). source is the client's address
+// (LoginSource reads it): LoginFailures wrong passwords in a row from one source lock
+// that source out of the name for LoginLockout (ErrLocked, even with the right password),
+// while the operator can still log in from another address; LoginAlarm failures in a row
+// for the name from any sources are audited as login.alarm. Every try is audited with
+// its source. The password buffer is zeroed.
+func (s *Server) Login(ctx context.Context, name string, password []byte, source string) (string, Session, error) {
 	defer clear(password)
 	now := s.clock.Now()
+	source = LoginSource(source)
+	from := "from " + source
 	tx, done, err := s.beginWrite(ctx, "")
 	if err != nil {
 		return "", Session{}, fmt.Errorf("center/server: login: %w", err)
@@ -194,9 +229,8 @@ func (s *Server) Login(ctx context.Context, name string, password []byte) (strin
 	defer done()
 	defer tx.Rollback()
 	var hash string
-	var failures int
-	var locked int64
-	err = tx.QueryRowContext(ctx, `SELECT hash, failures, locked_until FROM operators WHERE name = ?`, name).Scan(&hash, &failures, &locked)
+	var nameFailures int
+	err = tx.QueryRowContext(ctx, `SELECT hash, failures FROM operators WHERE name = ?`, name).Scan(&hash, &nameFailures)
 	known := err == nil
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return "", Session{}, fmt.Errorf("center/server: login: %w", err)
@@ -204,30 +238,58 @@ func (s *Server) Login(ctx context.Context, name string, password []byte) (strin
 	if !known {
 		checkPassword(dummyHash(), password)
 		name = strings.ToValidUTF8(name[:min(len(name), 64)], "?")
-		if err := audit(ctx, tx, now.UnixNano(), name, "login.failed", "", "unknown operator"); err != nil {
+		if err := audit(ctx, tx, now.UnixNano(), name, "login.failed", "", from+": unknown operator"); err != nil {
 			return "", Session{}, err
 		}
 		return "", Session{}, errors.Join(ErrLogin, tx.Commit())
 	}
+	var failures int
+	var locked int64
+	err = tx.QueryRowContext(ctx, `SELECT failures, locked_until FROM login_throttle WHERE name = ? AND source = ?`, name, source).Scan(&failures, &locked)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return "", Session{}, fmt.Errorf("center/server: login: %w", err)
+	}
 	if locked > now.UnixNano() {
-		if err := audit(ctx, tx, now.UnixNano(), name, "login.locked", "", ""); err != nil {
+		if err := audit(ctx, tx, now.UnixNano(), name, "login.locked", "", from); err != nil {
 			return "", Session{}, err
 		}
 		return "", Session{}, errors.Join(ErrLocked, tx.Commit())
 	}
 	if !checkPassword(hash, password) {
 		failures++
+		nameFailures++
 		lockUntil := int64(0)
-		detail := fmt.Sprintf("failure %d of %d", failures, LoginFailures)
+		detail := fmt.Sprintf("%s: failure %d of %d", from, failures, LoginFailures)
 		if failures >= LoginFailures {
 			lockUntil, failures = now.Add(LoginLockout).UnixNano(), 0
-			detail += ": locked for " + LoginLockout.String()
+			detail += ": this address locked for " + LoginLockout.String() + " (other addresses can still log in)"
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE operators SET failures = ?, locked_until = ? WHERE name = ?`, failures, lockUntil, name); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO login_throttle(name, source, failures, locked_until, last_at) VALUES (?, ?, ?, ?, ?)
+			ON CONFLICT(name, source) DO UPDATE SET failures = excluded.failures, locked_until = excluded.locked_until, last_at = excluded.last_at`,
+			name, source, failures, lockUntil, now.UnixNano()); err != nil {
+			return "", Session{}, fmt.Errorf("center/server: login: %w", err)
+		}
+		// Addresses silent for a day are forgotten (a guess spread over very many
+		// addresses cannot grow the table without end).
+		if _, err := tx.ExecContext(ctx, `DELETE FROM login_throttle WHERE last_at < ? AND locked_until < ?`,
+			now.Add(-24*time.Hour).UnixNano(), now.UnixNano()); err != nil {
+			return "", Session{}, fmt.Errorf("center/server: login: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE operators SET failures = ? WHERE name = ?`, nameFailures, name); err != nil {
 			return "", Session{}, fmt.Errorf("center/server: login: %w", err)
 		}
 		if err := audit(ctx, tx, now.UnixNano(), name, "login.failed", "", detail); err != nil {
 			return "", Session{}, err
+		}
+		if nameFailures%LoginAlarm == 0 {
+			var sources int
+			if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM login_throttle WHERE name = ?`, name).Scan(&sources); err != nil {
+				return "", Session{}, fmt.Errorf("center/server: login: %w", err)
+			}
+			if err := audit(ctx, tx, now.UnixNano(), name, "login.alarm", "", fmt.Sprintf(
+				"%d wrong passwords in a row for this name from %d address(es) seen in the last day; each address is locked after %d", nameFailures, sources, LoginFailures)); err != nil {
+				return "", Session{}, err
+			}
 		}
 		return "", Session{}, errors.Join(ErrLogin, tx.Commit())
 	}
@@ -243,6 +305,9 @@ func (s *Server) Login(ctx context.Context, name string, password []byte) (strin
 	if _, err := tx.ExecContext(ctx, `UPDATE operators SET failures = 0, locked_until = 0 WHERE name = ?`, name); err != nil {
 		return "", Session{}, fmt.Errorf("center/server: login: %w", err)
 	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM login_throttle WHERE name = ? AND source = ?`, name, source); err != nil {
+		return "", Session{}, fmt.Errorf("center/server: login: %w", err)
+	}
 	if _, err := tx.ExecContext(ctx, `DELETE FROM operator_sessions WHERE expires_at <= ?`, now.UnixNano()); err != nil {
 		return "", Session{}, fmt.Errorf("center/server: login: %w", err)
 	}
@@ -250,7 +315,7 @@ func (s *Server) Login(ctx context.Context, name string, password []byte) (strin
 		tokenHash(token), name, csrf, now.UnixNano(), exp.UnixNano()); err != nil {
 		return "", Session{}, fmt.Errorf("center/server: login: %w", err)
 	}
-	if err := audit(ctx, tx, now.UnixNano(), name, "login", "", ""); err != nil {
+	if err := audit(ctx, tx, now.UnixNano(), name, "login", "", from); err != nil {
 		return "", Session{}, err
 	}
 	if err := tx.Commit(); err != nil {
