@@ -73,7 +73,9 @@ func TestWatchCards(t *testing.T) {
 		stopped <- pcsc.WatchCards(ctx, regexp.MustCompile(`^`+regexp.QuoteMeta(h.ReaderName(0))+`$`), holder, &rh, nil)
 	}()
 	// A watch whose pattern matches no reader says so.
-	go func() { _ = pcsc.WatchCards(ctx, regexp.MustCompile(`^no such reader$`), make(chanHolder, 1), &none, nil) }()
+	go func() {
+		_ = pcsc.WatchCards(ctx, regexp.MustCompile(`^no such reader$`), make(chanHolder, 1), &none, nil)
+	}()
 	waitReaderState(t, &rh, pcsc.ReaderOK)
 	waitReaderState(t, &none, pcsc.ReaderAbsent)
 	other, err := readertest.NewCard(readertest.Options{})
