@@ -22,7 +22,9 @@ var pg *pgtest.Server
 func TestMain(m *testing.M) {
 	flag.Parse()
 	fmt.Fprintln(os.Stderr, "center/server: pass 1 of 2, store sqlite")
-	if code := m.Run(); code != 0 {
+	code := m.Run()
+	closeBenchFixtures()
+	if code != 0 {
 		os.Exit(code)
 	}
 	if _, err := pgtest.Bin(); err != nil {
@@ -30,6 +32,7 @@ func TestMain(m *testing.M) {
 		if os.Getenv("MADOGUCHI_REQUIRE_POSTGRES") != "" {
 			os.Exit(1)
 		}
+		printBenchTable(os.Stdout)
 		os.Exit(0)
 	}
 	srv, err := pgtest.Start(context.Background(), pgtest.Options{})
@@ -39,7 +42,9 @@ func TestMain(m *testing.M) {
 	}
 	pg = srv
 	fmt.Fprintln(os.Stderr, "center/server: pass 2 of 2, store postgres")
-	code := m.Run()
+	code = m.Run()
+	closeBenchFixtures()
+	printBenchTable(os.Stdout)
 	if err := srv.Stop(); err != nil {
 		fmt.Fprintln(os.Stderr, "center/server: stop postgres:", err)
 		code = 1
