@@ -72,8 +72,9 @@
 //   - Operators of the console (operators.go): argon2id password hashes (RFC 9106
 //     parameters, carried in each hash); LoginFailures wrong passwords in a row from one
 //     source address (LoginSource: IPv4, or an IPv6 /64) lock that address out of that
-//     name for LoginLockout while the operator can log in from elsewhere (table
-//     login_throttle); LoginAlarm in a row for a name from any addresses are audited as
+//     name for LoginLockout while the operator can log in from elsewhere (the audit
+//     table's log-in lines, with their source as target, are the lock-out's state);
+//     LoginAlarm in a row for a name from any addresses are audited as
 //     login.alarm; sessions are random tokens stored hashed, each with a CSRF token,
 //     ending after SessionIdle unused or SessionMax after log-in. Every log-in try and
 //     every operator action (SuspendCard, ReinstateCard: with a reason, in the same

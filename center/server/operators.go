@@ -157,9 +157,6 @@ func (s *Server) AddOperator(ctx context.Context, name string, password []byte) 
 		ON CONFLICT(name) DO UPDATE SET hash = excluded.hash, failures = 0, locked_until = 0`, name, h, now); err != nil {
 		return fmt.Errorf("center/server: add operator %s: %w", name, err)
 	}
-	if _, err := tx.ExecContext(ctx, `DELETE FROM login_throttle WHERE name = ?`, name); err != nil {
-		return fmt.Errorf("center/server: add operator %s: %w", name, err)
-	}
 	if err := audit(ctx, tx, now, name, "operator.password", name, ""); err != nil {
 		return fmt.Errorf("center/server: add operator %s: %w", name, err)
 	}
@@ -210,9 +207,43 @@ func LoginSource(addr string) string {
 	return p.String()
 }
 
+// lockMark in a login.failed line's detail says that failure locked its address.
+const lockMark = ": this address locked for "
+
+// sourceFailures reads, from the audit table, the wrong passwords in a row for name from
+// source (since its last log-in there, its last lock-out, or the last password change)
+// and whether a lock-out from there is still running. The audit lines are the lock-out's
+// only state: target is the source of every log-in line.
+func sourceFailures(ctx context.Context, tx *txn, name, source string, now time.Time) (failures int, locked bool, err error) {
+	rows, err := tx.QueryContext(ctx, `SELECT action, at, detail FROM audit WHERE operator = ? AND target = ? AND action IN ('login', 'login.failed')
+		AND id > (SELECT COALESCE(MAX(id), 0) FROM audit WHERE operator = ? AND action = 'operator.password')
+		ORDER BY id DESC LIMIT ?`, name, source, name, LoginFailures)
+	if err != nil {
+		return 0, false, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var action, detail string
+		var at int64
+		if err := rows.Scan(&action, &at, &detail); err != nil {
+			return 0, false, err
+		}
+		if action == "login" {
+			break
+		}
+		if strings.Contains(detail, lockMark) {
+			locked = time.Unix(0, at).Add(LoginLockout).After(now)
+			break
+		}
+		failures++
+	}
+	return failures, locked, rows.Err()
+}
+
 // Login checks an operator's password and opens a session; it returns the session's
 // token (for the cookie; only its hash is stored). source is the client's address
-// (LoginSource reads it): LoginFailures wrong passwords in a row from one source lock
+// (LoginSource reads it; the audit lines keep it as target): LoginFailures wrong passwords
+// in a row from one source lock
 // that source out of the name for LoginLockout (ErrLocked, even with the right password),
 // while the operator can still log in from another address; LoginAlarm failures in a row
 // for the name from any sources are audited as login.alarm. Every try is audited with
@@ -238,19 +269,17 @@ func (s *Server) Login(ctx context.Context, name string, password []byte, source
 	if !known {
 		checkPassword(dummyHash(), password)
 		name = strings.ToValidUTF8(name[:min(len(name), 64)], "?")
-		if err := audit(ctx, tx, now.UnixNano(), name, "login.failed", "", from+": unknown operator"); err != nil {
+		if err := audit(ctx, tx, now.UnixNano(), name, "login.failed", source, from+": unknown operator"); err != nil {
 			return "", Session{}, err
 		}
 		return "", Session{}, errors.Join(ErrLogin, tx.Commit())
 	}
-	var failures int
-	var locked int64
-	err = tx.QueryRowContext(ctx, `SELECT failures, locked_until FROM login_throttle WHERE name = ? AND source = ?`, name, source).Scan(&failures, &locked)
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+	failures, locked, err := sourceFailures(ctx, tx, name, source, now)
+	if err != nil {
 		return "", Session{}, fmt.Errorf("center/server: login: %w", err)
 	}
-	if locked > now.UnixNano() {
-		if err := audit(ctx, tx, now.UnixNano(), name, "login.locked", "", from); err != nil {
+	if locked {
+		if err := audit(ctx, tx, now.UnixNano(), name, "login.locked", source, from); err != nil {
 			return "", Session{}, err
 		}
 		return "", Session{}, errors.Join(ErrLocked, tx.Commit())
@@ -258,36 +287,24 @@ func (s *Server) Login(ctx context.Context, name string, password []byte, source
 	if !checkPassword(hash, password) {
 		failures++
 		nameFailures++
-		lockUntil := int64(0)
 		detail := fmt.Sprintf("%s: failure %d of %d", from, failures, LoginFailures)
 		if failures >= LoginFailures {
-			lockUntil, failures = now.Add(LoginLockout).UnixNano(), 0
-			detail += ": this address locked for " + LoginLockout.String() + " (other addresses can still log in)"
-		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO login_throttle(name, source, failures, locked_until, last_at) VALUES (?, ?, ?, ?, ?)
-			ON CONFLICT(name, source) DO UPDATE SET failures = excluded.failures, locked_until = excluded.locked_until, last_at = excluded.last_at`,
-			name, source, failures, lockUntil, now.UnixNano()); err != nil {
-			return "", Session{}, fmt.Errorf("center/server: login: %w", err)
-		}
-		// Addresses silent for a day are forgotten (a guess spread over very many
-		// addresses cannot grow the table without end).
-		if _, err := tx.ExecContext(ctx, `DELETE FROM login_throttle WHERE last_at < ? AND locked_until < ?`,
-			now.Add(-24*time.Hour).UnixNano(), now.UnixNano()); err != nil {
-			return "", Session{}, fmt.Errorf("center/server: login: %w", err)
+			detail += lockMark + LoginLockout.String() + " (other addresses can still log in)"
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE operators SET failures = ? WHERE name = ?`, nameFailures, name); err != nil {
 			return "", Session{}, fmt.Errorf("center/server: login: %w", err)
 		}
-		if err := audit(ctx, tx, now.UnixNano(), name, "login.failed", "", detail); err != nil {
+		if err := audit(ctx, tx, now.UnixNano(), name, "login.failed", source, detail); err != nil {
 			return "", Session{}, err
 		}
 		if nameFailures%LoginAlarm == 0 {
 			var sources int
-			if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM login_throttle WHERE name = ?`, name).Scan(&sources); err != nil {
+			if err := tx.QueryRowContext(ctx, `SELECT COUNT(DISTINCT target) FROM audit WHERE operator = ? AND action = 'login.failed' AND at > ?`,
+				name, now.Add(-24*time.Hour).UnixNano()).Scan(&sources); err != nil {
 				return "", Session{}, fmt.Errorf("center/server: login: %w", err)
 			}
 			if err := audit(ctx, tx, now.UnixNano(), name, "login.alarm", "", fmt.Sprintf(
-				"%d wrong passwords in a row for this name from %d address(es) seen in the last day; each address is locked after %d", nameFailures, sources, LoginFailures)); err != nil {
+				"%d wrong passwords in a row for this name from %d address(es) in the last day; each address is locked after %d", nameFailures, sources, LoginFailures)); err != nil {
 				return "", Session{}, err
 			}
 		}
@@ -305,9 +322,6 @@ func (s *Server) Login(ctx context.Context, name string, password []byte, source
 	if _, err := tx.ExecContext(ctx, `UPDATE operators SET failures = 0, locked_until = 0 WHERE name = ?`, name); err != nil {
 		return "", Session{}, fmt.Errorf("center/server: login: %w", err)
 	}
-	if _, err := tx.ExecContext(ctx, `DELETE FROM login_throttle WHERE name = ? AND source = ?`, name, source); err != nil {
-		return "", Session{}, fmt.Errorf("center/server: login: %w", err)
-	}
 	if _, err := tx.ExecContext(ctx, `DELETE FROM operator_sessions WHERE expires_at <= ?`, now.UnixNano()); err != nil {
 		return "", Session{}, fmt.Errorf("center/server: login: %w", err)
 	}
@@ -315,7 +329,7 @@ func (s *Server) Login(ctx context.Context, name string, password []byte, source
 		tokenHash(token), name, csrf, now.UnixNano(), exp.UnixNano()); err != nil {
 		return "", Session{}, fmt.Errorf("center/server: login: %w", err)
 	}
-	if err := audit(ctx, tx, now.UnixNano(), name, "login", "", from); err != nil {
+	if err := audit(ctx, tx, now.UnixNano(), name, "login", source, from); err != nil {
 		return "", Session{}, err
 	}
 	if err := tx.Commit(); err != nil {

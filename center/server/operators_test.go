@@ -293,4 +293,14 @@ func TestLoginLockoutPerSource(t *testing.T) {
 	if err := login(pw, "192.0.2.10:50000"); err != nil {
 		t.Fatalf("the operator after the spread guess: %v", err)
 	}
+	// A new password (centerd operator) lifts every address's lock-out.
+	if err := login(pw, "203.0.113.1:1"); !errors.Is(err, server.ErrLocked) {
+		t.Fatalf("a locked address: %v", err)
+	}
+	if err := s.AddOperator(e.ctx, "tanaka", []byte(pw)); err != nil {
+		t.Fatal(err)
+	}
+	if err := login(pw, "203.0.113.1:1"); err != nil {
+		t.Fatalf("after a new password: %v", err)
+	}
 }

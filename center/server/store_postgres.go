@@ -329,14 +329,4 @@ CREATE TABLE applications(
 	signed_data   BYTEA NOT NULL,
 	PRIMARY KEY (kiosk_id, number)
 );
-`, `
--- Login lock-out per operator name and source address (see the SQLite schema).
-CREATE TABLE login_throttle(
-	name         TEXT COLLATE "C" NOT NULL,
-	source       TEXT COLLATE "C" NOT NULL,
-	failures     BIGINT NOT NULL DEFAULT 0,
-	locked_until BIGINT NOT NULL DEFAULT 0,
-	last_at      BIGINT NOT NULL,
-	PRIMARY KEY (name, source)
-);
 `}

@@ -385,16 +385,4 @@ CREATE TABLE applications(
 	signed_data   BLOB NOT NULL,
 	PRIMARY KEY (kiosk_id, number)
 );
-`, `
--- Login lock-out per operator name and source address (an address locking itself out
--- cannot lock the operator out everywhere); operators.failures then counts every
--- address's wrong passwords in a row for the alarm, operators.locked_until is unused.
-CREATE TABLE login_throttle(
-	name         TEXT NOT NULL,
-	source       TEXT NOT NULL,               -- IPv4 address or IPv6 /64
-	failures     INTEGER NOT NULL DEFAULT 0,  -- wrong passwords in a row from there
-	locked_until INTEGER NOT NULL DEFAULT 0,  -- unix nanoseconds
-	last_at      INTEGER NOT NULL,
-	PRIMARY KEY (name, source)
-);
 `}
