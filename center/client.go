@@ -46,7 +46,7 @@ type ClientOptions struct {
 
 // Client talks to the center for one kiosk. It is safe for concurrent use.
 type Client struct {
-	base    *url.URL // the first instance (diagnosis, probe)
+	base    *url.URL // the first instance
 	ends    []endpoint
 	pref    atomic.Int32 // index in ends of the instance that answered last
 	moves   atomic.Int64 // requests passed on to the next instance
@@ -130,7 +130,7 @@ func NewClient(opts ClientOptions) (*Client, error) {
 		}
 		hc := &http.Client{Transport: tr, Timeout: c.timeout,
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-		c.ends = append(c.ends, endpoint{base: b, http: hc})
+		c.ends = append(c.ends, endpoint{base: b, http: hc, tls: tc})
 	}
 	return c, nil
 }
@@ -139,6 +139,7 @@ func NewClient(opts ClientOptions) (*Client, error) {
 type endpoint struct {
 	base *url.URL
 	http *http.Client
+	tls  *tls.Config // its transport's (the center verified against base's host)
 }
 
 // parseBase reads a center base URL: https://host[:port], no path.

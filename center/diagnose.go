@@ -37,11 +37,27 @@ type Diagnosis struct {
 	LatencyMS        int64      `json:"latency_ms,omitempty"`
 	CenterTime       *time.Time `json:"center_time,omitempty"`
 	SkewSeconds      *float64   `json:"clock_skew_seconds,omitempty"` // local − center; positive: kiosk ahead
+	// Instances: every URL of center.url and center.fallback_urls, in order, each
+	// probed on its own; the fields above describe the first that answered well (else
+	// the first).
+	Instances []InstanceDiagnosis `json:"instances,omitempty"`
+}
+
+// InstanceDiagnosis is one center instance's line of the diagnosis.
+type InstanceDiagnosis struct {
+	URL        string `json:"url"`
+	Address    string `json:"address"`
+	Status     string `json:"status"`            // health.OK or health.Fail
+	Problem    string `json:"problem,omitempty"` // why not OK
+	HTTPStatus int    `json:"http_status,omitempty"`
+	LatencyMS  int64  `json:"latency_ms,omitempty"`
 }
 
 // Diagnose checks what the kiosk needs to reach the center: its client certificate's
-// validity and its clock (the client's Clock), then the way there (Probe), the answer,
-// and the clock skew. caFile names the pinned CA in the report.
+// validity and its clock (the client's Clock), then the way to every instance
+// (ProbeAll), the answer, and the clock skew. caFile names the pinned CA in the report.
+// With fallback instances, one down while another answers is a warning (the kiosk fails
+// over); all down is a failure.
 func (c *Client) Diagnose(ctx context.Context, caFile string) (d Diagnosis) {
 	d = Diagnosis{URL: c.base.String()}
 	defer d.Settle()
@@ -62,18 +78,33 @@ func (c *Client) Diagnose(ctx context.Context, caFile string) (d Diagnosis) {
 		// as the kiosk does then, and the skew is reported below.
 		d.Failf("the kiosk's clock is not set (%s): check NTP (timedatectl status)", now.UTC().Format(time.RFC3339))
 	}
-	p, err := c.Probe(ctx)
+	ps, errs := c.ProbeAll(ctx)
+	primary := 0
+	for i := range ps {
+		d.Instances = append(d.Instances, c.instanceLine(ps[i], errs[i], caFile))
+	}
+	for i, in := range d.Instances {
+		if in.Status == health.OK {
+			primary = i
+			break
+		}
+	}
+	if len(ps) > 1 {
+		good := d.Instances[primary].Status == health.OK
+		for i, in := range d.Instances {
+			switch {
+			case i == primary || in.Status == health.OK:
+			case good:
+				d.Warnf("center instance %s: %s (the kiosk fails over to the others)", in.URL, in.Problem)
+			default:
+				d.Failf("center instance %s: %s", in.URL, in.Problem)
+			}
+		}
+	}
+	p, err := ps[primary], errs[primary]
 	d.Address = p.Address
 	if !p.Connected {
-		var ne net.Error
-		switch {
-		case errors.Is(err, ErrCenterUntrusted):
-			d.Failf("center's TLS certificate is not trusted by the pinned CA (%s): %v", caFile, err)
-		case errors.As(err, &ne) && ne.Timeout():
-			d.Failf("center not reachable at %s: timed out after %s", p.Address, c.connect)
-		default:
-			d.Failf("center not reachable at %s: %v", p.Address, err)
-		}
+		d.Failf("%s", d.Instances[primary].Problem)
 		return d
 	}
 	d.TLSVersion = p.TLSVersion
@@ -83,17 +114,13 @@ func (c *Client) Diagnose(ctx context.Context, caFile string) (d Diagnosis) {
 		d.ServerCertExpiry = &se
 	}
 	if err != nil {
-		d.Failf("request to the center failed (TLS with the kiosk certificate?): %v", err)
+		d.Failf("%s", d.Instances[primary].Problem)
 		return d
 	}
 	d.LatencyMS = p.RTT.Milliseconds()
 	d.HTTPStatus = p.Status
 	if p.Status != http.StatusOK {
-		msg := http.StatusText(p.Status)
-		if p.Code != "" {
-			msg = fmt.Sprintf("%s: %s", p.Code, p.Message)
-		}
-		d.Failf("center answered %d (%s)", p.Status, msg)
+		d.Failf("%s", d.Instances[primary].Problem)
 	}
 	if p.CenterTime.IsZero() {
 		d.Warnf("the center's answer has no Date header: clock skew unknown")
@@ -110,6 +137,33 @@ func (c *Client) Diagnose(ctx context.Context, caFile string) (d Diagnosis) {
 		d.Warnf("clock skew %s against the center: check NTP (timedatectl status)", skew)
 	}
 	return d
+}
+
+// instanceLine judges one instance's probe.
+func (c *Client) instanceLine(p Probe, err error, caFile string) InstanceDiagnosis {
+	in := InstanceDiagnosis{URL: p.URL, Address: p.Address, Status: health.Fail, HTTPStatus: p.Status}
+	var ne net.Error
+	switch {
+	case !p.Connected && errors.Is(err, ErrCenterUntrusted):
+		in.Problem = fmt.Sprintf("center's TLS certificate is not trusted by the pinned CA (%s): %v", caFile, err)
+	case !p.Connected && errors.As(err, &ne) && ne.Timeout():
+		in.Problem = fmt.Sprintf("center not reachable at %s: timed out after %s", p.Address, c.connect)
+	case !p.Connected:
+		in.Problem = fmt.Sprintf("center not reachable at %s: %v", p.Address, err)
+	case err != nil:
+		in.Problem = fmt.Sprintf("request to the center failed (TLS with the kiosk certificate?): %v", err)
+	case p.Status != http.StatusOK:
+		msg := http.StatusText(p.Status)
+		if p.Code != "" {
+			msg = fmt.Sprintf("%s: %s", p.Code, p.Message)
+		}
+		in.Problem = fmt.Sprintf("center answered %d (%s)", p.Status, msg)
+		in.LatencyMS = p.RTT.Milliseconds()
+	default:
+		in.Status = health.OK
+		in.LatencyMS = p.RTT.Milliseconds()
+	}
+	return in
 }
 
 // WriteText prints the section for a technician.
@@ -131,6 +185,18 @@ func (d *Diagnosis) WriteText(w io.Writer) {
 	}
 	if d.SkewSeconds != nil {
 		fmt.Fprintf(w, "  clock skew       %+.0f s (kiosk minus center)\n", *d.SkewSeconds)
+	}
+	if len(d.Instances) > 1 {
+		for i, in := range d.Instances {
+			fmt.Fprintf(w, "  instance %-7d %s %s", i+1, in.URL, in.Status)
+			switch {
+			case in.Problem != "":
+				fmt.Fprintf(w, ": %s", in.Problem)
+			case in.HTTPStatus != 0:
+				fmt.Fprintf(w, ", HTTP %d in %d ms", in.HTTPStatus, in.LatencyMS)
+			}
+			fmt.Fprintln(w)
+		}
 	}
 	d.Verdict.WriteText(w)
 }

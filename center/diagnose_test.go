@@ -2,6 +2,7 @@ package center_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -104,6 +105,72 @@ func TestDiagnose(t *testing.T) {
 					!strings.Contains(b.String(), "  clock skew       ") {
 					t.Errorf("text:\n%s", b.String())
 				}
+			}
+		})
+	}
+}
+
+// TestDiagnoseInstances: with fallback URLs every instance is probed on its own and has
+// its line; one reference center down while the other answers is a warning naming it
+// (the kiosk fails over), both down a failure naming both.
+func TestDiagnoseInstances(t *testing.T) {
+	ctx := context.Background()
+	up := referenceCenter(t)
+	gone := referenceCenter(t)
+	opts, err := up.ClientOptions("kiosk-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	upURL := opts.BaseURL
+	gOpts, _ := gone.ClientOptions("kiosk-1")
+	goneURL := gOpts.BaseURL
+	if err := gone.Close(); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		name    string
+		urls    []string
+		status  string
+		lines   []string // per instance: its status
+		problem []string
+	}{
+		{"both up", []string{upURL, upURL}, health.OK, []string{health.OK, health.OK}, nil},
+		{"first down", []string{goneURL, upURL}, health.Warn, []string{health.Fail, health.OK},
+			[]string{"center instance " + goneURL + ": center not reachable at " + strings.TrimPrefix(goneURL, "https://"), "fails over"}},
+		{"second down", []string{upURL, goneURL}, health.Warn, []string{health.OK, health.Fail}, []string{"center instance " + goneURL}},
+		{"both down", []string{goneURL, goneURL}, health.Fail, []string{health.Fail, health.Fail}, []string{"center instance " + goneURL, "center not reachable"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			o := opts
+			o.BaseURL, o.Fallbacks = tt.urls[0], tt.urls[1:]
+			o.ConnectTimeout = 2 * time.Second
+			d := newClient(t, o).Diagnose(ctx, "ca.pem")
+			if d.Status != tt.status {
+				t.Fatalf("status %s, want %s: %+v", d.Status, tt.status, d)
+			}
+			if len(d.Instances) != len(tt.urls) {
+				t.Fatalf("%d instance lines for %d URLs", len(d.Instances), len(tt.urls))
+			}
+			var b strings.Builder
+			d.WriteText(&b)
+			text := b.String()
+			for i, in := range d.Instances {
+				if in.URL != tt.urls[i] || in.Status != tt.lines[i] || (in.Status == health.OK) != (in.Problem == "") {
+					t.Errorf("instance %d: %+v, want %s %s", i+1, in, tt.urls[i], tt.lines[i])
+				}
+				line := fmt.Sprintf("  instance %-7d %s %s", i+1, tt.urls[i], tt.lines[i])
+				if !strings.Contains(text, line) {
+					t.Errorf("text lacks %q:\n%s", line, text)
+				}
+			}
+			all := strings.Join(append(append([]string{}, d.Problems...), d.Warnings...), "|")
+			for _, want := range tt.problem {
+				if !strings.Contains(all, want) {
+					t.Errorf("report %q lacks %q", all, want)
+				}
+			}
+			if tt.status != health.Fail && (d.TLSVersion == "" || d.SkewSeconds == nil || d.HTTPStatus != 200) {
+				t.Errorf("details of the instance that answered are missing: %+v", d)
 			}
 		})
 	}

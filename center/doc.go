@@ -27,9 +27,11 @@
 //     key, card, request): VerifyDocument + CheckBinding, both done by Client.Issue.
 //   - Probe is the technician's check of the way to the center, through the client's own
 //     TLS settings: TCP and the handshake on their own, then one challenge request whose
-//     Date header gives the clock skew. Diagnose is the center section of `kiosk diag`
-//     and technician mode built on it: the kiosk certificate's validity, the kiosk's
-//     clock, the probe and the skew, as a health.Verdict.
+//     Date header gives the clock skew (Probe: the first instance; ProbeAll: every one,
+//     each on its own). Diagnose is the center section of `kiosk diag` and technician
+//     mode built on it: the kiosk certificate's validity, the kiosk's clock, a probe of
+//     every instance (one line each; one down while another answers is a warning) and
+//     the skew, as a health.Verdict.
 //   - No My Number ever crosses this protocol: the center maps the authentication
 //     certificate to its own resident record.
 //

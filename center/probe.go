@@ -4,15 +4,18 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/json"
 	"fmt"
 	"net"
 	"net/http"
+	"sync"
 	"time"
 )
 
 // Probe is what one cheap round trip to the center found (Client.Probe), for a
 // technician's diagnosis.
 type Probe struct {
+	URL        string            // the instance's base URL
 	Address    string            // host:port dialled
 	Connected  bool              // TCP and the TLS handshake (with the center verified) succeeded
 	TLSVersion string            // e.g. "TLS 1.3"
@@ -37,13 +40,35 @@ type Probe struct {
 // net.Error whose Timeout says so for a timeout); with Connected true the request
 // (ErrRetryLater). An answer other than 200 is no error: Status, Code and Message say
 // what the center answered.
+//
+// Probe checks the first instance (center.url); ProbeAll every one.
 func (c *Client) Probe(ctx context.Context) (Probe, error) {
-	p := Probe{Address: c.base.Host}
-	if c.base.Port() == "" {
-		p.Address = net.JoinHostPort(c.base.Hostname(), "443")
+	return c.probe(ctx, c.ends[0])
+}
+
+// ProbeAll probes every instance (center.url, then center.fallback_urls in order) at
+// once, each on its own (no fail-over), and returns their results in that order.
+func (c *Client) ProbeAll(ctx context.Context) ([]Probe, []error) {
+	ps, errs := make([]Probe, len(c.ends)), make([]error, len(c.ends))
+	var wg sync.WaitGroup
+	for i, e := range c.ends {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			ps[i], errs[i] = c.probe(ctx, e)
+		}()
 	}
-	tc := c.tls.Clone()
-	tc.ServerName = c.base.Hostname()
+	wg.Wait()
+	return ps, errs
+}
+
+func (c *Client) probe(ctx context.Context, e endpoint) (Probe, error) {
+	p := Probe{URL: e.base.String(), Address: e.base.Host}
+	if e.base.Port() == "" {
+		p.Address = net.JoinHostPort(e.base.Hostname(), "443")
+	}
+	tc := e.tls.Clone()
+	tc.ServerName = e.base.Hostname()
 	dialer := &tls.Dialer{NetDialer: &net.Dialer{Timeout: c.connect}, Config: tc}
 	dctx, cancel := context.WithTimeout(ctx, c.connect)
 	conn, err := dialer.DialContext(dctx, "tcp", p.Address)
@@ -62,7 +87,11 @@ func (c *Client) Probe(ctx context.Context) (Probe, error) {
 	rctx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
 	sent, start := c.clock.Now(), time.Now()
-	resp, raw, err := c.exchange(rctx, http.MethodPost, PathChallenges, ChallengeRequest{KioskID: c.kiosk})
+	body, err := json.Marshal(ChallengeRequest{KioskID: c.kiosk})
+	if err != nil {
+		return p, fmt.Errorf("center: probe: %w", err)
+	}
+	resp, raw, err := c.exchangeAt(rctx, e, http.MethodPost, PathChallenges, true, body)
 	if err != nil {
 		return p, fmt.Errorf("center: probe: %w", err)
 	}

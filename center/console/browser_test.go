@@ -20,6 +20,7 @@ import (
 
 	"madoguchi/center"
 	"madoguchi/center/centertest"
+	"madoguchi/center/console"
 )
 
 // chromium returns Debian's chromium, or leaves the test out on a developer machine
@@ -217,6 +218,72 @@ func TestConsoleInBrowser(t *testing.T) {
 		}
 	}
 	shot("07-verify")
+
+	// Resident import: a file with errors is refused line by line and changes nothing;
+	// checked and imported, its new card issues at the kiosk.
+	newcomer, err := f.c.NewCard(1, base.Add(-48*time.Hour), base.AddDate(1, 0, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := t.TempDir()
+	bad := filepath.Join(files, "residents-bad.csv")
+	good := filepath.Join(files, "residents.csv")
+	if err := os.WriteFile(bad, []byte(residentsHead+"B0001,139998,HB1,転入　一子,1985-04-01,2,見本県見本市転入町1番,\n"+
+		"B0002,139998,HB1,転入　二郎,1984/04/01,1,見本県見本市転入町1番,\nB0003,000000,HB1,転入　三郎,1984-04-01,1,見本県見本市転入町1番,\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(good, []byte(residentsHead+"B0001,139998,HB1,転入　一子,1985-04-01,2,見本県見本市転入町1番,"+center.Fingerprint(newcomer.Cert.Raw)+"\n"+
+		"B0002,139998,HB1,転入　二郎,1984-04-01,1,見本県見本市転入町1番,\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(ctx, chromedp.Navigate(f.url+"/residents"), chromedp.WaitVisible(chromedp.ID("import")),
+		chromedp.SetUploadFiles(chromedp.ID("csv"), []string{bad}), chromedp.Click(chromedp.ID("do-import")),
+		chromedp.WaitVisible(chromedp.ID("errors"))); err != nil {
+		t.Fatal(err)
+	}
+	if got := text("#errors"); !strings.Contains(got, "3") || !strings.Contains(got, "YYYY-MM-DD") || !strings.Contains(got, "4") || !strings.Contains(got, "unknown municipality") {
+		t.Errorf("import errors:\n%s", got)
+	}
+	if got := text("p.error"); !strings.Contains(got, "nothing was imported") {
+		t.Errorf("import refusal says %q", got)
+	}
+	shot("08-residents-errors")
+	// An oversized file gets its answer in the browser (not a reset connection).
+	huge := filepath.Join(files, "huge.csv")
+	if err := os.WriteFile(huge, bytes.Repeat([]byte("x"), console.MaxUploadBytes+512<<10), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(ctx, chromedp.SetUploadFiles(chromedp.ID("csv"), []string{huge}), chromedp.Click(chromedp.ID("do-import")),
+		chromedp.WaitNotPresent(chromedp.ID("refused")), chromedp.WaitVisible(chromedp.CSS("p.error"))); err != nil {
+		t.Fatal(err)
+	}
+	if got := text("p.error"); !strings.Contains(got, "more than 4 MiB") || !strings.Contains(got, "nothing was changed") {
+		t.Fatalf("oversized upload: %q", got)
+	}
+	if err := chromedp.Do(ctx, chromedp.Navigate(f.url+"/residents"), chromedp.WaitVisible(chromedp.ID("import"))); err != nil {
+		t.Fatal(err)
+	}
+	if f.stored(t, "B0001", "B0002") != 0 {
+		t.Fatal("a refused import stored residents")
+	}
+	if err := chromedp.Do(ctx, chromedp.SetUploadFiles(chromedp.ID("csv"), []string{good}), chromedp.Click(chromedp.ID("do-check")),
+		chromedp.WaitVisible(chromedp.ID("checked"))); err != nil {
+		t.Fatal(err)
+	}
+	if got := text("p.flash"); !strings.Contains(got, "Checked") || f.stored(t, "B0001", "B0002") != 0 {
+		t.Fatalf("check: %q", got)
+	}
+	if err := chromedp.Do(ctx, chromedp.SetUploadFiles(chromedp.ID("csv"), []string{good}), chromedp.Click(chromedp.ID("do-import")),
+		chromedp.WaitVisible(chromedp.ID("imported"))); err != nil {
+		t.Fatal(err)
+	}
+	if got := text("p.flash"); !strings.Contains(got, "Imported 2 residents (2 new, 0 replaced) and 1 card bindings") {
+		t.Fatalf("import: %q", got)
+	}
+	shot("09-residents-imported")
+	if got, err := centertest.IssueWith(f.ctx, f.kiosk, newcomer, centertest.NewKey(), juminhyo); err != nil || got.Document.Content.Sections[1].Heading != "転入　一子" {
+		t.Fatalf("the imported resident's card at a kiosk: %v", err)
+	}
 
 	// Log out: the session is gone on the server too.
 	if err := chromedp.Do(ctx, chromedp.Navigate(f.url+"/"), chromedp.WaitVisible(chromedp.ID("fleet")),

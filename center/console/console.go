@@ -9,8 +9,10 @@ import (
 	"errors"
 	"fmt"
 	"html/template"
+	"io"
 	"log/slog"
 	"math/big"
+	"mime/multipart"
 	"net/http"
 	"sort"
 	"strings"
@@ -23,7 +25,7 @@ import (
 
 // Backend is what the console needs of the center (server.Server implements it).
 type Backend interface {
-	Login(ctx context.Context, name string, password []byte) (string, server.Session, error)
+	Login(ctx context.Context, name string, password []byte, source string) (string, server.Session, error)
 	Session(ctx context.Context, token string) (server.Session, error)
 	Logout(ctx context.Context, token string) error
 	Fleet(ctx context.Context) ([]server.KioskSummary, error)
@@ -34,6 +36,7 @@ type Backend interface {
 	ReinstateCard(ctx context.Context, operator, issuer string, serial *big.Int, reason string) error
 	AuditLog(ctx context.Context, limit int) ([]server.AuditEntry, error)
 	Verify(ctx context.Context, code string) (center.Verification, error)
+	ImportResidents(ctx context.Context, in io.Reader, opts server.ImportOptions) (server.ImportReport, error)
 }
 
 // Defaults of Options.
@@ -43,6 +46,9 @@ const (
 	DefaultStaleAfter = 15 * time.Minute
 	// MaxFormBytes bounds every form's body.
 	MaxFormBytes = 16 << 10
+	// MaxUploadBytes bounds an uploaded residents CSV with its form (about 20,000
+	// residents); a whole city's registry goes through `centerd import` on the center.
+	MaxUploadBytes = 4 << 20
 )
 
 // Options configure the console.
@@ -103,7 +109,7 @@ func New(b Backend, opts Options) (*Console, error) {
 }
 
 // Handler serves the console: /login, /logout, / (fleet), /issuances, /cards,
-// /cards/suspend, /cards/reinstate, /applications, /audit. Serve it over HTTPS only (its
+// /cards/suspend, /cards/reinstate, /residents (import), /applications, /audit. Serve it over HTTPS only (its
 // cookies are Secure).
 func (c *Console) Handler() http.Handler {
 	mux := http.NewServeMux()
@@ -116,6 +122,8 @@ func (c *Console) Handler() http.Handler {
 	mux.HandleFunc("POST /cards/suspend", c.operator(c.cardAction(true)))
 	mux.HandleFunc("POST /cards/reinstate", c.operator(c.cardAction(false)))
 	mux.HandleFunc("GET /applications", c.operator(c.applications))
+	mux.HandleFunc("GET /residents", c.operator(c.residents))
+	mux.HandleFunc("POST /residents", c.upload(c.importResidents))
 	mux.HandleFunc("GET /audit", c.operator(c.audit))
 	mux.HandleFunc("GET /verify/{code}", c.verify)
 	return securityHeaders(mux)
@@ -176,8 +184,18 @@ func (c *Console) fail(w http.ResponseWriter, status int, msg string, p page) {
 
 type operatorHandler func(w http.ResponseWriter, r *http.Request, s server.Session)
 
-// operator requires a session; a POST also requires the session's CSRF token in the form.
+// operator requires a session; a POST also requires the session's CSRF token in its
+// form (at most MaxFormBytes).
 func (c *Console) operator(h operatorHandler) http.HandlerFunc {
+	return c.guard(MaxFormBytes, h)
+}
+
+// upload is operator for a multipart form of at most MaxUploadBytes.
+func (c *Console) upload(h operatorHandler) http.HandlerFunc {
+	return c.guard(MaxUploadBytes, h)
+}
+
+func (c *Console) guard(limit int64, h operatorHandler) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		ck, err := r.Cookie(sessionCookie)
 		var s server.Session
@@ -198,16 +216,25 @@ func (c *Console) operator(h operatorHandler) http.HandlerFunc {
 			return
 		}
 		if r.Method == http.MethodPost {
-			r.Body = http.MaxBytesReader(w, r.Body, MaxFormBytes)
-			if err := r.ParseForm(); err != nil {
+			if err := parseForm(w, r, limit); err != nil {
 				status := http.StatusBadRequest
+				msg := "The form could not be read (" + http.StatusText(status) + "); nothing was changed."
 				var mbe *http.MaxBytesError
 				if errors.As(err, &mbe) {
 					status = http.StatusRequestEntityTooLarge
+					msg = fmt.Sprintf("The form could not be read (%s: more than %s); nothing was changed.", http.StatusText(status), byteSize(limit))
+					if limit == MaxUploadBytes {
+						msg += " Split the file, or import it with `centerd import` on the center."
+					}
 				}
-				c.fail(w, status, "The form could not be read ("+http.StatusText(status)+"); nothing was changed.", page{Operator: s.Operator, CSRF: s.CSRF})
+				c.fail(w, status, msg, page{Operator: s.Operator, CSRF: s.CSRF})
 				return
 			}
+			defer func() {
+				if r.MultipartForm != nil {
+					_ = r.MultipartForm.RemoveAll()
+				}
+			}()
 			if subtle.ConstantTimeCompare([]byte(r.PostForm.Get("csrf")), []byte(s.CSRF)) != 1 {
 				c.fail(w, http.StatusForbidden, "This form was not sent from this console session (missing or wrong CSRF token); nothing was changed. Reload the page and try again.",
 					page{Operator: s.Operator, CSRF: s.CSRF})
@@ -216,6 +243,33 @@ func (c *Console) operator(h operatorHandler) http.HandlerFunc {
 		}
 		h(w, r, s)
 	}
+}
+
+// parseForm reads a POST's form (urlencoded, or multipart when limit allows uploads) of
+// at most limit bytes, all in memory (an upload never lands in a temporary file). An
+// oversized body is read on, up to a bound, so that a browser still sending it sees the
+// answer instead of a reset connection.
+func parseForm(w http.ResponseWriter, r *http.Request, limit int64) error {
+	body := r.Body
+	r.Body = http.MaxBytesReader(w, body, limit)
+	var err error
+	if limit > MaxFormBytes && strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
+		err = r.ParseMultipartForm(limit)
+	} else {
+		err = r.ParseForm()
+	}
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		_, _ = io.Copy(io.Discard, io.LimitReader(body, 4*MaxUploadBytes))
+	}
+	return err
+}
+
+func byteSize(n int64) string {
+	if n >= 1<<20 {
+		return fmt.Sprintf("%d MiB", n>>20)
+	}
+	return fmt.Sprintf("%d KiB", n>>10)
 }
 
 func newToken() string {
@@ -247,10 +301,12 @@ func (c *Console) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	pw := []byte(r.PostForm.Get("password"))
-	token, s, err := c.b.Login(r.Context(), r.PostForm.Get("name"), pw) // Login zeroes pw
+	// The lock-out counts by the TCP peer's address: the console is served directly
+	// (no proxy header is trusted, it could be forged).
+	token, s, err := c.b.Login(r.Context(), r.PostForm.Get("name"), pw, r.RemoteAddr) // Login zeroes pw
 	switch {
 	case errors.Is(err, server.ErrLocked):
-		c.renderLogin(w, r, http.StatusTooManyRequests, fmt.Sprintf("Too many wrong passwords: this name is locked for %d minutes.", int(server.LoginLockout.Minutes())))
+		c.renderLogin(w, r, http.StatusTooManyRequests, fmt.Sprintf("Too many wrong passwords from this computer: this name is locked here for %d minutes.", int(server.LoginLockout.Minutes())))
 		return
 	case errors.Is(err, server.ErrLogin):
 		c.renderLogin(w, r, http.StatusUnauthorized, "Wrong name or password.")
@@ -416,6 +472,72 @@ func (c *Console) cardAction(suspend bool) operatorHandler {
 
 func (c *Console) applications(w http.ResponseWriter, r *http.Request, s server.Session) {
 	c.render(w, http.StatusOK, "applications.html", page{Title: "Applications", Operator: s.Operator, CSRF: s.CSRF, Nav: "applications"})
+}
+
+func (c *Console) residents(w http.ResponseWriter, r *http.Request, s server.Session) {
+	c.renderResidents(w, s, http.StatusOK, nil, "")
+}
+
+func (c *Console) renderResidents(w http.ResponseWriter, s server.Session, status int, rep *server.ImportReport, msg string) {
+	p := page{Title: "Residents", Operator: s.Operator, CSRF: s.CSRF, Nav: "residents", Error: msg}
+	if rep != nil && len(rep.Errors) == 0 {
+		if rep.Checked {
+			p.Flash = fmt.Sprintf("Checked: the file is good; importing it would store %d residents (%d new, %d replaced) and %d card bindings. Nothing was changed yet.",
+				rep.Rows, rep.New, rep.Replaced, rep.Cards)
+		} else {
+			p.Flash = fmt.Sprintf("Imported %d residents (%d new, %d replaced) and %d card bindings.", rep.Rows, rep.New, rep.Replaced, rep.Cards)
+		}
+	}
+	var lines []server.ImportRow
+	more := 0
+	if rep != nil {
+		lines = rep.Lines[:min(len(rep.Lines), maxShownLines)]
+		more = len(rep.Lines) - len(lines)
+	}
+	p.Data = struct {
+		Report    *server.ImportReport
+		Lines     []server.ImportRow
+		MoreLines int
+		Columns   []string
+		Max       string
+	}{rep, lines, more, server.CSVColumns, byteSize(MaxUploadBytes)}
+	c.render(w, status, "residents.html", p)
+}
+
+// maxShownLines: the result page lists this many of the file's rows.
+const maxShownLines = 200
+
+// importResidents checks or imports an uploaded residents CSV with the same reading and
+// validation as `centerd import`: all or nothing, every line's problems listed.
+func (c *Console) importResidents(w http.ResponseWriter, r *http.Request, s server.Session) {
+	check := r.PostForm.Get("action") != "import"
+	var files []*multipart.FileHeader
+	if r.MultipartForm != nil {
+		files = r.MultipartForm.File["csv"]
+	}
+	if len(files) != 1 || files[0].Size == 0 {
+		c.renderResidents(w, s, http.StatusBadRequest, nil, "Choose one CSV file (not empty) to check or import. Nothing was changed.")
+		return
+	}
+	f, err := files[0].Open()
+	if err != nil {
+		c.renderResidents(w, s, http.StatusBadRequest, nil, "The uploaded file could not be read. Nothing was changed.")
+		return
+	}
+	defer f.Close()
+	rep, err := c.b.ImportResidents(r.Context(), f, server.ImportOptions{Check: check, Operator: s.Operator, Source: files[0].Filename})
+	switch {
+	case errors.Is(err, server.ErrImportRefused):
+		msg := fmt.Sprintf("The file has %d problem(s) listed below; nothing was imported. Correct them and check again.", len(rep.Errors))
+		if rep.MoreErrors {
+			msg = fmt.Sprintf("The file has more than %d problems (the first are listed below); nothing was imported.", len(rep.Errors))
+		}
+		c.renderResidents(w, s, http.StatusUnprocessableEntity, &rep, msg)
+	case err != nil:
+		c.backendFailed(w, err, page{Title: "Residents", Operator: s.Operator, CSRF: s.CSRF, Nav: "residents"})
+	default:
+		c.renderResidents(w, s, http.StatusOK, &rep, "")
+	}
 }
 
 func (c *Console) audit(w http.ResponseWriter, r *http.Request, s server.Session) {

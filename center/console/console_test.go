@@ -91,7 +91,7 @@ func TestLoginForm(t *testing.T) {
 	}
 	resp = f.post(t, "/login", url.Values{"csrf": {tok.Value}, "name": {"tanaka"}, "password": {operatorPassword}}, tok)
 	body, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != http.StatusTooManyRequests || !strings.Contains(string(body), "locked for 15 minutes") {
+	if resp.StatusCode != http.StatusTooManyRequests || !strings.Contains(string(body), "locked here for 15 minutes") {
 		t.Fatalf("locked: %d %.300s", resp.StatusCode, body)
 	}
 	f.clock.Advance(server.LoginLockout)

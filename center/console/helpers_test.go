@@ -37,7 +37,7 @@ type fixture struct {
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	f := &fixture{ctx: context.Background(), clock: centertest.NewClock(base)}
-	c, err := centertest.New(f.ctx, centertest.Options{Clock: f.clock, Dir: t.TempDir()})
+	c, err := centertest.New(f.ctx, centertest.Options{Clock: f.clock, Dir: t.TempDir(), Postgres: postgresDSN(t)})
 	if err != nil {
 		t.Fatal(err)
 	}

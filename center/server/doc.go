@@ -73,11 +73,16 @@
 //     (center.HealthReport, validated strictly) also updates the kiosk's row in
 //     kiosk_health unless a later one (by seq) is there; Fleet reads it.
 //   - Operators of the console (operators.go): argon2id password hashes (RFC 9106
-//     parameters, carried in each hash), LoginFailures wrong passwords in a row lock a name
-//     for LoginLockout, sessions are random tokens stored hashed, each with a CSRF token,
+//     parameters, carried in each hash); LoginFailures wrong passwords in a row from one
+//     source address (LoginSource: IPv4, or an IPv6 /64) lock that address out of that
+//     name for LoginLockout while the operator can log in from elsewhere (the audit
+//     table's log-in lines, with their source as target, are the lock-out's state);
+//     LoginAlarm in a row for a name from any addresses are audited as
+//     login.alarm; sessions are random tokens stored hashed, each with a CSRF token,
 //     ending after SessionIdle unused or SessionMax after log-in. Every log-in try and
 //     every operator action (SuspendCard, ReinstateCard: with a reason, in the same
-//     transaction as the change) is a row of the audit table. Password buffers are zeroed.
+//     transaction as the change; ImportResidents with an operator: imports, checks and
+//     refused files) is a row of the audit table. Password buffers are zeroed.
 //
 // # Invariants
 //

@@ -1,9 +1,7 @@
 package server_test
 
 import (
-	"context"
 	"flag"
-	"fmt"
 	"os"
 	"testing"
 
@@ -21,29 +19,13 @@ var pg *pgtest.Server
 // a failure.
 func TestMain(m *testing.M) {
 	flag.Parse()
-	fmt.Fprintln(os.Stderr, "center/server: pass 1 of 2, store sqlite")
-	if code := m.Run(); code != 0 {
-		os.Exit(code)
-	}
-	if _, err := pgtest.Bin(); err != nil {
-		fmt.Fprintln(os.Stderr, "center/server: pass 2 (postgres) left out:", err)
-		if os.Getenv("MADOGUCHI_REQUIRE_POSTGRES") != "" {
-			os.Exit(1)
-		}
-		os.Exit(0)
-	}
-	srv, err := pgtest.Start(context.Background(), pgtest.Options{})
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "center/server: pass 2:", err)
-		os.Exit(1)
-	}
-	pg = srv
-	fmt.Fprintln(os.Stderr, "center/server: pass 2 of 2, store postgres")
-	code := m.Run()
-	if err := srv.Stop(); err != nil {
-		fmt.Fprintln(os.Stderr, "center/server: stop postgres:", err)
-		code = 1
-	}
+	code := pgtest.TwoPasses("center/server", func(s *pgtest.Server) int {
+		pg = s
+		code := m.Run()
+		closeBenchFixtures()
+		return code
+	})
+	printBenchTable(os.Stdout)
 	os.Exit(code)
 }
 
@@ -51,14 +33,7 @@ func TestMain(m *testing.M) {
 // (SQLite) in the first.
 func postgresDSN(t testing.TB) string {
 	t.Helper()
-	if pg == nil {
-		return ""
-	}
-	dsn, err := pg.NewSchema(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return dsn
+	return pgtest.SchemaDSN(t, pg)
 }
 
 // onPostgres reports whether this pass runs on PostgreSQL.

@@ -11,6 +11,8 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+	"net"
+	"net/netip"
 	"strings"
 	"sync"
 	"time"
@@ -28,9 +30,15 @@ const (
 	SessionIdle = 30 * time.Minute
 	// SessionMax ends every session this long after its login.
 	SessionMax = 8 * time.Hour
-	// LoginFailures in a row lock an operator's name for LoginLockout.
+	// LoginFailures wrong passwords in a row from one source address lock that address
+	// out of that operator's name for LoginLockout; the operator can still log in from
+	// elsewhere (a lock on the name alone would let anyone lock an operator out).
 	LoginFailures = 5
 	LoginLockout  = 15 * time.Minute
+	// LoginAlarm wrong passwords in a row for one name, from any addresses, write a
+	// login.alarm line to the audit table (and again at every further multiple): a
+	// guess spread over many addresses.
+	LoginAlarm = 4 * LoginFailures
 	// MinPasswordBytes: operators' passwords are at least this long.
 	MinPasswordBytes = 12
 )
@@ -180,13 +188,71 @@ func randomToken() (string, error) {
 	return base64.RawURLEncoding.EncodeToString(b[:]), nil
 }
 
+// LoginSource is the key the lock-out counts a client address under: an IPv4 address,
+// an IPv6 address's /64 (one subscriber's usual allocation, so rotating addresses within
+// it does not escape), or "unknown".
+func LoginSource(addr string) string {
+	if h, _, err := net.SplitHostPort(addr); err == nil {
+		addr = h
+	}
+	ip, err := netip.ParseAddr(addr)
+	if err != nil {
+		return "unknown"
+	}
+	ip = ip.Unmap().WithZone("")
+	if ip.Is4() {
+		return ip.String()
+	}
+	p, _ := ip.Prefix(64)
+	return p.String()
+}
+
+// lockMark in a login.failed line's detail says that failure locked its address.
+const lockMark = ": this address locked for "
+
+// sourceFailures reads, from the audit table, the wrong passwords in a row for name from
+// source (since its last log-in there, its last lock-out, or the last password change)
+// and whether a lock-out from there is still running. The audit lines are the lock-out's
+// only state: target is the source of every log-in line.
+func sourceFailures(ctx context.Context, tx *txn, name, source string, now time.Time) (failures int, locked bool, err error) {
+	rows, err := tx.QueryContext(ctx, `SELECT action, at, detail FROM audit WHERE operator = ? AND target = ? AND action IN ('login', 'login.failed')
+		AND id > (SELECT COALESCE(MAX(id), 0) FROM audit WHERE operator = ? AND action = 'operator.password')
+		ORDER BY id DESC LIMIT ?`, name, source, name, LoginFailures)
+	if err != nil {
+		return 0, false, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var action, detail string
+		var at int64
+		if err := rows.Scan(&action, &at, &detail); err != nil {
+			return 0, false, err
+		}
+		if action == "login" {
+			break
+		}
+		if strings.Contains(detail, lockMark) {
+			locked = time.Unix(0, at).Add(LoginLockout).After(now)
+			break
+		}
+		failures++
+	}
+	return failures, locked, rows.Err()
+}
+
 // Login checks an operator's password and opens a session; it returns the session's
-// token (for the cookie; only its hash is stored). LoginFailures wrong passwords in a row
-// lock the name for LoginLockout (ErrLocked, even with the right password). Every try is
-// audited. The password buffer is zeroed.
-func (s *Server) Login(ctx context.Context, name string, password []byte) (string, Session, error) {
+// token (for the cookie; only its hash is stored). source is the client's address
+// (LoginSource reads it; the audit lines keep it as target): LoginFailures wrong passwords
+// in a row from one source lock
+// that source out of the name for LoginLockout (ErrLocked, even with the right password),
+// while the operator can still log in from another address; LoginAlarm failures in a row
+// for the name from any sources are audited as login.alarm. Every try is audited with
+// its source. The password buffer is zeroed.
+func (s *Server) Login(ctx context.Context, name string, password []byte, source string) (string, Session, error) {
 	defer clear(password)
 	now := s.clock.Now()
+	source = LoginSource(source)
+	from := "from " + source
 	tx, done, err := s.beginWrite(ctx, "")
 	if err != nil {
 		return "", Session{}, fmt.Errorf("center/server: login: %w", err)
@@ -194,9 +260,8 @@ func (s *Server) Login(ctx context.Context, name string, password []byte) (strin
 	defer done()
 	defer tx.Rollback()
 	var hash string
-	var failures int
-	var locked int64
-	err = tx.QueryRowContext(ctx, `SELECT hash, failures, locked_until FROM operators WHERE name = ?`, name).Scan(&hash, &failures, &locked)
+	var nameFailures int
+	err = tx.QueryRowContext(ctx, `SELECT hash, failures FROM operators WHERE name = ?`, name).Scan(&hash, &nameFailures)
 	known := err == nil
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return "", Session{}, fmt.Errorf("center/server: login: %w", err)
@@ -204,30 +269,44 @@ func (s *Server) Login(ctx context.Context, name string, password []byte) (strin
 	if !known {
 		checkPassword(dummyHash(), password)
 		name = strings.ToValidUTF8(name[:min(len(name), 64)], "?")
-		if err := audit(ctx, tx, now.UnixNano(), name, "login.failed", "", "unknown operator"); err != nil {
+		if err := audit(ctx, tx, now.UnixNano(), name, "login.failed", source, from+": unknown operator"); err != nil {
 			return "", Session{}, err
 		}
 		return "", Session{}, errors.Join(ErrLogin, tx.Commit())
 	}
-	if locked > now.UnixNano() {
-		if err := audit(ctx, tx, now.UnixNano(), name, "login.locked", "", ""); err != nil {
+	failures, locked, err := sourceFailures(ctx, tx, name, source, now)
+	if err != nil {
+		return "", Session{}, fmt.Errorf("center/server: login: %w", err)
+	}
+	if locked {
+		if err := audit(ctx, tx, now.UnixNano(), name, "login.locked", source, from); err != nil {
 			return "", Session{}, err
 		}
 		return "", Session{}, errors.Join(ErrLocked, tx.Commit())
 	}
 	if !checkPassword(hash, password) {
 		failures++
-		lockUntil := int64(0)
-		detail := fmt.Sprintf("failure %d of %d", failures, LoginFailures)
+		nameFailures++
+		detail := fmt.Sprintf("%s: failure %d of %d", from, failures, LoginFailures)
 		if failures >= LoginFailures {
-			lockUntil, failures = now.Add(LoginLockout).UnixNano(), 0
-			detail += ": locked for " + LoginLockout.String()
+			detail += lockMark + LoginLockout.String() + " (other addresses can still log in)"
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE operators SET failures = ?, locked_until = ? WHERE name = ?`, failures, lockUntil, name); err != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE operators SET failures = ? WHERE name = ?`, nameFailures, name); err != nil {
 			return "", Session{}, fmt.Errorf("center/server: login: %w", err)
 		}
-		if err := audit(ctx, tx, now.UnixNano(), name, "login.failed", "", detail); err != nil {
+		if err := audit(ctx, tx, now.UnixNano(), name, "login.failed", source, detail); err != nil {
 			return "", Session{}, err
+		}
+		if nameFailures%LoginAlarm == 0 {
+			var sources int
+			if err := tx.QueryRowContext(ctx, `SELECT COUNT(DISTINCT target) FROM audit WHERE operator = ? AND action = 'login.failed' AND at > ?`,
+				name, now.Add(-24*time.Hour).UnixNano()).Scan(&sources); err != nil {
+				return "", Session{}, fmt.Errorf("center/server: login: %w", err)
+			}
+			if err := audit(ctx, tx, now.UnixNano(), name, "login.alarm", "", fmt.Sprintf(
+				"%d wrong passwords in a row for this name from %d address(es) in the last day; each address is locked after %d", nameFailures, sources, LoginFailures)); err != nil {
+				return "", Session{}, err
+			}
 		}
 		return "", Session{}, errors.Join(ErrLogin, tx.Commit())
 	}
@@ -250,7 +329,7 @@ func (s *Server) Login(ctx context.Context, name string, password []byte) (strin
 		tokenHash(token), name, csrf, now.UnixNano(), exp.UnixNano()); err != nil {
 		return "", Session{}, fmt.Errorf("center/server: login: %w", err)
 	}
-	if err := audit(ctx, tx, now.UnixNano(), name, "login", "", ""); err != nil {
+	if err := audit(ctx, tx, now.UnixNano(), name, "login", source, from); err != nil {
 		return "", Session{}, err
 	}
 	if err := tx.Commit(); err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -31,7 +32,7 @@ func TestOperatorLogin(t *testing.T) {
 		t.Error("AddOperator left the password in its buffer")
 	}
 	login := func(name, pw string) (string, error) {
-		tok, _, err := s.Login(ctx, name, []byte(pw))
+		tok, _, err := s.Login(ctx, name, []byte(pw), "192.0.2.10:50000")
 		return tok, err
 	}
 	for _, tc := range []struct {
@@ -192,5 +193,114 @@ func TestHealthAndFleet(t *testing.T) {
 	days, err := s.DailyIssuances(e.ctx, 7)
 	if err != nil || len(days) != 1 || days[0].Count != 1 || days[0].Type != string(center.ResidentRecord) || days[0].Day != "2026-11-25" {
 		t.Fatalf("daily %+v %v", days, err)
+	}
+}
+
+func TestLoginSource(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"192.0.2.1:4430", "192.0.2.1"},
+		{"192.0.2.1", "192.0.2.1"},
+		{"[::ffff:192.0.2.1]:1", "192.0.2.1"},
+		{"[2001:db8:1:2:3:4:5:6]:443", "2001:db8:1:2::/64"},
+		{"[fe80::1%eth0]:443", "fe80::/64"},
+		{"@", "unknown"},
+		{"", "unknown"},
+		{"'; DROP TABLE operators; --", "unknown"},
+	} {
+		if got := server.LoginSource(tc.in); got != tc.want {
+			t.Errorf("LoginSource(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
+// TestLoginLockoutPerSource: wrong passwords lock out the address they come from (an
+// IPv6 /64 as one), not the operator: the operator still logs in from elsewhere, the
+// attacker's address stays locked for LoginLockout and gets LoginFailures tries again
+// after it; a guess spread over many addresses raises a login.alarm in the audit log.
+func TestLoginLockoutPerSource(t *testing.T) {
+	e := newEnv(t)
+	s := e.c.Server()
+	const pw = "correct horse battery"
+	if err := s.AddOperator(e.ctx, "tanaka", []byte(pw)); err != nil {
+		t.Fatal(err)
+	}
+	login := func(pass, from string) error {
+		_, _, err := s.Login(e.ctx, "tanaka", []byte(pass), from)
+		return err
+	}
+	fail := func(from string, n int) {
+		t.Helper()
+		for i := range n {
+			if err := login("wrong", from); !errors.Is(err, server.ErrLogin) {
+				t.Fatalf("wrong password %d from %s: %v", i+1, from, err)
+			}
+		}
+	}
+	for _, tc := range []struct {
+		name, attacker, sameNet, operator string
+	}{
+		{"IPv4", "198.51.100.7:40000", "198.51.100.7:40001", "192.0.2.10:50000"},
+		{"IPv6 /64", "[2001:db8:0:5::1]:40000", "[2001:db8:0:5::beef]:1", "[2001:db8:0:6::1]:2"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			fail(tc.attacker, server.LoginFailures)
+			for _, from := range []string{tc.attacker, tc.sameNet} {
+				if err := login(pw, from); !errors.Is(err, server.ErrLocked) {
+					t.Fatalf("right password from the locked address %s: %v", from, err)
+				}
+			}
+			if err := login(pw, tc.operator); err != nil {
+				t.Fatalf("the operator from %s is locked out too: %v", tc.operator, err)
+			}
+			// Still locked just before the end; after it, LoginFailures tries again.
+			e.clock.Advance(server.LoginLockout - time.Second)
+			if err := login("wrong", tc.attacker); !errors.Is(err, server.ErrLocked) {
+				t.Fatalf("before the lock-out ended: %v", err)
+			}
+			e.clock.Advance(2 * time.Second)
+			fail(tc.attacker, server.LoginFailures)
+			if err := login(pw, tc.attacker); !errors.Is(err, server.ErrLocked) {
+				t.Fatalf("second round: %v", err)
+			}
+			e.clock.Advance(server.LoginLockout + time.Second)
+		})
+	}
+	// A guess from many addresses: each is locked after LoginFailures; at LoginAlarm in a
+	// row (the operator's logins above reset the count) the audit log raises an alarm.
+	for i := range server.LoginAlarm / server.LoginFailures {
+		fail(fmt.Sprintf("203.0.113.%d:1", i+1), server.LoginFailures)
+	}
+	log, err := s.AuditLog(e.ctx, 500)
+	if err != nil {
+		t.Fatal(err)
+	}
+	alarms, lockedFrom := 0, 0
+	for _, a := range log {
+		if a.Action == "login.alarm" {
+			alarms++
+			if !strings.Contains(a.Detail, fmt.Sprintf("%d wrong passwords in a row", server.LoginAlarm)) {
+				t.Errorf("alarm %q", a.Detail)
+			}
+		}
+		if a.Action == "login.failed" && strings.Contains(a.Detail, "from 198.51.100.7: failure 5 of 5: this address locked") {
+			lockedFrom++
+		}
+	}
+	if alarms != 1 || lockedFrom != 2 {
+		t.Errorf("audit: %d alarms (want 1), %d lock-outs of 198.51.100.7 (want 2)", alarms, lockedFrom)
+	}
+	// The operator is never locked out by all this.
+	if err := login(pw, "192.0.2.10:50000"); err != nil {
+		t.Fatalf("the operator after the spread guess: %v", err)
+	}
+	// A new password (centerd operator) lifts every address's lock-out.
+	if err := login(pw, "203.0.113.1:1"); !errors.Is(err, server.ErrLocked) {
+		t.Fatalf("a locked address: %v", err)
+	}
+	if err := s.AddOperator(e.ctx, "tanaka", []byte(pw)); err != nil {
+		t.Fatal(err)
+	}
+	if err := login(pw, "203.0.113.1:1"); err != nil {
+		t.Fatalf("after a new password: %v", err)
 	}
 }

@@ -100,6 +100,9 @@ func (s *Server) AddResident(ctx context.Context, r Resident) error {
 	return nil
 }
 
+// errOtherMunicipality: a resident code already held by another municipality.
+var errOtherMunicipality = errors.New("belongs to municipality")
+
 // upsertResident inserts a resident or replaces the record with the same code, and
 // returns its row id. Resident codes come from each municipality's own registry: a code
 // already held by another municipality is refused, never moved (its cards would follow).
@@ -121,7 +124,7 @@ func upsertResident(ctx context.Context, tx *txn, r Resident) (int64, error) {
 		if err := tx.QueryRowContext(ctx, `SELECT municipality FROM residents WHERE code = ?`, r.Code).Scan(&owner); err != nil {
 			return 0, fmt.Errorf("resident %s: %w", r.Code, err)
 		}
-		return 0, fmt.Errorf("resident %s belongs to municipality %s, not %s", r.Code, owner, r.Municipality)
+		return 0, fmt.Errorf("resident %s %w %s, not %s", r.Code, errOtherMunicipality, owner, r.Municipality)
 	}
 	if err != nil {
 		return 0, fmt.Errorf("resident %s: %w", r.Code, err)
@@ -248,13 +251,111 @@ var CSVColumns = []string{"code", "municipality", "household", "name", "kana", "
 	"card_fingerprint", "card_serial", "card_issuer"}
 
 // ImportCSV reads residents from CSV and stores them all in one transaction: either every
-// row is imported or none. Errors name the line.
+// row is imported or none. Errors name the line (the first few of them).
 func (s *Server) ImportCSV(ctx context.Context, in io.Reader) (int, error) {
+	rep, err := s.ImportResidents(ctx, in, ImportOptions{})
+	if err != nil {
+		return 0, err
+	}
+	return rep.Rows, nil
+}
+
+// MaxImportErrors bounds the line errors an import lists.
+const MaxImportErrors = 100
+
+// ImportOptions: Check only reads, validates and tries the import in a transaction that
+// is rolled back; Operator, when set, writes the attempt to the audit table (the console).
+type ImportOptions struct {
+	Check    bool
+	Operator string
+	Source   string // what was imported, for the audit line (e.g. the uploaded file's name)
+}
+
+// ImportError is one line-numbered problem of a residents CSV.
+type ImportError struct {
+	Line int // 1 = the header
+	Msg  string
+}
+
+func (e ImportError) Error() string { return fmt.Sprintf("line %d: %s", e.Line, e.Msg) }
+
+// ImportRow is one imported (or checked) line: no personal data beyond the codes.
+type ImportRow struct {
+	Line                          int
+	Code, Municipality, Household string
+	Replaces                      bool // a resident with this code was already there
+	Cards                         int  // card bindings on the line
+}
+
+// ImportReport is what an import did, or for a check would do. With any Errors nothing
+// was stored.
+type ImportReport struct {
+	Rows, New, Replaced, Cards int
+	Lines                      []ImportRow   // every row, in file order
+	Errors                     []ImportError // at most MaxImportErrors
+	MoreErrors                 bool          // more errors than listed
+	Checked                    bool          // a check: nothing was stored even without errors
+}
+
+// ErrImportRefused: the CSV had errors (ImportReport.Errors); nothing was imported.
+var ErrImportRefused = errors.New("center/server: import refused")
+
+// ImportResidents reads residents from CSV (CSVColumns) and stores them all in one
+// transaction, or none: every line's problems are collected (up to MaxImportErrors; a
+// CSV syntax error other than a wrong field count ends the reading) and any problem
+// refuses the whole file with ErrImportRefused, its message naming the first lines. The
+// report says what was (or, for a check, would be) done. Other errors are the database's.
+func (s *Server) ImportResidents(ctx context.Context, in io.Reader, opts ImportOptions) (ImportReport, error) {
+	rep, rows := s.parseResidents(in)
+	if len(rep.Errors) == 0 {
+		if err := s.storeResidents(ctx, &rep, rows, opts); err != nil {
+			return rep, err
+		}
+	}
+	rep.Checked = opts.Check
+	if len(rep.Errors) > 0 || opts.Check {
+		if opts.Operator != "" {
+			if err := s.auditImport(ctx, rep, opts); err != nil {
+				return rep, err
+			}
+		}
+	}
+	if len(rep.Errors) > 0 {
+		var msg []string
+		for i, e := range rep.Errors {
+			if i == 3 {
+				msg = append(msg, fmt.Sprintf("… %d more", len(rep.Errors)-3))
+				break
+			}
+			msg = append(msg, e.Error())
+		}
+		return rep, fmt.Errorf("%w: %s", ErrImportRefused, strings.Join(msg, "; "))
+	}
+	return rep, nil
+}
+
+func (rep *ImportReport) fail(line int, format string, a ...any) {
+	if len(rep.Errors) == MaxImportErrors {
+		rep.MoreErrors = true
+		return
+	}
+	rep.Errors = append(rep.Errors, ImportError{Line: line, Msg: fmt.Sprintf(format, a...)})
+}
+
+type importRow struct {
+	r          Resident
+	fp, serial string
+	line       int
+}
+
+func (s *Server) parseResidents(in io.Reader) (ImportReport, []importRow) {
+	var rep ImportReport
 	cr := csv.NewReader(in)
 	cr.TrimLeadingSpace = true
 	header, err := cr.Read()
 	if err != nil {
-		return 0, fmt.Errorf("center/server: import: header: %w", err)
+		rep.fail(1, "header: %v", err)
+		return rep, nil
 	}
 	col := map[string]int{}
 	known := map[string]bool{}
@@ -264,120 +365,204 @@ func (s *Server) ImportCSV(ctx context.Context, in io.Reader) (int, error) {
 	for i, h := range header {
 		h = strings.TrimPrefix(strings.TrimSpace(h), "\ufeff")
 		if !known[h] {
-			return 0, fmt.Errorf("center/server: import: line 1: unknown column %q", h)
+			rep.fail(1, "unknown column %q", h)
+			continue
 		}
 		if _, dup := col[h]; dup {
-			return 0, fmt.Errorf("center/server: import: line 1: column %q twice", h)
+			rep.fail(1, "column %q twice", h)
 		}
 		col[h] = i
 	}
 	for _, req := range []string{"code", "municipality", "household", "name", "birth", "sex", "address"} {
 		if _, ok := col[req]; !ok {
-			return 0, fmt.Errorf("center/server: import: line 1: missing column %q", req)
+			rep.fail(1, "missing column %q", req)
 		}
 	}
-	type row struct {
-		r          Resident
-		fp, serial string
-		line       int
+	if len(rep.Errors) > 0 {
+		return rep, nil
 	}
-	var rows []row
+	var rows []importRow
 	lineOf := map[string]int{} // resident code → line
 	for {
 		rec, err := cr.Read()
 		if errors.Is(err, io.EOF) {
 			break
 		}
-		if err != nil { // a *csv.ParseError names the line; FieldPos is valid after a good Read only
-			return 0, fmt.Errorf("center/server: import: %w", err)
-		}
-		line, _ := cr.FieldPos(0)
-		get := func(name string) string {
-			if i, ok := col[name]; ok && i < len(rec) {
-				return strings.TrimSpace(rec[i])
+		var pe *csv.ParseError
+		if errors.As(err, &pe) {
+			rep.fail(pe.StartLine, "%v", pe.Err)
+			if errors.Is(pe.Err, csv.ErrFieldCount) {
+				continue
 			}
-			return ""
-		}
-		num := func(name string) (int, error) {
-			v := get(name)
-			if v == "" {
-				return 0, nil
-			}
-			n, err := strconv.Atoi(v)
-			if err != nil {
-				return 0, fmt.Errorf("line %d: %s %q is not a number", line, name, v)
-			}
-			return n, nil
-		}
-		r := Resident{Code: get("code"), Municipality: get("municipality"), Household: get("household"), Name: get("name"),
-			Kana: get("kana"), Birth: get("birth"), Sex: get("sex"), Address: get("address"), Relationship: get("relationship"),
-			Since: get("since"), Status: get("status"), Domicile: get("domicile"), FamilyHead: get("family_head"),
-			SealNumber: get("seal_number")}
-		if r.TaxYear, err = num("tax_year"); err == nil {
-			if r.Income, err = num("income"); err == nil {
-				r.Tax, err = num("tax")
-			}
+			break // the rest of the file cannot be read as CSV
 		}
 		if err != nil {
-			return 0, fmt.Errorf("center/server: import: %w", err)
+			rep.fail(0, "%v", err)
+			break
 		}
-		if err := r.Validate(); err != nil {
-			return 0, fmt.Errorf("center/server: import: line %d: %w", line, err)
-		}
-		if _, ok := s.munis[r.Municipality]; !ok {
-			return 0, fmt.Errorf("center/server: import: line %d: unknown municipality %q", line, r.Municipality)
-		}
-		if r.Status == "" {
-			r.Status = StatusActive
-		}
-		if prev, dup := lineOf[r.Code]; dup {
-			return 0, fmt.Errorf("center/server: import: line %d: resident %s also on line %d", line, r.Code, prev)
-		}
-		lineOf[r.Code] = line
-		x := row{r: r, fp: strings.ToLower(get("card_fingerprint")), serial: get("card_serial"), line: line}
-		if x.fp != "" && !isHex(x.fp, 64) {
-			return 0, fmt.Errorf("center/server: import: line %d: card_fingerprint is not 64 hex digits", line)
-		}
-		if x.serial != "" {
-			n, err := ParseSerial(x.serial)
-			if err != nil {
-				return 0, fmt.Errorf("center/server: import: line %d: %w", line, err)
+		line, _ := cr.FieldPos(0) // valid after a good Read only
+		if x, ok := s.parseResident(&rep, rec, col, line); ok {
+			if prev, dup := lineOf[x.r.Code]; dup {
+				rep.fail(line, "resident %s also on line %d", x.r.Code, prev)
+				continue
 			}
-			id, err := s.ResolveIssuer(get("card_issuer"))
-			if err != nil {
-				return 0, fmt.Errorf("center/server: import: line %d: card_serial: %w", line, err)
-			}
-			x.serial = serialBinding(id, n)
-		} else if get("card_issuer") != "" {
-			return 0, fmt.Errorf("center/server: import: line %d: card_issuer without card_serial", line)
+			lineOf[x.r.Code] = line
+			rows = append(rows, x)
 		}
-		rows = append(rows, x)
 	}
+	return rep, rows
+}
+
+// parseResident reads and checks one line; its problems go into rep.
+func (s *Server) parseResident(rep *ImportReport, rec []string, col map[string]int, line int) (importRow, bool) {
+	before := len(rep.Errors) + btoi(rep.MoreErrors)
+	get := func(name string) string {
+		if i, ok := col[name]; ok && i < len(rec) {
+			return strings.TrimSpace(rec[i])
+		}
+		return ""
+	}
+	num := func(name string) int {
+		v := get(name)
+		if v == "" {
+			return 0
+		}
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			rep.fail(line, "%s %q is not a number", name, v)
+		}
+		return n
+	}
+	r := Resident{Code: get("code"), Municipality: get("municipality"), Household: get("household"), Name: get("name"),
+		Kana: get("kana"), Birth: get("birth"), Sex: get("sex"), Address: get("address"), Relationship: get("relationship"),
+		Since: get("since"), Status: get("status"), Domicile: get("domicile"), FamilyHead: get("family_head"),
+		SealNumber: get("seal_number"), TaxYear: num("tax_year"), Income: num("income"), Tax: num("tax")}
+	if err := r.Validate(); err != nil {
+		rep.fail(line, "%v", err)
+	}
+	if _, ok := s.munis[r.Municipality]; !ok {
+		rep.fail(line, "unknown municipality %q", r.Municipality)
+	}
+	if r.Status == "" {
+		r.Status = StatusActive
+	}
+	x := importRow{r: r, fp: strings.ToLower(get("card_fingerprint")), serial: get("card_serial"), line: line}
+	if x.fp != "" && !isHex(x.fp, 64) {
+		rep.fail(line, "card_fingerprint is not 64 hex digits")
+	}
+	if x.serial != "" {
+		n, err := ParseSerial(x.serial)
+		if err != nil {
+			rep.fail(line, "%v", err)
+		} else if id, err := s.ResolveIssuer(get("card_issuer")); err != nil {
+			rep.fail(line, "card_serial: %v", err)
+		} else {
+			x.serial = serialBinding(id, n)
+		}
+	} else if get("card_issuer") != "" {
+		rep.fail(line, "card_issuer without card_serial")
+	}
+	return x, len(rep.Errors)+btoi(rep.MoreErrors) == before
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// storeResidents writes the rows in one transaction (rolled back for a check or on any
+// line's error) and fills the report.
+func (s *Server) storeResidents(ctx context.Context, rep *ImportReport, rows []importRow, opts ImportOptions) error {
 	tx, done, err := s.beginWrite(ctx, "")
 	if err != nil {
-		return 0, fmt.Errorf("center/server: import: %w", err)
+		return fmt.Errorf("center/server: import: %w", err)
 	}
 	defer done()
 	defer tx.Rollback()
 	for _, x := range rows {
-		id, err := upsertResident(ctx, tx, x.r)
-		if err != nil {
-			return 0, fmt.Errorf("center/server: import: line %d: %w", x.line, err)
+		var exists int
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM residents WHERE code = ?`, x.r.Code).Scan(&exists); err != nil {
+			return fmt.Errorf("center/server: import: line %d: %w", x.line, err)
 		}
+		id, err := upsertResident(ctx, tx, x.r)
+		if errors.Is(err, errOtherMunicipality) {
+			rep.fail(x.line, "%v", err)
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("center/server: import: line %d: %w", x.line, err)
+		}
+		row := ImportRow{Line: x.line, Code: x.r.Code, Municipality: x.r.Municipality, Household: x.r.Household, Replaces: exists > 0}
 		for _, b := range []string{prefixed("sha256:", x.fp), x.serial} {
 			if b == "" {
 				continue
 			}
 			if _, err := tx.ExecContext(ctx, `INSERT INTO cards(binding, resident_id) VALUES (?, ?)
 				ON CONFLICT(binding) DO UPDATE SET resident_id = excluded.resident_id`, b, id); err != nil {
-				return 0, fmt.Errorf("center/server: import: line %d: %w", x.line, err)
+				return fmt.Errorf("center/server: import: line %d: %w", x.line, err)
 			}
+			row.Cards++
+		}
+		rep.Lines = append(rep.Lines, row)
+		rep.Rows++
+		rep.Cards += row.Cards
+		if row.Replaces {
+			rep.Replaced++
+		} else {
+			rep.New++
+		}
+	}
+	if len(rep.Errors) > 0 || opts.Check {
+		return nil // rolled back
+	}
+	if opts.Operator != "" {
+		if err := audit(ctx, tx, s.clock.Now().UnixNano(), opts.Operator, "residents.import", auditSource(opts.Source), rep.summary()); err != nil {
+			return fmt.Errorf("center/server: import: %w", err)
 		}
 	}
 	if err := tx.Commit(); err != nil {
-		return 0, fmt.Errorf("center/server: import: commit: %w", err)
+		return fmt.Errorf("center/server: import: commit: %w", err)
 	}
-	return len(rows), nil
+	return nil
+}
+
+func (rep ImportReport) summary() string {
+	if len(rep.Errors) > 0 {
+		more := ""
+		if rep.MoreErrors {
+			more = "+"
+		}
+		return fmt.Sprintf("refused: %d%s line errors (first: %s); nothing changed", len(rep.Errors), more, rep.Errors[0].Error())
+	}
+	return fmt.Sprintf("%d residents (%d new, %d replaced), %d card bindings", rep.Rows, rep.New, rep.Replaced, rep.Cards)
+}
+
+// auditSource keeps a file name short and valid text for the audit table.
+func auditSource(s string) string {
+	if len(s) > 100 {
+		s = s[:100]
+	}
+	return strings.ToValidUTF8(s, "?")
+}
+
+// auditImport records a check or a refused import in a transaction of its own.
+func (s *Server) auditImport(ctx context.Context, rep ImportReport, opts ImportOptions) error {
+	action := "residents.import"
+	if opts.Check {
+		action = "residents.check"
+	}
+	tx, done, err := s.beginWrite(ctx, "")
+	if err != nil {
+		return fmt.Errorf("center/server: import: audit: %w", err)
+	}
+	defer done()
+	defer tx.Rollback()
+	if err := audit(ctx, tx, s.clock.Now().UnixNano(), opts.Operator, action, auditSource(opts.Source), rep.summary()); err != nil {
+		return fmt.Errorf("center/server: import: %w", err)
+	}
+	return tx.Commit()
 }
 
 func prefixed(p, v string) string {

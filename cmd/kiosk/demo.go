@@ -131,6 +131,17 @@ func (d *demo) technicianBar(quit func()) []screens.TechAction {
 	return bar
 }
 
+// runOptions are the demo's: its screen and bar, and health reports to its center (the
+// reader is the in-process virtual one the bar places cards in).
+func (d *demo) runOptions(scr tcell.Screen, ui screens.Options) runOptions {
+	return runOptions{Screen: scr, UI: ui, Health: d.cfg, Reader: virtualReader{}, Log: d.log}
+}
+
+// virtualReader is the demo's reader state: always there, and not a real one.
+type virtualReader struct{}
+
+func (virtualReader) ReaderState() string { return "virtual" }
+
 func (d *demo) close() {
 	if d.cards != nil {
 		d.cards.Close()
@@ -192,7 +203,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		defer sp.Close()
 		ui.Voice = sp
 	}
-	if err := d.parts.run(ctx, runOptions{Screen: scr, UI: ui, Log: d.log}); err != nil {
+	if err := d.parts.run(ctx, d.runOptions(scr, ui)); err != nil {
 		fmt.Fprintf(stderr, "kiosk demo: %v\n", err)
 		return 1
 	}

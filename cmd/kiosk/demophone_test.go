@@ -1,15 +1,11 @@
 package main
 
 import (
-	"context"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/gdamore/tcell/v2"
-
 	"madoguchi/kiosk"
-	"madoguchi/screens"
 )
 
 // TestDemoPhones: in `kiosk demo`, F3 (the technician bar's "next resident") reaches a
@@ -17,24 +13,7 @@ import (
 // then one with an iPhone authorised with Face ID, who types no PIN. In-process, on tcell's
 // simulation screen, through the bar's own actions.
 func TestDemoPhones(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	d, err := startDemo(ctx, t.TempDir(), "en")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer d.close()
-	scr := tcell.NewSimulationScreen("UTF-8")
-	if err := scr.Init(); err != nil {
-		t.Fatal(err)
-	}
-	scr.SetSize(100, 30)
-	bar := d.technicianBar(cancel)
-	done := make(chan error, 1)
-	go func() {
-		done <- d.parts.run(ctx, runOptions{Screen: scr, UI: screens.Options{Technician: bar}, Log: d.log})
-	}()
-	defer func() { cancel(); <-done }()
+	d, bar := demoOnScreen(t)
 	e := d.parts.engine
 	wait := func(st kiosk.State, within time.Duration) kiosk.View {
 		t.Helper()

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"sync"
+	"time"
 
 	"github.com/gdamore/tcell/v2"
 
@@ -15,6 +16,7 @@ import (
 	"madoguchi/kiosk"
 	"madoguchi/kiosk/status"
 	"madoguchi/reader"
+	"madoguchi/reader/pcsc"
 	"madoguchi/screens"
 	"madoguchi/screens/keypad"
 	"madoguchi/screens/touch"
@@ -43,6 +45,7 @@ type runOptions struct {
 	Jack    *config.Voice                                  // the [voice] section's headphone jack; nil: none
 	Status  *config.Config                                 // non-nil: serve the status endpoint of its [status] section
 	Health  *config.Config                                 // non-nil: report health to the center through the outbox
+	Reader  status.ReaderState                             // the reader's state for the health report; nil: unknown
 	Systemd bool                                           // tell systemd the kiosk is ready and feed its watchdog
 	Log     *slog.Logger
 }
@@ -107,7 +110,8 @@ func (p *kioskParts) run(ctx context.Context, o runOptions) error {
 			c := o.Health
 			srv := status.NewServer(status.Kiosk{ID: c.Kiosk.ID, Location: c.Kiosk.Location, Version: version + " (" + commit + ")",
 				QueuePath: c.Queue.Path}, status.Sources{Engine: p.engine, Store: p.store, Printer: p.printer})
-			srv.ReportHealth(ctx, p.store, nil, status.DefaultHealthEvery) // no reader check the kiosk can run beside its card watch
+			waitReaderKnown(ctx, o.Reader, readerKnownWait)
+			srv.ReportHealth(ctx, p.store, o.Reader, status.DefaultHealthEvery)
 		})
 	}
 	if o.Status != nil {
@@ -178,6 +182,30 @@ func kioskHealth(eng pinger, store fatalErr) func(context.Context) error {
 			return fmt.Errorf("%w: engine loop: %w", systemd.ErrUnhealthy, err)
 		}
 		return nil
+	}
+}
+
+// readerKnownWait bounds how long the first health report waits for the card watch to
+// learn the readers' state (it reports "unknown" after that).
+const readerKnownWait = 5 * time.Second
+
+// waitReaderKnown waits until r's state is no longer "unknown", at most max.
+func waitReaderKnown(ctx context.Context, r status.ReaderState, max time.Duration) {
+	if r == nil {
+		return
+	}
+	t := time.NewTicker(50 * time.Millisecond)
+	defer t.Stop()
+	deadline := time.NewTimer(max)
+	defer deadline.Stop()
+	for r.ReaderState() == pcsc.ReaderUnknown {
+		select {
+		case <-ctx.Done():
+			return
+		case <-deadline.C:
+			return
+		case <-t.C:
+		}
 	}
 }
 

@@ -49,7 +49,7 @@ func TestFlowThroughPCSCReaders(t *testing.T) {
 			done := make(chan struct{}, 2)
 			go func() { eng.Run(ctx); done <- struct{}{} }()
 			pattern := regexp.MustCompile("^" + regexp.QuoteMeta(h.ReaderName(0)) + "$")
-			go func() { _ = pcsc.WatchCards(ctx, pattern, engineCards{eng}, log); done <- struct{}{} }()
+			go func() { _ = pcsc.WatchCards(ctx, pattern, engineCards{eng}, nil, log); done <- struct{}{} }()
 			stopped := false
 			stop := func() {
 				if !stopped {

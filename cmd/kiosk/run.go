@@ -81,10 +81,11 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		ui.Voice = sp
 	}
 	log.Info("kiosk running", "version", version, "commit", commit)
+	readers := &pcsc.ReaderHealth{} // the card watch's view of the readers, for the health report
 	err = parts.run(ctx, runOptions{
-		Screen: scr, UI: ui, Touch: &cfg.Screen, Keypad: &cfg.Keypad, Jack: &cfg.Voice, Status: cfg, Health: cfg, Systemd: true, Log: log,
+		Screen: scr, UI: ui, Touch: &cfg.Screen, Keypad: &cfg.Keypad, Jack: &cfg.Voice, Status: cfg, Health: cfg, Reader: readers, Systemd: true, Log: log,
 		Cards: func(ctx context.Context, h engineCards) error {
-			return pcsc.WatchCards(ctx, cfg.Reader.NamePattern, h, log)
+			return pcsc.WatchCards(ctx, cfg.Reader.NamePattern, h, readers, log)
 		},
 	})
 	if err != nil {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"database/sql"
 	"encoding/json"
 	"fmt"
@@ -17,6 +18,7 @@ import (
 	"madoguchi/center/centertest"
 	"madoguchi/kiosk/status"
 	"madoguchi/reader"
+	"madoguchi/reader/pcsc"
 	"madoguchi/reader/readertest"
 	"madoguchi/reader/readertest/pcschost"
 )
@@ -169,6 +171,22 @@ func testRunWithRealReader(t *testing.T, dev reader.Device) {
 			t.Fatalf("completion not delivered: %q, %v", state, err)
 		}
 		time.Sleep(100 * time.Millisecond)
+	}
+	// The health report reached the center with the reader's state from the card watch.
+	for deadline := time.Now().Add(15 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		fleet, err := r.center.Server().Fleet(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(fleet) == 1 && fleet[0].Health != nil {
+			if fleet[0].Health.Reader != pcsc.ReaderOK {
+				t.Fatalf("the kiosk reported its reader as %q", fleet[0].Health.Reader)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no health report at the center: %+v", fleet)
+		}
 	}
 	// stderr is the screen here, so the log went to kiosk.log beside the queue; it has
 	// the session but neither PIN that was typed.

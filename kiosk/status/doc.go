@@ -13,7 +13,10 @@
 //     uptime, backlog, alert names, printer and reader state as short words) through the
 //     outbox every DefaultHealthEvery, so the center's fleet view knows the kiosk, also
 //     through outages (the report arrives when the line is back). Error texts of parts
-//     are never sent: a printer that is not ready is "not_ready".
+//     are never sent: a printer that is not ready is "not_ready". The reader's state
+//     comes from a ReaderState (in `kiosk run` the card watch's pcsc.ReaderHealth: ok,
+//     no_reader, pcsc_lost, connect_failed; in the demo "virtual"), learnt without
+//     touching a card.
 //   - Serve owns its listener and its shutdown: it returns only after the server has
 //     stopped, so the caller's join covers everything it started.
 //

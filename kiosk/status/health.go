@@ -19,16 +19,17 @@ type Outbox interface {
 	Alerts(ctx context.Context) ([]offline.Alert, error)
 }
 
-// Checker is a part's readiness (the card reader's, when the kiosk can check it).
-type Checker interface {
-	Check(ctx context.Context) error
+// ReaderState is the card reader's state as a short word (pcsc.ReaderHealth: ok,
+// no_reader, pcsc_lost, connect_failed, unknown), learnt without touching a card.
+type ReaderState interface {
+	ReaderState() string
 }
 
 // HealthReport turns a status answer and the open alerts into the center's health
 // message: version, uptime, backlog, alert names, printer and reader state as short
 // words. Nothing personal (no session, no payload, no error text from a part: a printer
-// that is not ready is "not_ready"). reader nil: "unknown".
-func HealthReport(a Answer, alerts []offline.Alert, reader error, readerKnown bool) center.HealthReport {
+// that is not ready is "not_ready"). reader is the reader's state word; "": "unknown".
+func HealthReport(a Answer, alerts []offline.Alert, reader string) center.HealthReport {
 	h := center.HealthReport{Version: word(strings.NewReplacer(" (", "+", ")", "").Replace(a.Version), 64),
 		Uptime: int64(a.UptimeS), Printer: "unknown", Reader: "unknown", At: a.Time.UTC().Format(time.RFC3339)}
 	if h.Version == "" {
@@ -40,11 +41,8 @@ func HealthReport(a Answer, alerts []offline.Alert, reader error, readerKnown bo
 	case a.Printer != "":
 		h.Printer = "not_ready"
 	}
-	if readerKnown {
-		h.Reader = "ok"
-		if reader != nil {
-			h.Reader = "not_ready"
-		}
+	if r := word(reader, 32); r != "" {
+		h.Reader = r
 	}
 	if a.Queue != nil {
 		h.Backlog = a.Queue.Pending + a.Queue.Parked
@@ -79,7 +77,7 @@ func word(s string, n int) string {
 // how the kiosk was during an outage once the line is back. A report that cannot be
 // queued (the queue is full) is skipped: health must never take the reserve that lets
 // sessions finish.
-func (s *Server) ReportHealth(ctx context.Context, out Outbox, reader Checker, every time.Duration) {
+func (s *Server) ReportHealth(ctx context.Context, out Outbox, reader ReaderState, every time.Duration) {
 	if every <= 0 {
 		every = DefaultHealthEvery
 	}
@@ -95,16 +93,16 @@ func (s *Server) ReportHealth(ctx context.Context, out Outbox, reader Checker, e
 	}
 }
 
-// EnqueueHealth enqueues one health report.
-func (s *Server) EnqueueHealth(ctx context.Context, out Outbox, reader Checker) error {
+// EnqueueHealth enqueues one health report. reader nil: the reader's state is unknown.
+func (s *Server) EnqueueHealth(ctx context.Context, out Outbox, reader ReaderState) error {
 	a := s.Answer(ctx)
 	alerts, err := out.Alerts(ctx)
 	if err != nil {
 		alerts = []offline.Alert{{Kind: "queue_unreadable"}}
 	}
-	var rerr error
+	var rs string
 	if reader != nil {
-		rerr = reader.Check(ctx)
+		rs = reader.ReaderState()
 	}
-	return out.Enqueue(ctx, string(center.KindHealth), HealthReport(a, alerts, rerr, reader != nil))
+	return out.Enqueue(ctx, string(center.KindHealth), HealthReport(a, alerts, rs))
 }

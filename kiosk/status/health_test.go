@@ -21,21 +21,22 @@ func TestHealthReport(t *testing.T) {
 		name   string
 		a      status.Answer
 		alerts []offline.Alert
-		reader error
-		known  bool
+		reader string
 		want   center.HealthReport
 	}{
-		{"all well", status.Answer{Version: "1.4.0 (abc123)", UptimeS: 3600, Printer: "ok", Time: at, Queue: &offline.Stats{Pending: 2, Parked: 1}}, nil, nil, true,
+		{"all well", status.Answer{Version: "1.4.0 (abc123)", UptimeS: 3600, Printer: "ok", Time: at, Queue: &offline.Stats{Pending: 2, Parked: 1}}, nil, "ok",
 			center.HealthReport{Version: "1.4.0+abc123", Uptime: 3600, Backlog: 3, Printer: "ok", Reader: "ok", At: "2026-11-25T03:00:00Z"}},
-		{"printer error text never sent", status.Answer{Version: "dev", Printer: "paper out: 見本 tray <1>", Time: at}, nil, errors.New("no reader"), true,
-			center.HealthReport{Version: "dev", Printer: "not_ready", Reader: "not_ready", At: "2026-11-25T03:00:00Z"}},
+		{"printer error text never sent", status.Answer{Version: "dev", Printer: "paper out: 見本 tray <1>", Time: at}, nil, "no_reader",
+			center.HealthReport{Version: "dev", Printer: "not_ready", Reader: "no_reader", At: "2026-11-25T03:00:00Z"}},
+		{"a reader word is kept a word", status.Answer{Version: "dev", Time: at}, nil, "bad word <x>",
+			center.HealthReport{Version: "dev", Printer: "unknown", Reader: "bad_word__x_", At: "2026-11-25T03:00:00Z"}},
 		{"alerts once each, sorted, as words; the problem screen too", status.Answer{Screen: "problem", Problem: "out-of-service", Time: at},
-			[]offline.Alert{{Kind: "session_recovered", Detail: "見本　花子"}, {Kind: "message_parked"}, {Kind: "session_recovered"}, {Kind: "bad kind!"}}, nil, false,
+			[]offline.Alert{{Kind: "session_recovered", Detail: "見本　花子"}, {Kind: "message_parked"}, {Kind: "session_recovered"}, {Kind: "bad kind!"}}, "",
 			center.HealthReport{Version: "unknown", Printer: "unknown", Reader: "unknown", At: "2026-11-25T03:00:00Z",
 				Alerts: []string{"bad_kind_", "message_parked", "screen_out-of-service", "session_recovered"}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got := status.HealthReport(tc.a, tc.alerts, tc.reader, tc.known)
+			got := status.HealthReport(tc.a, tc.alerts, tc.reader)
 			if !reflect.DeepEqual(got, tc.want) {
 				t.Fatalf("got  %+v\nwant %+v", got, tc.want)
 			}
@@ -68,7 +69,7 @@ func TestHealthReachesCenter(t *testing.T) {
 	defer st.Close()
 	s := status.NewServer(status.Kiosk{ID: "h-kiosk", Version: "1.4.0 (abc123)", QueuePath: path},
 		status.Sources{Printer: fakePrinter{errors.New("paper out")}})
-	if err := s.EnqueueHealth(ctx, st, fakePrinter{}); err != nil {
+	if err := s.EnqueueHealth(ctx, st, fixedReader("pcsc_lost")); err != nil {
 		t.Fatal(err)
 	}
 	if delivered, parked, err := st.SyncOnce(ctx, centerlink.Link{Client: cl}); err != nil || delivered != 1 || parked != 0 {
@@ -79,7 +80,12 @@ func TestHealthReachesCenter(t *testing.T) {
 		t.Fatalf("fleet %+v %v", fleet, err)
 	}
 	h := fleet[0].Health
-	if h.Version != "1.4.0+abc123" || h.Printer != "not_ready" || h.Reader != "ok" {
+	if h.Version != "1.4.0+abc123" || h.Printer != "not_ready" || h.Reader != "pcsc_lost" {
 		t.Fatalf("health at the center %+v", h)
 	}
 }
+
+// fixedReader is a reader state that never changes.
+type fixedReader string
+
+func (f fixedReader) ReaderState() string { return string(f) }

@@ -23,8 +23,9 @@ type Holder interface {
 // readers are ignored. A removal, the reader vanishing or the PC/SC service going away
 // tells h and powers the card down; when the service is back, a card still in a reader is
 // handed over again as a fresh session. It logs what happens to log (nil: nowhere) and
-// returns nil when ctx ends, or the error that stopped the watch before.
-func WatchCards(ctx context.Context, pattern *regexp.Regexp, h Holder, log *slog.Logger) error {
+// returns nil when ctx ends, or the error that stopped the watch before. rh (nil: none)
+// follows the readers' state for the kiosk's health report from the same events.
+func WatchCards(ctx context.Context, pattern *regexp.Regexp, h Holder, rh *ReaderHealth, log *slog.Logger) error {
 	w := newCardWatch(ctx, h, log, func() (service, error) {
 		x, err := Open()
 		if err != nil {
@@ -32,6 +33,7 @@ func WatchCards(ctx context.Context, pattern *regexp.Regexp, h Holder, log *slog
 		}
 		return pcscService{x}, nil
 	})
+	w.health = rh
 	defer w.stop()
 	if err := Watch(ctx, pattern, w.handle); ctx.Err() == nil {
 		return fmt.Errorf("pcsc: card watch: %w", err)
@@ -75,6 +77,7 @@ type cardWatch struct {
 	x      service
 	held   session
 	reader string // where held sits
+	health *ReaderHealth
 }
 
 func newCardWatch(ctx context.Context, h Holder, log *slog.Logger, open func() (service, error)) *cardWatch {
@@ -86,6 +89,7 @@ func newCardWatch(ctx context.Context, h Holder, log *slog.Logger, open func() (
 
 // handle is Watch's emit: one event, on Watch's goroutine.
 func (w *cardWatch) handle(ev Event) {
+	w.health.observe(ev)
 	switch ev.Kind {
 	case CardInserted:
 		if w.held != nil {
@@ -102,9 +106,11 @@ func (w *cardWatch) handle(ev Event) {
 		c, err := w.x.connect(w.ctx, ev.Reader)
 		if err != nil {
 			w.log.Warn("cannot connect to the card", "reader", ev.Reader, "err", err)
+			w.health.connected(ev.Reader, false)
 			w.dropService()
 			return
 		}
+		w.health.connected(ev.Reader, true)
 		w.held, w.reader = c, ev.Reader
 		w.log.Info("card inserted", "reader", ev.Reader, "protocol", c.Protocol())
 		w.h.CardInserted(c.card())

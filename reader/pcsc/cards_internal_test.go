@@ -130,3 +130,62 @@ func TestCardWatchStopsTwice(t *testing.T) {
 		t.Fatalf("steps %v", tr.steps)
 	}
 }
+
+// TestReaderHealth: the reader state follows the watch's events and the outcome of the
+// last card's connection; nothing else (no command, no card) is involved.
+func TestReaderHealth(t *testing.T) {
+	ev := func(k EventKind, r string) Event { return Event{Kind: k, Reader: r} }
+	for _, tc := range []struct {
+		name   string
+		events []Event
+		fail   string // a card placed in this reader cannot be connected (after the events)
+		ok     string // then a card in this reader connects
+		want   string
+	}{
+		{name: "nothing yet", want: ReaderUnknown},
+		{name: "pcscd up, no reader", events: []Event{ev(ServiceReady, "")}, want: ReaderAbsent},
+		{name: "a reader", events: []Event{ev(ReaderAdded, "A"), ev(ServiceReady, "")}, want: ReaderOK},
+		{name: "reader unplugged", events: []Event{ev(ReaderAdded, "A"), ev(ServiceReady, ""), ev(ReaderRemoved, "A")}, want: ReaderAbsent},
+		{name: "pcscd lost", events: []Event{ev(ReaderAdded, "A"), ev(ServiceReady, ""), ev(ServiceLost, ""), ev(ReaderRemoved, "A")}, want: ReaderServiceLost},
+		{name: "pcscd unreachable from the start", events: []Event{ev(ServiceLost, "")}, want: ReaderServiceLost},
+		{name: "pcscd back", events: []Event{ev(ServiceLost, ""), ev(ReaderAdded, "A"), ev(ServiceReady, "")}, want: ReaderOK},
+		{name: "a card that cannot be connected", events: []Event{ev(ReaderAdded, "A"), ev(ServiceReady, "")}, fail: "A", want: ReaderConnectFailed},
+		{name: "the next card connects", events: []Event{ev(ReaderAdded, "A"), ev(ServiceReady, "")}, fail: "A", ok: "A", want: ReaderOK},
+		{name: "the failure stays until a card connects", events: []Event{ev(ReaderAdded, "A"), ev(ServiceReady, "")}, fail: "A", ok: "", want: ReaderConnectFailed},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var rh ReaderHealth
+			for _, e := range tc.events {
+				rh.observe(e)
+			}
+			if tc.fail != "" {
+				rh.connected(tc.fail, false)
+			}
+			if tc.ok != "" {
+				rh.connected(tc.ok, true)
+			}
+			if got := rh.ReaderState(); got != tc.want {
+				t.Fatalf("state %s, want %s", got, tc.want)
+			}
+		})
+	}
+	// Through the card watch: a card that cannot be connected, then a reader swap.
+	tr := &trace{cards: map[*reader.Card]string{}}
+	var rh ReaderHealth
+	w := newCardWatch(context.Background(), traceHolder{tr}, nil, func() (service, error) {
+		return &fakeService{t: tr, fail: map[string]bool{"A": true}}, nil
+	})
+	w.health = &rh
+	for _, e := range []Event{ev(ReaderAdded, "A"), ev(ServiceReady, ""), ev(CardInserted, "A")} {
+		w.handle(e)
+	}
+	if got := rh.ReaderState(); got != ReaderConnectFailed {
+		t.Fatalf("after a failed connection: %s", got)
+	}
+	w.handle(ev(ReaderRemoved, "A"))
+	w.handle(ev(ReaderAdded, "B"))
+	w.handle(ev(CardInserted, "B"))
+	if got := rh.ReaderState(); got != ReaderOK {
+		t.Fatalf("after the reader was replaced: %s", got)
+	}
+}

@@ -43,18 +43,41 @@ func waitPoweredDown(t *testing.T, vc *readertest.Card) {
 	}
 }
 
+// waitReaderState waits until rh says want.
+func waitReaderState(t *testing.T, rh *pcsc.ReaderHealth, want string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for rh.ReaderState() != want {
+		if time.Now().After(deadline) {
+			t.Fatalf("reader state %s, want %s", rh.ReaderState(), want)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
 // TestWatchCards runs the card watch on the private pcscd with the virtual card: each
 // placement is a fresh session that works, a card in a reader outside the pattern is never
-// handed over, and taking the card or stopping the watch powers it down.
+// handed over, and taking the card or stopping the watch powers it down. Its reader state
+// is ok, and that of a watch whose pattern matches no reader no_reader.
 func TestWatchCards(t *testing.T) {
 	h := pcschost.Start(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	holder := make(chanHolder, 4)
 	stopped := make(chan error, 1)
+	var rh, none pcsc.ReaderHealth
+	if got := rh.ReaderState(); got != pcsc.ReaderUnknown {
+		t.Fatalf("reader state before the watch: %s", got)
+	}
 	go func() {
-		stopped <- pcsc.WatchCards(ctx, regexp.MustCompile(`^`+regexp.QuoteMeta(h.ReaderName(0))+`$`), holder, nil)
+		stopped <- pcsc.WatchCards(ctx, regexp.MustCompile(`^`+regexp.QuoteMeta(h.ReaderName(0))+`$`), holder, &rh, nil)
 	}()
+	// A watch whose pattern matches no reader says so.
+	go func() {
+		_ = pcsc.WatchCards(ctx, regexp.MustCompile(`^no such reader$`), make(chanHolder, 1), &none, nil)
+	}()
+	waitReaderState(t, &rh, pcsc.ReaderOK)
+	waitReaderState(t, &none, pcsc.ReaderAbsent)
 	other, err := readertest.NewCard(readertest.Options{})
 	if err != nil {
 		t.Fatal(err)

@@ -7,10 +7,13 @@
 //   - Watch reports card insertion and removal and readers coming and going. It blocks in
 //     SCardGetStatusChange (with the PnP pseudo reader, so reader hot-plug wakes it too) and
 //     never polls; cancelling its context cancels the blocked call. When pcscd itself goes
-//     away, Watch reports ServiceLost and reconnects once a second until it is back.
+//     away (or is not there at the start), Watch reports ServiceLost and reconnects once a
+//     second until it is back; ServiceReady follows each connection's first listing.
 //   - WatchCards is the kiosk's card slot on top of Watch: it hands every card placed in a
 //     matching reader to a Holder as a fresh allow-listed session, one card at a time, and
-//     tells the Holder when it is gone.
+//     tells the Holder when it is gone. It keeps a ReaderHealth up to date from the same
+//     events (ok, no_reader, pcsc_lost, connect_failed: the kiosk's health report) without
+//     a command or a card of its own.
 //   - Diagnose is the reader section of `kiosk diag`: the service, the matching readers,
 //     and every card present inspected (reader.Inspect) without spending a PIN try.
 //   - Connect powers a card up and returns a Card: the reader package's allow-listed session

@@ -295,11 +295,20 @@ func TestReaderGone(t *testing.T) {
 	defer wcancel()
 	go pcsc.Watch(wctx, nil, ev.emit)
 	ev.waitFor(t, pcsc.CardInserted, h.ReaderName(0))
+	ev.waitFor(t, pcsc.ServiceReady, "")
+	var rh pcsc.ReaderHealth // the card watch's view, for the health report
+	go pcsc.WatchCards(wctx, regexp.MustCompile(`^Nothing$`), make(chanHolder, 1), &rh, nil)
+	waitReaderState(t, &rh, pcsc.ReaderAbsent)
 
 	if err := h.Close(); err != nil {
 		t.Fatal(err)
 	}
 	ev.waitFor(t, pcsc.ServiceLost, "")
+	waitReaderState(t, &rh, pcsc.ReaderServiceLost)
+	// A watch started while pcscd is away says so too (it cannot list anything).
+	var late pcsc.ReaderHealth
+	go pcsc.WatchCards(wctx, nil, make(chanHolder, 1), &late, nil)
+	waitReaderState(t, &late, pcsc.ReaderServiceLost)
 	ev.waitFor(t, pcsc.ReaderRemoved, h.ReaderName(0))
 	_, err = card.AuthCertificate(ctx)
 	if !errors.Is(err, reader.ErrReaderGone) && !errors.Is(err, reader.ErrCardRemoved) {
@@ -320,6 +329,8 @@ func TestReaderGone(t *testing.T) {
 	}
 	ev.waitFor(t, pcsc.ReaderAdded, h2.ReaderName(0))
 	ev.waitFor(t, pcsc.CardInserted, h2.ReaderName(0))
+	waitReaderState(t, &rh, pcsc.ReaderAbsent)
+	waitReaderState(t, &late, pcsc.ReaderOK)
 }
 
 // TestClosedContext: after Close every call says so, and a Watch whose context ends

@@ -21,7 +21,8 @@ const (
 	CardRemoved
 	ReaderAdded
 	ReaderRemoved
-	ServiceLost // pcscd went away; Watch keeps trying to reconnect
+	ServiceLost  // pcscd went away (or cannot be reached); Watch keeps trying to reconnect
+	ServiceReady // pcscd answered the first listing of a connection (its readers are reported before)
 )
 
 func (k EventKind) String() string {
@@ -36,6 +37,8 @@ func (k EventKind) String() string {
 		return "reader removed"
 	case ServiceLost:
 		return "pc/sc service lost"
+	case ServiceReady:
+		return "pc/sc service ready"
 	}
 	return "unknown event"
 }
@@ -56,15 +59,27 @@ const DefaultRetry = time.Second
 // Watch reports card and reader changes of the readers matching pattern (nil = all) to
 // emit, blocking in SCardGetStatusChange (no polling) until ctx is done, which it honours
 // by cancelling the blocked call. Readers that are already there, and cards already in
-// them, are reported first. When pcscd goes away Watch reports ServiceLost and the removal
-// of every reader, then reconnects every DefaultRetry until the service is back.
-// It returns ctx.Err() when ctx ends.
+// them, are reported first, then ServiceReady. When pcscd goes away (or is not there to
+// begin with) Watch reports ServiceLost and the removal of every reader, then reconnects
+// every DefaultRetry until the service is back. It returns ctx.Err() when ctx ends.
 func Watch(ctx context.Context, pattern *regexp.Regexp, emit func(Event)) error {
+	down := false // ServiceLost reported and not yet followed by ServiceReady
 	for {
 		x, err := Open()
 		if err == nil {
-			err = x.watch(ctx, pattern, emit)
+			err = x.watch(ctx, pattern, func(ev Event) {
+				switch ev.Kind {
+				case ServiceReady:
+					down = false
+				case ServiceLost:
+					down = true
+				}
+				emit(ev)
+			})
 			x.Close()
+		} else if !down && errors.Is(err, reader.ErrReaderGone) {
+			down = true
+			emit(Event{Kind: ServiceLost})
 		}
 		if ctx.Err() != nil {
 			return ctx.Err()
@@ -102,6 +117,7 @@ func (x *Context) watch(ctx context.Context, pattern *regexp.Regexp, emit func(E
 	known := map[string]scard.StateFlag{} // reader → last event state
 	present := map[string]bool{}
 	pnp := scard.ReaderState{Reader: pnpReader, CurrentState: scard.StateUnaware}
+	ready := false
 	lost := func(err error) error {
 		emit(Event{Kind: ServiceLost})
 		for r := range known {
@@ -143,6 +159,10 @@ func (x *Context) watch(ctx context.Context, pattern *regexp.Regexp, emit func(E
 			states = append(states, scard.ReaderState{Reader: n, CurrentState: cur &^ scard.StateChanged})
 		}
 		states = append(states, pnp)
+		if !ready {
+			ready = true
+			emit(Event{Kind: ServiceReady})
+		}
 		h, err := x.handle()
 		if err != nil {
 			return lost(err)

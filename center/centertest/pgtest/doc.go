@@ -8,6 +8,9 @@
 // standby of another server (pg_basebackup -R over the primary's socket); Promote ends its
 // recovery.
 //
+// TwoPasses runs a package's tests on SQLite and then on a private server (the center's two
+// stores); SchemaDSN gives each test of the PostgreSQL pass its schema.
+//
 // Bin reports a missing installation with the package to install; `make deps` installs
 // it, so CI always runs the PostgreSQL half of the tests.
 package pgtest
