@@ -143,7 +143,9 @@ func TestDiagnoseInstances(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			o := opts
 			o.BaseURL, o.Fallbacks = tt.urls[0], tt.urls[1:]
-			o.ConnectTimeout = 2 * time.Second
+			// The closed one refuses at once; the live one's TLS handshake may take seconds
+			// under the race detector on a loaded machine.
+			o.ConnectTimeout = 15 * time.Second
 			d := newClient(t, o).Diagnose(ctx, "ca.pem")
 			if d.Status != tt.status {
 				t.Fatalf("status %s, want %s: %+v", d.Status, tt.status, d)
