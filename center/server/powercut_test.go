@@ -17,6 +17,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -307,8 +308,14 @@ func TestCenterPowerCutLoop(t *testing.T) {
 	db := filepath.Join(fs.Dir, "center.db")
 	env := []string{"CENTER_CUT_PKI=" + pkiDir, "CENTER_CUT_DB=" + fs.Dir, "CENTER_CUT_ADDR=" + addr}
 
+	// CENTER_CUT_SEED replays a logged seed (the cut moments still depend on timing).
 	seed := uint64(time.Now().UnixNano())
-	t.Logf("seed %d", seed)
+	if v := os.Getenv("CENTER_CUT_SEED"); v != "" {
+		if seed, err = strconv.ParseUint(v, 10, 64); err != nil {
+			t.Fatalf("CENTER_CUT_SEED: %v", err)
+		}
+	}
+	t.Logf("seed %d (CENTER_CUT_SEED replays it)", seed)
 	rng := rand.New(rand.NewPCG(seed, 3))
 	r := &cutRun{t: t, card: &centertest.Card{Key: key, Cert: cert}, issues: map[string]*cutIssue{}}
 	ctx := context.Background()

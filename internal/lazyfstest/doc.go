@@ -28,9 +28,17 @@
 //     two fsyncs, only partly persisted) make LazyFS kill itself at that moment, losing
 //     its cache. After such a crash Remount serves the same backing folder again: what is
 //     there is what the disk held. Ending LazyFS is itself a power cut (its cache goes
-//     with it), so Remount kills a running one, and PowerCut does when LazyFS does not
-//     answer a clear-cache (it can wedge while a torn-seq fault waits for writes that
-//     never come); the test then remounts.
+//     with it), so Remount kills a running one, and PowerCut does when a thread of the
+//     process does not stop or LazyFS does not answer a clear-cache within seconds (the
+//     waits tolerate a loaded machine; past them LazyFS is taken as wedged); the test
+//     then remounts.
+//   - Fault FIFOs: every LazyFS gets new ones. The harness holds them open read-write,
+//     so a pipe would outlive its LazyFS: a command sent as LazyFS died would reach the
+//     next one and the clear-cache answers would be off by one — ClearCache returning
+//     before the clear, which then hits the restarted process, not the cut one.
+//   - PowerCut waits until every thread of the process is stopped (a thread inside a
+//     FUSE request stops once LazyFS answered it), so no write is on its way into LazyFS
+//     while the cache is cleared.
 //   - SQLite's -shm file is memory-mapped, which FUSE does not serve coherently (a
 //     reader gets SIGBUS once LazyFS dropped the file's unsynced size); nothing in it
 //     must survive a cut (SQLite rebuilds it from the WAL), so BindOutside keeps it on

@@ -35,9 +35,13 @@ const (
 	mountTimeout = 15 * time.Second
 	ackTimeout   = 10 * time.Second
 	exitTimeout  = 10 * time.Second
-	// A clear-cache takes milliseconds; LazyFS can wedge on one while a torn-seq
-	// fault waits for writes that will never come (the writer was cut).
-	clearTimeout = 2 * time.Second
+	// A clear-cache takes milliseconds, but LazyFS's fault worker is one thread among
+	// the loaded machine's others (load 7-15 on two cores seen): the wait tolerates
+	// seconds of scheduling delay and still ends a wedged LazyFS (PowerCut then kills
+	// it, which is a power cut too).
+	clearTimeout = 10 * time.Second
+	// stopTimeout bounds PowerCut's wait until every thread of the process is stopped.
+	stopTimeout = 10 * time.Second
 )
 
 // maxCommand is LazyFS's read size on its fault FIFO, newline included.
@@ -99,11 +103,6 @@ func Mount(t testing.TB, opts Options) *FS {
 			t.Fatal(err)
 		}
 	}
-	for _, p := range []string{f.fifo, f.done} {
-		if err := syscall.Mkfifo(p, 0o600); err != nil {
-			t.Fatalf("lazyfstest: mkfifo %s: %v", p, err)
-		}
-	}
 	cfg := fmt.Sprintf(`[faults]
 fifo_path=%q
 fifo_path_completed=%q
@@ -119,19 +118,11 @@ logfile=%q
 	if err := os.WriteFile(f.cfg, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	// Both FIFOs are held open read-write by the harness, so neither side's open blocks.
-	if f.faults, err = os.OpenFile(f.fifo, os.O_RDWR, 0); err != nil {
-		t.Fatal(err)
-	}
-	if f.doneR, err = os.OpenFile(f.done, os.O_RDWR, 0); err != nil {
-		t.Fatal(err)
-	}
 	t.Cleanup(func() {
 		if err := f.Unmount(); err != nil {
 			t.Errorf("lazyfstest: %v", err)
 		}
-		f.faults.Close()
-		f.doneR.Close()
+		f.closeFIFOs()
 	})
 	if err := f.start(); err != nil {
 		t.Fatal(err)
@@ -150,7 +141,47 @@ func unsupported() string {
 	return ""
 }
 
+// newFIFOs makes both FIFOs afresh for a LazyFS about to start. The harness holds them
+// open read-write (so neither side's open blocks), which also means a pipe outlives the
+// LazyFS that read it: a command written just as a LazyFS crashed (its exit not yet
+// seen) would wait in the old pipe and be read by the next LazyFS together with the
+// next command (one read, "command unknown"), and its answer would be taken for the
+// next clear-cache's. Then ClearCache returns before the cache is cleared and the late
+// clear hits the restarted process (seen: unsynced WAL frames of a running center
+// dropped, short reads, answered commits lost). Fresh pipes per LazyFS rule that out.
+func (f *FS) newFIFOs() error {
+	f.closeFIFOs()
+	for _, p := range []string{f.fifo, f.done} {
+		if err := os.Remove(p); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("lazyfstest: fifo: %w", err)
+		}
+		if err := syscall.Mkfifo(p, 0o600); err != nil {
+			return fmt.Errorf("lazyfstest: mkfifo %s: %w", p, err)
+		}
+	}
+	var err error
+	if f.faults, err = os.OpenFile(f.fifo, os.O_RDWR, 0); err != nil {
+		return fmt.Errorf("lazyfstest: fifo: %w", err)
+	}
+	if f.doneR, err = os.OpenFile(f.done, os.O_RDWR, 0); err != nil {
+		return fmt.Errorf("lazyfstest: fifo: %w", err)
+	}
+	return nil
+}
+
+func (f *FS) closeFIFOs() {
+	for _, h := range []*os.File{f.faults, f.doneR} {
+		if h != nil {
+			h.Close()
+		}
+	}
+	f.faults, f.doneR = nil, nil
+}
+
 func (f *FS) start() error {
+	if err := f.newFIFOs(); err != nil {
+		return err
+	}
 	out, err := os.OpenFile(f.outPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {
 		return err
@@ -375,13 +406,25 @@ func (f *FS) clearCache(timeout time.Duration) error {
 	want := "finished::clear-cache\n"
 	got := make([]byte, 0, len(want))
 	buf := make([]byte, len(want))
-	f.doneR.SetReadDeadline(time.Now().Add(timeout))
+	deadline := time.Now().Add(timeout)
 	for len(got) < len(want) {
-		n, err := f.doneR.Read(buf[:len(want)-len(got)])
-		if err != nil {
-			return fmt.Errorf("lazyfstest: clear-cache: waiting for lazyfs: %w", err)
+		// Short reads, so that a LazyFS that died meanwhile ends the wait at once.
+		wake := time.Now().Add(100 * time.Millisecond)
+		if wake.After(deadline) {
+			wake = deadline
 		}
+		f.doneR.SetReadDeadline(wake)
+		n, err := f.doneR.Read(buf[:len(want)-len(got)])
 		got = append(got, buf[:n]...)
+		switch {
+		case err == nil:
+		case !errors.Is(err, os.ErrDeadlineExceeded):
+			return fmt.Errorf("lazyfstest: clear-cache: waiting for lazyfs: %w", err)
+		case !f.Running():
+			return fmt.Errorf("lazyfstest: clear-cache: lazyfs exited\n%s", f.logTail())
+		case time.Now().After(deadline):
+			return fmt.Errorf("lazyfstest: clear-cache: no answer in %v: %w\n%s", timeout, err, f.logTail())
+		}
 	}
 	if string(got) != want {
 		return fmt.Errorf("lazyfstest: clear-cache: lazyfs answered %q", got)
@@ -394,8 +437,10 @@ func (f *FS) clearCache(timeout time.Duration) error {
 // the process. A process that has already exited is fine: only the cache is cleared.
 func (f *FS) PowerCut(p *os.Process) error {
 	stopped := p.Signal(syscall.SIGSTOP) == nil
-	if stopped {
-		waitStopped(p.Pid)
+	if stopped && !waitStopped(p.Pid, stopTimeout) {
+		// A thread still inside LazyFS after that long: LazyFS is wedged. Ending it is
+		// the power cut.
+		f.kill()
 	}
 	if err := f.ClearCache(); err != nil {
 		// Ending LazyFS drops its whole cache too: still a power cut (Remount follows).
@@ -415,20 +460,39 @@ func (f *FS) kill() {
 	}
 }
 
-// waitStopped waits (briefly) until the kernel reports the process stopped, so that no
-// write of its is still on its way into LazyFS when the cache is cleared.
-func waitStopped(pid int) {
-	for i := 0; i < 200; i++ {
-		b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+// waitStopped waits up to d until the kernel reports every thread of the process
+// stopped, so that no write of its is still on its way into LazyFS when the cache is
+// cleared, and reports whether they all stopped (or the process is gone). A thread
+// inside a FUSE request stops only when LazyFS has answered it; the thread-group
+// leader alone says nothing about the threads running SQLite (a Go process has many).
+func waitStopped(pid int, d time.Duration) bool {
+	task := "/proc/" + strconv.Itoa(pid) + "/task"
+	for deadline := time.Now().Add(d); ; {
+		ents, err := os.ReadDir(task)
 		if err != nil {
-			return
+			return true // gone
 		}
-		// state is the field after the parenthesised command name
-		if j := bytes.LastIndexByte(b, ')'); j >= 0 && j+2 < len(b) {
-			switch b[j+2] {
-			case 'T', 't', 'Z', 'X':
-				return
+		all := true
+		for _, e := range ents {
+			b, err := os.ReadFile(filepath.Join(task, e.Name(), "stat"))
+			if err != nil {
+				continue // that thread ended
 			}
+			// state is the field after the parenthesised command name
+			if j := bytes.LastIndexByte(b, ')'); j >= 0 && j+2 < len(b) {
+				switch b[j+2] {
+				case 'T', 't', 'Z', 'X':
+					continue
+				}
+			}
+			all = false
+			break
+		}
+		if all {
+			return true
+		}
+		if time.Now().After(deadline) {
+			return false
 		}
 		time.Sleep(time.Millisecond)
 	}
