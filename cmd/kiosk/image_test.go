@@ -436,10 +436,11 @@ func readPPM(path string) (image.Image, error) {
 // ---- serial console (systemd's debug shell)
 
 type serialConn struct {
-	c   net.Conn
-	mu  sync.Mutex
-	buf bytes.Buffer
-	n   int
+	c      net.Conn
+	mu     sync.Mutex
+	buf    bytes.Buffer
+	n      int
+	prompt bool // the debug shell's prompt was seen: typing is safe
 }
 
 func dialSerial(t *testing.T, path string) *serialConn {
@@ -455,6 +456,9 @@ func dialSerial(t *testing.T, path string) *serialConn {
 			n, err := c.Read(b)
 			s.mu.Lock()
 			s.buf.Write(b[:n])
+			if !s.prompt && bytes.Contains(s.buf.Bytes(), []byte("root@")) {
+				s.prompt = true
+			}
 			s.mu.Unlock()
 			if err != nil {
 				return
@@ -506,10 +510,19 @@ func (s *serialConn) run(cmd string, timeout time.Duration) (string, error) {
 	return "", fmt.Errorf("guest: %q: no answer within %s", cmd, timeout)
 }
 
-// shellReady waits until the debug shell answers.
+// shellReady waits until the debug shell answers. It types nothing before the shell's
+// prompt came: lines typed into the guest's PL011 UART while it boots stalled its input
+// for good (seen: the prompt came, nothing typed after it ever arrived).
 func (v *vm) shellReady(timeout time.Duration) error {
 	deadline := time.Now().Add(timeout)
 	for time.Now().Before(deadline) {
+		v.serial.mu.Lock()
+		up := v.serial.prompt
+		v.serial.mu.Unlock()
+		if !up {
+			time.Sleep(time.Second)
+			continue
+		}
 		if _, err := v.serial.run("true", 5*time.Second); err == nil {
 			return nil
 		}

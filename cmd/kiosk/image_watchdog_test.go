@@ -157,7 +157,7 @@ func TestImageWatchdog(t *testing.T) {
 			t.Fatalf("no watchdog timeout in the journal:\n%s", v.guest(t, "journalctl -u madoguchi-kiosk -b --no-pager -o cat | tail -20"))
 		}
 		wd := time.Duration((timeout - stopped) * float64(time.Second))
-		figure(t, "frozen kiosk: watchdog fired %.1f s after SIGSTOP (WatchdogSec %s), new kiosk running %.0f s, idle screen %.0f s after it",
+		figure(t, "frozen kiosk: watchdog fired %.1f s after SIGSTOP (WatchdogSec %s), new kiosk running %.0f s and its idle screen %.0f s after SIGSTOP",
 			wd.Seconds(), unitWatchdog, restarted.Seconds(), idle.Seconds())
 		if wd <= 0 || wd > unitWatchdog+time.Second {
 			t.Errorf("watchdog fired %s after the freeze, want within WatchdogSec %s", wd, unitWatchdog)
