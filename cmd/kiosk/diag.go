@@ -36,6 +36,7 @@ type diagReport struct {
 	Queue   offline.Diagnosis     `json:"queue"`
 	Disk    offline.DiskDiagnosis `json:"disk"`
 	Touch   touch.Report          `json:"touch"`
+	Display displayDiagnosis      `json:"display"`
 }
 
 // sections lists every section's verdict with its name, in report order.
@@ -51,6 +52,7 @@ func (r *diagReport) sections() []struct {
 	}{
 		{"config", &r.Config.Verdict}, {"reader", &rd}, {"printer", &r.Printer.Verdict}, {"gpio", &r.GPIO.Verdict},
 		{"center", &r.Center.Verdict}, {"queue", &r.Queue.Verdict}, {"disk", &r.Disk.Verdict}, {"touch", &td},
+		{"display", &r.Display.Verdict},
 	}
 }
 
@@ -82,7 +84,7 @@ func diagnose(ctx context.Context, o diagOptions) (diagReport, error) {
 		v.Notes = []string{"needs the configuration: kiosk diag -config " + DefaultConfigPath}
 	}
 	if o.config == "" {
-		for _, s := range []*health.Verdict{&rep.Config.Verdict, &rep.Printer.Verdict, &rep.GPIO.Verdict, &rep.Center.Verdict, &rep.Queue.Verdict, &rep.Disk.Verdict} {
+		for _, s := range []*health.Verdict{&rep.Config.Verdict, &rep.Printer.Verdict, &rep.GPIO.Verdict, &rep.Center.Verdict, &rep.Queue.Verdict, &rep.Disk.Verdict, &rep.Display.Verdict} {
 			skip(s)
 		}
 		rep.Reader = pcsc.Diagnose(ctx, pattern, now)
@@ -103,7 +105,7 @@ func diagnose(ctx context.Context, o diagOptions) (diagReport, error) {
 		rep.Config.Failf("%v", err)
 		rep.Config.Notef("check it with: kiosk check-config %s", o.config)
 		rep.Config.Settle()
-		for _, s := range []*health.Verdict{&rep.Printer.Verdict, &rep.GPIO.Verdict, &rep.Center.Verdict, &rep.Queue.Verdict, &rep.Disk.Verdict} {
+		for _, s := range []*health.Verdict{&rep.Printer.Verdict, &rep.GPIO.Verdict, &rep.Center.Verdict, &rep.Queue.Verdict, &rep.Disk.Verdict, &rep.Display.Verdict} {
 			s.Status = statusSkipped
 			s.Notes = []string{"the configuration has problems"}
 		}
@@ -130,6 +132,7 @@ func diagnose(ctx context.Context, o diagOptions) (diagReport, error) {
 	rep.Queue = diagnoseQueue(ctx, cfg, now)
 	rep.Disk = diagnoseDisk(cfg, o.diskWarn)
 	rep.Touch = touch.Diag(ctx, cfg.Screen)
+	rep.Display = diagnoseDisplay(sysDRM)
 	wg.Wait()
 	rep.Healthy = true
 	for _, s := range rep.sections() {
@@ -200,6 +203,7 @@ func (r *diagReport) writeText(w io.Writer) {
 		r.Touch.WriteFacts(w)
 		td := r.touchVerdict()
 		td.WriteText(w)
+		r.Display.WriteText(w)
 	}
 	if r.Healthy {
 		fmt.Fprintln(w, "\nhealthy")

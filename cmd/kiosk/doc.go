@@ -44,7 +44,7 @@
 //	                cache, aplay on the configured ALSA device), `kiosk voice-cache`,
 //	                demo -voice DIR (voice.Folder), and [display] for the screens.
 //	                parts.run runs screens/keypad for [keypad].
-//	dist/           the systemd unit, install script, terminal and PAM/polkit files.
+//	dist/           the systemd unit, install script, terminal and polkit files.
 //
 // Invariants kept here:
 //   - The engine prints only through printer.Guard, which re-verifies the center's

@@ -206,6 +206,7 @@ type vm struct {
 type vmOptions struct {
 	centerAddr string // the host's center (127.0.0.1:port) behind guestCenter
 	card       string // unix socket of ccid-card-passthru (QEMU listens); "" for none
+	noGPU      bool   // no display device at all (the kiosk must not crash in a loop)
 }
 
 // newDisk copies the image (sparse) into a test folder and writes files onto its
@@ -248,7 +249,7 @@ func boot(t *testing.T, imgDir, disk string, o vmOptions) *vm {
 		"-kernel", filepath.Join(imgDir, "vmlinuz"), "-initrd", filepath.Join(imgDir, "initrd.img"),
 		"-append", strings.TrimSpace(string(cmdline)) + " systemd.debug_shell=ttyAMA0 systemd.mask=serial-getty@ttyAMA0.service",
 		"-drive", "file=" + disk + ",format=raw,if=none,id=d0,cache=writeback", "-device", "virtio-blk-pci,drive=d0",
-		"-device", "virtio-gpu-pci,xres=1280,yres=800", "-display", "none",
+		"-display", "none",
 		"-device", "qemu-xhci,id=xhci", "-device", "usb-tablet,bus=xhci.0",
 		"-device", "virtio-rng-pci",
 		"-netdev", "user,id=n0,restrict=on,guestfwd=tcp:" + hostIP + ":" + guestPort + "-cmd:" + self,
@@ -257,6 +258,9 @@ func boot(t *testing.T, imgDir, disk string, o vmOptions) *vm {
 		"-serial", "chardev:ser0",
 		"-qmp", "unix:" + filepath.Join(run, "qmp.sock") + ",server=on,wait=off",
 		"-monitor", "none", "-nodefaults", "-no-user-config",
+	}
+	if !o.noGPU {
+		args = append(args, "-device", "virtio-gpu-pci,xres=1280,yres=800")
 	}
 	if o.card != "" {
 		// The card hook: a USB CCID reader whose card is the host's VSCard server's.
@@ -432,10 +436,11 @@ func readPPM(path string) (image.Image, error) {
 // ---- serial console (systemd's debug shell)
 
 type serialConn struct {
-	c   net.Conn
-	mu  sync.Mutex
-	buf bytes.Buffer
-	n   int
+	c      net.Conn
+	mu     sync.Mutex
+	buf    bytes.Buffer
+	n      int
+	prompt bool // the debug shell's prompt was seen: typing is safe
 }
 
 func dialSerial(t *testing.T, path string) *serialConn {
@@ -451,6 +456,9 @@ func dialSerial(t *testing.T, path string) *serialConn {
 			n, err := c.Read(b)
 			s.mu.Lock()
 			s.buf.Write(b[:n])
+			if !s.prompt && bytes.Contains(s.buf.Bytes(), []byte("root@")) {
+				s.prompt = true
+			}
 			s.mu.Unlock()
 			if err != nil {
 				return
@@ -502,10 +510,19 @@ func (s *serialConn) run(cmd string, timeout time.Duration) (string, error) {
 	return "", fmt.Errorf("guest: %q: no answer within %s", cmd, timeout)
 }
 
-// shellReady waits until the debug shell answers.
+// shellReady waits until the debug shell answers. It types nothing before the shell's
+// prompt came: lines typed into the guest's PL011 UART while it boots stalled its input
+// for good (seen: the prompt came, nothing typed after it ever arrived).
 func (v *vm) shellReady(timeout time.Duration) error {
 	deadline := time.Now().Add(timeout)
 	for time.Now().Before(deadline) {
+		v.serial.mu.Lock()
+		up := v.serial.prompt
+		v.serial.mu.Unlock()
+		if !up {
+			time.Sleep(time.Second)
+			continue
+		}
 		if _, err := v.serial.run("true", 5*time.Second); err == nil {
 			return nil
 		}
@@ -677,7 +694,7 @@ func figure(t *testing.T, format string, args ...any) {
 // TestImage boots the appliance image: the idle screen by itself after power-on, the
 // read-only root and the state file system, no writes to the root while idle, a tap that
 // starts a session, a power cut, and a broken configuration on the provisioning partition.
-// (systemd's watchdog is off in the image for now: see dist/image/kiosk-image.conf.)
+// The watchdog, an unplugged reader and a missing display: image_watchdog_test.go.
 func TestImage(t *testing.T) {
 	for _, p := range []string{"qemu-system-aarch64", "mcopy"} {
 		if _, err := exec.LookPath(p); err != nil {

@@ -59,7 +59,6 @@ func TestInstallScript(t *testing.T) {
 			modes := map[string]os.FileMode{
 				prefix + "/bin/kiosk":                            0o755,
 				"/etc/systemd/system/madoguchi-kiosk.service":    0o644,
-				"/etc/pam.d/madoguchi-kiosk":                     0o644,
 				"/etc/polkit-1/rules.d/60-madoguchi-kiosk.rules": 0o644,
 				"/etc/madoguchi":                                 0o750 | os.ModeDir,
 				"/etc/madoguchi/foot.ini":                        0o644,

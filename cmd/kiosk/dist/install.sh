@@ -10,8 +10,7 @@
 #
 # What it does:
 #   $PREFIX/bin/kiosk                              the binary (0755)
-#   /etc/systemd/system/madoguchi-kiosk.service    the unit (cage + foot on tty7)
-#   /etc/pam.d/madoguchi-kiosk                     the PAM session of the unit
+#   /etc/systemd/system/madoguchi-kiosk.service    the unit (cage + foot + kiosk)
 #   /etc/polkit-1/rules.d/60-madoguchi-kiosk.rules lets the kiosk user use pcscd
 #   /etc/madoguchi/                                0750 root:madoguchi
 #   /etc/madoguchi/foot.ini                        terminal font and colours
@@ -77,7 +76,8 @@ install -d -m 0755 "$(dirname "$unit")"
 sed "s#/usr/local/bin/kiosk#$PREFIX/bin/kiosk#g" "$here/madoguchi-kiosk.service" >"$unit.tmp"
 chmod 0644 "$unit.tmp"
 mv "$unit.tmp" "$unit"
-install -D -m 0644 "$here/pam.d/madoguchi-kiosk" "$DESTDIR/etc/pam.d/madoguchi-kiosk"
+# Earlier versions ran the unit in a PAM session; it no longer has one (see the unit).
+rm -f "$DESTDIR/etc/pam.d/madoguchi-kiosk"
 install -D -m 0644 "$here/polkit/60-madoguchi-kiosk.rules" "$DESTDIR/etc/polkit-1/rules.d/60-madoguchi-kiosk.rules"
 
 install -d -m 0750 "$etc"
