@@ -40,6 +40,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -272,6 +273,8 @@ func boot(t *testing.T, imgDir, disk string, o vmOptions) *vm {
 	}
 	cmd := exec.Command("qemu-system-aarch64", args...)
 	cmd.Env = append(os.Environ(), "IMAGE_TEST_PIPE="+o.centerAddr)
+	// A test binary that dies (timeout, SIGQUIT) takes its guest with it.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	v := &vm{t: t, dir: run, cmd: cmd, exited: make(chan error, 1)}
