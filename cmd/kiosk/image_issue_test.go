@@ -156,6 +156,23 @@ func (v *vm) orderToCard(t *testing.T, g grid) {
 	v.waitState(t, time.Minute, kiosk.StatePlaceCard)
 }
 
+// toPIN orders on the idle screen, places the card and waits for the PIN pad.
+func (v *vm) toPIN(t *testing.T, g grid, client *vscard.Client, card *readertest.Card) {
+	t.Helper()
+	v.orderToCard(t, g)
+	card.Insert()
+	waitCard(t, client, true)
+	v.waitState(t, 2*time.Minute, kiosk.StatePIN)
+}
+
+// toFee is toPIN, then the right PIN, up to the fee screen.
+func (v *vm) toFee(t *testing.T, g grid, client *vscard.Client, card *readertest.Card) {
+	t.Helper()
+	v.toPIN(t, g, client, card)
+	v.tapPIN(t, g, imagePIN)
+	v.waitState(t, 2*time.Minute, kiosk.StateFee)
+}
+
 // tapPIN taps the PIN's digits and OK on the PIN pad.
 func (v *vm) tapPIN(t *testing.T, g grid, pin string) {
 	t.Helper()
@@ -167,7 +184,7 @@ func (v *vm) tapPIN(t *testing.T, g grid, pin string) {
 	v.press(t, g, kiosk.StatePIN, kiosk.InputNext, 0)
 }
 
-// waitInserted waits until QEMU has acknowledged the card's insertion or removal.
+// waitCard waits until QEMU has acknowledged the card's insertion or removal.
 func waitCard(t *testing.T, c *vscard.Client, in bool) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
@@ -276,12 +293,7 @@ func TestImageIssuance(t *testing.T) {
 
 	// The issuance, by taps.
 	t0 := time.Now()
-	v.orderToCard(t, g)
-	card.Insert()
-	waitCard(t, client, true)
-	v.waitState(t, 2*time.Minute, kiosk.StatePIN)
-	v.tapPIN(t, g, imagePIN)
-	v.waitState(t, 2*time.Minute, kiosk.StateFee)
+	v.toFee(t, g, client, card)
 	settle()
 	v.press(t, g, kiosk.StateFee, kiosk.InputNext, 0)
 	v.waitState(t, 3*time.Minute, kiosk.StateTake)
@@ -320,10 +332,7 @@ func TestImageIssuance(t *testing.T) {
 
 	// The card taken away at the PIN pad: the session ends as natively (nothing spent,
 	// nothing asked of the center); placed again, the next session reads it.
-	v.orderToCard(t, g)
-	card.Insert()
-	waitCard(t, client, true)
-	v.waitState(t, 2*time.Minute, kiosk.StatePIN)
+	v.toPIN(t, g, client, card)
 	card.Remove()
 	waitCard(t, client, false)
 	a := v.waitState(t, time.Minute, kiosk.StateProblem)
@@ -335,12 +344,7 @@ func TestImageIssuance(t *testing.T) {
 	v.waitState(t, time.Minute, kiosk.StateIdle)
 
 	// Power cut while printing: the first band reaches the printer, QEMU is killed.
-	v.orderToCard(t, g)
-	card.Insert()
-	waitCard(t, client, true)
-	v.waitState(t, 2*time.Minute, kiosk.StatePIN)
-	v.tapPIN(t, g, imagePIN)
-	v.waitState(t, 2*time.Minute, kiosk.StateFee)
+	v.toFee(t, g, client, card)
 	bands0, _, _ := dev.Counts()
 	pages0 := len(dev.Pages())
 	settle()
