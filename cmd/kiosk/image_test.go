@@ -40,6 +40,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -207,6 +208,7 @@ type vmOptions struct {
 	centerAddr string // the host's center (127.0.0.1:port) behind guestCenter
 	card       string // unix socket of ccid-card-passthru (QEMU listens); "" for none
 	noGPU      bool   // no display device at all (the kiosk must not crash in a loop)
+	printer    string // host tty (a printertest.Device's pty) behind the guest's PCI serial port; "" for none
 }
 
 // newDisk copies the image (sparse) into a test folder and writes files onto its
@@ -268,8 +270,15 @@ func boot(t *testing.T, imgDir, disk string, o vmOptions) *vm {
 			"-chardev", "socket,id=vscard,path="+o.card+",server=on,wait=off",
 			"-device", "ccid-card-passthru,chardev=vscard,id=card0")
 	}
+	if o.printer != "" {
+		// The printer: a 16550 on PCI (the guest's /dev/ttyS0) whose other end is the
+		// host's ESC/POS printer on a pseudo-terminal.
+		args = append(args, "-chardev", "serial,id=prn,path="+o.printer, "-device", "pci-serial,chardev=prn")
+	}
 	cmd := exec.Command("qemu-system-aarch64", args...)
 	cmd.Env = append(os.Environ(), "IMAGE_TEST_PIPE="+o.centerAddr)
+	// A test binary that dies (timeout, SIGQUIT) takes its guest with it.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	v := &vm{t: t, dir: run, cmd: cmd, exited: make(chan error, 1)}
@@ -280,7 +289,7 @@ func boot(t *testing.T, imgDir, disk string, o vmOptions) *vm {
 	go func() { v.exited <- cmd.Wait() }()
 	t.Cleanup(func() {
 		if t.Failed() && v.serial != nil {
-			out, _ := v.serial.run("journalctl -b --no-pager -o short-monotonic -u madoguchi-provision -u madoguchi-kiosk -u madoguchi-diag | tail -60; systemctl --failed --no-pager", 30*time.Second)
+			out, _ := v.serial.run("journalctl -b --no-pager -o short-monotonic -u madoguchi-provision -u madoguchi-kiosk -u madoguchi-diag | tail -60; systemctl --failed --no-pager; journalctl -b --no-pager -o short-monotonic -p err | tail -20", 30*time.Second)
 			t.Logf("guest journal:\n%s", out)
 			if os.Getenv("IMAGE_KEEP") != "" { // debugging: leave the guest up for a while
 				v.serial.c.Close()
