@@ -37,6 +37,7 @@ type Backend interface {
 	AuditLog(ctx context.Context, limit int) ([]server.AuditEntry, error)
 	Verify(ctx context.Context, code string) (center.Verification, error)
 	ImportResidents(ctx context.Context, in io.Reader, opts server.ImportOptions) (server.ImportReport, error)
+	Applications(ctx context.Context) ([]server.Application, error)
 }
 
 // Defaults of Options.
@@ -471,7 +472,28 @@ func (c *Console) cardAction(suspend bool) operatorHandler {
 }
 
 func (c *Console) applications(w http.ResponseWriter, r *http.Request, s server.Session) {
-	c.render(w, http.StatusOK, "applications.html", page{Title: "Applications", Operator: s.Operator, CSRF: s.CSRF, Nav: "applications"})
+	p := page{Title: "Applications", Operator: s.Operator, CSRF: s.CSRF, Nav: "applications"}
+	apps, err := c.b.Applications(r.Context())
+	if err != nil {
+		c.backendFailed(w, err, p)
+		return
+	}
+	// The list shows what staff need to find an application, never what it says: the
+	// content (names, addresses, what the resident typed) is read with `centerd
+	// applications` on the center, where access is the municipality's own.
+	type appRow struct {
+		Received, Signed                  string
+		Kiosk, Number, Municipality, Form string
+		Signer                            string
+	}
+	rows := make([]appRow, 0, len(apps))
+	for i := len(apps) - 1; i >= 0; i-- { // newest first
+		a := apps[i]
+		rows = append(rows, appRow{Received: a.Received.In(config.JST).Format("2006-01-02 15:04"), Signed: a.Signed.In(config.JST).Format("2006-01-02 15:04"),
+			Kiosk: a.Kiosk, Number: a.Number, Municipality: a.Municipality, Form: a.Form, Signer: a.SignerSerial})
+	}
+	p.Data = rows
+	c.render(w, http.StatusOK, "applications.html", p)
 }
 
 func (c *Console) residents(w http.ResponseWriter, r *http.Request, s server.Session) {

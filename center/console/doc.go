@@ -7,7 +7,7 @@
 // by certificate serial with a reason; the list of suspensions), residents (upload a
 // residents CSV: "check only" or import, read and validated by server.ImportResidents,
 // the same code as `centerd import`; all or nothing, every problem listed with its line;
-// each attempt audited), received applications (a placeholder until kiosks send them) and the audit log. GET /verify/{code} is public:
+// each attempt audited), received applications (number, form, kiosk, signer and times, never their content, which `centerd applications` prints on the center) and the audit log. GET /verify/{code} is public:
 // what the printed paper should say (type, municipality, date, issuance number, state),
 // nothing personal. Public mounts it in front of the kiosks' protocol.
 //
