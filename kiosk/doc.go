@@ -105,6 +105,10 @@
 //     While anything is left the idle screen starts no session (NoteTakeFirst): the next
 //     resident is never served beside the last one's card or certificate. A card kept
 //     for "another certificate" is not left until that offer ends.
+//   - No card reader (nocardreader.go): ReaderAvailable(false), from the card watch when
+//     no reader is connected or the PC/SC service is lost, sets View.NoReader: the idle
+//     screen says so and starts neither certificates nor forms until ReaderAvailable(true).
+//     A session under way loses its card (CardRemoved) and ends as it does today.
 //   - A receipt (receipt.go): after a print whose fee a Payer took, the take screen
 //     offers a receipt (View.Receipt, InputReceipt) when the Printer is a
 //     ReceiptPrinter: amount, certificate type and copies, date, issuance number, kiosk

@@ -176,6 +176,7 @@ type Engine struct {
 	forms      []formRef     // the forms offered (forms.go), fixed at New
 	appDone    *appDone      // on an e-application's take screen (eapp.go)
 	appProblem bool          // on the problem screen: the session was an e-application's
+	noReader   bool          // no card reader can be used now (ReaderAvailable)
 }
 
 type slot struct {
@@ -326,6 +327,9 @@ func (e *Engine) handle(ev any) {
 		if !ev.o.done && ev.op == ev.o.op {
 			ev.apply()
 		}
+	case readerEv:
+		e.readerChanged(ev.ok)
+		return
 	case trayEv:
 		if e.tray != ev.present {
 			e.tray = ev.present
@@ -1072,7 +1076,7 @@ func (e *Engine) publish() {
 	now := e.o.Clock.Now()
 	v := View{State: e.state, Screen: e.screen, Lang: e.lang, Picking: e.picking, Problem: e.problem, Refusal: e.refusal, Another: e.kept != nil, Note: e.note, MaxCopies: e.o.MaxCopies,
 		Pays: e.o.Payer != nil, CardPresent: e.slot.present, CardLeftover: e.slot.present && e.slot.leftover, Deadline: e.deadline,
-		TechEnabled: e.o.Technician != nil, OutOfService: e.tech.oos}
+		TechEnabled: e.o.Technician != nil, OutOfService: e.tech.oos, NoReader: e.noReader}
 	if s := e.sess; s != nil {
 		v.Device = s.device
 	}

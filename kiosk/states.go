@@ -235,6 +235,12 @@ func (s State) Timeout(t config.Timeouts) time.Duration {
 
 func (e *Engine) inputIdle(in Input) bool {
 	switch in.Kind {
+	case InputStart, InputForms:
+		if e.noReader { // the idle screen says so; nothing that needs the card starts
+			return false
+		}
+	}
+	switch in.Kind {
 	case InputStart:
 		if e.anyLeft() { // the next resident waits until the last one's things are taken
 			e.note = NoteTakeFirst

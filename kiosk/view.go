@@ -257,6 +257,7 @@ type View struct {
 	CardLeftover bool          // a card from an ended session is still on the reader
 	Device       reader.Device // what the session's card is, once identified (DeviceNone before)
 	PaperLeft    bool          // a certificate lies in the output tray after its session (paper-present sensor)
+	NoReader     bool          // no card reader can be used (unplugged, PC/SC lost): the idle screen starts nothing
 
 	PINLength int  // digits entered so far (never the digits)
 	TriesLeft int  // remaining tries read from the card (without spending one)
