@@ -31,6 +31,13 @@ func (f *frame) idle() {
 		bh = 5
 	}
 	by := b.y + (b.h-bh)/2 + 1
+	if v.NoReader {
+		// Every service needs the card: nothing to start until the reader is back.
+		f.c.para(rect{2, by - 2, f.w - 4, 2}, f.t(txtNoReader), stWarn)
+		f.c.para(rect{2, by + 1, f.w - 4, 2}, f.t(txtNoReaderWhat), stBold)
+		f.idleSwitches()
+		return
+	}
 	if left := leftMsg(v); left != nil {
 		// Nothing starts while the last resident's card or certificate is left behind.
 		f.c.para(rect{2, by - 2, f.w - 4, 2}, f.t(*left), stWarn)

@@ -63,6 +63,8 @@ func (c *canvas) style(st tcell.Style) tcell.Style {
 // spaces between the phrases and kana for the harder kanji. Keyed by the usual text.
 var easyTexts = map[string]string{
 	txtTouch.ja:            "がめんを さわって ください",
+	txtNoReader.ja:         "いま カードリーダーが つかえません。係員（かかりいん）に しらせて ください。",
+	txtNoReaderWhat.ja:     "証明書（しょうめいしょ）も 申請書（しんせいしょ）も いまは つくれません。",
 	txtChooseMuni.ja:       "あなたの 市（し）・町（まち）を えらんで ください",
 	txtChooseCert.ja:       "ほしい 証明書（しょうめいしょ）を えらんで ください",
 	txtPlaceCard.ja:        "マイナンバーカードか スマートフォンを おいて ください",

@@ -78,6 +78,7 @@ func samples() []sample {
 		{"idle-closed", kiosk.View{State: kiosk.StateIdle, Municipalities: []kiosk.MunicipalityView{{Name: "見本市", Hours: "06:30-23:00"}}}},
 		{"idle-leftover", kiosk.View{State: kiosk.StateIdle, Municipalities: sampleMunis(), CardPresent: true, CardLeftover: true}},
 		{"idle-paper-left", kiosk.View{State: kiosk.StateIdle, Municipalities: sampleMunis(), PaperLeft: true}},
+		{"idle-no-reader", kiosk.View{State: kiosk.StateIdle, Municipalities: sampleMunis(), NoReader: true}},
 		{"idle-both-left", kiosk.View{State: kiosk.StateIdle, Municipalities: sampleMunis(), CardPresent: true, CardLeftover: true, PaperLeft: true}},
 		{"municipality", in(kiosk.StateMunicipality, func(v *kiosk.View) {
 			v.Municipalities = append(v.Municipalities, kiosk.MunicipalityView{Code: "131016", Name: "千代田区", Hours: "09:00-17:00"})

@@ -36,6 +36,9 @@ var (
 	txtLeftover      = msg{"カードが残っています。お取りください。", "A card was left on the reader. Please take it."}
 	txtPaperLeft     = msg{"証明書が取り出し口に残っています。お取りください。", "A certificate was left in the tray. Please take it."}
 	txtBothLeft      = msg{"カードと証明書が残っています。お取りください。", "A card and a certificate were left. Please take them."}
+	// No card reader (unplugged, PC/SC lost): nothing that needs the card starts.
+	txtNoReader     = msg{"ただいまカードリーダーが使えません。係員にお知らせください。", "The card reader is not working now. Please tell the staff."}
+	txtNoReaderWhat = msg{"証明書の交付と申請書の作成は、ご利用いただけません。", "Certificates and forms are not available until it works again."}
 	// The receipt for the fee, on the take screen.
 	btnReceipt     = msg{"領収書を印刷", "Print a receipt"}
 	txtReceiptAsk  = msg{"領収書が必要な方は「領収書を印刷」を押してください。", "Need a receipt? Press Print a receipt."}

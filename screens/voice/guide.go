@@ -63,6 +63,10 @@ func Guide(v kiosk.View) Utterance {
 	}
 	switch v.State {
 	case kiosk.StateIdle:
+		if v.NoReader { // nothing starts until the reader is back (the screen says so)
+			u.add(txtNoReader.in(l))
+			return u
+		}
 		if !anyOpen(v) {
 			u.add(problemGuides[kiosk.ProblemClosed].in(l))
 			return u
@@ -121,7 +125,8 @@ func Change(prev, cur kiosk.View) Utterance {
 	l := lang(cur)
 	// A view from before the engine ran (Screen 0) and the first one after are one screen.
 	renumbered := prev.Screen == 0 && cur.Screen != 0
-	if (cur.Screen != prev.Screen && !renumbered) || cur.State != prev.State || cur.Problem != prev.Problem || cur.Lang != prev.Lang || cur.Picking != prev.Picking {
+	if (cur.Screen != prev.Screen && !renumbered) || cur.State != prev.State || cur.Problem != prev.Problem || cur.Lang != prev.Lang || cur.Picking != prev.Picking ||
+		(cur.State == kiosk.StateIdle && cur.NoReader != prev.NoReader) {
 		return Guide(cur)
 	}
 	u := Utterance{Lang: l}

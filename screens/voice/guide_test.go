@@ -73,6 +73,9 @@ func views() []kiosk.View {
 			v.State, v.Lang, v.Problem, v.Another = kiosk.StateProblem, l, p, p == kiosk.ProblemNotEligible
 			out = append(out, v)
 		}
+		v := base
+		v.State, v.Lang, v.NoReader = kiosk.StateIdle, l, true
+		out = append(out, v)
 	}
 	return out
 }
@@ -145,6 +148,10 @@ func TestChange(t *testing.T) {
 			"暗証番号が違います。残り1回です。次に間違えると、暗証番号がロックされます。" + stateGuides[kiosk.StatePIN].ja},
 		{"fee", kiosk.View{}, kiosk.View{State: kiosk.StateFee, Screen: 9, Fee: 1200, Lang: kiosk.LangJA},
 			"手数料を確認してください。手数料は、合計1200円です。よければ、決定キーを押してください。"},
+		{"reader lost", kiosk.View{State: kiosk.StateIdle, Screen: 1, Lang: kiosk.LangJA},
+			kiosk.View{State: kiosk.StateIdle, Screen: 1, Lang: kiosk.LangJA, NoReader: true}, txtNoReader.ja},
+		{"reader back", kiosk.View{State: kiosk.StateIdle, Screen: 1, Lang: kiosk.LangEN, NoReader: true},
+			kiosk.View{State: kiosk.StateIdle, Screen: 1, Lang: kiosk.LangEN}, stateGuides[kiosk.StateIdle].en},
 		{"card taken", kiosk.View{State: kiosk.StateTake, Screen: 2}, kiosk.View{State: kiosk.StateTake, Screen: 2, CardGone: true}, txtCardGone.ja},
 	}
 	for _, c := range cases {

@@ -167,6 +167,7 @@ var (
 	txtAnother       = text{"ほかの証明書も選べます。", "You can choose another certificate."}
 	txtDigitKey      = text{"数字キー", "Digit key"}
 	txtCharKey       = text{"文字キー", "Character key"}
+	txtNoReader      = text{"ただいまカードリーダーが使えないため、証明書の交付と申請書の作成はできません。係員にお知らせください。", "The card reader is not working now, so certificates and forms are not available. Please tell the staff."}
 	txtAppNotSent    = text{"手続きを中止しました。申請は送られていません。", "Stopped. No application was sent."}
 	txtPasswordWrong = text{"署名用パスワードが違います。", "The signing password is not correct."}
 	txtPasswordLast  = text{"次に間違えると、署名用パスワードがロックされます。", "If the next one is wrong, it will be locked."}

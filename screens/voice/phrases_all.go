@@ -87,7 +87,7 @@ func Phrases(s Spec) []Part {
 		for n := 1; n <= PINDigits; n++ {
 			add(l, fmtDigit.format(l, n))
 		}
-		add(l, txtPasswordWrong.in(l), txtPasswordLast.in(l), txtCharDeleted.in(l), txtCharKey.in(l), txtAppNotSent.in(l))
+		add(l, txtPasswordWrong.in(l), txtPasswordLast.in(l), txtCharDeleted.in(l), txtCharKey.in(l), txtAppNotSent.in(l), txtNoReader.in(l))
 		for n := 1; n <= max(kiosk.PasswordMax, forms.MaxKana, forms.MaxDigits); n++ {
 			add(l, fmtChar.format(l, n))
 		}
