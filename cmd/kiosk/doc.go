@@ -52,7 +52,9 @@
 //     reaches the paper, independently of the center client's own check.
 //   - Cards reach the engine of `kiosk run` only through pcsc.WatchCards: a fresh
 //     allow-listed reader session per card; a removal, a vanished reader or a pcscd
-//     restart tells the engine and powers the card down.
+//     restart tells the engine and powers the card down. No reader usable (none there,
+//     pcscd lost) is told to the engine too (ReaderAvailable), whose idle screen then
+//     says so and starts nothing; the demo's reader is always there.
 //   - Logs, diag, the queue tools and the status endpoint carry no PIN, My Number, name
 //     or certificate. When stderr is the screen, `kiosk run` logs to kiosk.log beside
 //     the queue so nothing is written over the resident's screen.

@@ -214,3 +214,7 @@ type engineCards struct{ e *kiosk.Engine }
 
 func (c engineCards) CardInserted(card *reader.Card) { c.e.CardInserted(card) }
 func (c engineCards) CardRemoved()                   { c.e.CardRemoved() }
+
+// ReaderAvailable tells the engine whether a reader can be used (pcsc.ReaderNotifier):
+// without one the idle screen says so and starts nothing. The demo never calls it.
+func (c engineCards) ReaderAvailable(ok bool) { c.e.ReaderAvailable(ok) }

@@ -18,6 +18,14 @@ type Holder interface {
 	CardRemoved()
 }
 
+// ReaderNotifier is what a Holder may also be: ReaderAvailable(false) when no reader
+// matching the pattern is there or pcscd is lost (after CardRemoved for a card held),
+// ReaderAvailable(true) when one is there: once the first listing is known, then on
+// every change.
+type ReaderNotifier interface {
+	ReaderAvailable(ok bool)
+}
+
 // WatchCards follows the readers matching pattern (nil = all) and hands every card that is
 // placed to h, one card at a time: while h holds a card from one reader, cards in other
 // readers are ignored. A removal, the reader vanishing or the PC/SC service going away
@@ -33,7 +41,9 @@ func WatchCards(ctx context.Context, pattern *regexp.Regexp, h Holder, rh *Reade
 		}
 		return pcscService{x}, nil
 	})
-	w.health = rh
+	if rh != nil {
+		w.health = rh
+	}
 	defer w.stop()
 	if err := Watch(ctx, pattern, w.handle); ctx.Err() == nil {
 		return fmt.Errorf("pcsc: card watch: %w", err)
@@ -78,13 +88,15 @@ type cardWatch struct {
 	held   session
 	reader string // where held sits
 	health *ReaderHealth
+	told   bool // ReaderAvailable was told (ReaderNotifier)
+	absent bool // with told: it was told false
 }
 
 func newCardWatch(ctx context.Context, h Holder, log *slog.Logger, open func() (service, error)) *cardWatch {
 	if log == nil {
 		log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	return &cardWatch{ctx: ctx, h: h, log: log, open: open}
+	return &cardWatch{ctx: ctx, h: h, log: log, open: open, health: &ReaderHealth{}}
 }
 
 // handle is Watch's emit: one event, on Watch's goroutine.
@@ -123,6 +135,25 @@ func (w *cardWatch) handle(ev Event) {
 		w.log.Warn("pc/sc service lost")
 		w.release()
 		w.dropService()
+	}
+	w.tellAvailable()
+}
+
+// tellAvailable tells a ReaderNotifier holder when the readers' state changes between
+// usable (a reader there, even one whose last card failed) and not (none, pcscd lost).
+func (w *cardWatch) tellAvailable() {
+	n, ok := w.h.(ReaderNotifier)
+	if !ok {
+		return
+	}
+	st := w.health.ReaderState()
+	if st == ReaderUnknown {
+		return
+	}
+	if absent := st == ReaderAbsent || st == ReaderServiceLost; !w.told || absent != w.absent {
+		w.told, w.absent = true, absent
+		w.log.Info("card reader availability", "available", !absent, "state", st)
+		n.ReaderAvailable(!absent)
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -187,5 +188,46 @@ func TestReaderHealth(t *testing.T) {
 	w.handle(ev(CardInserted, "B"))
 	if got := rh.ReaderState(); got != ReaderOK {
 		t.Fatalf("after the reader was replaced: %s", got)
+	}
+}
+
+// notifyHolder is a traceHolder that is also a ReaderNotifier.
+type notifyHolder struct{ traceHolder }
+
+func (h notifyHolder) ReaderAvailable(ok bool) { h.t.add("holder: reader available %v", ok) }
+
+// TestCardWatchTellsAvailability: a holder that is a ReaderNotifier hears when no reader
+// can be used (none there, pcscd lost; after its card is gone) and when one is there:
+// the first known state, then changes only.
+func TestCardWatchTellsAvailability(t *testing.T) {
+	ev := func(k EventKind, r string) Event { return Event{Kind: k, Reader: r} }
+	for _, tc := range []struct {
+		name   string
+		events []Event
+		want   []string
+	}{
+		{"reader at once", []Event{ev(ReaderAdded, "A"), ev(ServiceReady, ""), ev(ReaderAdded, "B")}, []string{"holder: reader available true"}},
+		{"no reader", []Event{ev(ServiceReady, "")}, []string{"holder: reader available false"}},
+		{"unplugged and back", []Event{ev(ReaderAdded, "A"), ev(ServiceReady, ""), ev(ReaderRemoved, "A"), ev(ReaderAdded, "A")},
+			[]string{"holder: reader available true", "holder: reader available false", "holder: reader available true"}},
+		{"pcscd lost with a card, then back", []Event{ev(ReaderAdded, "A"), ev(ServiceReady, ""), ev(CardInserted, "A"),
+			ev(ServiceLost, ""), ev(ReaderRemoved, "A"), ev(ReaderAdded, "A"), ev(ServiceReady, "")},
+			[]string{"holder: reader available true", "open", "connect A", "holder: card from A", "power down A", "holder: card gone", "close service",
+				"holder: reader available false", "holder: reader available true"}},
+		{"pcscd unreachable from the start", []Event{ev(ServiceLost, ""), ev(ServiceLost, "")}, []string{"holder: reader available false"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tr := &trace{cards: map[*reader.Card]string{}}
+			w := newCardWatch(context.Background(), notifyHolder{traceHolder{tr}}, nil, func() (service, error) {
+				tr.add("open")
+				return &fakeService{t: tr}, nil
+			})
+			for _, e := range tc.events {
+				w.handle(e)
+			}
+			if !slices.Equal(tr.steps, tc.want) {
+				t.Fatalf("steps:\n%q\nwant:\n%q", tr.steps, tc.want)
+			}
+		})
 	}
 }

@@ -13,7 +13,8 @@
 //     matching reader to a Holder as a fresh allow-listed session, one card at a time, and
 //     tells the Holder when it is gone. It keeps a ReaderHealth up to date from the same
 //     events (ok, no_reader, pcsc_lost, connect_failed: the kiosk's health report) without
-//     a command or a card of its own.
+//     a command or a card of its own. A Holder that is also a ReaderNotifier is told
+//     when no reader can be used (none there, pcscd lost) and when one is back.
 //   - Diagnose is the reader section of `kiosk diag`: the service, the matching readers,
 //     and every card present inspected (reader.Inspect) without spending a PIN try.
 //   - Connect powers a card up and returns a Card: the reader package's allow-listed session
