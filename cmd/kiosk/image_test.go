@@ -547,6 +547,10 @@ type region struct{ x0, y0, x1, y1 int }
 // idleTitle is the idle screen's title region: the header's left part, 証明書交付サービス.
 var idleTitle = region{0, 0, 640, 96}
 
+// idleMiddle is the idle screen's middle, below the header and above the bottom row's
+// buttons: the invitation to touch, or the notice that no card reader can be used.
+var idleMiddle = region{0, 160, 1280, 640}
+
 func crop(img image.Image, r region) *image.RGBA {
 	out := image.NewRGBA(image.Rect(0, 0, r.x1-r.x0, r.y1-r.y0))
 	for y := r.y0; y < r.y1; y++ {
@@ -702,7 +706,8 @@ func figure(t *testing.T, format string, args ...any) {
 
 // TestImage boots the appliance image: the idle screen by itself after power-on, the
 // read-only root and the state file system, no writes to the root while idle, a tap that
-// starts a session, a power cut, and a broken configuration on the provisioning partition.
+// starts a session, a power cut, and a broken configuration or a missing TLS file on the
+// provisioning partition.
 // The watchdog, an unplugged reader and a missing display: image_watchdog_test.go.
 func TestImage(t *testing.T) {
 	for _, p := range []string{"qemu-system-aarch64", "mcopy"} {
@@ -794,33 +799,49 @@ func TestImage(t *testing.T) {
 		}
 	})
 
-	t.Run("broken configuration", func(t *testing.T) {
-		p := goodProvisioning(t, c)
-		p["kiosk.toml"] = append(p["kiosk.toml"], []byte("\n[printer]\nbackend = \"carrier-pigeon\"\n")...)
-		delete(p, "kiosk.key")
-		disk := newDisk(t, imgDir, p)
-		v := boot(t, imgDir, disk, vmOptions{centerAddr: centerAddr})
-		if err := v.shellReady(8 * time.Minute); err != nil {
-			t.Fatal(err)
-		}
-		deadline := time.Now().Add(5 * time.Minute)
-		for !v.unitActive("madoguchi-diag") {
-			if time.Now().After(deadline) {
-				t.Fatalf("madoguchi-diag never started:\n%s", v.guest(t, "systemctl status madoguchi-provision madoguchi-diag madoguchi-kiosk | cat"))
+	// A bad provisioning partition: the kiosk does not start, the out-of-service screen
+	// shows the provisioning report, which names what is wrong; no restart loop.
+	for _, tc := range []struct {
+		name  string
+		spoil func(provisioning)
+		want  []string
+	}{
+		{"broken configuration", func(p provisioning) {
+			p["kiosk.toml"] = append(p["kiosk.toml"], []byte("\n[printer]\nbackend = \"carrier-pigeon\"\n")...)
+		}, []string{"設定ファイルに誤りがあります", "not valid", "kiosk.toml", "TOML syntax error"}},
+		{"missing TLS file", func(p provisioning) { delete(p, "kiosk.key") },
+			[]string{"ファイルがありません", "missing on the provisioning partition: kiosk.key", "center.client_key", "does not exist"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := goodProvisioning(t, c)
+			tc.spoil(p)
+			disk := newDisk(t, imgDir, p)
+			v := boot(t, imgDir, disk, vmOptions{centerAddr: centerAddr})
+			if err := v.shellReady(8 * time.Minute); err != nil {
+				t.Fatal(err)
 			}
-			time.Sleep(3 * time.Second)
-		}
-		figure(t, "power-on to the out-of-service screen %.0f s", time.Since(v.start).Seconds())
-		report := v.guest(t, "cat /run/madoguchi/provision.txt")
-		t.Logf("provisioning report:\n%s", report)
-		for _, want := range []string{"設定ファイルに誤りがあります", "not valid", "kiosk.toml"} {
-			if !strings.Contains(report, want) {
-				t.Errorf("provisioning report lacks %q", want)
+			deadline := time.Now().Add(5 * time.Minute)
+			for !v.unitActive("madoguchi-diag") {
+				if time.Now().After(deadline) {
+					t.Fatalf("madoguchi-diag never started:\n%s", v.guest(t, "systemctl status madoguchi-provision madoguchi-diag madoguchi-kiosk | cat"))
+				}
+				time.Sleep(3 * time.Second)
 			}
-		}
-		if got := v.guest(t, "systemctl show -p NRestarts --value madoguchi-kiosk"); got != "0" {
-			t.Errorf("the kiosk was restarted %s times: a crash loop", got)
-		}
-		v.waitScreen(t, time.Minute, "text on the out-of-service screen", func(img image.Image) bool { return lit(img) > 0.005 })
-	})
+			figure(t, "power-on to the out-of-service screen %.0f s (%s)", time.Since(v.start).Seconds(), tc.name)
+			report := v.guest(t, "cat /run/madoguchi/provision.txt")
+			t.Logf("provisioning report:\n%s", report)
+			for _, want := range tc.want {
+				if !strings.Contains(report, want) {
+					t.Errorf("provisioning report lacks %q", want)
+				}
+			}
+			if got := v.guest(t, "journalctl -b -u madoguchi-provision --no-pager -o cat | cat"); !strings.Contains(got, tc.want[0]) {
+				t.Errorf("the journal of madoguchi-provision lacks %q:\n%s", tc.want[0], got)
+			}
+			if got := v.guest(t, "systemctl show -p NRestarts --value madoguchi-kiosk"); got != "0" {
+				t.Errorf("the kiosk was restarted %s times: a crash loop", got)
+			}
+			v.waitScreen(t, time.Minute, "text on the out-of-service screen", func(img image.Image) bool { return lit(img) > 0.005 })
+		})
+	}
 }

@@ -67,8 +67,8 @@ func (v *vm) journalTime(t *testing.T, unit string, since float64, what string) 
 }
 
 // TestImageWatchdog boots the image with no USB card reader: the shipped unit is ready
-// through sd_notify (Type=notify, in its own cgroup), `kiosk diag` says the reader is
-// missing, the spoken guide synthesizes Japanese, and a kiosk frozen with SIGSTOP is
+// through sd_notify (Type=notify, in its own cgroup), the idle screen and `kiosk diag`
+// say the reader is missing, the spoken guide synthesizes Japanese, and a kiosk frozen with SIGSTOP is
 // killed by systemd's watchdog within WatchdogSec and comes back to the idle screen.
 func TestImageWatchdog(t *testing.T) {
 	t.Parallel()
@@ -90,6 +90,9 @@ func TestImageWatchdog(t *testing.T) {
 		t.Errorf("the kiosk runs in cgroup %q, want the unit's own (its notifications are filed by cgroup)", got)
 	}
 
+	// The reader is unplugged: the idle screen says so (red, in the middle) and offers
+	// nothing to tap, diag says so too (and the display is there).
+	v.waitGolden(t, time.Minute, "idle-no-reader.png", idleMiddle, func() bool { return true })
 	// The reader is unplugged: diag says so (and the display is there).
 	out, err := v.serial.run("runuser -u madoguchi -- /usr/local/bin/kiosk diag -config /etc/madoguchi/kiosk.toml", 90*time.Second)
 	if err == nil {
