@@ -160,8 +160,27 @@ func (s *tmuxSession) waitLong(text string, d time.Duration) {
 func TestDemoInTmux(t *testing.T) {
 	dir := t.TempDir()
 	voiceDir := filepath.Join(dir, "voice")
-	s := startTmux(t, []string{"KIOSK_TEST_MAIN=demo -dir " + dir + " -voice " + voiceDir}, os.Args[0])
+	// Its own voice cache, empty: every sentence is synthesized during the walk, as on a
+	// fresh machine, whatever earlier runs left in the user's cache.
+	s := startTmux(t, []string{"XDG_CACHE_HOME=" + filepath.Join(dir, "cache"), "KIOSK_TEST_MAIN=demo -dir " + dir + " -voice " + voiceDir}, os.Args[0])
 	s.waitFor("画面にタッチしてください")
+	// A resident who listens lets each screen's guide be said before pressing on (a key
+	// press cuts the sentence short, and a sentence not yet synthesized leaves no WAV).
+	listen := func(n int) {
+		t.Helper()
+		deadline := time.Now().Add(time.Minute)
+		for {
+			wavs, _ := filepath.Glob(filepath.Join(voiceDir, "*.wav"))
+			if len(wavs) >= n {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("-voice: %d WAV files after a minute on this screen, want %d", len(wavs), n)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	listen(1)
 	// The demo exits a few milliseconds after its last lines: keep the pane, so they can
 	// be read after the process is gone.
 	if out, err := exec.Command("tmux", "-L", s.socket, "set-option", "-g", "remain-on-exit", "on").CombinedOutput(); err != nil {
@@ -169,10 +188,13 @@ func TestDemoInTmux(t *testing.T) {
 	}
 	s.keys("Enter") // start
 	s.waitFor("住民票の写し")
+	listen(2)
 	s.keys("1") // 住民票の写し
 	s.waitFor("部数")
+	listen(3)
 	s.keys("Enter") // options as they are: 本人のみ, 1通
 	s.waitFor("マイナンバーカードまたはスマートフォンを置いてください")
+	listen(4)
 	s.keys("F2") // place the virtual card (made in the background since start-up)
 	s.waitLong("入力できる残り回数：3回", 2*time.Minute)
 	for i, d := range []string{"1", "2", "3", "4"} { // as a resident types: each shown before the next
@@ -184,6 +206,7 @@ func TestDemoInTmux(t *testing.T) {
 	s.keys("Enter")         // confirm the fee
 	s.waitFor("お金を入れてください") // the demo's simulated cash machine takes it
 	s.waitFor("カードと証明書をお取りください")
+	listen(5)
 	s.keys("F2") // take the card
 	pid := s.pid()
 	s.keys("F10")

@@ -209,6 +209,7 @@ type vmOptions struct {
 	card       string // unix socket of ccid-card-passthru (QEMU listens); "" for none
 	noGPU      bool   // no display device at all (the kiosk must not crash in a loop)
 	printer    string // host tty (a printertest.Device's pty) behind the guest's PCI serial port; "" for none
+	sound      string // host WAV file QEMU's USB sound card plays into; "" for no sound card
 }
 
 // newDisk copies the image (sparse) into a test folder and writes files onto its
@@ -269,6 +270,10 @@ func boot(t *testing.T, imgDir, disk string, o vmOptions) *vm {
 		args = append(args, "-device", "usb-ccid,id=ccid0,bus=xhci.0",
 			"-chardev", "socket,id=vscard,path="+o.card+",server=on,wait=off",
 			"-device", "ccid-card-passthru,chardev=vscard,id=card0")
+	}
+	if o.sound != "" {
+		// A USB sound card (USB Audio Class, 48 kHz stereo) whose speaker is a WAV file.
+		args = append(args, "-audiodev", "wav,id=snd0,path="+o.sound, "-device", "usb-audio,bus=xhci.0,audiodev=snd0")
 	}
 	if o.printer != "" {
 		// The printer: a 16550 on PCI (the guest's /dev/ttyS0) whose other end is the
