@@ -210,6 +210,7 @@ type vmOptions struct {
 	noGPU      bool   // no display device at all (the kiosk must not crash in a loop)
 	printer    string // host tty (a printertest.Device's pty) behind the guest's PCI serial port; "" for none
 	sound      string // host WAV file QEMU's USB sound card plays into; "" for no sound card
+	keyboard   bool   // a USB keyboard (QMP send-key)
 }
 
 // newDisk copies the image (sparse) into a test folder and writes files onto its
@@ -270,6 +271,9 @@ func boot(t *testing.T, imgDir, disk string, o vmOptions) *vm {
 		args = append(args, "-device", "usb-ccid,id=ccid0,bus=xhci.0",
 			"-chardev", "socket,id=vscard,path="+o.card+",server=on,wait=off",
 			"-device", "ccid-card-passthru,chardev=vscard,id=card0")
+	}
+	if o.keyboard {
+		args = append(args, "-device", "usb-kbd,bus=xhci.0")
 	}
 	if o.sound != "" {
 		// A USB sound card (USB Audio Class, 48 kHz stereo) whose speaker is a WAV file.

@@ -77,7 +77,7 @@ func TestImageWatchdog(t *testing.T) {
 	c := guestCenterTLS(t)
 	disk := newDisk(t, imgDir, goodProvisioning(t, c))
 	speaker := filepath.Join(t.TempDir(), "speaker.wav")
-	v := boot(t, imgDir, disk, vmOptions{centerAddr: strings.TrimPrefix(c.URL(), "https://"), sound: speaker})
+	v := boot(t, imgDir, disk, vmOptions{centerAddr: strings.TrimPrefix(c.URL(), "https://"), sound: speaker, keyboard: true})
 	v.waitKioskIdle(t, bootTimeout())
 	figure(t, "power-on to idle screen %.0f s (no card reader)", time.Since(v.start).Seconds())
 
@@ -150,6 +150,37 @@ func TestImageWatchdog(t *testing.T) {
 		if got := v.guest(t, "ls /usr/share/hts-voice/nitech-jp-atr503-m001/*.htsvoice | head -1"); got == "" {
 			t.Error("the Open JTalk voice is not installed in the image")
 		}
+	})
+
+	t.Run("keyboard at the counter", func(t *testing.T) {
+		// Someone plugs in a USB keyboard: Ctrl-Alt-F2 switches the kernel's virtual
+		// terminal but starts no (hidden) login prompt, Ctrl-Alt-Del and Alt-SysRq-B do not
+		// reboot, and the kiosk keeps its display.
+		pid := v.guest(t, "pidof kiosk")
+		boot := v.guest(t, "cat /proc/sys/kernel/random/boot_id")
+		for _, keys := range [][]string{{"ctrl", "alt", "f2"}, {"ctrl", "alt", "delete"}, {"alt", "sysrq", "b"}} {
+			var ks []map[string]string
+			for _, k := range keys {
+				ks = append(ks, map[string]string{"type": "qcode", "data": k})
+			}
+			if _, err := v.qmp.do("send-key", map[string]any{"keys": ks}); err != nil {
+				t.Fatalf("send-key %v: %v", keys, err)
+			}
+			time.Sleep(5 * time.Second)
+			if err := v.shellReady(time.Minute); err != nil {
+				t.Fatalf("after %v: %v", keys, err)
+			}
+			if got := v.guest(t, "cat /proc/sys/kernel/random/boot_id"); got != boot {
+				t.Fatalf("%v rebooted the kiosk", keys)
+			}
+			if got := v.guest(t, "systemctl list-units --no-legend --plain 'getty@*' 'autovt@*' | cat; pgrep -a agetty || true"); got != "" {
+				t.Errorf("after %v a login prompt runs:\n%s", keys, got)
+			}
+			if got := v.guest(t, "pidof kiosk"); got != pid {
+				t.Errorf("after %v the kiosk is %q, was %s", keys, got, pid)
+			}
+		}
+		v.waitGolden(t, time.Minute, "idle-no-reader.png", idleMiddle, func() bool { return true })
 	})
 
 	t.Run("frozen kiosk", func(t *testing.T) {
