@@ -234,10 +234,10 @@ func (l *Layout) pdfText(f *fpdf.Fpdf, m *metrics, o op) {
 
 // pdfPath draws glyph outlines as a filled PDF path (nonzero winding, as TrueType).
 type pdfPath struct {
-	f      *fpdf.Fpdf
-	x, y   float64 // current point
-	open   bool    // a contour is open
-	drawn  bool    // the glyph has a contour
+	f     *fpdf.Fpdf
+	x, y  float64 // current point
+	open  bool    // a contour is open
+	drawn bool    // the glyph has a contour
 }
 
 func (p *pdfPath) moveTo(x, y float64) {

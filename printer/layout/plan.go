@@ -58,7 +58,7 @@ type op struct {
 	x, y, w, h float64
 	pt         float64 // text size
 	text       string
-	runs       []run // text in several fonts (nil: text is Japanese, split at drawing)
+	runs       []run   // text in several fonts (nil: text is Japanese, split at drawing)
 	red        bool    // seal colour (PDF only)
 	shade      uint8   // fill gray level
 	lineW      float64 // stroke width in mm
