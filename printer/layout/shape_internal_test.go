@@ -150,7 +150,7 @@ func TestShapedRaster(t *testing.T) {
 		t.Fatalf("सि shaped into %d glyphs (%v)", len(sr.glyphs), sr.err)
 	}
 	whole := draw(r, sr)
-	vowel := draw(r, &shapedRun{glyphs: sr.glyphs[:1]})  // ि, drawn first
+	vowel := draw(r, &shapedRun{glyphs: sr.glyphs[:1]})     // ि, drawn first
 	consonant := draw(r, &shapedRun{glyphs: sr.glyphs[1:]}) // स
 	cv, cc := centre(vowel), centre(consonant)
 	if cv < 0 || cc < 0 || cv >= cc {
