@@ -5,9 +5,11 @@ import (
 	"crypto"
 	"crypto/tls"
 	"fmt"
+	"log/slog"
 
 	"madoguchi/center"
 	"madoguchi/config"
+	"madoguchi/internal/i18n"
 	"madoguchi/kiosk"
 	"madoguchi/printer"
 	"madoguchi/printer/backend"
@@ -36,6 +38,19 @@ func newPrinter(cfg *config.Config, sensors printer.Sensors) (*enginePrinter, er
 		return nil, fmt.Errorf("printer: the kiosk's key %T cannot sign form stamps", key.PrivateKey)
 	}
 	return &enginePrinter{Guard: printer.NewGuard(pr, docKey), stampKey: signer}, nil
+}
+
+// warnReceiptFonts logs each receipt language that prints in Japanese and English
+// instead (a missing fallback font: the reason names its package), as `kiosk diag` warns.
+func warnReceiptFonts(log *slog.Logger, lay *layout.Layout) {
+	if log == nil || lay == nil {
+		return
+	}
+	for _, tag := range i18n.Catalogued() {
+		if _, why := lay.ReceiptLanguageReason(tag); why != nil {
+			log.Warn("receipt language", "lang", tag, "err", why)
+		}
+	}
 }
 
 // enginePrinter is the printer as the engine sees it: the guard that re-verifies every
