@@ -22,8 +22,8 @@ type Receipt struct {
 	Municipality   string // the issuer the fee is for, e.g. 見本市
 	// Lang is the resident's language (a BCP 47 tag of internal/i18n): each label is
 	// printed in Japanese and in it; in English when it is Japanese, English or unknown,
-	// or when the printer's font lacks a letter of its text (IPAex Gothic has no Hangul,
-	// no Devanagari, not every simplified Chinese character: Layout.Covers).
+	// or when no loaded font has a letter of its text (a fallback font not installed:
+	// Layout.ReceiptLanguageReason says which and its package).
 	Lang string
 }
 
