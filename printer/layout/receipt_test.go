@@ -258,3 +258,41 @@ func pdfText(t *testing.T, pdf []byte) string {
 	}
 	return strings.Join(strings.Fields(string(txt)), "")
 }
+
+// TestFallbackPackages: every default fallback font's package is installed by make deps
+// (the Makefile's PKGS_PRINTER) and by the appliance image (.ci/image's IMAGE_PKGS).
+func TestFallbackPackages(t *testing.T) {
+	read := func(path string) string {
+		b, err := os.ReadFile(filepath.Join("..", "..", path))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	lists := func(src, prefix string) []string {
+		var out []string
+		for _, line := range strings.Split(src, "\n") {
+			if strings.HasPrefix(line, prefix) {
+				out = append(out, strings.Fields(line)...)
+			}
+		}
+		return out
+	}
+	mk := lists(read("Makefile"), "PKGS_PRINTER ")
+	img := read(".ci/image")
+	const key = "IMAGE_PKGS=\""
+	i := strings.Index(img, key)
+	if i < 0 {
+		t.Fatal(".ci/image has no IMAGE_PKGS")
+	}
+	rest := img[i+len(key):]
+	imgPkgs := strings.Fields(rest[:strings.Index(rest, "\"")])
+	for _, f := range layout.DefaultFallbacks {
+		if !slices.Contains(mk, f.Package) {
+			t.Errorf("%s (%s) is not in the Makefile's PKGS_PRINTER", f.Package, f.Path)
+		}
+		if !slices.Contains(imgPkgs, f.Package) {
+			t.Errorf("%s (%s) is not in .ci/image's IMAGE_PKGS", f.Package, f.Path)
+		}
+	}
+}
