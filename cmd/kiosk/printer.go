@@ -9,7 +9,6 @@ import (
 
 	"madoguchi/center"
 	"madoguchi/config"
-	"madoguchi/internal/i18n"
 	"madoguchi/kiosk"
 	"madoguchi/printer"
 	"madoguchi/printer/backend"
@@ -40,16 +39,15 @@ func newPrinter(cfg *config.Config, sensors printer.Sensors) (*enginePrinter, er
 	return &enginePrinter{Guard: printer.NewGuard(pr, docKey), stampKey: signer}, nil
 }
 
-// warnReceiptFonts logs each receipt language that prints in Japanese and English
-// instead (a missing fallback font: the reason names its package), as `kiosk diag` warns.
+// warnReceiptFonts logs each fallback font that is not installed: the receipts of its
+// languages print in Japanese and English (the error names the package). It reads no
+// font (the fallbacks are read when first needed); `kiosk diag` checks them fully.
 func warnReceiptFonts(log *slog.Logger, lay *layout.Layout) {
 	if log == nil || lay == nil {
 		return
 	}
-	for _, tag := range i18n.Catalogued() {
-		if _, why := lay.ReceiptLanguageReason(tag); why != nil {
-			log.Warn("receipt language", "lang", tag, "err", why)
-		}
+	for _, err := range lay.MissingFonts() {
+		log.Warn("receipt font missing: its language's receipts print in Japanese and English", "err", err)
 	}
 }
 

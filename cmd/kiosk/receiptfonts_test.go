@@ -9,7 +9,7 @@ import (
 	"madoguchi/printer/layout"
 )
 
-// TestWarnReceiptFonts: `kiosk run` logs a receipt language whose font is missing, with
+// TestWarnReceiptFonts: `kiosk run` logs a fallback font that is missing, with its language and
 // the package to install, and nothing when every font is there.
 func TestWarnReceiptFonts(t *testing.T) {
 	var fbs []layout.Fallback
@@ -25,7 +25,7 @@ func TestWarnReceiptFonts(t *testing.T) {
 		want []string
 	}{
 		{"all fonts", layout.DefaultFallbacks, nil},
-		{"no Korean font", fbs, []string{"receipt language", "lang=ko", "fonts-nanum"}},
+		{"no Korean font", fbs, []string{"receipt font missing", "for the receipt in ko", "install fonts-nanum"}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			lay, err := layout.New(layout.Options{Fallbacks: tt.fbs})

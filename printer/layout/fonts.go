@@ -12,6 +12,8 @@ import (
 
 	gtfont "github.com/go-text/typesetting/font"
 	"golang.org/x/image/font/sfnt"
+
+	"madoguchi/internal/i18n"
 )
 
 // Fallback is a font for the letters the main font (Options.FontPath) lacks: Hangul,
@@ -35,12 +37,17 @@ var DefaultFallbacks = []Fallback{
 	{Path: "/usr/share/fonts/truetype/lohit-devanagari/Lohit-Devanagari.ttf", Package: "fonts-lohit-deva", Langs: []string{"ne"}},
 }
 
-// face is one loaded font: index 0 of Layout.fonts is the main font.
+// face is one font: index 0 of Layout.fonts is the main font, read by New; a fallback
+// is read on its first use (load), so a kiosk that never prints Korean never holds the
+// Korean font in memory.
 type face struct {
 	Fallback
-	data []byte
-	sf   *sfnt.Font
-	pdf  string // the font's name in a PDF
+	pdf string // the font's name in a PDF
+
+	loadOnce sync.Once
+	loadErr  error
+	data     []byte     // after load
+	sf       *sfnt.Font // after load
 
 	gtOnce sync.Once // the shaper's parse of data, made on the first shaped run
 	gt     *gtfont.Font
@@ -73,24 +80,58 @@ func loadFont(path, pkg string) (*face, error) {
 	return &face{Fallback: Fallback{Path: path, Package: pkg}, data: data, sf: f}, nil
 }
 
-// loadFallbacks loads fbs after the main font; one that cannot be loaded is noted, not
-// fatal: its letters print from another font or, on a receipt, in English.
+// loadFallbacks notes fbs after the main font; a file that is not there is noted as
+// missing, not fatal: its letters print from another font or, on a receipt, in English.
+// The files are read on first use (face.load).
 func (l *Layout) loadFallbacks(fbs []Fallback) {
 	for _, fb := range fbs {
-		f, err := loadFont(fb.Path, fb.Package)
-		if err != nil {
+		if _, err := os.Stat(fb.Path); err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				err = fmt.Errorf("printer: font %s: %w; install %s", fb.Path, ErrFontMissing, fb.Package)
+			}
 			l.missing = append(l.missing, missingFont{fb, err})
 			continue
 		}
-		f.Fallback = fb
-		f.pdf = fmt.Sprintf("fallback%d", len(l.fonts))
-		l.fonts = append(l.fonts, f)
+		l.fonts = append(l.fonts, &face{Fallback: fb, pdf: fmt.Sprintf("fallback%d", len(l.fonts))})
 	}
+}
+
+// load reads f's file once; a font that cannot be read or is no TrueType font has no
+// letters (has is false for all) and its error is reported by FontProblems.
+func (f *face) load() error {
+	f.loadOnce.Do(func() {
+		if f.sf != nil {
+			return // the main font, read by New
+		}
+		g, err := loadFont(f.Path, f.Package)
+		if err != nil {
+			f.loadErr = err
+			return
+		}
+		f.data, f.sf = g.data, g.sf
+	})
+	return f.loadErr
+}
+
+// problems are the fallbacks missing at New and those that failed to load, reading
+// every fallback not read yet.
+func (l *Layout) problems() []missingFont {
+	out := slices.Clone(l.missing)
+	for _, f := range l.fonts[1:] {
+		if err := f.load(); err != nil {
+			out = append(out, missingFont{f.Fallback, err})
+		}
+	}
+	return out
 }
 
 // shaperFont is f parsed by the shaper (go-text/typesetting), once.
 func (f *face) shaperFont() (*gtfont.Font, error) {
 	f.gtOnce.Do(func() {
+		if err := f.load(); err != nil {
+			f.gtErr = err
+			return
+		}
 		gf, err := gtfont.ParseTTF(bytes.NewReader(f.data))
 		if err != nil {
 			f.gtErr = fmt.Errorf("layout: font %s: shaper: %w", f.Path, err)
@@ -115,8 +156,11 @@ func (l *Layout) order(lang string) []int {
 	return append(first, rest...)
 }
 
-// has reports whether font i has a glyph for r.
+// has reports whether font i has a glyph for r (reading the font on first use).
 func (l *Layout) has(b *sfnt.Buffer, i int, r rune) bool {
+	if l.fonts[i].load() != nil {
+		return false
+	}
 	gi, err := l.fonts[i].sf.GlyphIndex(b, r)
 	return err == nil && gi != 0
 }
@@ -180,22 +224,17 @@ func mergeRuns(rs []run) []run {
 	return out
 }
 
-// uncovered is the letters of s that no font has, each once.
-func (l *Layout) uncovered(s string) []rune {
+// uncovered is the letters of s, text in lang, that no font has, each once; the fonts
+// are tried in lang's order, so only those needed are read.
+func (l *Layout) uncovered(s, lang string) []rune {
 	var b sfnt.Buffer
 	var out []rune
+	order := l.order(lang)
 	for _, r := range s {
 		if unicode.IsSpace(r) || slices.Contains(out, r) {
 			continue
 		}
-		found := false
-		for i := range l.fonts {
-			if l.has(&b, i, r) {
-				found = true
-				break
-			}
-		}
-		if !found {
+		if !slices.ContainsFunc(order, func(i int) bool { return l.has(&b, i, r) }) {
 			out = append(out, r)
 		}
 	}
@@ -203,4 +242,4 @@ func (l *Layout) uncovered(s string) []rune {
 }
 
 // Covers reports whether the fonts have a glyph for every letter of s.
-func (l *Layout) Covers(s string) bool { return len(l.uncovered(s)) == 0 }
+func (l *Layout) Covers(s string) bool { return len(l.uncovered(s, i18n.Native)) == 0 }

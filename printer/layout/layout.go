@@ -94,6 +94,7 @@ func New(opts Options) (*Layout, error) {
 		return nil, fmt.Errorf("layout: font %s has no Japanese glyphs", opts.FontPath)
 	}
 	main.pdf = pdfFont
+	_ = main.load() // marks it read
 	l := &Layout{opts: opts, fonts: []*face{main}, font: main.sf}
 	if opts.Fallbacks == nil {
 		opts.Fallbacks = DefaultFallbacks
@@ -117,12 +118,23 @@ func New(opts Options) (*Layout, error) {
 // String names the layout's main font.
 func (l *Layout) String() string { return "layout(" + l.opts.FontPath + ")" }
 
-// FontProblems lists the fallback fonts that could not be loaded, each with the Debian
-// package that installs it; none when all are there.
+// FontProblems lists the fallback fonts that are missing or unusable, each error naming
+// the file and the Debian package that installs it; none when all are there. It reads
+// every fallback font not read yet (for diagnostics; printing reads them as needed).
 func (l *Layout) FontProblems() []error {
 	var out []error
-	for _, m := range l.missing {
+	for _, m := range l.problems() {
 		out = append(out, m.err)
+	}
+	return out
+}
+
+// MissingFonts lists the fallback fonts whose files were not there at New, without
+// reading any font (cheap, for a start-up log); FontProblems checks them all.
+func (l *Layout) MissingFonts() []error {
+	var out []error
+	for _, m := range l.missing {
+		out = append(out, fmt.Errorf("%w (for the receipt in %s)", m.err, strings.Join(m.Langs, ", ")))
 	}
 	return out
 }

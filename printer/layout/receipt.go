@@ -63,7 +63,7 @@ func (l *Layout) ReceiptLanguageReason(lang string) (string, error) {
 		if !ok {
 			return i18n.Source, fmt.Errorf("receipt in %s: %q is not translated", lang, t.en)
 		}
-		for _, r := range l.uncovered(s) {
+		for _, r := range l.uncovered(s, lang) {
 			if !slices.Contains(missing, r) {
 				missing = append(missing, r)
 			}
@@ -73,7 +73,7 @@ func (l *Layout) ReceiptLanguageReason(lang string) (string, error) {
 		return lang, nil
 	}
 	var fonts []string
-	for _, m := range l.missing {
+	for _, m := range l.problems() {
 		if slices.Contains(m.Langs, lang) {
 			fonts = append(fonts, m.err.Error())
 		}

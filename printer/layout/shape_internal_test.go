@@ -11,6 +11,9 @@ import (
 	"golang.org/x/image/font/opentype"
 	"golang.org/x/image/font/sfnt"
 	"golang.org/x/image/math/fixed"
+
+	"madoguchi/center"
+	"madoguchi/printer/printertest"
 )
 
 // devanagariLayout is a layout with the Nepali fallback font; the test fails naming the
@@ -23,6 +26,9 @@ func devanagariLayout(t *testing.T) (*Layout, int) {
 	}
 	for i, f := range l.fonts {
 		if slices.Contains(f.Langs, "ne") {
+			if err := f.load(); err != nil {
+				t.Fatal(err)
+			}
 			return l, i
 		}
 	}
@@ -41,7 +47,7 @@ func TestShapeDevanagari(t *testing.T) {
 	gid := func(r rune) sfnt.GlyphIndex {
 		g, err := f.GlyphIndex(&b, r)
 		if err != nil || g == 0 {
-			t.Fatalf("font has no %U", r)
+			t.Errorf("font has no %U", r)
 		}
 		return g
 	}
@@ -52,7 +58,7 @@ func TestShapeDevanagari(t *testing.T) {
 		}
 		return out
 	}
-	shape := func(s string) *shapedRun {
+	shape := func(t *testing.T, s string) *shapedRun {
 		t.Helper()
 		sr := m.shape(run{s, ne, "ne"})
 		if sr.err != nil {
@@ -62,7 +68,7 @@ func TestShapeDevanagari(t *testing.T) {
 	}
 
 	t.Run("vowel sign i before its consonant", func(t *testing.T) {
-		sr := shape("सि") // स + ि; letter by letter: स then ि
+		sr := shape(t, "सि") // स + ि; letter by letter: स then ि
 		g := ids(sr)
 		// the font may take a variant of ि sized to the consonant
 		if len(g) != 2 || g[1] != gid('स') || g[0] == gid('स') || !(sr.glyphs[0].x < sr.glyphs[1].x) {
@@ -71,7 +77,7 @@ func TestShapeDevanagari(t *testing.T) {
 	})
 	for _, conj := range []string{"क्ष", "न्त", "ल्क", "प्र"} {
 		t.Run("conjunct "+conj, func(t *testing.T) {
-			sr := shape(conj)
+			sr := shape(t, conj)
 			rs := []rune(conj)
 			if len(sr.glyphs) >= len(rs) {
 				t.Errorf("%s: %d glyphs for %d letters: not joined", conj, len(sr.glyphs), len(rs))
@@ -86,7 +92,7 @@ func TestShapeDevanagari(t *testing.T) {
 		})
 	}
 	t.Run("reph", func(t *testing.T) {
-		sr := shape("र्म") // र + ् + म: र above म
+		sr := shape(t, "र्म") // र + ् + म: र above म
 		if len(sr.glyphs) != 2 || slices.Contains(ids(sr), gid('र')) {
 			t.Errorf("र्म: glyphs %v, want म and a reph mark (not र %d)", ids(sr), gid('र'))
 		}
@@ -101,7 +107,7 @@ func TestShapeDevanagari(t *testing.T) {
 		for _, a := range m.units(r) {
 			shaped += a
 		}
-		if shaped <= 0 || shaped == perLetter && len(shape(r.s).glyphs) != len([]rune(r.s)) {
+		if shaped <= 0 || shaped == perLetter && len(shape(t, r.s).glyphs) != len([]rune(r.s)) {
 			t.Errorf("width %v, letter by letter %v", shaped, perLetter)
 		}
 	})
@@ -208,6 +214,48 @@ func TestWrapKeepsWords(t *testing.T) {
 			if !slices.Equal(got, words) {
 				t.Errorf("%s at %v mm: words %q, want %q", tt.lang, w, got, words)
 			}
+		}
+	}
+}
+
+// TestFallbacksReadOnUse: New reads only the main font; a Japanese certificate or an
+// English or Portuguese receipt reads no fallback; a Korean receipt reads the Korean one.
+func TestFallbacksReadOnUse(t *testing.T) {
+	l, err := New(Options{Sample: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	read := func() []string {
+		var out []string
+		for _, f := range l.fonts[1:] {
+			if f.sf != nil {
+				out = append(out, f.Package)
+			}
+		}
+		return out
+	}
+	if len(l.fonts) < 2 {
+		t.Fatalf("no fallback fonts: %v", l.MissingFonts())
+	}
+	c, err := printertest.Content(center.ResidentRecord)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := l.PDF(c); err != nil {
+		t.Fatal(err)
+	}
+	r := Receipt{Title: "住民票の写し", Copies: 1, Amount: 300, Date: "2026-11-26 10:30 JST", IssuanceNumber: "R8-1", KioskID: "k1"}
+	for _, lang := range []string{"en", "pt-BR", "ko"} {
+		r.Lang = lang
+		if _, err := l.ReceiptRaster(r); err != nil {
+			t.Fatal(err)
+		}
+		want := []string{}
+		if lang == "ko" {
+			want = []string{"fonts-nanum"}
+		}
+		if got := read(); !slices.Equal(got, want) && !(len(got) == 0 && len(want) == 0) {
+			t.Errorf("after a %s receipt the fallbacks read are %v, want %v", lang, got, want)
 		}
 	}
 }
