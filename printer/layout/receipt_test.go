@@ -296,3 +296,40 @@ func TestFallbackPackages(t *testing.T) {
 		}
 	}
 }
+
+// TestReceiptConcurrent: one Layout prints receipts in several scripts at once (the
+// fallbacks are read and the shaper's font parsed once, by whichever comes first); run
+// with -race.
+func TestReceiptConcurrent(t *testing.T) {
+	l := newLayout(t)
+	want := map[string][]byte{}
+	for _, lang := range []string{"ne", "ko", "zh-Hans", "vi"} {
+		r := sampleReceipt()
+		r.Lang = lang
+		b, err := newLayout(t).ReceiptPDF(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want[lang] = b
+	}
+	errs := make(chan error, 8)
+	for i := range 8 {
+		go func() {
+			r := sampleReceipt()
+			r.Lang = []string{"ne", "ko", "zh-Hans", "vi"}[i%4]
+			b, err := l.ReceiptPDF(r)
+			if err == nil && !bytes.Equal(b, want[r.Lang]) {
+				err = errors.New(r.Lang + ": PDF differs from the one printed alone")
+			}
+			if err == nil {
+				_, err = l.ReceiptRaster(r)
+			}
+			errs <- err
+		}()
+	}
+	for range 8 {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+}
