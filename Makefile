@@ -13,6 +13,8 @@ PKGS_BUILD   := gcc pkg-config libpcsclite-dev
 PKGS_READER  := pcscd vsmartcard-vpcd opensc opensc-pkcs11 openssl iproute2 util-linux
 PKGS_UI      := tmux
 PKGS_PRINTER := cups-ipp-utils fonts-ipaexfont-gothic fonts-ipaexfont-mincho poppler-utils dbus zbar-tools
+# The receipt's fallback fonts (printer/layout.DefaultFallbacks): vi, zh-Hans, ko, ne.
+PKGS_PRINTER += fonts-dejavu-core fonts-droid-fallback fonts-nanum fonts-lohit-deva
 PKGS_VSCARD  := libcacard-dev qemu-system-x86
 # The spoken guide: Open JTalk (Japanese) and its dictionary, the voice (in the archive's
 # contrib component: deps adds a contrib source when apt cannot see it), espeak-ng (other

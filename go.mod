@@ -10,6 +10,7 @@ require (
 	github.com/ebfe/scard v0.0.0-20241214075232-7af069cabc25
 	github.com/gdamore/tcell/v2 v2.13.10
 	github.com/go-pdf/fpdf v0.9.0
+	github.com/go-text/typesetting v0.3.5
 	github.com/jackc/pgx/v5 v5.12.0
 	github.com/maragudk/goqite v0.2.3
 	github.com/mattn/go-sqlite3 v1.14.53

@@ -102,6 +102,9 @@ func (p *Printer) String() string { return "printer(" + p.device().String() + ")
 // Close closes the back end.
 func (p *Printer) Close() error { return p.device().Close() }
 
+// Layout is the layout the printer lays documents out with (its fonts).
+func (p *Printer) Layout() *layout.Layout { return p.o.Layout }
+
 // Status reads the back end and the sensors. An unreachable back end is an error
 // (ErrOffline, ErrUnplugged); conditions such as paper out are in the Status.
 func (p *Printer) Status(ctx context.Context) (Status, error) {

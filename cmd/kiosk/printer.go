@@ -5,6 +5,7 @@ import (
 	"crypto"
 	"crypto/tls"
 	"fmt"
+	"log/slog"
 
 	"madoguchi/center"
 	"madoguchi/config"
@@ -36,6 +37,18 @@ func newPrinter(cfg *config.Config, sensors printer.Sensors) (*enginePrinter, er
 		return nil, fmt.Errorf("printer: the kiosk's key %T cannot sign form stamps", key.PrivateKey)
 	}
 	return &enginePrinter{Guard: printer.NewGuard(pr, docKey), stampKey: signer}, nil
+}
+
+// warnReceiptFonts logs each fallback font that is not installed: the receipts of its
+// languages print in Japanese and English (the error names the package). It reads no
+// font (the fallbacks are read when first needed); `kiosk diag` checks them fully.
+func warnReceiptFonts(log *slog.Logger, lay *layout.Layout) {
+	if log == nil || lay == nil {
+		return
+	}
+	for _, err := range lay.MissingFonts() {
+		log.Warn("receipt font missing: its language's receipts print in Japanese and English", "err", err)
+	}
 }
 
 // enginePrinter is the printer as the engine sees it: the guard that re-verifies every

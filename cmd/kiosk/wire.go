@@ -86,6 +86,7 @@ func assemble(ctx context.Context, cfg *config.Config, o assembleOptions) (*kios
 		return nil, err
 	}
 	applyTranslations(cfg, o.Log)
+	warnReceiptFonts(o.Log, p.printer.Printer().Layout())
 	opts := engineOptions(cfg, p.client)
 	if opts.TextIssuerKey, err = textIssuerKey(cfg); err != nil {
 		p.close()

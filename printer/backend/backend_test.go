@@ -194,3 +194,51 @@ func TestDiagnose(t *testing.T) {
 		})
 	}
 }
+
+// TestCheckFonts: `kiosk diag` fails without the certificate font and warns, naming the
+// package, for each receipt language whose fallback font is missing.
+func TestCheckFonts(t *testing.T) {
+	without := func(lang string) []layout.Fallback {
+		var out []layout.Fallback
+		for _, f := range layout.DefaultFallbacks {
+			for _, l := range f.Langs {
+				if l == lang {
+					f.Path = filepath.Join(t.TempDir(), "gone.ttf")
+				}
+			}
+			out = append(out, f)
+		}
+		return out
+	}
+	tests := []struct {
+		name   string
+		font   string
+		fbs    []layout.Fallback
+		status string
+		want   []string
+	}{
+		{"all fonts", "", layout.DefaultFallbacks, health.OK, nil},
+		{"no Korean font", "", without("ko"), health.Warn, []string{"receipt in ko", "install fonts-nanum", "Japanese and English"}},
+		{"no Nepali font", "", without("ne"), health.Warn, []string{"receipt in ne", "install fonts-lohit-deva"}},
+		{"no certificate font", filepath.Join(t.TempDir(), "ipaexg.ttf"), layout.DefaultFallbacks, health.Fail, []string{"printer font", "install fonts-ipaexfont-gothic"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var v health.Verdict
+			backend.CheckFonts(&v, tt.font, tt.fbs)
+			v.Settle()
+			all := strings.Join(append(append([]string{}, v.Problems...), v.Warnings...), "|")
+			if v.Status != tt.status {
+				t.Fatalf("status %s, want %s: %s", v.Status, tt.status, all)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(all, w) {
+					t.Errorf("report %q lacks %q", all, w)
+				}
+			}
+			if tt.status == health.Warn && len(v.Warnings) != 1 {
+				t.Errorf("%d warnings, want one (the one language): %s", len(v.Warnings), all)
+			}
+		})
+	}
+}

@@ -9,7 +9,9 @@ import (
 
 	"madoguchi/config"
 	"madoguchi/internal/health"
+	"madoguchi/internal/i18n"
 	"madoguchi/printer"
+	"madoguchi/printer/layout"
 )
 
 // Diagnosis is what Diagnose found: the printer section of `kiosk diag`.
@@ -22,9 +24,11 @@ type Diagnosis struct {
 
 // Diagnose reads the state of the back end p names, opened for a status read only
 // (OpenStatus). A device the running kiosk holds (EBUSY) is a warning, not a failure.
+// It checks the fonts too (checkFonts).
 func Diagnose(ctx context.Context, p config.Printer) (d Diagnosis) {
 	d = Diagnosis{Target: p.Target()}
 	defer d.Settle()
+	checkFonts(&d.Verdict, p.Font, layout.DefaultFallbacks)
 	be, err := OpenStatus(p)
 	if err != nil {
 		d.Error = err.Error()
@@ -50,6 +54,22 @@ func Diagnose(ctx context.Context, p config.Printer) (d Diagnosis) {
 		d.Warnf("paper low: refill soon")
 	}
 	return d
+}
+
+// checkFonts loads the layout's fonts as printing does: without the certificate font
+// nothing prints (a failure); a receipt language whose fallback font is missing prints
+// its receipts in Japanese and English (a warning that names the package to install).
+func checkFonts(v *health.Verdict, font string, fbs []layout.Fallback) {
+	lay, err := layout.New(layout.Options{FontPath: font, Fallbacks: fbs})
+	if err != nil {
+		v.Failf("printer font: %v", err)
+		return
+	}
+	for _, tag := range i18n.Catalogued() {
+		if _, why := lay.ReceiptLanguageReason(tag); why != nil {
+			v.Warnf("%v; until then its receipts print in Japanese and English", why)
+		}
+	}
 }
 
 // WriteText prints the section for a technician.

@@ -10,7 +10,9 @@
 //   - A Device is an opened back end: exactly one of its Raster and PDF is set. The file
 //     back end takes pages for 80 mm paper and a PDF for A4; ESC/POS takes pages; IPP a
 //     PDF.
-//   - Diagnose is the printer section of `kiosk diag` (a status read through OpenStatus).
+//   - Diagnose is the printer section of `kiosk diag` (a status read through OpenStatus),
+//     with the fonts: no certificate font fails; a receipt language whose fallback font
+//     is missing warns, naming the Debian package (its receipts print in English).
 //
 // # Invariants
 //

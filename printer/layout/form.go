@@ -75,7 +75,7 @@ func (l *Layout) planForm(f Form, g geometry) ([]page, error) {
 		return nil, fmt.Errorf("layout: form qr code: %w", err)
 	}
 	qr.DisableBorder = true
-	m := newMetrics(l.font)
+	m := newMetrics(l)
 	lh := func(pt float64) float64 { return pt * mmPerPt * g.lineGap }
 	inner := g.w - 2*g.margin
 	valueW := inner - g.labelW

@@ -1,12 +1,10 @@
 package layout
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"image"
 	_ "image/png" // seal images are PNG
-	"io/fs"
 	"os"
 	"strings"
 	"time"
@@ -43,6 +41,10 @@ type Options struct {
 	// FontPath is a TrueType (glyf) font with Japanese glyphs. Default DefaultFontPath.
 	// OpenType/CFF fonts (Noto CJK .otf) cannot be embedded by the PDF library.
 	FontPath string
+	// Fallbacks are fonts for the letters FontPath lacks (receipts in Korean, Nepali,
+	// simplified Chinese, Vietnamese). Nil: DefaultFallbacks; empty: none. One that is
+	// missing or unusable is not an error: see FontProblems and ReceiptLanguageReason.
+	Fallbacks []Fallback
 	// SealPath is an optional PNG of the issuer's seal (印影). Empty: a seal is drawn
 	// from Content.Municipality (e.g. 見本市長之印) in red.
 	SealPath string
@@ -60,10 +62,11 @@ type Options struct {
 
 // Layout lays out certificates. It is safe for concurrent use.
 type Layout struct {
-	opts     Options
-	fontData []byte
-	font     *sfnt.Font
-	seal     image.Image // nil: drawn seal
+	opts    Options
+	fonts   []*face       // the main font, then the fallbacks that loaded
+	missing []missingFont // fallbacks that did not load
+	font    *sfnt.Font    // the main font's
+	seal    image.Image   // nil: drawn seal
 
 	pdfImages pdfImages // made on the first PDF
 }
@@ -82,25 +85,21 @@ func New(opts Options) (*Layout, error) {
 	if opts.Clock == nil {
 		opts.Clock = time.Now
 	}
-	data, err := os.ReadFile(opts.FontPath)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("printer: font %s: %w; install fonts-ipaexfont-gothic", opts.FontPath, ErrFontMissing)
-	}
+	main, err := loadFont(opts.FontPath, "fonts-ipaexfont-gothic")
 	if err != nil {
-		return nil, fmt.Errorf("layout: font: %w", err)
-	}
-	f, err := sfnt.Parse(data)
-	if err != nil {
-		return nil, fmt.Errorf("layout: font %s: %w", opts.FontPath, err)
+		return nil, err
 	}
 	var b sfnt.Buffer
-	if gi, err := f.GlyphIndex(&b, '複'); err != nil || gi == 0 {
+	if gi, err := main.sf.GlyphIndex(&b, '複'); err != nil || gi == 0 {
 		return nil, fmt.Errorf("layout: font %s has no Japanese glyphs", opts.FontPath)
 	}
-	if !bytes.HasPrefix(data, []byte{0, 1, 0, 0}) && !bytes.HasPrefix(data, []byte("true")) {
-		return nil, fmt.Errorf("layout: font %s: not a TrueType (glyf) font; the PDF writer cannot embed OpenType/CFF", opts.FontPath)
+	main.pdf = pdfFont
+	_ = main.load() // marks it read
+	l := &Layout{opts: opts, fonts: []*face{main}, font: main.sf}
+	if opts.Fallbacks == nil {
+		opts.Fallbacks = DefaultFallbacks
 	}
-	l := &Layout{opts: opts, fontData: data, font: f}
+	l.loadFallbacks(opts.Fallbacks)
 	if opts.SealPath != "" {
 		sf, err := os.Open(opts.SealPath)
 		if err != nil {
@@ -116,8 +115,29 @@ func New(opts Options) (*Layout, error) {
 	return l, nil
 }
 
-// String names the layout's font.
+// String names the layout's main font.
 func (l *Layout) String() string { return "layout(" + l.opts.FontPath + ")" }
+
+// FontProblems lists the fallback fonts that are missing or unusable, each error naming
+// the file and the Debian package that installs it; none when all are there. It reads
+// every fallback font not read yet (for diagnostics; printing reads them as needed).
+func (l *Layout) FontProblems() []error {
+	var out []error
+	for _, m := range l.problems() {
+		out = append(out, m.err)
+	}
+	return out
+}
+
+// MissingFonts lists the fallback fonts whose files were not there at New, without
+// reading any font (cheap, for a start-up log); FontProblems checks them all.
+func (l *Layout) MissingFonts() []error {
+	var out []error
+	for _, m := range l.missing {
+		out = append(out, fmt.Errorf("%w (for the receipt in %s)", m.err, strings.Join(m.Langs, ", ")))
+	}
+	return out
+}
 
 var knownTypes = map[center.CertType]bool{
 	center.ResidentRecord: true, center.ResidentRecordItems: true, center.SealRegistration: true,

@@ -38,7 +38,10 @@ func (l *Layout) writePDF(pages []page, title string, images bool) ([]byte, erro
 	f.SetTitle(title, true)
 	f.SetAutoPageBreak(false, 0)
 	f.SetMargins(0, 0, 0)
-	f.AddUTF8FontFromBytes(pdfFont, "", l.fontData)
+	m := newMetrics(l)
+	for _, i := range l.pdfFonts(m, pages) {
+		f.AddUTF8FontFromBytes(l.fonts[i].pdf, "", l.fonts[i].data)
+	}
 
 	if images {
 		imgs := l.pdfImageData()
@@ -54,7 +57,6 @@ func (l *Layout) writePDF(pages []page, title string, images bool) ([]byte, erro
 			}
 		}
 	}
-	m := newMetrics(l.font)
 	for _, p := range pages {
 		f.AddPage()
 		for _, o := range p.ops {
@@ -121,8 +123,7 @@ func (l *Layout) pdfOp(f *fpdf.Fpdf, m *metrics, o op) {
 	f.SetTextColor(0, 0, 0)
 	switch o.kind {
 	case opText:
-		f.SetFont(pdfFont, "", o.pt)
-		f.Text(o.x, o.y, o.text)
+		l.pdfText(f, m, o)
 	case opLine:
 		f.SetLineWidth(o.lineW)
 		f.Line(o.x, o.y, o.w, o.h)
@@ -159,8 +160,7 @@ func (l *Layout) pdfOp(f *fpdf.Fpdf, m *metrics, o op) {
 		f.SetLineWidth(o.w * 0.035)
 		f.Rect(o.x, o.y, o.w, o.w, "D")
 		for _, c := range l.sealLayout(m, o.text, o.x, o.y, o.w) {
-			f.SetFont(pdfFont, "", c.pt)
-			f.Text(c.x, c.y, c.r)
+			l.pdfText(f, m, op{x: c.x, y: c.y, pt: c.pt, text: c.r})
 		}
 	case opPattern:
 		f.ClipRect(o.x, o.y, o.w, o.h, false)
@@ -171,4 +171,103 @@ func (l *Layout) pdfOp(f *fpdf.Fpdf, m *metrics, o op) {
 		}
 		f.ClipEnd()
 	}
+}
+
+// textRuns is a text op's runs.
+func (m *metrics) textRuns(o op) []run {
+	if o.runs != nil {
+		return o.runs
+	}
+	return m.runs(o.text)
+}
+
+// pdfFonts lists the fonts the pages draw text with, by index: the main font always (a
+// document in Japanese only embeds just it, as before there were fallbacks).
+func (l *Layout) pdfFonts(m *metrics, pages []page) []int {
+	used := make([]bool, len(l.fonts))
+	used[0] = true
+	for _, p := range pages {
+		for _, o := range p.ops {
+			if o.kind != opText && o.kind != opSeal {
+				continue
+			}
+			for _, r := range m.textRuns(o) {
+				used[r.f] = true
+			}
+		}
+	}
+	var out []int
+	for i, u := range used {
+		if u {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+// pdfText draws a text op run by run: a shaped run as filled glyph outlines, with its
+// letters written over them invisibly (text render mode 3), so that the PDF's text reads
+// as written (search, copy, a screen reader); any other run as text in its font.
+func (l *Layout) pdfText(f *fpdf.Fpdf, m *metrics, o op) {
+	x := o.x
+	rs := m.textRuns(o)
+	if len(rs) == 0 {
+		rs = []run{{f: 0}} // an empty text (a blank row): as written, so documents stay as they were
+	}
+	for _, r := range rs {
+		f.SetFont(l.fonts[r.f].pdf, "", o.pt)
+		if needsShaping(r.s) {
+			if sr := m.shape(r); sr.err == nil {
+				f.SetFillColor(0, 0, 0)
+				m.outline(r, sr, x, o.y, o.pt, &pdfPath{f: f})
+				f.SetTextRenderingMode(3)
+				f.Text(x, o.y, r.s)
+				f.SetTextRenderingMode(0)
+				x += m.runWidth(r, o.pt)
+				continue
+			}
+		}
+		f.Text(x, o.y, r.s)
+		x += m.runWidth(r, o.pt)
+	}
+}
+
+// pdfPath draws glyph outlines as a filled PDF path (nonzero winding, as TrueType).
+type pdfPath struct {
+	f     *fpdf.Fpdf
+	x, y  float64 // current point
+	open  bool    // a contour is open
+	drawn bool    // the glyph has a contour
+}
+
+func (p *pdfPath) moveTo(x, y float64) {
+	if p.open {
+		p.f.ClosePath()
+	}
+	p.f.MoveTo(x, y)
+	p.x, p.y, p.open, p.drawn = x, y, true, true
+}
+
+func (p *pdfPath) lineTo(x, y float64) { p.f.LineTo(x, y); p.x, p.y = x, y }
+
+// quadTo: PDF has cubic curves only (fpdf's CurveTo is not a true quadratic); the
+// quadratic with control c is the cubic with controls at 2/3 of the way to c.
+func (p *pdfPath) quadTo(cx, cy, x, y float64) {
+	p.f.CurveBezierCubicTo(p.x+2*(cx-p.x)/3, p.y+2*(cy-p.y)/3, x+2*(cx-x)/3, y+2*(cy-y)/3, x, y)
+	p.x, p.y = x, y
+}
+
+func (p *pdfPath) cubeTo(ax, ay, bx, by, x, y float64) {
+	p.f.CurveBezierCubicTo(ax, ay, bx, by, x, y)
+	p.x, p.y = x, y
+}
+
+func (p *pdfPath) closeGlyph() {
+	if p.open {
+		p.f.ClosePath()
+	}
+	if p.drawn {
+		p.f.DrawPath("f")
+	}
+	p.open, p.drawn = false, false
 }

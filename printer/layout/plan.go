@@ -58,6 +58,7 @@ type op struct {
 	x, y, w, h float64
 	pt         float64 // text size
 	text       string
+	runs       []run   // text in several fonts (nil: text is Japanese, split at drawing)
 	red        bool    // seal colour (PDF only)
 	shade      uint8   // fill gray level
 	lineW      float64 // stroke width in mm
@@ -158,7 +159,7 @@ func (l *Layout) plan(c center.Content, g geometry) ([]page, error) {
 	if err := Validate(c); err != nil {
 		return nil, err
 	}
-	m := newMetrics(l.font)
+	m := newMetrics(l)
 	qr, err := qrcode.New(l.qrText(c), qrcode.Medium)
 	if err != nil {
 		return nil, fmt.Errorf("layout: qr code: %w", err)
@@ -290,17 +291,26 @@ func (l *Layout) plan(c center.Content, g geometry) ([]page, error) {
 	return pages, nil
 }
 
-// fitWidth truncates s to at most w mm.
+// fitWidth truncates Japanese text s to at most w mm.
 func fitWidth(m *metrics, s string, pt, w float64) string {
-	rs := []rune(s)
+	var b strings.Builder
+	for _, r := range fitRuns(m, m.runs(s), pt, w) {
+		b.WriteString(r.s)
+	}
+	return b.String()
+}
+
+// fitRuns truncates rs to at most w mm.
+func fitRuns(m *metrics, rs []run, pt, w float64) []run {
+	ls := m.letters(rs)
 	var cur float64
-	for i, r := range rs {
-		cur += m.advance(r) / m.upem * pt * mmPerPt
+	for i, a := range ls.adv {
+		cur += a / ls.upem[i] * pt * mmPerPt
 		if cur > w {
-			return string(rs[:i])
+			return ls.slice(0, i)
 		}
 	}
-	return s
+	return rs
 }
 
 // sealText is the legend of the drawn seal: the municipality followed by 長之印.

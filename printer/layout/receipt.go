@@ -3,10 +3,8 @@ package layout
 import (
 	"fmt"
 	"image"
+	"slices"
 	"strings"
-	"unicode"
-
-	"golang.org/x/image/font/sfnt"
 
 	"madoguchi/internal/i18n"
 )
@@ -24,8 +22,8 @@ type Receipt struct {
 	Municipality   string // the issuer the fee is for, e.g. 見本市
 	// Lang is the resident's language (a BCP 47 tag of internal/i18n): each label is
 	// printed in Japanese and in it; in English when it is Japanese, English or unknown,
-	// or when the printer's font lacks a letter of its text (IPAex Gothic has no Hangul,
-	// no Devanagari, not every simplified Chinese character: Layout.Covers).
+	// or when no loaded font has a letter of its text (a fallback font not installed:
+	// Layout.ReceiptLanguageReason says which and its package).
 	Lang string
 }
 
@@ -38,44 +36,60 @@ var receiptTexts = []receiptText{rcpTitle, rcpFeeOne, rcpFeeMany, rcpFor, rcpDat
 
 // receiptLang is the language of the receipt's second texts for a resident's lang:
 // English for Japanese, an unknown language, one not wholly translated, or one whose
-// texts the font cannot draw.
+// texts the fonts cannot draw (ReceiptLanguageReason says why).
 func (l *Layout) receiptLang(lang string) string {
-	if lang == i18n.Native || !i18n.Known(lang) {
-		return i18n.Source
-	}
-	for _, t := range receiptTexts {
-		s, ok := i18n.Text(lang, t.en)
-		if lang != i18n.Source && (!ok || !l.Covers(s)) {
-			return i18n.Source
-		}
-	}
-	return lang
+	got, _ := l.ReceiptLanguageReason(lang)
+	return got
 }
 
 // ReceiptLanguage is the language a receipt for a resident reading lang is printed in
 // beside Japanese (see Receipt.Lang).
 func (l *Layout) ReceiptLanguage(lang string) string { return l.receiptLang(lang) }
 
+// ReceiptLanguageReason is ReceiptLanguage and, when that is English for a language
+// other than Japanese and English, why: not one of the kiosk's languages, a text not
+// translated, or letters no loaded font has (naming the missing fallback font for the
+// language and its Debian package, when one is). Never an error for ja and en.
+func (l *Layout) ReceiptLanguageReason(lang string) (string, error) {
+	if lang == i18n.Native || lang == i18n.Source {
+		return i18n.Source, nil
+	}
+	if !i18n.Known(lang) {
+		return i18n.Source, fmt.Errorf("receipt: %q is not a language of the kiosk", lang)
+	}
+	var missing []rune
+	for _, t := range receiptTexts {
+		s, ok := i18n.Text(lang, t.en)
+		if !ok {
+			return i18n.Source, fmt.Errorf("receipt in %s: %q is not translated", lang, t.en)
+		}
+		for _, r := range l.uncovered(s, lang) {
+			if !slices.Contains(missing, r) {
+				missing = append(missing, r)
+			}
+		}
+	}
+	if len(missing) == 0 {
+		return lang, nil
+	}
+	var fonts []string
+	for _, m := range l.problems() {
+		if slices.Contains(m.Langs, lang) {
+			fonts = append(fonts, m.err.Error())
+		}
+	}
+	if len(fonts) == 0 {
+		fonts = append(fonts, "no fallback font for them is configured")
+	}
+	return i18n.Source, fmt.Errorf("receipt in %s: no printer font has %q (%U): %s", lang, string(missing[:min(len(missing), 5)]), missing[0], strings.Join(fonts, "; "))
+}
+
 // second is t's text in the receipt's second language (receiptLang).
 func (t receiptText) second(lang string) string { return i18n.Pick(lang, t.ja, t.en) }
 
-// both is t's Japanese and its second text, two spaces apart.
-func (t receiptText) both(lang string) string {
-	return t.ja + "  " + t.second(lang)
-}
-
-// Covers reports whether the font has a glyph for every letter of s.
-func (l *Layout) Covers(s string) bool {
-	var b sfnt.Buffer
-	for _, r := range s {
-		if unicode.IsSpace(r) {
-			continue
-		}
-		if gi, err := l.font.GlyphIndex(&b, r); err != nil || gi == 0 {
-			return false
-		}
-	}
-	return true
+// both is t's Japanese and its second text, sep apart, as runs.
+func (t receiptText) both(m *metrics, lang, sep string) []run {
+	return m.spans(span{t.ja + sep, i18n.Native}, span{t.second(lang), lang})
 }
 
 // The receipt's texts. The rows' values stay Japanese: the certificate's title and the
@@ -151,7 +165,8 @@ func (l *Layout) receiptPlan(r Receipt, g geometry, h float64) (page, error) {
 		return page{}, err
 	}
 	r.Lang = l.receiptLang(r.Lang)
-	m := newMetrics(l.font)
+	m := newMetrics(l)
+	second := func(s string) []run { return m.spans(span{s, r.Lang}) }
 	lh := func(pt float64) float64 { return pt * mmPerPt * g.lineGap }
 	inner := g.w - 2*g.margin
 	var ops []op
@@ -159,47 +174,56 @@ func (l *Layout) receiptPlan(r Receipt, g geometry, h float64) (page, error) {
 	ops = append(ops, op{kind: opRect, x: g.margin, y: g.margin, w: inner, h: frameH, lineW: 0.4})
 	pad := g.pad * 2
 	x0, w := g.margin+pad, inner-2*pad
-	center := func(s string, pt, y float64) {
-		ops = append(ops, op{kind: opText, x: g.margin + (inner-m.width(s, pt))/2, y: y, pt: pt, text: s})
+	center := func(rs []run, pt, y float64) {
+		ops = append(ops, op{kind: opText, x: g.margin + (inner-m.lineWidth(rs, pt))/2, y: y, pt: pt, runs: rs})
 	}
 	y := g.margin + pad + lh(g.titlePt)*0.8
-	center(rcpTitle.both(r.Lang), g.titlePt, y)
+	center(rcpTitle.both(m, r.Lang, "  "), g.titlePt, y)
 	if l.opts.Sample {
 		ops = append(ops, op{kind: opText, x: g.w - g.margin - pad - m.width("見本", g.bodyPt), y: y, pt: g.bodyPt, text: "見本"})
 	}
 	y += lh(g.titlePt) * 1.2
 	amount := "金 " + yenDigits(r.Amount) + " 円"
-	center(amount, g.titlePt*1.2, y)
+	center(m.runs(amount), g.titlePt*1.2, y)
 	ops = append(ops, op{kind: opLine, x: g.margin + inner*0.2, y: y + 1.5, w: g.margin + inner*0.8, h: y + 1.5, lineW: 0.3})
 	y += lh(g.bodyPt) * 1.6
 	fee := fmt.Sprintf(rcpFeeMany.second(r.Lang), yenDigits(r.Amount), r.Copies)
 	if r.Copies == 1 {
 		fee = fmt.Sprintf(rcpFeeOne.second(r.Lang), yenDigits(r.Amount))
 	}
-	center(fee, g.smallPt, y)
+	center(second(fee), g.smallPt, y)
 	y += lh(g.bodyPt) * 1.4
-	label := func(t receiptText) string { return t.ja + " " + t.second(r.Lang) }
-	rows := [][2]string{
+	type row struct {
+		label []run
+		value string
+	}
+	label := func(t receiptText) []run { return t.both(m, r.Lang, " ") }
+	rows := []row{
 		{label(rcpFor), fmt.Sprintf("%s %d通 交付手数料", r.Title, r.Copies)},
 		{label(rcpDate), r.Date},
 		{label(rcpNumber), r.IssuanceNumber},
 		{label(rcpKiosk), r.KioskID},
 	}
 	if r.Municipality != "" {
-		rows = append(rows, [2]string{label(rcpPayee), r.Municipality})
+		rows = append(rows, row{label(rcpPayee), r.Municipality})
 	}
 	labelW := min(g.labelW, w*0.42)
 	for _, row := range rows {
-		vl := m.wrap(row[1], g.bodyPt, w-labelW)
-		ops = append(ops, op{kind: opText, x: x0, y: y, pt: g.bodyPt, text: fitWidth(m, row[0], g.bodyPt, labelW-1)})
+		vl := m.wrap(row.value, g.bodyPt, w-labelW)
+		// A label too wide for its column is set smaller (down to 3/4) before it is cut.
+		lpt := g.bodyPt
+		if lw := m.lineWidth(row.label, lpt); lw > labelW-1 {
+			lpt = max(g.bodyPt*0.75, lpt*(labelW-1)/lw*0.999)
+		}
+		ops = append(ops, op{kind: opText, x: x0, y: y, pt: lpt, runs: fitRuns(m, row.label, lpt, labelW-1)})
 		for i, t := range vl {
 			ops = append(ops, op{kind: opText, x: x0 + labelW, y: y + float64(i)*lh(g.bodyPt), pt: g.bodyPt, text: t})
 		}
 		y += float64(max(len(vl), 1)) * lh(g.bodyPt)
 	}
 	y += lh(g.smallPt) * 0.6
-	for _, t := range m.wrap(rcpReceived.ja+" "+rcpReceived.second(r.Lang), g.smallPt, w) {
-		ops = append(ops, op{kind: opText, x: x0, y: y, pt: g.smallPt, text: t})
+	for _, t := range m.wrapRuns(rcpReceived.both(m, r.Lang, " "), g.smallPt, w) {
+		ops = append(ops, op{kind: opText, x: x0, y: y, pt: g.smallPt, runs: t})
 		y += lh(g.smallPt)
 	}
 	if y > g.margin+frameH {

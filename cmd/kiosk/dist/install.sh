@@ -108,6 +108,7 @@ cat <<MSG
 
 installed. Next:
   1. apt-get install --no-install-recommends cage foot pcscd fonts-noto-cjk fonts-ipaexfont-gothic fonts-lohit-deva \\
+       fonts-dejavu-core fonts-droid-fallback fonts-nanum \\
        open-jtalk open-jtalk-mecab-naist-jdic hts-voice-nitech-jp-atr503-m001 espeak-ng sox alsa-utils
      (the voice hts-voice-nitech-jp-atr503-m001 is in the archive's contrib component)
   2. copy the TLS files from the center operator to /etc/madoguchi/:

@@ -1,0 +1,4 @@
+package backend
+
+// CheckFonts is checkFonts, for the tests.
+var CheckFonts = checkFonts
