@@ -115,6 +115,15 @@ func rootDir(t *testing.T, img string, off int64, path string) []string {
 	return names
 }
 
+// logConsole logs QEMU's stderr and the last n bytes of the guest's serial console.
+func (v *vm) logConsole(stderr string, n int) {
+	log, _ := os.ReadFile(filepath.Join(v.dir, "serial.log"))
+	if len(log) > n {
+		log = log[len(log)-n:]
+	}
+	v.t.Logf("qemu stderr: %s\nserial console (end):\n%s", stderr, log)
+}
+
 // TestImagePiBootFiles checks from the host that partition 1 holds a complete Raspberry
 // Pi boot chain, consistent with the kernel the image's root carries.
 func TestImagePiBootFiles(t *testing.T) {
@@ -329,11 +338,7 @@ func TestPiBoot(t *testing.T) {
 	t.Cleanup(func() {
 		v.kill()
 		if t.Failed() {
-			log, _ := os.ReadFile(filepath.Join(run, "serial.log"))
-			if len(log) > 8000 {
-				log = log[len(log)-8000:]
-			}
-			t.Logf("qemu stderr: %s\nserial console (end):\n%s", stderr.String(), log)
+			v.logConsole(stderr.String(), 8000)
 		}
 	})
 	for i := 0; i < 100 && v.serial == nil; i++ {
