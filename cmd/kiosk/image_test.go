@@ -308,11 +308,7 @@ func boot(t *testing.T, imgDir, disk string, o vmOptions) *vm {
 		}
 		v.kill()
 		if t.Failed() {
-			log, _ := os.ReadFile(filepath.Join(run, "serial.log"))
-			if len(log) > 6000 {
-				log = log[len(log)-6000:]
-			}
-			t.Logf("qemu stderr: %s\nserial console (end):\n%s", stderr.String(), log)
+			v.logConsole(stderr.String(), 6000)
 		}
 	})
 	v.qmp = dialQMP(t, filepath.Join(run, "qmp.sock"))
