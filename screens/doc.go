@@ -78,7 +78,8 @@
 //	techmode.go the technician's gesture, PIN pad, menu and bar
 //	access.go   the spoken guide's and the keypad's side of the UI
 //	display.go  high contrast and やさしい日本語
-//	style.go    colours and styles; draw.go the canvas; terminal.go what foot is told; text.go every text in ja and en
+//	style.go    colours and styles; draw.go the canvas; text.go every text in ja and en
+//	terminal.go what the kiosk tells foot (grapheme clustering)
 //	ui.go       hit-testing, keys, focus, the countdown clock and Run
 //
 // Which states wait for the resident (and get a countdown) is the engine's knowledge:
