@@ -46,7 +46,8 @@
 //   - Every text drawn goes through internal/safetext: what came from a card, a printer
 //     or the center (technician lines, messages) cannot put a control or a bidi override
 //     on the screen.
-//   - Text is measured in cells with uniseg (East Asian Wide = 2); a grapheme never
+//   - Text is measured in cells with uniseg (East Asian Wide = 2; foot is told to
+//     cluster graphemes the same way, TerminalSetup in terminal.go); a grapheme never
 //     straddles a box edge; Japanese wraps between characters and never starts a line
 //     with closing punctuation. No East Asian Ambiguous character is drawn (○ ※ ① ●
 //     × and box drawing are avoided; the tests check every cell).
@@ -78,6 +79,7 @@
 //	access.go   the spoken guide's and the keypad's side of the UI
 //	display.go  high contrast and やさしい日本語
 //	style.go    colours and styles; draw.go the canvas; text.go every text in ja and en
+//	terminal.go what the kiosk tells foot (grapheme clustering)
 //	ui.go       hit-testing, keys, focus, the countdown clock and Run
 //
 // Which states wait for the resident (and get a countdown) is the engine's knowledge:

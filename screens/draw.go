@@ -3,6 +3,7 @@ package screens
 import (
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/gdamore/tcell/v2"
 	"github.com/rivo/uniseg"
@@ -25,7 +26,27 @@ type canvas struct {
 	overflow []string
 }
 
-func textWidth(s string) int { return uniseg.StringWidth(s) }
+func textWidth(s string) int {
+	w, state := 0, -1
+	for s != "" {
+		var gw int
+		_, s, gw, state = nextCluster(s, state)
+		w += gw
+	}
+	return w
+}
+
+// nextCluster is uniseg's next grapheme cluster of s and the cells the layout gives
+// it: uniseg's width, plus a blank cell after a Devanagari independent vowel whose
+// glyph is two letters wide (आ ओ औ: अ with a vowel sign drawn into one code point),
+// which foot would otherwise draw over the next letter.
+func nextCluster(s string, state int) (g, rest string, w, newState int) {
+	g, rest, w, newState = uniseg.FirstGraphemeClusterInString(s, state)
+	if r, _ := utf8.DecodeRuneInString(g); r == 'आ' || r == 'ओ' || r == 'औ' {
+		w++
+	}
+	return g, rest, w, newState
+}
 
 func (c *canvas) fill(r rect, st tcell.Style) {
 	for y := r.y; y < r.y+r.h; y++ {
@@ -43,12 +64,15 @@ func (c *canvas) text(x, y, maxw int, s string, st tcell.Style) int {
 	for rest != "" {
 		var g string
 		var w int
-		g, rest, w, state = uniseg.FirstGraphemeClusterInString(rest, state)
+		g, rest, w, state = nextCluster(rest, state)
 		if used+w > maxw {
 			c.overflow = append(c.overflow, s)
 			return used
 		}
-		c.s.Put(c.ox+x+used, c.oy+y, g, c.style(st))
+		_, tw := c.s.Put(c.ox+x+used, c.oy+y, g, c.style(st))
+		for i := max(tw, 1); i < w; i++ { // the blank cell nextCluster adds
+			c.s.Put(c.ox+x+used+i, c.oy+y, " ", c.style(st))
+		}
 		used += w
 	}
 	return used
@@ -160,7 +184,7 @@ func wrap(s string, w int) []string {
 	for rest != "" {
 		var g string
 		var gw int
-		g, rest, gw, state = uniseg.FirstGraphemeClusterInString(rest, state)
+		g, rest, gw, state = nextCluster(rest, state)
 		if g == "\n" {
 			flush(len(cur))
 			continue

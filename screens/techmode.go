@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/gdamore/tcell/v2"
-	"github.com/rivo/uniseg"
 
 	"madoguchi/kiosk"
 )
@@ -189,7 +188,7 @@ func clip(s string, w int) string {
 	for rest != "" {
 		var g string
 		var gw int
-		g, rest, gw, state = uniseg.FirstGraphemeClusterInString(rest, state)
+		g, rest, gw, state = nextCluster(rest, state)
 		if used+gw > w-1 {
 			break
 		}

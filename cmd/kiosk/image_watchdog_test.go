@@ -12,10 +12,14 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"madoguchi/kiosk"
+	"madoguchi/screens"
 )
 
 // The shipped unit's timers (dist/madoguchi-kiosk.service), which the tests measure against.
@@ -34,6 +38,34 @@ func (v *vm) waitKioskIdle(t *testing.T, timeout time.Duration) {
 		}
 		return shellUp && v.unitActive("madoguchi-kiosk")
 	})
+}
+
+// idleTop is the idle screen above its bottom row: the header and the middle.
+var idleTop = region{0, 0, 1280, 640}
+
+// pickLanguage switches the idle screen (no card reader) to l with the language picker.
+func (v *vm) pickLanguage(t *testing.T, g grid, l kiosk.Lang) {
+	t.Helper()
+	view := guestView(kiosk.StateIdle)
+	view.CardPresent = false
+	tap := func(arg int) {
+		t.Helper()
+		for _, tg := range screens.Targets(g.cols, g.rows, view, nil) {
+			if tg.Background || tg.Input.Kind != kiosk.InputPickLanguage || tg.Input.Arg != arg {
+				continue
+			}
+			if err := v.tap((tg.X+tg.W/2)*g.cw+g.cw/2, (tg.Y+tg.H/2)*g.ch+g.ch/2, 1280, 800); err != nil {
+				t.Fatal(err)
+			}
+			return
+		}
+		t.Fatalf("no language picker target %d", arg)
+	}
+	settle()
+	tap(0) // the header's 言語 Language opens the picker
+	view.Picking = true
+	settle()
+	tap(slices.Index(kiosk.Langs, l) + 1)
 }
 
 // guestTime is the guest's clock (seconds since the epoch) at the end of cmd's output:
@@ -180,6 +212,16 @@ func TestImageWatchdog(t *testing.T) {
 				t.Errorf("after %v the kiosk is %q, was %s", keys, got, pid)
 			}
 		}
+		v.waitGolden(t, time.Minute, "idle-no-reader.png", idleMiddle, func() bool { return true })
+	})
+
+	t.Run("nepali", func(t *testing.T) {
+		// Devanagari on foot's real screen: every cluster where the layout put it (the
+		// kiosk resets foot's mode 2027, screens.TerminalSetup), then back to Japanese.
+		g := v.termGrid(t)
+		v.pickLanguage(t, g, kiosk.LangNE)
+		v.waitGolden(t, time.Minute, "idle-no-reader-ne.png", idleTop, func() bool { return true })
+		v.pickLanguage(t, g, kiosk.LangJA)
 		v.waitGolden(t, time.Minute, "idle-no-reader.png", idleMiddle, func() bool { return true })
 	})
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"sync"
@@ -30,6 +31,14 @@ func openScreen() (tcell.Screen, error) {
 	}
 	if err != nil {
 		return nil, fmt.Errorf("cannot open the terminal: %w", err)
+	}
+	if seq := screens.TerminalSetup(os.Getenv("TERM")); seq != "" {
+		if tty, ok := scr.Tty(); ok {
+			if _, err := io.WriteString(tty, seq); err != nil {
+				scr.Fini()
+				return nil, fmt.Errorf("cannot set up the terminal: %w", err)
+			}
+		}
 	}
 	scr.EnableMouse()
 	return scr, nil
