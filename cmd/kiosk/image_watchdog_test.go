@@ -168,12 +168,13 @@ func TestImageWatchdog(t *testing.T) {
 			t.Errorf("the guest has no USB sound card:\n%s", got)
 		}
 		var heard float64
-		for deadline := time.Now().Add(time.Minute); heard < 0.3 && time.Now().Before(deadline); time.Sleep(time.Second) {
+		for deadline := time.Now().Add(2 * time.Minute); heard < 0.3 && time.Now().Before(deadline); time.Sleep(time.Second) {
 			heard = audibleSeconds(t, speaker)
 		}
 		figure(t, "tap on 音声案内 to %.1f s of sound at the sound card's output %.1f s (TCG)", heard, time.Since(start).Seconds())
 		if heard < 0.3 {
-			t.Errorf("the sound card played %.2f s of sound, want the spoken guide (≥ 0.3 s)", heard)
+			t.Errorf("the sound card played %.2f s of sound, want the spoken guide (≥ 0.3 s):\n%s", heard,
+				v.guest(t, "aplay -l 2>&1; journalctl -u madoguchi-kiosk -b --no-pager -o cat | grep -i 'voice\\|aplay\\|alsa\\|sound' | tail -20; true"))
 		}
 		if got := v.guest(t, "findmnt -no FSTYPE --target /var/cache/madoguchi"); got != "tmpfs" {
 			t.Errorf("the voice cache is on %q, want tmpfs (the root is read-only)", got)
