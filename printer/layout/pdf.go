@@ -40,7 +40,9 @@ func (l *Layout) writePDF(pages []page, title string, images bool) ([]byte, erro
 	f.SetMargins(0, 0, 0)
 	m := newMetrics(l)
 	for _, i := range l.pdfFonts(m, pages) {
-		f.AddUTF8FontFromBytes(l.fonts[i].pdf, "", l.fonts[i].data)
+		// A copy: fpdf's subsetter writes into the bytes it is given (getMetrics
+		// appends to a slice of them), which the measuring and other documents read.
+		f.AddUTF8FontFromBytes(l.fonts[i].pdf, "", bytes.Clone(l.fonts[i].data))
 	}
 
 	if images {
