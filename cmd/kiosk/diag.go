@@ -1,13 +1,17 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"regexp"
+	"strings"
 	"sync"
 	"time"
 
@@ -153,6 +157,7 @@ func runDiag(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	diskWarn := fs.Uint64("disk-warn-mb", diskWarnBelowDeflt>>20, "warn when less than this many MiB are free for the queue")
 	tap := fs.Bool("touch-tap", false, "wait for one touch on [screen]'s device and print its raw values and cell (calibration; stop the kiosk first)")
 	cells := fs.String("touch-cells", "80x24", "the kiosk screen's COLUMNSxROWS, for -touch-tap")
+	report := fs.String("report", "", "a report another program wrote (the appliance's provisioning), printed escaped before the checks when it exists and is not empty")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -162,6 +167,14 @@ func runDiag(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	if *tap {
 		return touchTap(ctx, *cfgPath, *cells, stdout, stderr)
+	}
+	var shown string
+	if *report != "" {
+		var err error
+		if shown, err = readReport(*report); err != nil {
+			fmt.Fprintf(stderr, "kiosk diag: %v\n", err)
+			return 2
+		}
 	}
 	ctx, cancel := context.WithTimeout(ctx, 45*time.Second)
 	defer cancel()
@@ -178,12 +191,50 @@ func runDiag(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			return 2
 		}
 	} else {
+		if shown != "" {
+			fmt.Fprintf(humanWriter(stdout), "%s\n\n", shown)
+		}
 		rep.writeText(humanWriter(stdout)) // quotes cards, the center, the printer, files: escaped
 	}
 	if !rep.Healthy {
 		return 1
 	}
 	return 0
+}
+
+// maxReport is how much of a -report file is shown: a screenful and more, never a
+// file that fills the terminal's scrollback.
+const maxReport = 16 << 10
+
+// readReport reads a -report file for the screen: "" when it does not exist or is empty
+// (the provisioning found nothing to say), cut at maxReport bytes with a note. The text
+// quotes what a technician's partition held: it is written through humanWriter, which
+// escapes every line.
+func readReport(path string) (string, error) {
+	f, err := os.Open(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("-report: %w", err)
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, maxReport+1))
+	if err != nil {
+		return "", fmt.Errorf("-report %s: %w", path, err)
+	}
+	cut := len(b) > maxReport
+	if cut {
+		b = b[:maxReport]
+		if i := bytes.LastIndexByte(b, '\n'); i > 0 {
+			b = b[:i] // whole lines only
+		}
+	}
+	s := strings.TrimRight(string(b), "\n")
+	if cut {
+		s += fmt.Sprintf("\n… (%s is longer than %d KiB; the rest is not shown)", path, maxReport>>10)
+	}
+	return s, nil
 }
 
 // writeText prints the report for a person: every section, then the verdict with

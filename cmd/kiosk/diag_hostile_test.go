@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -62,6 +64,57 @@ func TestDiagHostileCard(t *testing.T) {
 				if c := rep.Reader.Readers[0].Inspect; c == nil || c.Token != strings.TrimRight(esc, " ") {
 					t.Fatalf("JSON token %+v, want the card's bytes", c)
 				}
+			}
+		})
+	}
+}
+
+// TestDiagReport: `kiosk diag -report FILE` (the appliance's out-of-service screen shows
+// the provisioning report with it) prints the file before the checks with every control
+// and bidi override escaped, keeps its lines, cuts a huge file, and prints nothing for
+// a file that is not there.
+func TestDiagReport(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, s string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(s), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	for _, tc := range []struct {
+		name, path string
+		want       []string
+		wantCode   int
+	}{
+		{"hostile names", write("hostile.txt", "設定ファイルに誤りがあります\nmissing on the provisioning partition: \x1b]0;owned\x07\x1b[2Jkiosk\u202e.key\n\xff\n"),
+			[]string{"設定ファイルに誤りがあります\nmissing on the provisioning partition: ", `\x1b]0;owned\x07\x1b[2Jkiosk\u202e.key`, `\xff`}, 1},
+		{"huge", write("huge.txt", strings.Repeat("ファイルがありません\n", 5000)), []string{"ファイルがありません\n…", "the rest is not shown"}, 1},
+		{"absent", filepath.Join(dir, "none.txt"), []string{"kiosk diag "}, 1},
+		{"a folder", dir, []string{"-report"}, 2},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var out, errOut bytes.Buffer
+			code := dispatch(context.Background(), []string{"diag", "-report", tc.path, "-reader", "^no reader by this name$"}, &out, &errOut)
+			text := out.String() + errOut.String()
+			if code != tc.wantCode {
+				t.Fatalf("exit %d, want %d:\n%s", code, tc.wantCode, text)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(text, w) {
+					t.Errorf("output lacks %q:\n%.2000s", w, text)
+				}
+			}
+			for _, r := range text {
+				if r < 0x20 && r != '\n' || r == 0x7f || r >= 0x80 && r <= 0x9f || r >= 0x202a && r <= 0x202e || r == 0xfffd {
+					t.Fatalf("output holds %U:\n%q", r, text)
+				}
+			}
+			if len(text) > 24<<10 {
+				t.Errorf("output of %d bytes: the report is not cut", len(text))
+			}
+			if tc.name == "absent" && strings.Contains(text, "none.txt") {
+				t.Errorf("an absent report is mentioned:\n%s", text)
 			}
 		})
 	}
