@@ -8,6 +8,7 @@
 package main
 
 import (
+	"encoding/binary"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -107,7 +108,8 @@ func TestImageWatchdog(t *testing.T) {
 	imgDir := imageDir(t)
 	c := guestCenterTLS(t)
 	disk := newDisk(t, imgDir, goodProvisioning(t, c))
-	v := boot(t, imgDir, disk, vmOptions{centerAddr: strings.TrimPrefix(c.URL(), "https://"), keyboard: true})
+	speaker := filepath.Join(t.TempDir(), "speaker.wav")
+	v := boot(t, imgDir, disk, vmOptions{centerAddr: strings.TrimPrefix(c.URL(), "https://"), sound: speaker, keyboard: true})
 	v.waitKioskIdle(t, bootTimeout())
 	figure(t, "power-on to idle screen %.0f s (no card reader)", time.Since(v.start).Seconds())
 
@@ -159,6 +161,20 @@ func TestImageWatchdog(t *testing.T) {
 		}
 		if secs, _ := strconv.ParseFloat(info[2], 64); secs < 0.5 {
 			t.Errorf("synthesized sentence lasts %s s: no speech", info[2])
+		}
+		// And it is heard: the guest's ALSA has the USB sound card, the kiosk's aplay plays
+		// the sentence into it, and the host's end of that card receives speech.
+		if got := v.guest(t, "cat /proc/asound/cards"); !strings.Contains(got, "USB") {
+			t.Errorf("the guest has no USB sound card:\n%s", got)
+		}
+		var heard float64
+		for deadline := time.Now().Add(2 * time.Minute); heard < 0.3 && time.Now().Before(deadline); time.Sleep(time.Second) {
+			heard = audibleSeconds(t, speaker)
+		}
+		figure(t, "tap on 音声案内 to %.1f s of sound at the sound card's output %.1f s (TCG)", heard, time.Since(start).Seconds())
+		if heard < 0.3 {
+			t.Errorf("the sound card played %.2f s of sound, want the spoken guide (≥ 0.3 s):\n%s", heard,
+				v.guest(t, "aplay -l 2>&1; journalctl -u madoguchi-kiosk -b --no-pager -o cat | grep -i 'voice\\|aplay\\|alsa\\|sound' | tail -20; true"))
 		}
 		if got := v.guest(t, "findmnt -no FSTYPE --target /var/cache/madoguchi"); got != "tmpfs" {
 			t.Errorf("the voice cache is on %q, want tmpfs (the root is read-only)", got)
@@ -343,4 +359,23 @@ func TestApplianceIdleWrites(t *testing.T) {
 	if r1 != r0 {
 		t.Errorf("the root device was written while idle: %d bytes", r1-r0)
 	}
+}
+
+// audibleSeconds is how long the WAV file QEMU's sound card writes (16-bit stereo at
+// 48 kHz, the usb-audio device's format) holds sound above a whisper. QEMU writes the
+// header's sizes only when it exits, so the samples are read past the 44-byte header.
+func audibleSeconds(t *testing.T, path string) float64 {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil || len(b) <= 44 {
+		return 0
+	}
+	const rate, channels, whisper = 48000, 2, 300 // whisper: about -40 dBFS
+	loud := 0
+	for i := 44; i+1 < len(b); i += 2 {
+		if s := int16(binary.LittleEndian.Uint16(b[i:])); s > whisper || s < -whisper {
+			loud++
+		}
+	}
+	return float64(loud) / (rate * channels)
 }
