@@ -174,7 +174,15 @@ func TestImageWatchdog(t *testing.T) {
 		figure(t, "tap on 音声案内 to %.1f s of sound at the sound card's output %.1f s (TCG)", heard, time.Since(start).Seconds())
 		if heard < 0.3 {
 			t.Errorf("the sound card played %.2f s of sound, want the spoken guide (≥ 0.3 s):\n%s", heard,
-				v.guest(t, "aplay -l 2>&1; journalctl -u madoguchi-kiosk -b --no-pager -o cat | grep -i 'voice\\|aplay\\|alsa\\|sound' | tail -20; true"))
+				v.guest(t, "aplay -l 2>&1; grep -w alsa /proc/devices; journalctl -k -b --no-pager -o short-monotonic | grep -i 'snd\\|audio' | head; "+
+					"systemctl show -p ExecMainStartTimestampMonotonic madoguchi-kiosk; "+
+					"journalctl -u madoguchi-kiosk -b --no-pager -o cat | grep -i 'voice\\|aplay\\|alsa\\|sound' | tail -20; true"))
+		}
+		// The sound card's group is open to the kiosk however late the card came: the ALSA
+		// core is loaded at boot (install.sh's modules-load.d file), before the kiosk unit
+		// starts and resolves DeviceAllow=char-alsa.
+		if got := v.guest(t, "systemctl show -p Result --value systemd-modules-load; grep -x snd /etc/modules-load.d/madoguchi.conf"); got != "success\nsnd" {
+			t.Errorf("modules-load: %q, want success and snd in /etc/modules-load.d/madoguchi.conf", got)
 		}
 		if got := v.guest(t, "findmnt -no FSTYPE --target /var/cache/madoguchi"); got != "tmpfs" {
 			t.Errorf("the voice cache is on %q, want tmpfs (the root is read-only)", got)

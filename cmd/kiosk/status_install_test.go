@@ -60,6 +60,7 @@ func TestInstallScript(t *testing.T) {
 				prefix + "/bin/kiosk":                            0o755,
 				"/etc/systemd/system/madoguchi-kiosk.service":    0o644,
 				"/etc/polkit-1/rules.d/60-madoguchi-kiosk.rules": 0o644,
+				"/etc/modules-load.d/madoguchi.conf":             0o644,
 				"/etc/madoguchi":                                 0o750 | os.ModeDir,
 				"/etc/madoguchi/foot.ini":                        0o644,
 				"/var/lib/madoguchi":                             0o700 | os.ModeDir,

@@ -79,6 +79,8 @@ mv "$unit.tmp" "$unit"
 # Earlier versions ran the unit in a PAM session; it no longer has one (see the unit).
 rm -f "$DESTDIR/etc/pam.d/madoguchi-kiosk"
 install -D -m 0644 "$here/polkit/60-madoguchi-kiosk.rules" "$DESTDIR/etc/polkit-1/rules.d/60-madoguchi-kiosk.rules"
+# The drivers whose device groups the unit allows, loaded before it starts (see the file).
+install -D -m 0644 "$here/modules-load.conf" "$DESTDIR/etc/modules-load.d/madoguchi.conf"
 
 install -d -m 0750 "$etc"
 install -m 0644 "$here/foot.ini" "$etc/foot.ini"
