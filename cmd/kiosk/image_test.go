@@ -277,7 +277,8 @@ func boot(t *testing.T, imgDir, disk string, o vmOptions) *vm {
 	}
 	if o.sound != "" {
 		// A USB sound card (USB Audio Class, 48 kHz stereo) whose speaker is a WAV file.
-		args = append(args, "-audiodev", "wav,id=snd0,path="+o.sound, "-device", "usb-audio,bus=xhci.0,audiodev=snd0")
+		// Plugged in by plugSound, after the kiosk started.
+		args = append(args, "-audiodev", "wav,id=snd0,path="+o.sound)
 	}
 	if o.printer != "" {
 		// The printer: a 16550 on PCI (the guest's /dev/ttyS0) whose other end is the
@@ -391,6 +392,13 @@ func (q *qmpConn) do(cmd string, args any) (json.RawMessage, error) {
 		}
 		return resp.Return, nil
 	}
+}
+
+// plugSound plugs the USB sound card (vmOptions.sound) into the running guest, as a
+// technician plugs in a USB speaker or headset after power-on.
+func (v *vm) plugSound() error {
+	_, err := v.qmp.do("device_add", map[string]any{"driver": "usb-audio", "bus": "xhci.0", "audiodev": "snd0", "id": "sound"})
+	return err
 }
 
 // screen is the guest's display now.
