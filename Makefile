@@ -72,8 +72,9 @@ build: deps
 	$(GO) build -o bin/ ./cmd/...
 
 # The whole test suite, as CI runs it (.ci/run calls exactly this target): vet, every test
-# natively, again with the race detector, then the cross builds and every test again
-# under QEMU for arm64 and armv7, then the appliance image booted in qemu-system-aarch64.
+# natively, again with the race detector, then the cross builds and the tests of every
+# package the kiosk is built from under QEMU for arm64 and armv7 (.ci/cross says why), then
+# the appliance image booted in qemu-system-aarch64.
 test: test-native
 	$(MAKE) --no-print-directory test-cross
 	$(MAKE) --no-print-directory test-image

@@ -41,6 +41,8 @@ type diagReport struct {
 	Disk    offline.DiskDiagnosis `json:"disk"`
 	Touch   touch.Report          `json:"touch"`
 	Display displayDiagnosis      `json:"display"`
+	// Report is the -report file's text (cut like on screen), escaped as on screen.
+	Report string `json:"report,omitempty"`
 }
 
 // sections lists every section's verdict with its name, in report order.
@@ -183,6 +185,7 @@ func runDiag(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "kiosk diag: %v\n", err)
 		return 2
 	}
+	rep.Report = safetext.Lines(shown)
 	if *asJSON {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
@@ -191,10 +194,11 @@ func runDiag(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			return 2
 		}
 	} else {
+		out := humanWriter(stdout) // quotes cards, the center, the printer, files: escaped
 		if shown != "" {
-			fmt.Fprintf(humanWriter(stdout), "%s\n\n", shown)
+			fmt.Fprintf(out, "%s\n\n", shown)
 		}
-		rep.writeText(humanWriter(stdout)) // quotes cards, the center, the printer, files: escaped
+		rep.writeText(out)
 	}
 	if !rep.Healthy {
 		return 1

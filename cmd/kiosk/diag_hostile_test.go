@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -115,6 +116,32 @@ func TestDiagReport(t *testing.T) {
 			}
 			if tc.name == "absent" && strings.Contains(text, "none.txt") {
 				t.Errorf("an absent report is mentioned:\n%s", text)
+			}
+			if tc.wantCode == 2 {
+				return
+			}
+			// --json carries the same text, escaped as on screen (a technician may read
+			// it on a terminal too); absent, no "report" at all.
+			out.Reset()
+			errOut.Reset()
+			dispatch(context.Background(), []string{"diag", "--json", "-report", tc.path, "-reader", "^no reader by this name$"}, &out, &errOut)
+			var rep struct {
+				Report *string `json:"report"`
+			}
+			if err := json.Unmarshal(out.Bytes(), &rep); err != nil {
+				t.Fatalf("--json: %v\n%s%s", err, out.String(), errOut.String())
+			}
+			if tc.name == "absent" {
+				if rep.Report != nil {
+					t.Errorf("--json: report %q for an absent file", *rep.Report)
+				}
+				return
+			}
+			if rep.Report == nil {
+				t.Fatalf("--json has no report:\n%s", out.String())
+			}
+			if !strings.Contains(text, *rep.Report) || !strings.Contains(*rep.Report, tc.want[len(tc.want)-1]) {
+				t.Errorf("--json report %.300q is not what the screen shows", *rep.Report)
 			}
 		})
 	}

@@ -44,7 +44,7 @@ func (x *Context) Connect(ctx context.Context, readerName string, opt Options) (
 	}
 	st, err := sc.Status()
 	if err != nil {
-		_ = sc.Disconnect(scard.LeaveCard)
+		_ = disconnect(sc, scard.LeaveCard)
 		return nil, fmt.Errorf("pcsc: status of %q: %w", readerName, classify(err))
 	}
 	c := &conn{sc: sc, t0: sc.ActiveProtocol() == scard.ProtocolT0, atr: append([]byte(nil), st.Atr...), reader: readerName}
@@ -70,7 +70,7 @@ func (c *Card) Close() error {
 	if c.conn.sc == nil {
 		return nil
 	}
-	err := c.conn.sc.Disconnect(scard.UnpowerCard)
+	err := disconnect(c.conn.sc, scard.UnpowerCard)
 	c.conn.sc = nil
 	if err != nil {
 		return fmt.Errorf("pcsc: disconnect: %w", classify(err))
@@ -195,4 +195,11 @@ func (c *conn) transmit(b []byte) ([]byte, error) {
 		return nil, fmt.Errorf("pcsc: transmit: %w: %d-byte response", reader.ErrBadCard, len(out))
 	}
 	return out, nil
+}
+
+// disconnect ends a card handle, held against context changes (see lifecycle).
+func disconnect(sc *scard.Card, d scard.Disposition) error {
+	lifecycle.Lock()
+	defer lifecycle.Unlock()
+	return sc.Disconnect(d)
 }

@@ -38,4 +38,7 @@
 //   - WatchCards powers a card down and tells the Holder whenever it goes: taken, its
 //     reader unplugged, pcscd lost, or the watch ended. A card is never handed over
 //     twice: every placement (and every return of pcscd) is a new session.
+//   - Opening and releasing a Context and powering a card down are serialized across the
+//     process (lifecycle in pcsc.go): pcsc-lite's client library before 2.4.0 crashes when
+//     one thread disconnects a card while another releases a context.
 package pcsc

@@ -19,9 +19,21 @@ type Context struct {
 	sc *scard.Context
 }
 
+// lifecycle serializes, across the process, the client library calls that change or walk
+// its list of contexts: pcsc-lite before 2.4.0 (Debian 12 has 1.9.9, trixie 2.3.3) walks
+// that list without its lock in SCardDisconnect while SCardEstablishContext and
+// SCardReleaseContext change it, so a card powered down while another context was
+// released crashed the process (SIGSEGV in SCardDisconnect, seen in a test with two card
+// watches under qemu-aarch64). Upstream fixed it in 2.4.0 ("Protect contextMapList
+// modifications using a mutex"). The calls held are short; SCardConnect, which may wait
+// for a reader another program holds, is not one of them.
+var lifecycle sync.Mutex
+
 // Open connects to the PC/SC service. A missing service is ErrReaderGone.
 func Open() (*Context, error) {
+	lifecycle.Lock()
 	sc, err := scard.EstablishContext()
+	lifecycle.Unlock()
 	if err != nil {
 		return nil, fmt.Errorf("pcsc: establish context: %w", classify(err))
 	}
@@ -59,7 +71,9 @@ func (x *Context) Close() error {
 		return nil
 	}
 	_ = x.sc.Cancel()
+	lifecycle.Lock()
 	err := x.sc.Release()
+	lifecycle.Unlock()
 	x.sc = nil
 	if err != nil {
 		return fmt.Errorf("pcsc: release context: %w", err)
