@@ -16,7 +16,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -324,23 +323,10 @@ func TestPiBoot(t *testing.T) {
 		"-serial", "chardev:ser0",
 		"-monitor", "none", "-nodefaults", "-no-user-config",
 	}
-	cmd := exec.Command("qemu-system-aarch64", args...)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	start := time.Now()
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("qemu-system-aarch64: %v", err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	v := &vm{t: t, dir: run, cmd: cmd, start: start, exited: exited}
-	t.Cleanup(func() {
-		v.kill()
-		if t.Failed() {
-			v.logConsole(stderr.String(), 8000)
-		}
-	})
+	v := startQEMU(t, run, args, nil, 8000, nil)
+	start := v.start
+	// No QMP here to wait for (boot's dialQMP retries until QEMU is up): wait for the
+	// console's socket itself.
 	for i := 0; i < 100 && v.serial == nil; i++ {
 		if _, err := os.Stat(filepath.Join(run, "serial.sock")); err == nil {
 			v.serial = dialSerial(t, filepath.Join(run, "serial.sock"))

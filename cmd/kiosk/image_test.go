@@ -285,8 +285,32 @@ func boot(t *testing.T, imgDir, disk string, o vmOptions) *vm {
 		// host's ESC/POS printer on a pseudo-terminal.
 		args = append(args, "-chardev", "serial,id=prn,path="+o.printer, "-device", "pci-serial,chardev=prn")
 	}
+	v := startQEMU(t, run, args, []string{"IMAGE_TEST_PIPE=" + o.centerAddr}, 6000, func(v *vm) {
+		if v.serial == nil {
+			return
+		}
+		out, _ := v.serial.run("journalctl -b --no-pager -o short-monotonic -u madoguchi-provision -u madoguchi-kiosk -u madoguchi-diag | tail -60; systemctl --failed --no-pager; journalctl -b --no-pager -o short-monotonic -p err | tail -20", 30*time.Second)
+		t.Logf("guest journal:\n%s", out)
+		if os.Getenv("IMAGE_KEEP") != "" { // debugging: leave the guest up for a while
+			v.serial.c.Close()
+			t.Logf("IMAGE_KEEP: guest left running for 10 minutes, serial console %s", filepath.Join(run, "serial.sock"))
+			time.Sleep(10 * time.Minute)
+		}
+	})
+	v.qmp = dialQMP(t, filepath.Join(run, "qmp.sock"))
+	v.serial = dialSerial(t, filepath.Join(run, "serial.sock"))
+	return v
+}
+
+// startQEMU starts qemu-system-aarch64 with args (and env added to the test's), its
+// serial console's socket and log in run. The guest dies with the test binary; at the
+// test's end it is killed, and when the test failed onFail (nil: nothing) looks at it
+// first, while it is still up, and QEMU's stderr and the console's last keep bytes are
+// logged.
+func startQEMU(t *testing.T, run string, args, env []string, keep int, onFail func(*vm)) *vm {
+	t.Helper()
 	cmd := exec.Command("qemu-system-aarch64", args...)
-	cmd.Env = append(os.Environ(), "IMAGE_TEST_PIPE="+o.centerAddr)
+	cmd.Env = append(os.Environ(), env...)
 	// A test binary that dies (timeout, SIGQUIT) takes its guest with it.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	var stderr bytes.Buffer
@@ -298,22 +322,14 @@ func boot(t *testing.T, imgDir, disk string, o vmOptions) *vm {
 	}
 	go func() { v.exited <- cmd.Wait() }()
 	t.Cleanup(func() {
-		if t.Failed() && v.serial != nil {
-			out, _ := v.serial.run("journalctl -b --no-pager -o short-monotonic -u madoguchi-provision -u madoguchi-kiosk -u madoguchi-diag | tail -60; systemctl --failed --no-pager; journalctl -b --no-pager -o short-monotonic -p err | tail -20", 30*time.Second)
-			t.Logf("guest journal:\n%s", out)
-			if os.Getenv("IMAGE_KEEP") != "" { // debugging: leave the guest up for a while
-				v.serial.c.Close()
-				t.Logf("IMAGE_KEEP: guest left running for 10 minutes, serial console %s", filepath.Join(run, "serial.sock"))
-				time.Sleep(10 * time.Minute)
-			}
+		if t.Failed() && onFail != nil {
+			onFail(v)
 		}
 		v.kill()
 		if t.Failed() {
-			v.logConsole(stderr.String(), 6000)
+			v.logConsole(stderr.String(), keep)
 		}
 	})
-	v.qmp = dialQMP(t, filepath.Join(run, "qmp.sock"))
-	v.serial = dialSerial(t, filepath.Join(run, "serial.sock"))
 	return v
 }
 
