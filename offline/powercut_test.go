@@ -138,7 +138,7 @@ func runCutChild(t *testing.T, fs *lazyfstest.FS, env []string, killAfter time.D
 	var ee *exec.ExitError
 	if errors.As(err, &ee) && ee.ExitCode() >= 0 && !crashed {
 		// A child failing on a dead mount may learn of it before the harness does.
-		crashed = fs.WaitCrash(time.Second)
+		crashed = fs.WaitCrash(10 * time.Second)
 	}
 	var cutErr error
 	cutOnce.Do(func() {}) // no cut may start from now on

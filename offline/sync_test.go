@@ -315,6 +315,19 @@ func procWchar(t *testing.T) int64 {
 	return -1
 }
 
+// countingSender records the store's commit count at the last upload: the settle of a
+// successful upload is the one commit that follows it.
+type countingSender struct {
+	offline.Sender
+	s             *offline.Store
+	commitsAtSend atomic.Int64
+}
+
+func (c *countingSender) Send(ctx context.Context, batch []offline.Message) ([]offline.Result, error) {
+	c.commitsAtSend.Store(c.s.Commits())
+	return c.Sender.Send(ctx, batch)
+}
+
 func TestIdleKioskWritesNothing(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "k.db")
@@ -322,10 +335,18 @@ func TestIdleKioskWritesNothing(t *testing.T) {
 	recovered(t, s)
 	c := startCenter(t)
 	runSessionWith(t, s, c.issuer(t, "k1"), "printed", true)
-	stop, _ := runSync(t, s, c.link(t, "k1"))
+	snd := &countingSender{Sender: c.link(t, "k1"), s: s}
+	stop, _ := runSync(t, s, snd)
 	defer stop()
 	waitDrained(t, s, 0)
-	time.Sleep(50 * time.Millisecond) // let the worker settle into its idle wait
+	// The backlog reads empty as soon as the last settle commits, but the worker counts
+	// that commit only after Commit returns: wait for it, or it lands in the idle window.
+	// After it the worker only reads (the next batch, its periodic prunes).
+	for deadline := time.Now().Add(20 * time.Second); s.Commits() <= snd.commitsAtSend.Load(); time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the last settle was never counted: %d commits, %d at the last send", s.Commits(), snd.commitsAtSend.Load())
+		}
+	}
 	before, commits, w0 := snapshot(t, path), s.Commits(), procWchar(t)
 	for i := 0; i < 10; i++ { // the engine polls CanStartSession while idle
 		if err := s.CanStartSession(ctx); err != nil {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"image"
 	"os"
 	"path/filepath"
 	"testing"
@@ -266,6 +267,23 @@ func TestBadJobs(t *testing.T) {
 	}
 }
 
+// heldRaster holds the first job at the start of PrintRaster until release is closed,
+// then passes it on: a job under way for as long as a test needs, on no timer. Later jobs
+// pass at once; entered counts every job.
+type heldRaster struct {
+	printer.RasterBackend
+	entered chan struct{}
+	release chan struct{}
+}
+
+func (h heldRaster) PrintRaster(ctx context.Context, name string, pages []*image.Gray) (printer.Result, error) {
+	h.entered <- struct{}{}
+	if name == "tx-first" {
+		<-h.release
+	}
+	return h.RasterBackend.PrintRaster(ctx, name, pages)
+}
+
 // TestBusy: a second job while one runs is refused at once, never queued.
 func TestBusy(t *testing.T) {
 	dev, err := printertest.NewDevice()
@@ -273,12 +291,13 @@ func TestBusy(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer dev.Close()
-	dev.SetSilent(true) // the first job hangs on its status query for ReplyTimeout
+	dev.SetSilent(true) // once released, the first job hangs on its status query for ReplyTimeout
 	e, err := escpos.Open(dev.Path(), escpos.Options{ReplyTimeout: 2 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := printer.New(printer.Options{Layout: newLayout(t), Raster: e})
+	held := heldRaster{RasterBackend: e, entered: make(chan struct{}, 2), release: make(chan struct{})}
+	p, err := printer.New(printer.Options{Layout: newLayout(t), Raster: held})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -290,18 +309,20 @@ func TestBusy(t *testing.T) {
 		_, err := p.Print(context.Background(), first)
 		done <- err
 	}()
-	// Once the printer has seen the first job's status query, that job holds the printer.
-	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(2 * time.Millisecond) {
-		if _, _, q := dev.Counts(); q > 0 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("first job never queried the printer")
-		}
+	// Once the first job is in the back end, it holds the printer (until released: no
+	// timer runs out under a slow machine).
+	select {
+	case <-held.entered:
+	case <-time.After(20 * time.Second):
+		t.Fatal("first job never reached the printer")
 	}
 	out, err := p.Print(context.Background(), second)
 	if !errors.Is(err, printer.ErrBusy) || out.Reason != printer.ReasonBusy || out.Printed {
 		t.Fatalf("second job: %+v %v", out, err)
+	}
+	close(held.release)
+	if len(held.entered) != 0 {
+		t.Error("the second job reached the printer")
 	}
 	if err := <-done; !errors.Is(err, printer.ErrOffline) {
 		t.Errorf("first job: %v", err)

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -44,6 +45,18 @@ func (p *levelPin) counts() (high, all int) {
 	return p.high, p.all
 }
 
+// sounding counts the reminder patterns under way on an indicator.
+type sounding struct {
+	kiosk.Indicator
+	n atomic.Int32
+}
+
+func (s *sounding) TakeCardReminder(ctx context.Context, beeps int) error {
+	s.n.Add(1)
+	defer s.n.Add(-1)
+	return s.Indicator.TakeCardReminder(ctx, beeps)
+}
+
 // TestLeftBehindThroughGPIO runs the wired kiosk (reference center, SQLite queue, file
 // printer) with a GPIO panel on gpiotest pins: after an issuance the card, or the
 // certificate in the tray (paper-present sensor), is left; the buzzer and the card LED
@@ -77,7 +90,8 @@ func TestLeftBehindThroughGPIO(t *testing.T) {
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
 			log := slog.New(slog.NewTextHandler(io.Discard, nil))
-			parts, err := assemble(ctx, cfg, assembleOptions{Sensors: panel, Indicator: panel, Tray: panel, Log: log})
+			ind := &sounding{Indicator: panel}
+			parts, err := assemble(ctx, cfg, assembleOptions{Sensors: panel, Indicator: ind, Tray: panel, Log: log})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -131,7 +145,9 @@ func TestLeftBehindThroughGPIO(t *testing.T) {
 				eng.CardRemoved()
 			}
 			waitFor(t, func() bool { v := eng.View(); return !v.CardLeftover && !v.PaperLeft })
-			time.Sleep(300 * time.Millisecond) // a pattern under way ends
+			// A pattern under way ends (its context is cancelled); one that starts later
+			// sounds nothing.
+			waitFor(t, func() bool { return ind.n.Load() == 0 })
 			_, before := buz.counts()
 			time.Sleep(2 * cfg.Reminder.BeepEvery)
 			if _, after := buz.counts(); after != before {

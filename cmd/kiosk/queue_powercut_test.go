@@ -33,7 +33,7 @@ func TestQueueExportPowerCut(t *testing.T) {
 				must(t, tc.fault(name))
 			}
 			out, code := queueCmd(t, "-config", cfgPath, "export", path)
-			if tc.fault != nil && !fs.WaitCrash(2*time.Second) {
+			if tc.fault != nil && !fs.WaitCrash(10*time.Second) {
 				t.Fatalf("the fault did not fire: %d %s", code, out)
 			}
 			must(t, fs.Remount())

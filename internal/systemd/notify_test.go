@@ -119,16 +119,25 @@ func TestWatchdog(t *testing.T) {
 	for skipped.Load() < 3 {
 		time.Sleep(10 * time.Millisecond)
 	}
-	// Drain what was sent before the switch; then nothing may arrive while unhealthy.
-	for len(ch) > 0 {
-		<-ch
+	// Drain what was sent before the switch, up to a marker of our own: the socket's
+	// queue is in send order, and the listener may not have read all of it yet.
+	mark := func() {
+		t.Helper()
+		if err := n.Notify("X-TEST-MARK=1"); err != nil {
+			t.Fatal(err)
+		}
 	}
+	mark()
+	for systemdtest.Next(t, ch) != "X-TEST-MARK=1\n" {
+	}
+	// Then nothing may arrive while unhealthy: the next datagram is the next marker.
 	s := skipped.Load()
 	for skipped.Load() < s+3 {
 		time.Sleep(10 * time.Millisecond)
 	}
-	if len(ch) != 0 {
-		t.Fatalf("pinged while unhealthy: %q", <-ch)
+	mark()
+	if got := systemdtest.Next(t, ch); got != "X-TEST-MARK=1\n" {
+		t.Fatalf("pinged while unhealthy: %q", got)
 	}
 	healthy.Store(true)
 	if got := systemdtest.Next(t, ch); got != "WATCHDOG=1\n" {
@@ -174,14 +183,20 @@ func TestServe(t *testing.T) {
 	// An unhealthy service gets no ping at all.
 	ctx, cancel = context.WithCancel(context.Background())
 	done = make(chan struct{})
+	var checks atomic.Int32
 	go func() {
 		defer close(done)
-		Serve(ctx, getenv, func(context.Context) error { return fmt.Errorf("%w: queue: fsync failed", ErrUnhealthy) }, nopWarn{})
+		Serve(ctx, getenv, func(context.Context) error {
+			checks.Add(1)
+			return fmt.Errorf("%w: queue: fsync failed", ErrUnhealthy)
+		}, nopWarn{})
 	}()
 	if got := systemdtest.Next(t, ch); got != "READY=1\nSTATUS=serving\n" {
 		t.Fatalf("first datagram %q", got)
 	}
-	time.Sleep(100 * time.Millisecond)
+	for checks.Load() < 3 { // three rounds in which a ping would have gone out
+		time.Sleep(10 * time.Millisecond)
+	}
 	cancel()
 	<-done
 	if got := systemdtest.Next(t, ch); got != "STOPPING=1\n" {

@@ -196,11 +196,10 @@ func TestServe(t *testing.T) {
 		done <- status.Serve(ctx, addr, status.NewServer(k, status.Sources{}), slog.New(slog.NewTextHandler(io.Discard, nil)))
 	}()
 	var resp *http.Response
-	for i := 0; i < 100; i++ {
-		if resp, err = http.Get("http://" + addr + "/status"); err == nil {
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		if resp, err = http.Get("http://" + addr + "/status"); err == nil || time.Now().After(deadline) {
 			break
 		}
-		time.Sleep(20 * time.Millisecond)
 	}
 	if err != nil {
 		t.Fatal(err)

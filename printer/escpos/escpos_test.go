@@ -52,7 +52,7 @@ func setup(t *testing.T) (*printertest.Device, *escpos.Printer) {
 // waitPages waits until the device has cut n pages (the pty delivers asynchronously).
 func waitPages(t *testing.T, dev *printertest.Device, n int) []*image.Gray {
 	t.Helper()
-	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
 		if got := dev.Pages(); len(got) >= n {
 			return got
 		}

@@ -44,7 +44,7 @@ func TestPowerCutNoHalfFile(t *testing.T) {
 				}
 			}
 			_, perr := p.PrintPDF(context.Background(), job, pdf, 1, 1)
-			if tc.fault != nil && !fs.WaitCrash(2*time.Second) {
+			if tc.fault != nil && !fs.WaitCrash(10*time.Second) {
 				t.Fatalf("the fault did not fire (job: %v)", perr)
 			}
 			if err := fs.Remount(); err != nil {

@@ -235,10 +235,14 @@ func (p *Panel) setBuzzer(on bool) error {
 }
 
 // TakeCardReminder beeps and flashes the card-slot LED beeps times ("take your
-// card"), or until ctx ends (the card was taken). LED and buzzer end off.
+// card"), or until ctx ends (the card was taken). LED and buzzer end off. A ctx already
+// done when the pins are free sounds nothing (the card was taken before the pattern began).
 func (p *Panel) TakeCardReminder(ctx context.Context, beeps int) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if ctx.Err() != nil {
+		return nil
+	}
 	off := func() error { return errors.Join(p.setBuzzer(false), p.setLED(false)) }
 	wait := func(d time.Duration) bool {
 		t := time.NewTimer(d)

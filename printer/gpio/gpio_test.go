@@ -161,6 +161,21 @@ func TestReminderStopsOnCancel(t *testing.T) {
 	}
 }
 
+// TestReminderTakenBeforeStart: a pattern whose card was taken before it got the pins
+// sounds nothing, not even a blip.
+func TestReminderTakenBeforeStart(t *testing.T) {
+	r := newRig(t, gpio.Options{BeepOn: time.Millisecond, BeepOff: time.Millisecond})
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	before := len(r.buzzer.levels())
+	if err := r.panel.TakeCardReminder(ctx, 3); err != nil {
+		t.Fatal(err)
+	}
+	if got := r.buzzer.levels(); len(got) != before {
+		t.Errorf("buzzer levels %v after a reminder cancelled before it began", got[before:])
+	}
+}
+
 func TestCloseLeavesOutputsOff(t *testing.T) {
 	r := newRig(t, gpio.Options{})
 	if err := r.panel.SetCardLED(true); err != nil {

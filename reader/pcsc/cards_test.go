@@ -36,9 +36,9 @@ func (h chanHolder) next(t *testing.T, wantCard bool) *reader.Card {
 // power-down or reset through pcscd does.
 func waitPoweredDown(t *testing.T, vc *readertest.Card) {
 	t.Helper()
-	for deadline := time.Now().Add(3 * time.Second); vc.Verified(readertest.PINAuth); time.Sleep(10 * time.Millisecond) {
+	for deadline := time.Now().Add(15 * time.Second); vc.Verified(readertest.PINAuth); time.Sleep(10 * time.Millisecond) {
 		if time.Now().After(deadline) {
-			t.Fatal("the card still has its PIN verified: not powered down")
+			t.Fatal("the card still has its PIN verified after 15 s: not powered down")
 		}
 	}
 }
@@ -119,7 +119,7 @@ func TestWatchCards(t *testing.T) {
 		if err != nil {
 			t.Fatalf("WatchCards returned %v after cancel", err)
 		}
-	case <-time.After(5 * time.Second):
+	case <-time.After(15 * time.Second):
 		t.Fatal("WatchCards did not return after cancel")
 	}
 	waitPoweredDown(t, vc)

@@ -249,7 +249,7 @@ func TestWatch(t *testing.T) {
 		if !errors.Is(err, context.Canceled) {
 			t.Fatalf("Watch returned %v", err)
 		}
-	case <-time.After(5 * time.Second):
+	case <-time.After(15 * time.Second):
 		t.Fatal("Watch did not return after cancel: blocked call not cancelled")
 	}
 }
