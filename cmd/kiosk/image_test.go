@@ -302,8 +302,8 @@ func boot(t *testing.T, imgDir, disk string, o vmOptions) *vm {
 	return v
 }
 
-// startQEMU starts qemu-system-aarch64 with args (and env added to the test's), its
-// serial console's socket and log in run. The guest dies with the test binary; at the
+// startQEMU starts qemu-system-aarch64 with args (and env added to the test's); run is
+// the folder args put the serial console's socket and log in. The guest dies with the test binary; at the
 // test's end it is killed, and when the test failed onFail (nil: nothing) looks at it
 // first, while it is still up, and QEMU's stderr and the console's last keep bytes are
 // logged.

@@ -31,9 +31,10 @@ func TestContextsAndCardsAtOnce(t *testing.T) {
 	defer x.Close()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
+	const openers = 4
 	var wg sync.WaitGroup
-	errs := make(chan error, 3)
-	for range 4 {
+	errs := make(chan error, openers) // one each at most: a full channel would hang wg.Wait
+	for range openers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
